@@ -1,0 +1,51 @@
+# Two commands do all the set-up: `make demo` and `make test`. Both are idempotent: the virtual
+# environment is created once and the install is redone only when pyproject.toml changes.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+DB     ?= build/demo.duckdb
+SITE   ?= site
+
+.PHONY: demo test lint typecheck browser-deps java-deps bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/dyadwatch demo --db $(DB) --out $(SITE)
+
+# Headless Chromium (browser tests) and a Java runtime (local Spark) come from Debian packages;
+# install them only when missing.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 || \
+	  { echo "installing chromium and chromium-driver (Debian packages)"; \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+java-deps:
+	@command -v java >/dev/null 2>&1 || \
+	  { echo "installing a Java runtime for local Spark (Debian default-jre-headless)"; \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq default-jre-headless >/dev/null; }
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/mypy
+
+test: $(VENV)/.installed-dev browser-deps java-deps lint
+	$(VENV)/bin/pytest
+
+bench: $(VENV)/.installed-dev
+	$(PY) benchmarks/ingest.py
+
+clean:
+	rm -rf build $(SITE) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,99 @@
+"""Everything dyadwatch ships, loaded through the normal ingest path: ``dyadwatch demo``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from dyadwatch.ingest import chronology, lists
+from dyadwatch.ingest.pipeline import LoadReport
+
+if TYPE_CHECKING:
+    from dyadwatch.store import Store
+
+
+@dataclass(frozen=True)
+class BundledSource:
+    """A dataset shipped in the package, with where it comes from and under what terms."""
+
+    name: str
+    title: str
+    licence: str
+    provenance: str
+    citation: str
+
+
+BUNDLED: tuple[BundledSource, ...] = (
+    BundledSource(
+        "chronology",
+        "dyadwatch chronology of North Korea's foreign relations (one YAML file per relationship)",
+        "Apache-2.0 (this project)",
+        "Compiled by the dyadwatch developers; every record carries its own reference.",
+        "dyadwatch developers (2026). Chronology of North Korea's foreign relations, 1948-2025.",
+    ),
+    BundledSource(
+        "provocations",
+        "CSIS Beyond Parallel Database of North Korean Provocations, 1958-2026",
+        "CC0 1.0 (repository LICENSE; its README says MIT)",
+        "stiles/north-korea-provocations, data/processed/north_korea_provocations_1958_present.csv, "
+        "commit 523c75b849cb; content scraped from CSIS Beyond Parallel.",
+        "CSIS Beyond Parallel. Database of North Korean Provocations. Center for Strategic and International Studies.",
+    ),
+    BundledSource(
+        "missile_tests",
+        "North Korean missile flight tests, 1984-2026 (CNS North Korea Missile Test Database)",
+        "Apache-2.0 (repository LICENSE)",
+        "nagix/nk-missile-tests, data/{test,missile,facility}.en.json, commit a0cc65874d36.",
+        "James Martin Center for Nonproliferation Studies. The CNS North Korea Missile Test Database. NTI.",
+    ),
+)
+
+
+def load_bundled(store: Store, on_done: Callable[[LoadReport], None] | None = None) -> list[LoadReport]:
+    """Load the chronology (every relationship file) and both lists into ``store``."""
+    reports: list[LoadReport] = []
+
+    def done(report: LoadReport) -> None:
+        reports.append(report)
+        if on_done:
+            on_done(report)
+
+    for relationship in chronology.relationships():
+        done(
+            store.load_frame(
+                chronology.to_frame(relationship),
+                label=f"chronology/{relationship.stem}.yaml",
+                sha256=relationship.sha256,
+                fmt="chronology",
+            )
+        )
+    frame, digest = lists.provocations()
+    done(
+        store.load_frame(
+            frame, label="provocations/north_korea_provocations_1958_present.csv", sha256=digest, fmt="provocations"
+        )
+    )
+    frame, digest = lists.missile_tests()
+    done(store.load_frame(frame, label="missile_tests/test.en.json", sha256=digest, fmt="missile_tests"))
+    return reports
+
+
+def coverage() -> dict[str, dict[str, object]]:
+    """Records, first and last date, and relationships of each bundled dataset (no store needed)."""
+    rels = chronology.relationships()
+    dates = [r.date for rel in rels for r in rel.records]
+    provocation_frame, _ = lists.provocations()
+    missile_frame, _ = lists.missile_tests()
+    result: dict[str, dict[str, object]] = {
+        "chronology": {
+            "records": len(dates),
+            "first": min(dates, default=None),
+            "last": max(dates, default=None),
+            "relationships": len(rels),
+        },
+    }
+    for name, frame in (("provocations", provocation_frame), ("missile_tests", missile_frame)):
+        days = frame["date"].dropna()
+        result[name] = {"records": len(frame), "first": days.min(), "last": days.max(), "relationships": 0}
+    return result

@@ -1,0 +1,151 @@
+"""The bundled chronology: one YAML file per relationship, validated, loaded like any source.
+
+Each record must carry a reference a reader can check; the schema below rejects a record with a
+future or impossible date, a code missing from the CAMEO codebook, an unknown country, or an
+empty reference (issue 3). The file format is described in ``docs/chronology-format.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+from importlib.abc import Traversable
+from typing import Any
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from dyadwatch.codebook import cameo_codes, countries
+from dyadwatch.errors import InputError
+
+FOCUS = "PRK"
+
+
+class ChronologyRecord(BaseModel):
+    """One event of the chronology (design §3 fields, plus the mandatory ``reference``)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    date: dt.date
+    actor1: str
+    actor2: str
+    event_code: str
+    summary: str = Field(min_length=10)
+    reference: str = Field(min_length=10)
+    group_id: str | None = None
+
+    @field_validator("date")
+    @classmethod
+    def not_in_future(cls, value: dt.date) -> dt.date:
+        if value > dt.date.today():
+            raise ValueError(f"{value} is in the future")
+        return value
+
+    @field_validator("event_code", mode="before")
+    @classmethod
+    def known_code(cls, value: Any) -> str:
+        code = str(value)
+        if code not in cameo_codes():
+            raise ValueError(f'CAMEO code {code!r} is not in the codebook (quote codes: "057")')
+        return code
+
+    @field_validator("actor1", "actor2")
+    @classmethod
+    def known_actor(cls, value: str) -> str:
+        if value not in countries():
+            raise ValueError(f"unknown actor code {value!r} (use ISO alpha-3 or an IGO code such as IGOUNO)")
+        return value
+
+    @model_validator(mode="after")
+    def involves_focus(self) -> ChronologyRecord:
+        if FOCUS not in (self.actor1, self.actor2) or self.actor1 == self.actor2:
+            raise ValueError(f"one actor must be {FOCUS} and the other a partner")
+        return self
+
+
+class ChronologyFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    partner: str
+    name: str
+    notes: str | None = None
+    events: list[ChronologyRecord]
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """One chronology file, parsed and validated."""
+
+    stem: str
+    partner: str
+    name: str
+    records: list[ChronologyRecord]
+    sha256: str
+
+
+def chronology_files() -> Iterator[Traversable]:
+    folder = resources.files("dyadwatch").joinpath("data/chronology")
+    yield from sorted((f for f in folder.iterdir() if f.name.endswith(".yaml")), key=lambda f: f.name)
+
+
+def read_relationship(file: Traversable) -> Relationship:
+    """Parse and validate one chronology file; a bad record raises :class:`InputError` naming it."""
+    raw = file.read_bytes()
+    try:
+        data = yaml.safe_load(raw)
+        parsed = ChronologyFile.model_validate(data)
+    except yaml.YAMLError as exc:
+        raise InputError(file.name, f"not valid YAML: {exc}") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InputError(file.name, f"{where}: {first['msg']} ({exc.error_count()} problem(s) in all)") from None
+    return Relationship(
+        file.name.removesuffix(".yaml"), parsed.partner, parsed.name, parsed.events, hashlib.sha256(raw).hexdigest()
+    )
+
+
+def relationships() -> list[Relationship]:
+    return [read_relationship(f) for f in chronology_files()]
+
+
+def event_id(stem: str, record: ChronologyRecord) -> str:
+    return f"chronology:{stem}:{record.date.isoformat()}:{record.actor1}-{record.actor2}:{record.event_code}"
+
+
+def to_frame(relationship: Relationship) -> pd.DataFrame:
+    """The records of one relationship as staging rows for :meth:`Store.load_frame`."""
+    codes = cameo_codes()
+    names = countries()
+    rows = []
+    for line, record in enumerate(relationship.records, start=1):
+        rows.append(
+            {
+                "event_id": event_id(relationship.stem, record),
+                "source": "chronology",
+                "date": record.date,
+                "actor1": record.actor1,
+                "actor2": record.actor2,
+                "actor1_name": names[record.actor1].name,
+                "actor2_name": names[record.actor2].name,
+                "event_code": record.event_code,
+                "quad_class": codes[record.event_code].quad_class,
+                "goldstein": codes[record.event_code].goldstein,
+                "weight": 1,
+                "tone": None,
+                "group_id": record.group_id,
+                "summary": record.summary,
+                "reference": record.reference,
+                "line": line,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    frame["date"] = pd.to_datetime(frame["date"]).dt.date
+    frame["quad_class"] = frame["quad_class"].astype("int8")
+    frame["tone"] = frame["tone"].astype(float)
+    frame["group_id"] = frame["group_id"].astype(object)
+    return frame

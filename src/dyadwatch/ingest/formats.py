@@ -1,0 +1,107 @@
+"""What each supported file format looks like, and how to tell them apart from the content.
+
+Column names follow the GDELT 1.0 and 2.0 event codebooks and the ICEWS header row (design §2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+_GDELT_ACTOR = (
+    "Code",
+    "Name",
+    "CountryCode",
+    "KnownGroupCode",
+    "EthnicCode",
+    "Religion1Code",
+    "Religion2Code",
+    "Type1Code",
+    "Type2Code",
+    "Type3Code",
+)
+_GDELT_HEAD = (
+    ("GLOBALEVENTID", "SQLDATE", "MonthYear", "Year", "FractionDate")
+    + tuple(f"Actor1{c}" for c in _GDELT_ACTOR)
+    + tuple(f"Actor2{c}" for c in _GDELT_ACTOR)
+    + (
+        "IsRootEvent",
+        "EventCode",
+        "EventBaseCode",
+        "EventRootCode",
+        "QuadClass",
+        "GoldsteinScale",
+        "NumMentions",
+        "NumSources",
+        "NumArticles",
+        "AvgTone",
+    )
+)
+
+
+def _geo(prefix: str, adm2: bool) -> tuple[str, ...]:
+    fields = ["Type", "FullName", "CountryCode", "ADM1Code"] + (["ADM2Code"] if adm2 else [])
+    fields += ["Lat", "Long", "FeatureID"]
+    return tuple(f"{prefix}Geo_{f}" for f in fields)
+
+
+#: GDELT 1.0: 57 columns in the 1979-2013 backfiles, 58 (adds SOURCEURL) in daily files since April 2013.
+GDELT1_COLUMNS: tuple[str, ...] = (
+    _GDELT_HEAD + _geo("Actor1", False) + _geo("Actor2", False) + _geo("Action", False) + ("DATEADDED", "SOURCEURL")
+)
+#: GDELT 2.0: 61 columns (ADM2 codes added to each geography block).
+GDELT2_COLUMNS: tuple[str, ...] = (
+    _GDELT_HEAD + _geo("Actor1", True) + _geo("Actor2", True) + _geo("Action", True) + ("DATEADDED", "SOURCEURL")
+)
+
+#: The ICEWS columns dyadwatch reads (the files have more; they are ignored).
+ICEWS_REQUIRED: tuple[str, ...] = (
+    "Event ID",
+    "Event Date",
+    "Source Name",
+    "Source Country",
+    "CAMEO Code",
+    "Intensity",
+    "Target Name",
+    "Target Country",
+)
+
+FORMATS: tuple[str, ...] = ("gdelt1", "gdelt2", "icews", "csv")
+
+
+@dataclass(frozen=True)
+class Detected:
+    """The outcome of format detection: the format and why it was chosen."""
+
+    format: str
+    reason: str
+
+
+def detect_format(head: bytes) -> Detected | None:
+    """Guess a file's format from its first bytes (a few lines), or None when nothing fits.
+
+    GDELT files have no header and a fixed number of tab-separated fields: 57 or 58 for GDELT
+    1.0, 61 for 2.0, with a numeric event id and an eight-digit SQLDATE first. ICEWS files have a
+    tab-separated header starting with ``Event ID``. Anything else with a comma- or
+    tab-separated header is a ``csv`` that needs ``--map``.
+    """
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    lines = [line.rstrip("\r") for line in text.split("\n")[:50] if line.strip()]
+    # The last line of a partial read may be cut short: judge on complete lines where possible.
+    if len(lines) > 1 and not text.endswith("\n"):
+        lines = lines[:-1]
+    if not lines:
+        return None
+    first = lines[0].split("\t")
+    if first[0] == "Event ID" and "CAMEO Code" in first:
+        return Detected("icews", "tab-separated header starting with 'Event ID'")
+    counts = {len(line.split("\t")) for line in lines}
+    looks_gdelt = first[0].isdigit() and len(first) > 1 and len(first[1]) == 8 and first[1].isdigit()
+    if looks_gdelt and counts <= {57, 58}:
+        return Detected("gdelt1", f"{sorted(counts)} tab-separated fields per line (GDELT 1.0)")
+    if looks_gdelt and counts == {61}:
+        return Detected("gdelt2", "61 tab-separated fields per line (GDELT 2.0)")
+    if looks_gdelt:
+        return None
+    if "," in lines[0] or "\t" in lines[0]:
+        return Detected("csv", "delimited text with a header row")
+    return None

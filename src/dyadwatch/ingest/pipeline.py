@@ -1,0 +1,433 @@
+"""Load files into the event store: one transaction per file, every row accounted for.
+
+For each file: check and (when compressed) decompress it while counting its lines; skip it if a
+load with the same sha256 finished before; read it with DuckDB's parallel CSV reader into a
+staging table (rows of the focus country only, plus flagged rows); file the malformed rows in
+``rejects`` with their line numbers; drop event ids already stored (and, with ``dedupe``, GDELT's
+re-emitted copies); insert the rest; write the ``loads`` row; commit. A crash or Ctrl-C before
+the commit leaves the file absent and every earlier file intact (DuckDB rolls back the open
+transaction, on restart from its write-ahead log).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from dyadwatch.codebook import cameo_codes, countries
+from dyadwatch.errors import DyadwatchError, InputError, UsageError
+from dyadwatch.ingest import readers
+from dyadwatch.ingest.formats import FORMATS, detect_format
+from dyadwatch.ingest.source import PreparedFile, prepare, release
+
+DEDUPE_RULE = "same date, actor1, actor2, event_code and reference (source URL)"
+
+
+@dataclass
+class LoadReport:
+    """What happened to one file. ``rows_read`` always equals the sum of the other row counts."""
+
+    file: str
+    format: str
+    status: str  # "loaded", "already loaded", "failed"
+    rows_read: int = 0
+    rows_kept: int = 0
+    rows_outside_focus: int = 0
+    rows_duplicate: int = 0
+    rows_reemitted: int = 0
+    rows_rejected: int = 0
+    load_id: int | None = None
+    sha256: str | None = None
+    error: str | None = None
+    seconds: float = 0.0
+    reject_examples: list[str] = field(default_factory=list)
+
+    @property
+    def reconciles(self) -> bool:
+        accounted = (
+            self.rows_kept + self.rows_outside_focus + self.rows_duplicate + self.rows_reemitted + self.rows_rejected
+        )
+        return self.rows_read == accounted
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+ProgressHook = Callable[[str, float], None]  # (phase, fraction done 0..1)
+
+
+def register_lookups(con: duckdb.DuckDBPyConnection) -> None:
+    """Temporary lookup tables the reader SQL joins: CAMEO codes, country aliases, quad enum."""
+    with contextlib.suppress(duckdb.CatalogException):  # already defined in this store
+        con.execute("CREATE TYPE dw_quad AS ENUM ('1', '2', '3', '4')")
+    cameo = pd.DataFrame(
+        [(c.code, c.name, c.goldstein, c.quad_class) for c in cameo_codes().values()],
+        columns=["code", "name", "goldstein", "quad_class"],
+    )
+    aliases = pd.DataFrame(
+        [(alias.lower(), c.code) for c in countries().values() for alias in (c.code, c.name, *c.aliases)],
+        columns=["alias", "code"],
+    ).drop_duplicates("alias")
+    con.register("dw_cameo_df", cameo)
+    con.register("dw_aliases_df", aliases)
+    con.execute("CREATE OR REPLACE TEMP TABLE dw_cameo AS SELECT * FROM dw_cameo_df")
+    con.execute("CREATE OR REPLACE TEMP TABLE dw_aliases AS SELECT * FROM dw_aliases_df")
+    con.unregister("dw_cameo_df")
+    con.unregister("dw_aliases_df")
+
+
+def _focus_condition(focus: str) -> str:
+    if focus.upper() == "ALL":
+        return "TRUE"
+    code = focus.upper().replace("'", "")
+    return f"(actor1 = '{code}' OR actor2 = '{code}')"
+
+
+def _watch_progress(con: duckdb.DuckDBPyConnection, hook: ProgressHook | None) -> Callable[[], None]:
+    """Poll DuckDB's query progress from a second thread while a long statement runs."""
+    if hook is None:
+        return lambda: None
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.wait(0.2):
+            try:
+                done = con.query_progress()
+            except duckdb.Error:
+                continue
+            if done is not None and done >= 0:
+                hook("parsing", min(done / 100.0, 1.0))
+
+    thread = threading.Thread(target=poll, daemon=True)
+    thread.start()
+
+    def finish() -> None:
+        stop.set()
+        thread.join()
+        hook("parsing", 1.0)
+
+    return finish
+
+
+def _locate_lines(prepared: PreparedFile, reader: readers.ReaderSQL, keys: set[str]) -> dict[str, tuple[int, str]]:
+    """Find the line number and text of rows flagged in SQL, by their identifying fields.
+
+    Only runs when a file has such rows (rare), so a plain pass in Python is fine.
+    """
+    found: dict[str, tuple[int, str]] = {}
+    with prepared.plain.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if reader.header and number == 1:
+                continue
+            text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            fields = next(csv.reader(io.StringIO(text), delimiter=reader.delimiter), [])
+            key = "\x1f".join(fields[i] if i < len(fields) else "" for i in reader.key_columns)
+            if key in keys and key not in found:
+                found[key] = (number, text[:2000])
+                if len(found) == len(keys):
+                    break
+    return found
+
+
+def _stage_file(
+    con: duckdb.DuckDBPyConnection,
+    prepared: PreparedFile,
+    reader: readers.ReaderSQL,
+    focus: str,
+    hook: ProgressHook | None,
+) -> int:
+    """Fill ``dw_stage`` from the file; returns the number of rows DuckDB rejected."""
+    con.execute("DROP TABLE IF EXISTS dw_reject_errors")
+    con.execute("DROP TABLE IF EXISTS dw_reject_scans")
+    finish = _watch_progress(con, hook)
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE dw_stage AS SELECT * FROM ({reader.select}) AS r "
+            f"WHERE {_focus_condition(focus)} OR problem IS NOT NULL"
+        )
+    finally:
+        finish()
+    # One rejected line can carry several errors; keep the first per line.
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE dw_rejected AS
+        SELECT line, first(error_type || ' in column ' || coalesce(column_name, '?') || ': ' || error_message
+                           ORDER BY column_idx) AS reason,
+               first(left(ltrim(csv_line, chr(10) || chr(13)), 2000)) AS raw
+        FROM dw_reject_errors GROUP BY line
+    """)
+    row = con.execute("SELECT count(*) FROM dw_rejected").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _finish_load(
+    con: duckdb.DuckDBPyConnection,
+    load_id: int,
+    report: LoadReport,
+    dedupe: bool,
+    problem_lines: Callable[[set[str]], dict[str, tuple[int, str]]] | None,
+) -> None:
+    """From ``dw_stage`` (and ``dw_rejected``), file rejects and insert the new events."""
+    problems = con.execute("SELECT row_key, problem FROM dw_stage WHERE problem IS NOT NULL").fetchall()
+    if problems:
+        located = problem_lines({str(key) for key, _ in problems}) if problem_lines else {}
+        con.executemany(
+            "INSERT INTO dw_rejected VALUES (?, ?, ?)",
+            [
+                (located.get(str(key), (None, None))[0], problem, located.get(str(key), (None, str(key)))[1])
+                for key, problem in problems
+            ],
+        )
+        con.execute("DELETE FROM dw_stage WHERE problem IS NOT NULL")
+    con.execute(f"INSERT INTO rejects SELECT {load_id}, line, reason, raw FROM dw_rejected")
+    rejected = con.execute("SELECT count(*) FROM dw_rejected").fetchone()
+    report.rows_rejected = int(rejected[0]) if rejected else 0
+    report.reject_examples = [
+        f"line {line}: {reason}"
+        for line, reason in con.execute(
+            "SELECT line, reason FROM dw_rejected ORDER BY line NULLS LAST LIMIT 5"
+        ).fetchall()
+    ]
+    staged = con.execute("SELECT count(*) FROM dw_stage").fetchone()
+    staged_rows = int(staged[0]) if staged else 0
+    # Duplicates: an event id repeated in the file, or already in the store from an earlier load.
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE dw_new AS
+        SELECT s.* EXCLUDE (problem, row_key) FROM dw_stage AS s
+        ANTI JOIN events AS e ON e.event_id = s.event_id
+        QUALIFY row_number() OVER (PARTITION BY s.event_id ORDER BY s.date) = 1
+    """)
+    new = con.execute("SELECT count(*) FROM dw_new").fetchone()
+    new_rows = int(new[0]) if new else 0
+    report.rows_duplicate = staged_rows - new_rows
+    if dedupe:
+        # GDELT re-emits some events under new ids. Keep the lowest id of each group of rows with
+        # the same day, actors, event code and source URL, here or already stored.
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE dw_new AS
+            SELECT n.* FROM dw_new AS n
+            ANTI JOIN events AS e
+              ON e.source = n.source AND e.date = n.date AND e.event_code = n.event_code
+             AND e.actor1 IS NOT DISTINCT FROM n.actor1 AND e.actor2 IS NOT DISTINCT FROM n.actor2
+             AND e.reference IS NOT DISTINCT FROM n.reference
+            QUALIFY row_number() OVER (
+                PARTITION BY n.date, n.actor1, n.actor2, n.event_code, n.reference ORDER BY n.event_id) = 1
+        """)
+        kept = con.execute("SELECT count(*) FROM dw_new").fetchone()
+        report.rows_reemitted = new_rows - (int(kept[0]) if kept else 0)
+    kept_row = con.execute("SELECT count(*) FROM dw_new").fetchone()
+    report.rows_kept = int(kept_row[0]) if kept_row else 0
+    con.execute(f"INSERT INTO events SELECT *, {load_id} AS load_id FROM dw_new")
+    report.rows_outside_focus = (
+        report.rows_read - report.rows_kept - report.rows_duplicate - report.rows_reemitted - report.rows_rejected
+    )
+
+
+def _record_load(
+    con: duckdb.DuckDBPyConnection, report: LoadReport, focus: str, dedupe: bool, started: datetime
+) -> None:
+    con.execute(
+        "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            report.load_id,
+            report.file,
+            report.sha256,
+            report.format,
+            focus.upper(),
+            dedupe,
+            report.rows_read,
+            report.rows_kept,
+            report.rows_outside_focus,
+            report.rows_duplicate,
+            report.rows_reemitted,
+            report.rows_rejected,
+            started,
+            datetime.now(),
+        ],
+    )
+
+
+def _already_loaded(con: duckdb.DuckDBPyConnection, sha256: str) -> tuple[Any, ...] | None:
+    return con.execute(
+        "SELECT load_id, file, format FROM loads WHERE sha256 = ? ORDER BY load_id LIMIT 1", [sha256]
+    ).fetchone()
+
+
+def _reader_for(
+    prepared: PreparedFile, fmt: str, mapping: str | None, date_format: str
+) -> tuple[str, readers.ReaderSQL]:
+    if fmt == "auto":
+        detected = detect_format(prepared.head())
+        if detected is None:
+            raise InputError(
+                prepared.original,
+                "format not recognised (not GDELT 1.0/2.0, ICEWS, or a CSV with a header); pass --format",
+            )
+        fmt = detected.format
+    if fmt == "gdelt1":
+        return fmt, readers.gdelt(prepared.plain, 1)
+    if fmt == "gdelt2":
+        return fmt, readers.gdelt(prepared.plain, 2)
+    if fmt == "icews":
+        return fmt, readers.icews(prepared.plain)
+    if fmt == "csv":
+        return fmt, readers.mapped_csv(prepared.plain, readers.parse_map(mapping), date_format)
+    raise UsageError(f"unknown format {fmt!r}: use one of auto, {', '.join(FORMATS)}")
+
+
+def load_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    fmt: str = "auto",
+    focus: str = "PRK",
+    dedupe: bool = False,
+    mapping: str | None = None,
+    date_format: str = "%Y-%m-%d",
+    workdir: Path,
+    hook: ProgressHook | None = None,
+) -> LoadReport:
+    """Load one file in one transaction and report what happened to every line."""
+    started = datetime.now()
+    total = max(path.stat().st_size, 1) if path.is_file() else 1
+    read_bytes = 0
+
+    def on_bytes(n: int) -> None:
+        nonlocal read_bytes
+        read_bytes += n
+        if hook:
+            hook("reading", min(read_bytes / total / 3, 1.0))  # decompressed size is ~3x larger
+
+    prepared = prepare(path, workdir, on_bytes)
+    try:
+        previous = _already_loaded(con, prepared.sha256)
+        if previous is not None:
+            return LoadReport(
+                file=str(path),
+                format=str(previous[2]),
+                status="already loaded",
+                load_id=int(previous[0]),
+                sha256=prepared.sha256,
+                seconds=(datetime.now() - started).total_seconds(),
+            )
+        fmt, reader = _reader_for(prepared, fmt, mapping, date_format)
+        report = LoadReport(
+            file=str(path),
+            format=fmt,
+            status="loaded",
+            sha256=prepared.sha256,
+            rows_read=prepared.lines - (1 if reader.header else 0),
+        )
+        con.execute("BEGIN TRANSACTION")
+        try:
+            row = con.execute("SELECT nextval('load_id_seq')").fetchone()
+            report.load_id = int(row[0]) if row else 0
+            try:
+                _stage_file(con, prepared, reader, focus, hook)
+            except duckdb.Error as exc:
+                raise InputError(path, f"cannot be read as {fmt}: {str(exc).splitlines()[0]}") from None
+            _finish_load(con, report.load_id, report, dedupe, lambda keys: _locate_lines(prepared, reader, keys))
+            _record_load(con, report, focus, dedupe, started)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        report.seconds = (datetime.now() - started).total_seconds()
+        return report
+    finally:
+        release(prepared)
+
+
+def load_records(
+    con: duckdb.DuckDBPyConnection, records: pd.DataFrame, *, label: str, sha256: str, fmt: str, focus: str = "ALL"
+) -> LoadReport:
+    """Load in-memory rows (the bundled chronology and lists) through the same accounting.
+
+    ``records`` has the staging columns of :data:`readers.STAGE_COLUMNS` plus optional ``line``
+    (its place in the source file) and ``problem`` (a reason to reject the row).
+    """
+    started = datetime.now()
+    previous = _already_loaded(con, sha256)
+    if previous is not None:
+        return LoadReport(file=label, format=fmt, status="already loaded", load_id=int(previous[0]), sha256=sha256)
+    frame = records.copy()
+    if "problem" not in frame:
+        frame["problem"] = None
+    if "line" not in frame:
+        frame["line"] = range(1, len(frame) + 1)
+    frame["row_key"] = frame["line"].astype(str)
+    report = LoadReport(file=label, format=fmt, status="loaded", sha256=sha256, rows_read=len(frame))
+    columns = ", ".join(readers.STAGE_COLUMNS)
+    con.register("dw_records", frame)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        row = con.execute("SELECT nextval('load_id_seq')").fetchone()
+        report.load_id = int(row[0]) if row else 0
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE dw_stage AS
+            SELECT {columns}, problem, row_key FROM dw_records
+            WHERE {_focus_condition(focus)} OR problem IS NOT NULL""")
+        con.execute("CREATE OR REPLACE TEMP TABLE dw_rejected (line BIGINT, reason VARCHAR, raw VARCHAR)")
+        lines = {str(k): (int(k), "") for k in frame["line"]}
+        _finish_load(con, report.load_id, report, False, lambda keys: {k: lines[k] for k in keys if k in lines})
+        _record_load(con, report, focus, False, started)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("dw_records")
+    report.seconds = (datetime.now() - started).total_seconds()
+    return report
+
+
+def load_many(
+    con: duckdb.DuckDBPyConnection,
+    paths: Sequence[Path],
+    *,
+    workdir: Path,
+    on_file: Callable[[Path], ProgressHook | None] | None = None,
+    on_done: Callable[[LoadReport], None] | None = None,
+    **options: Any,
+) -> list[LoadReport]:
+    """Load files one after another; a failing file is reported and the others still load."""
+    reports: list[LoadReport] = []
+    for path in paths:
+        hook = on_file(path) if on_file else None
+        try:
+            report = load_file(con, path, workdir=workdir, hook=hook, **options)
+        except UsageError:
+            raise
+        except DyadwatchError as exc:
+            report = LoadReport(file=str(path), format=str(options.get("fmt", "auto")), status="failed", error=str(exc))
+        reports.append(report)
+        if on_done:
+            on_done(report)
+    return reports
+
+
+def iter_summary(reports: Iterable[LoadReport]) -> list[dict[str, Any]]:
+    """Rows for the per-file summary table (CLI) and the JSON output."""
+    return [
+        {
+            "file": r.file,
+            "format": r.format,
+            "status": r.status,
+            "read": r.rows_read,
+            "kept": r.rows_kept,
+            "outside_focus": r.rows_outside_focus,
+            "duplicate": r.rows_duplicate,
+            "reemitted": r.rows_reemitted,
+            "rejected": r.rows_rejected,
+            "error": r.error,
+        }
+        for r in reports
+    ]

@@ -1,0 +1,258 @@
+"""The SQL that reads each format straight into the events schema (design §2 and §3).
+
+Each reader returns a DuckDB ``SELECT`` over ``read_csv`` with typed columns, so that DuckDB
+itself rejects malformed rows (wrong column count, impossible date, non-numeric score, bad UTF-8)
+with their line numbers into its rejects table while the rest of the file loads. Checks that a
+type cannot express (a Goldstein score outside -10..10, a missing event code, a 57/58-column
+GDELT row cut short) become a ``problem`` text on the row; the loader files those as rejects too.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dyadwatch.errors import InputError, UsageError
+from dyadwatch.ingest.formats import GDELT1_COLUMNS, GDELT2_COLUMNS, ICEWS_REQUIRED
+
+#: The staging columns every reader produces (the events columns but ``load_id``).
+STAGE_COLUMNS = (
+    "event_id",
+    "source",
+    "date",
+    "actor1",
+    "actor2",
+    "actor1_name",
+    "actor2_name",
+    "event_code",
+    "quad_class",
+    "goldstein",
+    "weight",
+    "tone",
+    "group_id",
+    "summary",
+    "reference",
+)
+
+#: Fields a ``--map`` may name, and the ones it must name.
+MAP_FIELDS = frozenset(STAGE_COLUMNS) - {"source"}
+MAP_REQUIRED = ("date", "actor1", "event_code")
+
+
+@dataclass
+class ReaderSQL:
+    """A reader's query, plus what the loader needs to find the line of a row it flags."""
+
+    select: str
+    key_columns: list[int] = field(default_factory=list)  # 0-based fields that identify a row
+    delimiter: str = "\t"
+    header: bool = False
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _read_csv(path: Path, columns: dict[str, str] | None, **options: str) -> str:
+    opts = {
+        "delim": "'\\t'",
+        "quote": "''",
+        "escape": "''",
+        "store_rejects": "true",
+        "rejects_table": "'dw_reject_errors'",
+        "rejects_scan": "'dw_reject_scans'",
+        **options,
+    }
+    if columns is not None:
+        cols = ", ".join(f"{_quote(name)}: {_quote(kind)}" for name, kind in columns.items())
+        opts["columns"] = "{" + cols + "}"
+    rendered = ", ".join(f"{key}={value}" for key, value in opts.items())
+    return f"read_csv({_quote(str(path))}, {rendered})"
+
+
+def _actor(code: str, country: str) -> str:
+    # GDELT leaves the country empty for international organisations and codes them in the actor
+    # code instead (IGOUNO...); design §2 keeps the six-letter IGO code.
+    return (
+        f"CASE WHEN {country} IS NOT NULL AND {country} <> '' THEN {country} "
+        f"WHEN {code} LIKE 'IGO%' THEN left({code}, 6) END"
+    )
+
+
+def gdelt(path: Path, version: int) -> ReaderSQL:
+    names = GDELT1_COLUMNS if version == 1 else GDELT2_COLUMNS
+    types = dict.fromkeys(names, "VARCHAR")
+    types.update(
+        {
+            "GLOBALEVENTID": "BIGINT",
+            "SQLDATE": "DATE",
+            "QuadClass": "dw_quad",
+            "GoldsteinScale": "DOUBLE",
+            "NumMentions": "INTEGER",
+            "AvgTone": "DOUBLE",
+        }
+    )
+    source = f"gdelt{version}"
+    # GDELT 1.0 backfiles have 57 fields (no SOURCEURL): pad them; a row with fewer than 57
+    # fields then shows as a NULL DATEADDED and is rejected below.
+    scan = _read_csv(
+        path,
+        types,
+        header="false",
+        auto_detect="false",
+        dateformat="'%Y%m%d'",
+        null_padding="true" if version == 1 else "false",
+    )
+    select = f"""
+        SELECT '{source}:' || g.GLOBALEVENTID AS event_id, '{source}' AS source, g.SQLDATE AS date,
+               {_actor("g.Actor1Code", "g.Actor1CountryCode")} AS actor1,
+               {_actor("g.Actor2Code", "g.Actor2CountryCode")} AS actor2,
+               g.Actor1Name AS actor1_name, g.Actor2Name AS actor2_name, g.EventCode AS event_code,
+               CAST(CAST(g.QuadClass AS VARCHAR) AS TINYINT) AS quad_class, g.GoldsteinScale AS goldstein,
+               coalesce(g.NumMentions, 1) AS weight, g.AvgTone AS tone, NULL::VARCHAR AS group_id,
+               coalesce(g.Actor1Name, '?') || ' → ' || coalesce(g.Actor2Name, '?') || ': '
+                   || coalesce(cb.name, g.EventCode) AS summary,
+               g.SOURCEURL AS reference,
+               CASE WHEN g.DATEADDED IS NULL
+                        THEN 'wrong column count: expected {"57 or 58" if version == 1 else "61"} tab-separated fields'
+                    WHEN g.EventCode IS NULL THEN 'missing EventCode'
+                    WHEN g.GoldsteinScale IS NULL THEN 'missing GoldsteinScale'
+                    WHEN g.GoldsteinScale NOT BETWEEN -10 AND 10 THEN 'GoldsteinScale outside -10..10'
+               END AS problem,
+               CAST(g.GLOBALEVENTID AS VARCHAR) AS row_key
+        FROM {scan} AS g
+        LEFT JOIN dw_cameo AS cb ON cb.code = g.EventCode
+    """
+    return ReaderSQL(select, key_columns=[0])
+
+
+def _header(path: Path, delimiter: str) -> list[str]:
+    with path.open("rb") as handle:
+        first = handle.readline().decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r\n")
+    return next(csv.reader(io.StringIO(first), delimiter=delimiter))
+
+
+def icews(path: Path) -> ReaderSQL:
+    header = _header(path, "\t")
+    missing = [name for name in ICEWS_REQUIRED if name not in header]
+    if missing:
+        raise InputError(path, f"ICEWS header lacks the columns {', '.join(missing)}")
+    types = dict.fromkeys(header, "VARCHAR")
+    types.update({"Event ID": "BIGINT", "Event Date": "DATE", "Intensity": "DOUBLE"})
+    scan = _read_csv(path, types, header="true", auto_detect="false", dateformat="'%Y-%m-%d'")
+    if "Publisher" in header and "Story ID" in header:
+        reference = """coalesce(i."Publisher", 'ICEWS') || ', story ' || coalesce(i."Story ID", '?')"""
+    else:
+        reference = "'ICEWS'"
+    select = f"""
+        SELECT 'icews:' || i."Event ID" AS event_id, 'icews' AS source, i."Event Date" AS date,
+               s.code AS actor1, t.code AS actor2,
+               i."Source Name" AS actor1_name, i."Target Name" AS actor2_name,
+               i."CAMEO Code" AS event_code, cb.quad_class AS quad_class, i."Intensity" AS goldstein,
+               1 AS weight, NULL::DOUBLE AS tone, NULL::VARCHAR AS group_id,
+               coalesce(i."Source Name", '?') || ' → ' || coalesce(i."Target Name", '?') || ': '
+                   || coalesce(cb.name, i."Event Text", i."CAMEO Code") AS summary,
+               {reference} AS reference,
+               CASE WHEN i."CAMEO Code" IS NULL THEN 'missing CAMEO Code'
+                    WHEN i."Intensity" NOT BETWEEN -10 AND 10 THEN 'Intensity outside -10..10'
+               END AS problem,
+               CAST(i."Event ID" AS VARCHAR) AS row_key
+        FROM {scan} AS i
+        LEFT JOIN dw_aliases AS s ON s.alias = lower(i."Source Country")
+        LEFT JOIN dw_aliases AS t ON t.alias = lower(i."Target Country")
+        LEFT JOIN dw_cameo AS cb ON cb.code = i."CAMEO Code"
+    """
+    return ReaderSQL(select, key_columns=[header.index("Event ID")], header=True)
+
+
+def parse_map(spec: str | None) -> dict[str, str]:
+    """Parse ``--map date=Date,actor1=Source,...`` into {schema field: file column}."""
+    if not spec:
+        raise UsageError(
+            "a csv file needs --map FIELD=COLUMN,... naming at least "
+            + ", ".join(MAP_REQUIRED)
+            + " (for example --map date=Date,actor1=Src,actor2=Tgt,event_code=Code)"
+        )
+    mapping: dict[str, str] = {}
+    for part in spec.split(","):
+        field_name, sep, column = part.partition("=")
+        field_name, column = field_name.strip(), column.strip()
+        if not sep or not column:
+            raise UsageError(f"--map entries look like field=column, not {part!r}")
+        if field_name not in MAP_FIELDS:
+            raise UsageError(f"--map field {field_name!r} is not one of {', '.join(sorted(MAP_FIELDS))}")
+        mapping[field_name] = column
+    missing = [name for name in MAP_REQUIRED if name not in mapping]
+    if missing:
+        raise UsageError(f"--map must name {', '.join(missing)}")
+    return mapping
+
+
+def mapped_csv(path: Path, mapping: dict[str, str], date_format: str = "%Y-%m-%d") -> ReaderSQL:
+    with path.open("rb") as handle:
+        first = handle.readline().decode("utf-8", errors="replace")
+    delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    header = _header(path, delimiter)
+    absent = [column for column in mapping.values() if column not in header]
+    if absent:
+        raise InputError(
+            path,
+            f"--map names columns the header does not have: {', '.join(absent)} (the header has: {', '.join(header)})",
+        )
+    types = dict.fromkeys(header, "VARCHAR")
+    types[mapping["date"]] = "DATE"
+    for numeric in ("goldstein", "tone"):
+        if numeric in mapping:
+            types[mapping[numeric]] = "DOUBLE"
+    if "weight" in mapping:
+        types[mapping["weight"]] = "INTEGER"
+    if "quad_class" in mapping:
+        types[mapping["quad_class"]] = "dw_quad"
+    scan = _read_csv(
+        path,
+        types,
+        header="true",
+        auto_detect="false",
+        delim=_quote(delimiter),
+        quote="'\"'",
+        escape="'\"'",
+        dateformat=_quote(date_format),
+    )
+
+    def col(name: str) -> str:
+        return f"c.{_ident(mapping[name])}" if name in mapping else "NULL"
+
+    key_names = [mapping[name] for name in sorted(mapping)]
+    content = " || '\x1f' || ".join(f"coalesce(CAST(c.{_ident(n)} AS VARCHAR), '')" for n in key_names)
+    event_id = f"'csv:' || {col('event_id')}" if "event_id" in mapping else f"'csv:' || left(md5({content}), 20)"
+    select = f"""
+        SELECT {event_id} AS event_id, 'csv' AS source, {col("date")} AS date,
+               coalesce(a1.code, {col("actor1")}) AS actor1, coalesce(a2.code, {col("actor2")}) AS actor2,
+               coalesce({col("actor1_name")}, {col("actor1")}) AS actor1_name,
+               coalesce({col("actor2_name")}, {col("actor2")}) AS actor2_name,
+               {col("event_code")} AS event_code,
+               coalesce(CAST(CAST({col("quad_class")} AS VARCHAR) AS TINYINT), cb.quad_class) AS quad_class,
+               coalesce(CAST({col("goldstein")} AS DOUBLE), cb.goldstein) AS goldstein,
+               coalesce(CAST({col("weight")} AS INTEGER), 1) AS weight, CAST({col("tone")} AS DOUBLE) AS tone,
+               CAST({col("group_id")} AS VARCHAR) AS group_id,
+               coalesce({col("summary")}, coalesce({col("actor1")}, '?') || ' → '
+                   || coalesce({col("actor2")}, '?') || ': ' || coalesce(cb.name, {col("event_code")})) AS summary,
+               CAST({col("reference")} AS VARCHAR) AS reference,
+               CASE WHEN {col("event_code")} IS NULL THEN 'missing event code'
+                    WHEN {col("actor1")} IS NULL THEN 'missing actor1'
+                    WHEN coalesce(CAST({col("goldstein")} AS DOUBLE), cb.goldstein) NOT BETWEEN -10 AND 10
+                        THEN 'goldstein outside -10..10'
+               END AS problem,
+               {content} AS row_key
+        FROM {scan} AS c
+        LEFT JOIN dw_aliases AS a1 ON a1.alias = lower({col("actor1")})
+        LEFT JOIN dw_aliases AS a2 ON a2.alias = lower({col("actor2")})
+        LEFT JOIN dw_cameo AS cb ON cb.code = {col("event_code")}
+    """
+    return ReaderSQL(select, key_columns=[header.index(n) for n in key_names], delimiter=delimiter, header=True)

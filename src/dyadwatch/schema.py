@@ -1,0 +1,85 @@
+"""The event store's tables (design §3): ``events``, ``loads`` and ``rejects``.
+
+Kept apart from :mod:`dyadwatch.store` so that readers of the schema (the ingest SQL, the Spark
+backend, the tests) import one small module.
+"""
+
+from __future__ import annotations
+
+# Column order of the events table; exports and the Python API keep it.
+EVENT_COLUMNS: tuple[str, ...] = (
+    "event_id",
+    "source",
+    "date",
+    "actor1",
+    "actor2",
+    "actor1_name",
+    "actor2_name",
+    "event_code",
+    "quad_class",
+    "goldstein",
+    "weight",
+    "tone",
+    "group_id",
+    "summary",
+    "reference",
+    "load_id",
+)
+
+SOURCES: tuple[str, ...] = (
+    "gdelt1",
+    "gdelt2",
+    "icews",
+    "polecat",
+    "chronology",
+    "provocations",
+    "missile_tests",
+    "csv",
+)
+
+DDL = """
+CREATE SEQUENCE IF NOT EXISTS load_id_seq START 1;
+
+CREATE TABLE IF NOT EXISTS loads (
+    load_id            INTEGER PRIMARY KEY,
+    file               VARCHAR NOT NULL,
+    sha256             VARCHAR NOT NULL,
+    format             VARCHAR NOT NULL,
+    focus              VARCHAR NOT NULL,
+    dedupe             BOOLEAN NOT NULL,
+    rows_read          BIGINT NOT NULL,
+    rows_kept          BIGINT NOT NULL,
+    rows_outside_focus BIGINT NOT NULL,
+    rows_duplicate     BIGINT NOT NULL,
+    rows_reemitted     BIGINT NOT NULL,
+    rows_rejected      BIGINT NOT NULL,
+    started            TIMESTAMP NOT NULL,
+    finished           TIMESTAMP NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS events (
+    event_id    VARCHAR PRIMARY KEY,
+    source      VARCHAR NOT NULL,
+    date        DATE NOT NULL,
+    actor1      VARCHAR,
+    actor2      VARCHAR,
+    actor1_name VARCHAR,
+    actor2_name VARCHAR,
+    event_code  VARCHAR NOT NULL,
+    quad_class  TINYINT,
+    goldstein   DOUBLE,
+    weight      INTEGER NOT NULL,
+    tone        DOUBLE,
+    group_id    VARCHAR,
+    summary     VARCHAR,
+    reference   VARCHAR,
+    load_id     INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS rejects (
+    load_id INTEGER NOT NULL,
+    line    BIGINT,
+    reason  VARCHAR NOT NULL,
+    raw     VARCHAR
+);
+"""

@@ -1,0 +1,230 @@
+"""The event store: one DuckDB file with the tables of design §3.
+
+Open it with :func:`dyadwatch.open` (or :meth:`Store.open`). A store opened for writing holds
+DuckDB's file lock, so a second writer gets a :class:`~dyadwatch.errors.StoreLockedError` with
+one clear line instead of DuckDB's message.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+
+import duckdb
+import pandas as pd
+import platformdirs
+
+from dyadwatch.errors import StoreError, StoreLockedError, UsageError
+from dyadwatch.ingest.pipeline import LoadReport, ProgressHook, load_many, load_records, register_lookups
+from dyadwatch.ingest.source import clean_workdir
+from dyadwatch.schema import DDL, EVENT_COLUMNS
+
+ExportFormat = Literal["csv", "json", "parquet"]
+
+
+def default_path() -> Path:
+    """``$DYADWATCH_DB`` if set, else ``events.duckdb`` in the user data directory."""
+    env = os.environ.get("DYADWATCH_DB")
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir("dyadwatch")) / "events.duckdb"
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        elif not path.exists():
+            raise StoreError(f"{path}: no event store here yet; run `dyadwatch demo` or `dyadwatch ingest FILES`")
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        text = str(exc)
+        if "lock" in text.lower():
+            pid = re.search(r"PID (\d+)", text)
+            raise StoreLockedError(path, f"PID {pid.group(1)}" if pid else "") from None
+        raise StoreError(f"{path}: cannot open the event store ({text.splitlines()[0]})") from None
+    except duckdb.Error as exc:
+        raise StoreError(f"{path}: not a dyadwatch store or damaged ({str(exc).splitlines()[0]})") from None
+
+
+class Store:
+    """A dyadwatch event store (DuckDB file). Use as a context manager or call :meth:`close`."""
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False, memory_limit: str = "1GB") -> None:
+        self.path = Path(path).expanduser() if path is not None else default_path()
+        self.read_only = read_only
+        self.con = _connect(self.path, read_only)
+        # A bounded memory budget: DuckDB spills to disk beyond it, so a 2 GB input file loads in
+        # well under 2 GB of RAM.
+        self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        if not read_only:
+            self.con.execute(DDL)
+
+    @classmethod
+    def open(cls, path: str | Path | None = None, *, read_only: bool = False) -> Store:
+        return cls(path, read_only=read_only)
+
+    # -- life cycle -------------------------------------------------------------------------
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise StoreError(f"{self.path} was opened read-only; open it without read_only to load data")
+
+    @property
+    def workdir(self) -> Path:
+        """Scratch space for decompressed files, beside the store (cleaned at each ingest)."""
+        return self.path.with_name(self.path.name + ".ingest-tmp")
+
+    # -- loading ----------------------------------------------------------------------------
+    def ingest(
+        self,
+        paths: Sequence[str | Path],
+        *,
+        format: str = "auto",
+        focus: str = "PRK",
+        dedupe: bool = False,
+        mapping: str | None = None,
+        date_format: str = "%Y-%m-%d",
+        on_file: Callable[[Path], ProgressHook | None] | None = None,
+        on_done: Callable[[LoadReport], None] | None = None,
+    ) -> list[LoadReport]:
+        """Load event files (GDELT 1.0/2.0, ICEWS, CSV with ``mapping``); one report per file.
+
+        A file that cannot be read is reported with status ``failed`` and the others still load.
+        """
+        self._writable()
+        register_lookups(self.con)
+        clean_workdir(self.workdir)
+        try:
+            return load_many(
+                self.con,
+                [Path(p) for p in paths],
+                workdir=self.workdir,
+                on_file=on_file,
+                on_done=on_done,
+                fmt=format,
+                focus=focus,
+                dedupe=dedupe,
+                mapping=mapping,
+                date_format=date_format,
+            )
+        finally:
+            clean_workdir(self.workdir)
+            self.workdir.rmdir()
+
+    def load_frame(self, records: pd.DataFrame, *, label: str, sha256: str, fmt: str, focus: str = "ALL") -> LoadReport:
+        """Load rows already in memory (the bundled datasets) with the same accounting as files."""
+        self._writable()
+        register_lookups(self.con)
+        return load_records(self.con, records, label=label, sha256=sha256, fmt=fmt, focus=focus)
+
+    # -- reading ----------------------------------------------------------------------------
+    def events(
+        self,
+        *,
+        source: str | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        actor: str | None = None,
+        partner: str | None = None,
+        limit: int | None = None,
+    ) -> pd.DataFrame:
+        """Events as a DataFrame with the columns of design §3, oldest first."""
+        where, params = ["TRUE"], []
+        if source:
+            where.append("source = ?")
+            params.append(source)
+        if start:
+            where.append("date >= CAST(? AS DATE)")
+            params.append(start)
+        if end:
+            where.append("date <= CAST(? AS DATE)")
+            params.append(end)
+        if actor and partner:
+            where.append("((actor1 = ? AND actor2 = ?) OR (actor1 = ? AND actor2 = ?))")
+            params += [actor, partner, partner, actor]
+        elif actor:
+            where.append("(actor1 = ? OR actor2 = ?)")
+            params += [actor, actor]
+        sql = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE {' AND '.join(where)} ORDER BY date, event_id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        try:
+            return self.con.execute(sql, params).df()
+        except duckdb.ConversionException as exc:
+            raise UsageError(f"bad date: {str(exc).splitlines()[0]} (use YYYY-MM-DD)") from None
+
+    def export_events(self, out: str | Path, fmt: ExportFormat, **filters: Any) -> int:
+        """Write events to ``out`` as CSV, JSON (records) or Parquet; returns the row count."""
+        frame = self.events(**filters)
+        target = Path(out)
+        if fmt == "csv":
+            frame.to_csv(target, index=False)
+        elif fmt == "json":
+            frame.to_json(target, orient="records", date_format="iso", indent=1)
+        elif fmt == "parquet":
+            frame.to_parquet(target, index=False)
+        else:
+            raise UsageError(f"unknown export format {fmt!r}: use csv, json or parquet")
+        return len(frame)
+
+    def loads(self) -> pd.DataFrame:
+        return self.con.execute("SELECT * FROM loads ORDER BY load_id").df()
+
+    def rejects(self, load_id: int | None = None) -> pd.DataFrame:
+        sql = "SELECT r.*, l.file FROM rejects r JOIN loads l USING (load_id)"
+        if load_id is not None:
+            return self.con.execute(sql + " WHERE load_id = ? ORDER BY line", [load_id]).df()
+        return self.con.execute(sql + " ORDER BY load_id, line").df()
+
+    def count(self, source: str | None = None) -> int:
+        row = (
+            self.con.execute("SELECT count(*) FROM events WHERE source = ?", [source]).fetchone()
+            if source
+            else self.con.execute("SELECT count(*) FROM events").fetchone()
+        )
+        return int(row[0]) if row else 0
+
+    def partners(self, focus: str = "PRK", min_events: int = 1) -> list[str]:
+        """Partners of ``focus`` in dyadic events, most events first."""
+        rows = self.con.execute(
+            """SELECT partner, count(*) n FROM (
+                   SELECT CASE WHEN actor1 = ? THEN actor2 ELSE actor1 END AS partner FROM events
+                   WHERE (actor1 = ? OR actor2 = ?) AND actor1 IS NOT NULL AND actor2 IS NOT NULL
+                     AND actor1 <> actor2)
+               GROUP BY partner HAVING count(*) >= ? ORDER BY n DESC, partner""",
+            [focus, focus, focus, min_events],
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    # -- series -----------------------------------------------------------------------------
+    def series(self, actor1: str, actor2: str, freq: str = "M", **options: Any) -> pd.DataFrame:
+        """The dyad series ``actor1`` → ``actor2`` (see :func:`dyadwatch.series.dyad_series`)."""
+        from dyadwatch.series import dyad_series
+
+        return dyad_series(self, actor1, actor2, freq=freq, **options)
+
+    def ibis(self) -> Any:
+        """The events table as an Ibis table over this store's DuckDB connection."""
+        import ibis
+
+        return ibis.duckdb.from_connection(self.con).table("events")
+
+
+def open(path: str | Path | None = None, *, read_only: bool = False) -> Store:  # noqa: A001
+    """Open (creating if needed) the event store at ``path`` (default: :func:`default_path`)."""
+    return Store(path, read_only=read_only)

@@ -1,0 +1,198 @@
+"""Synthetic GDELT 2.0 export files (61 tab-separated columns) with known dyad-month totals.
+
+Rows are random but reproducible (``seed``): a share ``focus_share`` involves the focus country
+with one of ``partners`` (either direction), the rest are between other countries. Optional
+extras exercise the loader: exact duplicate rows (same GLOBALEVENTID, as when a user loads
+overlapping files) and re-emitted rows (a new id for the same day, actors, code and URL, which
+``--dedupe`` removes). The returned ``expected`` frame holds what the store must contain.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from dyadwatch.codebook import cameo_codes
+
+OTHER_COUNTRIES = ("FRA", "DEU", "GBR", "IND", "BRA", "NGA", "EGY", "TUR", "MEX", "IDN")
+
+
+@dataclass
+class GeneratedFiles:
+    """What :func:`write_gdelt2` wrote and what loading it must give."""
+
+    files: list[Path]
+    rows: int  # data lines written in all files
+    focus_rows: int  # lines that involve the focus country (incl. duplicates)
+    duplicate_rows: int  # lines repeating an earlier GLOBALEVENTID
+    reemitted_rows: int  # lines re-emitting an earlier event under a new id
+    expected: pd.DataFrame = field(repr=False)  # actor1, actor2, period, events, goldstein_sum, q1..q4
+
+    @property
+    def bytes(self) -> int:
+        return sum(f.stat().st_size for f in self.files)
+
+
+def _line(
+    event_id: int,
+    day: str,
+    a1: str,
+    a2: str,
+    code: str,
+    quad: int,
+    goldstein: float,
+    mentions: int,
+    tone: float,
+    url: str,
+) -> str:
+    # 61 fields: ids and dates (5), actor 1 (10), actor 2 (10), event (10), three geography
+    # blocks of 8, DATEADDED and SOURCEURL.
+    actor1 = [a1, f"{a1} GOVERNMENT", a1, "", "", "", "", "GOV", "", ""]
+    actor2 = [a2, f"{a2} GOVERNMENT", a2, "", "", "", "", "GOV", "", ""]
+    event = [
+        "1",
+        code,
+        code[:3],
+        code[:2],
+        str(quad),
+        f"{goldstein:.1f}",
+        str(mentions),
+        "1",
+        str(mentions),
+        f"{tone:.4f}",
+    ]
+    geo = ["1", "Somewhere", "XX", "XX", "", "0", "0", "0"] * 3
+    fields = [str(event_id), day, day[:6], day[:4], f"{day[:4]}.5"] + actor1 + actor2 + event + geo
+    fields += [day + "000000", url]
+    return "\t".join(fields)
+
+
+def write_gdelt2(
+    out_dir: str | Path,
+    rows: int,
+    *,
+    files: int = 1,
+    focus: str = "PRK",
+    partners: tuple[str, ...] = ("CHN", "RUS", "USA", "KOR", "JPN"),
+    focus_share: float = 0.05,
+    start: str = "2019-01-01",
+    months: int = 24,
+    duplicate_share: float = 0.0,
+    reemit_share: float = 0.0,
+    compress: str | None = "zip",
+    seed: int = 0,
+) -> GeneratedFiles:
+    """Write ``rows`` data lines of GDELT 2.0 events across ``files`` files in ``out_dir``.
+
+    ``compress`` is ``"zip"`` (as GDELT ships them), ``"gz"`` or None (plain ``.CSV``).
+    """
+    rng = np.random.default_rng(seed)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    codes = [c for c in cameo_codes().values() if len(c.code) >= 3]
+    code_text = np.array([c.code for c in codes])
+    code_quad = np.array([c.quad_class for c in codes])
+    code_gold = np.array([c.goldstein for c in codes])
+
+    base = rows
+    n_dup = int(base * duplicate_share)
+    n_reemit = int(base * reemit_share)
+    n_unique = base - n_dup - n_reemit
+    pick = rng.integers(0, len(codes), n_unique)
+    first_day = pd.Timestamp(start)
+    last_day = first_day + pd.DateOffset(months=months) - pd.Timedelta(days=1)
+    days = pd.to_datetime(
+        rng.integers(first_day.value // 86_400_000_000_000, last_day.value // 86_400_000_000_000 + 1, n_unique),
+        unit="D",
+    )
+    involves_focus = rng.random(n_unique) < focus_share
+    partner = np.array(partners)[rng.integers(0, len(partners), n_unique)]
+    other1 = np.array(OTHER_COUNTRIES)[rng.integers(0, len(OTHER_COUNTRIES), n_unique)]
+    other2 = np.array(OTHER_COUNTRIES)[rng.integers(0, len(OTHER_COUNTRIES), n_unique)]
+    focus_first = rng.random(n_unique) < 0.5
+    actor1 = np.where(involves_focus, np.where(focus_first, focus, partner), other1)
+    actor2 = np.where(involves_focus, np.where(focus_first, partner, focus), other2)
+    frame = pd.DataFrame(
+        {
+            "event_id": np.arange(1_000_000_000, 1_000_000_000 + n_unique),
+            "date": days,
+            "actor1": actor1,
+            "actor2": actor2,
+            "event_code": code_text[pick],
+            "quad_class": code_quad[pick],
+            "goldstein": code_gold[pick],
+            "weight": rng.integers(1, 20, n_unique),
+            "tone": rng.normal(0, 3, n_unique).round(4),
+        }
+    )
+    frame["url"] = "https://news.example/" + frame["event_id"].astype(str)
+    # Re-emitted copies: same day, actors, code and URL under new ids.
+    reemit = (
+        frame.sample(n=n_reemit, random_state=seed, replace=n_reemit > n_unique).copy() if n_reemit else frame.iloc[:0]
+    )
+    reemit["event_id"] = np.arange(2_000_000_000, 2_000_000_000 + len(reemit))
+    duplicates = frame.sample(n=n_dup, random_state=seed + 1, replace=n_dup > n_unique) if n_dup else frame.iloc[:0]
+    everything = pd.concat([frame, reemit, duplicates], ignore_index=True)
+    everything = everything.iloc[rng.permutation(len(everything))].reset_index(drop=True)
+
+    written: list[Path] = []
+    bounds = np.linspace(0, len(everything), files + 1).astype(int)
+    for index in range(files):
+        part = everything.iloc[bounds[index] : bounds[index + 1]]
+        columns = zip(
+            part["event_id"].tolist(),
+            part["date"].dt.strftime("%Y%m%d").tolist(),
+            part["actor1"].tolist(),
+            part["actor2"].tolist(),
+            part["event_code"].tolist(),
+            part["quad_class"].tolist(),
+            part["goldstein"].tolist(),
+            part["weight"].tolist(),
+            part["tone"].tolist(),
+            part["url"].tolist(),
+            strict=True,
+        )
+        text = "\n".join(_line(*row) for row in columns) + "\n"
+        name = f"2019{index:04d}000000.export.CSV"
+        data = text.encode("utf-8")
+        if compress == "zip":
+            path = out / f"{name}.zip"
+            with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+                archive.writestr(name, data)
+        elif compress == "gz":
+            path = out / f"{name}.gz"
+            path.write_bytes(gzip.compress(data, compresslevel=6))
+        else:
+            path = out / name
+            path.write_bytes(data)
+        written.append(path)
+
+    focus_mask = (everything["actor1"] == focus) | (everything["actor2"] == focus)
+    kept = pd.concat([frame, reemit], ignore_index=True)
+    kept = kept[(kept["actor1"] == focus) | (kept["actor2"] == focus)].copy()
+    kept["period"] = kept["date"].dt.to_period("M").dt.start_time.dt.date
+    expected = (
+        kept.groupby(["actor1", "actor2", "period"])
+        .agg(
+            events=("event_id", "size"),
+            goldstein_sum=("goldstein", "sum"),
+            q1=("quad_class", lambda q: int((q == 1).sum())),
+            q2=("quad_class", lambda q: int((q == 2).sum())),
+            q3=("quad_class", lambda q: int((q == 3).sum())),
+            q4=("quad_class", lambda q: int((q == 4).sum())),
+        )
+        .reset_index()
+    )
+    return GeneratedFiles(
+        files=written,
+        rows=len(everything),
+        focus_rows=int(focus_mask.sum()),
+        duplicate_rows=len(duplicates),
+        reemitted_rows=len(reemit),
+        expected=expected,
+    )
