@@ -75,6 +75,16 @@ class ChronologyFile(BaseModel):
     notes: str | None = None
     events: list[ChronologyRecord]
 
+    @model_validator(mode="after")
+    def no_duplicates(self) -> ChronologyFile:
+        seen: set[tuple[dt.date, str, str, str]] = set()
+        for record in self.events:
+            key = (record.date, record.actor1, record.actor2, record.event_code)
+            if key in seen:
+                raise ValueError(f"duplicate event {record.date} {record.actor1}->{record.actor2} {record.event_code}")
+            seen.add(key)
+        return self
+
 
 @dataclass(frozen=True)
 class Relationship:
