@@ -18,6 +18,7 @@ import click
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -39,7 +40,8 @@ export_app = typer.Typer(help="Write tables out as CSV, JSON or Parquet.", no_ar
 app.add_typer(export_app, name="export")
 
 out = Console()
-err = Console(stderr=True)
+# soft_wrap: an error line stays one line (for grep and log files) however narrow the terminal.
+err = Console(stderr=True, soft_wrap=True)
 
 
 class OutFormat(StrEnum):
@@ -185,7 +187,10 @@ def ingest(
         ),
     ] = None,
     date_format: Annotated[str, typer.Option("--date-format", help="strftime format of dates in a csv.")] = "%Y-%m-%d",
-    output: FormatOption = OutFormat.table,
+    # --format names the input format here (design §4), so the summary's format is --output.
+    output: Annotated[
+        OutFormat, typer.Option("--output", "-o", help="Summary as table (Rich), json or csv.")
+    ] = OutFormat.table,
     db: DbOption = None,
 ) -> None:
     """Load event files into the store, one transaction per file.
@@ -230,13 +235,15 @@ def ingest(
     summary = pd.DataFrame(iter_summary(reports))
     if output is OutFormat.table:
         print_frame(summary.drop(columns=["error"]), output, "ingest summary")
-        for report in reports:
-            if report.error:
-                err.print(f"[red]error:[/] {report.error}")
-            for example in report.reject_examples[:3]:
-                err.print(f"[yellow]rejected[/] {report.file} {example}")
     else:
         print_frame(summary, output)
+    # Whatever the summary's format, each file that failed gets one line on stderr.
+    for report in reports:
+        if report.error:
+            err.print(f"[red]error:[/] {escape(report.error)}", highlight=False)
+        if output is OutFormat.table:
+            for example in report.reject_examples[:3]:
+                err.print(f"[yellow]rejected[/] {escape(report.file)} {escape(example)}", highlight=False)
     if any(r.status == "failed" for r in reports):
         raise typer.Exit(1)
 
@@ -255,7 +262,10 @@ def demo(
         reports = load_bundled(store)
         loaded = sum(r.rows_kept for r in reports)
         err.print(f"bundled data: {len(reports)} files, {loaded} new events, store {store.path}")
-        print_frame(relationship_summary(store), OutFormat.table, "relationships in the bundled chronology")
+        from dyadwatch.report import build_site
+
+        index = build_site(store, "PRK", out_dir)
+    sys.stdout.write(f"{index}\n")
 
 
 def relationship_summary(store: Any) -> pd.DataFrame:
@@ -334,6 +344,12 @@ def export_loads(output: FormatOption = OutFormat.table, db: DbOption = None) ->
         print_frame(store.loads(), output, "loads")
 
 
+class Backend(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+    bigquery = "bigquery"
+
+
 @app.command()
 def series(
     actor1: Annotated[str, typer.Argument(help="Initiator, ISO alpha-3 (e.g. PRK).")],
@@ -344,34 +360,437 @@ def series(
     drop_statements: DropStatementsOption = False,
     date_from: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")] = None,
+    backend: Annotated[
+        Backend,
+        typer.Option(
+            "--backend",
+            help="Where the query runs: duckdb (the store), spark (local Spark over --events, a Parquet "
+            "export) or bigquery (GDELT's public table).",
+        ),
+    ] = Backend.duckdb,
+    events: Annotated[
+        str | None,
+        typer.Option(
+            "--events",
+            help="spark: Parquet file or folder from `export events --format parquet`; "
+            "bigquery: project.dataset.table with GDELT's columns (default gdelt-bq.gdeltv2.events).",
+        ),
+    ] = None,
+    show_sql: Annotated[
+        bool, typer.Option("--show-sql", help="Print the SQL the backend would run, and stop.")
+    ] = False,
     output: FormatOption = OutFormat.table,
     db: DbOption = None,
 ) -> None:
     """The dyad series ACTOR1 → ACTOR2 per period: events, Goldstein sum and mean, quad classes.
 
+    The same query runs on the store (DuckDB), on Spark over a Parquet export, or on BigQuery
+    over GDELT (design §6).
+
     Example: dyadwatch series PRK CHN --freq Q --format csv
+    Example: dyadwatch series PRK CHN --backend spark --events events.parquet
+    Example: dyadwatch series PRK CHN --backend bigquery --show-sql
     """
-    with _open(db) as store:
-        frame = store.series(
-            actor1,
-            actor2,
-            freq.value,
-            undirected=undirected,
-            normalize=normalize.value,
-            drop_statements=drop_statements,
-            start=date_from,
-            end=date_to,
-        )
+    from dyadwatch import backends
+
+    options: dict[str, Any] = {
+        "undirected": undirected,
+        "drop_statements": drop_statements,
+        "start": date_from,
+        "end": date_to,
+    }
+    if backend is Backend.spark and not events:
+        raise UsageError("--backend spark needs --events PATH (a Parquet file from `export events --format parquet`)")
+    if backend is Backend.duckdb and events:
+        raise UsageError("--events is for --backend spark or bigquery; the duckdb backend reads --db")
+    table = events or backends.GDELT_BIGQUERY_TABLE
+    if show_sql:
+        if backend is Backend.bigquery:
+            sql = backends.bigquery_sql(actor1, actor2, freq.value, table=table, **options)
+        else:
+            dialect = "duckdb" if backend is Backend.duckdb else "pyspark"
+            sql = backends.series_sql(backends.unbound_events(), actor1, actor2, freq.value, dialect, **options)
+        sys.stdout.write(sql.rstrip() + "\n")
+        return
+    options["normalize"] = normalize.value
+    if backend is Backend.spark:
+        frame = backends.spark_series(str(events), actor1, actor2, freq.value, **options)
+    elif backend is Backend.bigquery:
+        frame = backends.bigquery_series(actor1, actor2, freq.value, table=table, **options)
+    else:
+        with _open(db) as store:
+            frame = store.series(actor1, actor2, freq.value, **options)
     print_frame(frame, output, f"{actor1.upper()} → {actor2.upper()} ({freq.value})")
 
 
 # -- analysis: breaks, flex, circumstances, compare (issue 4; dyadwatch.analysis) -----------------
+class Metric(StrEnum):
+    goldstein_mean = "goldstein_mean"
+    goldstein_sum = "goldstein_sum"
+    events = "events"
+
+
+class BreakMethod(StrEnum):
+    pelt = "pelt"
+    binseg = "binseg"
+
+
+class EraChoice(StrEnum):
+    all = "all"
+    kim_il_sung = "kim-il-sung"
+    kim_jong_il = "kim-jong-il"
+    kim_jong_un = "kim-jong-un"
+
+
+class FlexBy(StrEnum):
+    none = "none"
+    era = "era"
+    regime = "regime"
+    rolling = "rolling"
+
+
+PartnersOption = Annotated[
+    str | None, typer.Option("--partners", help="Comma-separated ISO alpha-3 codes, e.g. CHN,RUS (default: all).")
+]
+
+
+def _codes(text: str | None) -> list[str] | None:
+    if not text:
+        return None
+    codes = [code.strip().upper() for code in text.split(",") if code.strip()]
+    if not codes:
+        raise UsageError("--partners needs ISO alpha-3 codes separated by commas, e.g. CHN,RUS")
+    return codes
+
+
+@app.command()
+def breaks(
+    actor1: Annotated[str, typer.Argument(help="Initiator, ISO alpha-3 (e.g. PRK).")],
+    actor2: Annotated[str, typer.Argument(help="Target, ISO alpha-3 (e.g. CHN).")],
+    freq: FreqOption = Freq.M,
+    metric: Annotated[
+        Metric, typer.Option("--metric", help="goldstein_mean or goldstein_sum (normal cost), events (Poisson cost).")
+    ] = Metric.goldstein_mean,
+    method: Annotated[
+        BreakMethod, typer.Option("--method", help="pelt (exact) or binseg (binary segmentation).")
+    ] = BreakMethod.pelt,
+    min_size: Annotated[int, typer.Option("--min-size", help="Shortest regime, in periods.", min=1)] = 3,
+    markov: Annotated[
+        bool, typer.Option("--markov", help="Also fit a 2-regime Markov-switching model (second opinion).")
+    ] = False,
+    normalize: NormalizeOption = Normalize.none,
+    drop_statements: DropStatementsOption = False,
+    output: FormatOption = OutFormat.table,
+    db: DbOption = None,
+) -> None:
+    """Regime changes in the series ACTOR1 → ACTOR2, with the built-in events near each break.
+
+    PELT with an MBIC penalty (3·log n); see docs/methods.md. On the bundled chronology use --freq Y.
+
+    Example: dyadwatch breaks PRK CUB --freq Y --metric events --format json
+    """
+    from dyadwatch.analysis.breaks import dyad_breaks
+
+    with _open(db) as store:
+        result = dyad_breaks(
+            store,
+            actor1,
+            actor2,
+            freq=freq.value,
+            metric=metric.value,
+            method=method.value,
+            min_size=min_size,
+            markov=markov,
+            normalize=normalize.value,
+            drop_statements=drop_statements,
+        )
+    print_result(result, output, f"breaks {actor1.upper()} → {actor2.upper()} ({metric.value}, {freq.value})")
+    if output is OutFormat.table and result.reason:
+        err.print(f"[yellow]{result.status}:[/] {result.reason}")
+
+
+@app.command()
+def flex(
+    focus: Annotated[str, typer.Argument(help="Focus country, ISO alpha-3 (e.g. PRK).")],
+    freq: FreqOption = Freq.M,
+    partners: PartnersOption = None,
+    era: Annotated[EraChoice, typer.Option("--era", help="Only one leader's era.")] = EraChoice.all,
+    by: Annotated[
+        FlexBy, typer.Option("--by", help="Split into leader eras, break-defined regimes or rolling ten-year windows.")
+    ] = FlexBy.none,
+    draws: Annotated[int, typer.Option("--draws", help="Bootstrap draws for the 90% intervals.", min=0)] = 200,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
+    normalize: NormalizeOption = Normalize.none,
+    drop_statements: DropStatementsOption = False,
+    output: FormatOption = OutFormat.table,
+    db: DbOption = None,
+) -> None:
+    """Flexibility of FOCUS toward each partner: responsiveness, flexibility, inertia, asymmetry.
+
+    A partner with too few periods or an unstable estimate gets a status and a reason, not a number.
+
+    Example: dyadwatch flex PRK --freq Y --by era --format json
+    """
+    from dyadwatch.analysis.flexibility import flexibility
+
+    with _open(db) as store:
+        result = flexibility(
+            store,
+            focus,
+            freq=freq.value,
+            partners=_codes(partners),
+            era=era.value,
+            by=by.value,
+            normalize=normalize.value,
+            drop_statements=drop_statements,
+            draws=draws,
+            seed=seed,
+        )
+    print_result(result, output, f"flexibility of {focus.upper()} ({freq.value})")
+
+
+@app.command()
+def circumstances(
+    focus: Annotated[str, typer.Argument(help="Focus country, ISO alpha-3 (e.g. PRK).")],
+    freq: FreqOption = Freq.M,
+    partners: PartnersOption = None,
+    condition: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--condition",
+            help="A named window NAME=FROM:TO[,FROM:TO], dates YYYY-MM-DD; repeat for more.",
+        ),
+    ] = None,
+    only: Annotated[
+        str | None,
+        typer.Option("--only", help="Comma-separated condition names to report (e.g. sanctions,summit)."),
+    ] = None,
+    normalize: NormalizeOption = Normalize.none,
+    drop_statements: DropStatementsOption = False,
+    output: FormatOption = OutFormat.table,
+    db: DbOption = None,
+) -> None:
+    """How FOCUS's response to each partner changes under conditions: eras, sanctions, nuclear-test
+    windows, summits, the partner's hostility, and windows you name.
+
+    Example: dyadwatch circumstances PRK --freq Y --condition talks=2018-03-01:2019-06-30
+    """
+    from dyadwatch.analysis.circumstances import circumstances as run_circumstances
+
+    names = [name.strip() for name in only.split(",") if name.strip()] if only else None
+    with _open(db) as store:
+        result = run_circumstances(
+            store,
+            focus,
+            freq=freq.value,
+            partners=_codes(partners),
+            conditions=names,
+            windows=condition or [],
+            normalize=normalize.value,
+            drop_statements=drop_statements,
+        )
+    print_result(result, output, f"circumstances of {focus.upper()} ({freq.value})")
+
+
+@app.command()
+def compare(
+    focus: Annotated[str, typer.Argument(help="Focus country, ISO alpha-3 (e.g. PRK).")],
+    freq: FreqOption = Freq.Y,
+    window: Annotated[
+        int, typer.Option("--window", help="Breaks within this many periods count as one shared break.", min=0)
+    ] = 2,
+    partners: PartnersOption = None,
+    normalize: NormalizeOption = Normalize.none,
+    drop_statements: DropStatementsOption = False,
+    output: FormatOption = OutFormat.table,
+    db: DbOption = None,
+) -> None:
+    """Patterns across FOCUS's relationships: correlations, shared breaks, partner concentration
+    (HHI, effective partners), bloc shares and alignment. The table shows concentration over time;
+    --format json gives everything.
+
+    Example: dyadwatch compare PRK --freq Y --format json
+    """
+    from dyadwatch.analysis.patterns import compare as run_compare
+
+    with _open(db) as store:
+        result = run_compare(
+            store,
+            focus,
+            freq=freq.value,
+            window=window,
+            partners=_codes(partners),
+            normalize=normalize.value,
+            drop_statements=drop_statements,
+        )
+    print_result(result, output, f"{focus.upper()}: concentration and bloc shares ({freq.value})")
 
 
 # -- early warning and strategies: shifts, simulate (issue 5; dyadwatch.analysis) ----------------
+@app.command()
+def shifts(
+    focus: Annotated[str, typer.Argument(help="Focus country, ISO alpha-3 (e.g. PRK).")],
+    since: Annotated[str, typer.Option("--since", help="Start of the recent window, YYYY-MM-DD.")],
+    until: Annotated[
+        str | None, typer.Option("--until", help="End of the recent window (default: the last event).")
+    ] = None,
+    freq: FreqOption = Freq.M,
+    baseline_years: Annotated[
+        int, typer.Option("--baseline-years", help="Years before --since that form each partner's baseline.")
+    ] = 10,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Only events of this source (repeatable), e.g. chronology.")
+    ] = None,
+    alpha: Annotated[float, typer.Option("--alpha", help="Significance level after adjustment.")] = 0.05,
+    adjust: Annotated[
+        str, typer.Option("--adjust", help="Across partners: fdr (Benjamini-Hochberg) or holm (family-wise).")
+    ] = "fdr",
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the permutation tests.")] = 0,
+    output: FormatOption = OutFormat.table,
+    db: DbOption = None,
+) -> None:
+    """Early warning: partners rising or falling against their own baseline, multilateral events
+    (three or more foreign partners) and bloc realignment since a date, each with its evidence.
+
+    Example: dyadwatch shifts PRK --since 2025-01-01 --format json
+    """
+    from dyadwatch.analysis.shifts import shifts as find_shifts
+
+    with _open(db) as store:
+        result = find_shifts(
+            store,
+            focus,
+            since,
+            until=until,
+            freq=freq.value,
+            baseline_years=baseline_years,
+            alpha=alpha,
+            adjust=adjust,
+            sources=source or None,
+            seed=seed,
+        )
+    print_result(result, output, f"shifts of {result.focus} since {result.since}")
+
+
+@app.command()
+def simulate(
+    actor1: Annotated[str, typer.Argument(help="A, whose response is estimated (e.g. PRK).")],
+    actor2: Annotated[str, typer.Argument(help="B, whose strategies are compared (e.g. USA).")],
+    strategy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--strategy",
+            help="Strategy for B (repeatable): denuclearization-first, phased-trust-building, "
+            "conditional-relief, tit-for-tat, generous-tit-for-tat, track-ii. Default: all.",
+        ),
+    ] = None,
+    runs: Annotated[int, typer.Option("--runs", help="Simulated runs per strategy.")] = 200,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same output.")] = 0,
+    horizon: Annotated[int | None, typer.Option("--horizon", help="Periods simulated (default: two years).")] = None,
+    freq: FreqOption = Freq.M,
+    date_from: Annotated[str | None, typer.Option("--from", help="Estimate from this day, YYYY-MM-DD.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Estimate up to this day, YYYY-MM-DD.")] = None,
+    output: FormatOption = OutFormat.table,
+    db: DbOption = None,
+) -> None:
+    """Compare engagement strategies for B against A's response estimated from the dyad's data
+    (VAR, bootstrapped), with the model, its period and its limits stated.
+
+    Example: dyadwatch simulate PRK USA --freq Y --runs 500 --seed 1 --format json
+    """
+    from dyadwatch.analysis.simulate import simulate_dyad
+
+    with _open(db) as store:
+        result = simulate_dyad(
+            store,
+            actor1,
+            actor2,
+            strategy or None,
+            runs=runs,
+            seed=seed,
+            horizon=horizon,
+            freq=freq.value,
+            start=date_from,
+            end=date_to,
+        )
+    print_result(result, output, f"strategies of {result.partner} toward {result.focus}")
+    if output is OutFormat.table:
+        if result.status != "ok":
+            err.print(f"[yellow]{result.reason}[/]")
+        for limitation in result.limitations:
+            err.print(f"[dim]limit:[/] {limitation}")
 
 
 # -- outputs: report, serve, cite (issue 6; dyadwatch.report, dyadwatch.web) ----------------------
+@app.command()
+def report(
+    focus: Annotated[str, typer.Argument(help="Focus country, ISO alpha-3 (e.g. PRK).")] = "PRK",
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the report site.")] = Path("site"),
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also write the series as one PDF (needs WeasyPrint).")] = False,
+    db: DbOption = None,
+) -> None:
+    """Write the report series: index.html (all relationships compared) and one brief per relationship
+    with enough events, as a static site that works offline. Prints the path of index.html.
+
+    Example: dyadwatch report PRK --out site --pdf
+    """
+    from dyadwatch.report import build_site
+
+    with _open(db) as store:
+        index = build_site(store, focus, out_dir, pdf=pdf)
+    sys.stdout.write(f"{index}\n")
+
+
+@app.command()
+def cite(
+    key: Annotated[
+        list[str] | None, typer.Option("--key", help="Only these references (BibTeX keys); default all.")
+    ] = None,
+) -> None:
+    """Print the references of the datasets and methods behind dyadwatch's numbers as BibTeX.
+
+    Example: dyadwatch cite > dyadwatch.bib
+    """
+    from dyadwatch.report.citations import REFERENCES, bibtex
+
+    unknown = [k for k in key or [] if k not in REFERENCES]
+    if unknown:
+        raise UsageError(f"unknown reference key {', '.join(unknown)}: use one of {', '.join(REFERENCES)}")
+    sys.stdout.write(bibtex(key or None))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to bind; 127.0.0.1 keeps it on this machine.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option("--port", help="TCP port.", min=1, max=65535)] = 8000,
+    db: DbOption = None,
+) -> None:
+    """The dashboard and its JSON API over the store, read-only (design §7).
+
+    Example: dyadwatch serve --port 8000, then open http://127.0.0.1:8000/
+    """
+    import uvicorn
+
+    from dyadwatch.store import default_path
+    from dyadwatch.web import create_app
+
+    application = create_app(db or default_path())
+    err.print(f"dashboard on http://{host}:{port}/ (Ctrl-C stops it)")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+
+
+# Recent Typer releases carry their own copy of Click (``typer._click``) whose exceptions are not
+# ``click``'s; catch both kinds so that a usage error exits 2 with no traceback on either.
+_EXIT_ERRORS: tuple[type[Exception], ...] = (click.exceptions.Exit, typer.Exit)
+_ABORT_ERRORS: tuple[type[BaseException], ...] = (click.exceptions.Abort, typer.Abort)
+_CLICK_ERRORS: tuple[type[Exception], ...] = (
+    click.exceptions.ClickException,
+    getattr(typer, "TyperException", click.exceptions.ClickException),
+)
 
 
 def run(argv: Sequence[str] | None = None) -> int:
@@ -379,22 +798,23 @@ def run(argv: Sequence[str] | None = None) -> int:
     try:
         result = app(args=list(argv) if argv is not None else None, standalone_mode=False)
         return int(result) if isinstance(result, int) else 0
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
-    except click.exceptions.UsageError as exc:
-        exc.show(file=sys.stderr)
-        return 2
-    except click.exceptions.ClickException as exc:
-        exc.show(file=sys.stderr)
-        return 1
-    except click.exceptions.Abort:
+    except _EXIT_ERRORS as exc:
+        return int(getattr(exc, "exit_code", 0))
+    except _CLICK_ERRORS as exc:
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show(file=sys.stderr)
+        else:
+            err.print(f"error: {exc}", highlight=False, markup=False)
+        return int(getattr(exc, "exit_code", 1))  # UsageError: 2, other Click errors: 1
+    except _ABORT_ERRORS:
         err.print("interrupted")
         return 130
     except KeyboardInterrupt:
         err.print("interrupted: the file being loaded was rolled back; files loaded before it are kept")
         return 130
     except DyadwatchError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
         return exc.exit_code
 
 

@@ -2,8 +2,27 @@
 
 * :func:`write_gdelt2` writes GDELT 2.0 export files of any size and returns the exact dyad-month
   totals a correct loader must produce.
+* :func:`planted_breaks`, :func:`planted_reciprocity` and :func:`dyad_events` make dyad series with
+  planted regime changes or lag-1 reciprocity (known answers for :mod:`dyadwatch.analysis`).
 """
 
 from dyadwatch.testing.gdelt import GeneratedFiles, write_gdelt2
+from dyadwatch.testing.series import (
+    PlantedBreaks,
+    PlantedDyad,
+    dyad_events,
+    focus_rows,
+    planted_breaks,
+    planted_reciprocity,
+)
 
-__all__ = ["GeneratedFiles", "write_gdelt2"]
+__all__ = [
+    "GeneratedFiles",
+    "PlantedBreaks",
+    "PlantedDyad",
+    "dyad_events",
+    "focus_rows",
+    "planted_breaks",
+    "planted_reciprocity",
+    "write_gdelt2",
+]

@@ -1,0 +1,380 @@
+"""Regime changes in a dyad series: PELT or binary segmentation, and a Markov-switching second opinion.
+
+Segmentation minimises Σ_k C(segment_k) + β·K (Killick, Fearnhead & Eckley 2012, *JASA* 107:
+1590–1598, PELT; binary segmentation as the greedy alternative), with ruptures (Truong, Oudre &
+Vayatis 2020). The cost depends on the metric: a Poisson cost for event volume (Chen & Gupta 2000;
+:class:`~dyadwatch.analysis.costs.CostPoisson`) and a normal change-in-mean cost for Goldstein
+sums and means. The penalty β is MBIC, 3·log n (Zhang & Siegmund 2007). ``regime_r2`` =
+Σ_k n_k (ȳ_k − ȳ)² / Σ_t (y_t − ȳ)² is the share of the series' variance that the regimes explain
+(design §8). The optional 2-regime Markov-switching model (Hamilton 1989; statsmodels
+``MarkovRegression`` with switching variance) gives regime means and expected durations.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import ruptures as rpt
+
+from dyadwatch.analysis.costs import CostNormalMean, CostPoisson, mbic_penalty
+from dyadwatch.analysis.periods import FREQ_NAMES, check_freq, infer_freq, period_offset
+from dyadwatch.errors import UsageError
+
+if TYPE_CHECKING:
+    from dyadwatch.store import Store
+
+METRICS = ("goldstein_mean", "goldstein_sum", "events")
+METHODS = ("pelt", "binseg")
+#: Built-in events shown beside a break: within ±2 periods, at most this many.
+NEARBY_PERIODS = 2
+MAX_NEARBY = 10
+#: Fewest periods for the Markov-switching model (two means, two variances, two transition probabilities).
+MIN_MARKOV_PERIODS = 20
+BUILT_IN_SOURCES = ("chronology", "provocations")
+#: Multiples of the MBIC penalty in the sensitivity sweep.
+SWEEP_FACTORS = (0.5, 1.0, 2.0, 4.0)
+
+
+@dataclass
+class NearbyEvent:
+    date: str
+    summary: str
+    reference: str
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"date": self.date, "summary": self.summary, "reference": self.reference, "source": self.source}
+
+
+@dataclass
+class Break:
+    date: str  # first period of the new regime
+    index: int  # its position in the series
+    before_mean: float
+    after_mean: float
+    nearby_events: list[NearbyEvent] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "date": self.date,
+            "index": self.index,
+            "before_mean": self.before_mean,
+            "after_mean": self.after_mean,
+            "change": self.after_mean - self.before_mean,
+            "nearby_events": [event.to_dict() for event in self.nearby_events],
+        }
+
+
+@dataclass
+class MarkovRegimes:
+    """Two-regime Markov-switching summary; ``status`` says when it could not be fitted."""
+
+    status: str
+    reason: str | None = None
+    means: list[float] = field(default_factory=list)
+    variances: list[float] = field(default_factory=list)
+    expected_durations: list[float] = field(default_factory=list)
+    switches: list[str] = field(default_factory=list)  # first periods where the likelier regime changes
+    switching_variance: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "reason": self.reason,
+            "regime_means": self.means,
+            "regime_variances": self.variances,
+            "expected_durations": self.expected_durations,
+            "switches": self.switches,
+            "switching_variance": self.switching_variance,
+        }
+
+
+@dataclass
+class BreaksResult:
+    actor1: str | None
+    actor2: str | None
+    freq: str
+    metric: str
+    method: str
+    status: str  # ok | insufficient_data
+    reason: str | None
+    n_periods: int
+    penalty: float | None
+    min_size: int
+    regime_r2: float | None
+    breaks: list[Break]
+    segments: list[dict[str, Any]]
+    markov: MarkovRegimes | None
+    normalize: str = "none"
+    drop_statements: bool = False
+    notes: list[str] = field(default_factory=list)
+    penalty_sweep: list[dict[str, float]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "actor1": self.actor1,
+            "actor2": self.actor2,
+            "freq": self.freq,
+            "metric": self.metric,
+            "method": self.method,
+            "status": self.status,
+            "reason": self.reason,
+            "n_periods": self.n_periods,
+            "penalty": self.penalty,
+            "min_size": self.min_size,
+            "normalize": self.normalize,
+            "drop_statements": self.drop_statements,
+            "regime_r2": self.regime_r2,
+            "breaks": [item.to_dict() for item in self.breaks],
+            "segments": self.segments,
+            "penalty_sweep": self.penalty_sweep,
+            "markov": self.markov.to_dict() if self.markov else None,
+            "notes": self.notes,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        rows = [
+            {
+                "date": item.date,
+                "before_mean": item.before_mean,
+                "after_mean": item.after_mean,
+                "nearby_events": len(item.nearby_events),
+                "first_nearby": _shorten(item.nearby_events[0].summary) if item.nearby_events else "",
+            }
+            for item in self.breaks
+        ]
+        return pd.DataFrame(rows, columns=["date", "before_mean", "after_mean", "nearby_events", "first_nearby"])
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def detect_breaks(
+    values: np.ndarray[Any, np.dtype[np.float64]],
+    *,
+    metric: str = "goldstein_mean",
+    method: str = "pelt",
+    min_size: int = 3,
+    penalty: float | None = None,
+) -> list[int]:
+    """Indices where a new regime starts (ruptures' breakpoints without the final ``n``)."""
+    if method not in METHODS:
+        raise UsageError(f"method must be pelt or binseg, not {method!r}")
+    signal = np.asarray(values, dtype=float)
+    if len(signal) < 2 * min_size or np.ptp(signal) == 0:
+        return []
+    cost = CostPoisson(min_size) if metric == "events" else CostNormalMean(min_size)
+    beta = mbic_penalty(len(signal)) if penalty is None else penalty
+    algorithm = rpt.Pelt if method == "pelt" else rpt.Binseg
+    found = algorithm(custom_cost=cost, min_size=min_size, jump=1).fit(signal).predict(pen=beta)
+    return [int(b) for b in found if b < len(signal)]
+
+
+def regime_r2(values: np.ndarray[Any, np.dtype[np.float64]], starts: list[int]) -> float | None:
+    """Σ_k n_k (ȳ_k − ȳ)² / Σ_t (y_t − ȳ)²; None for a constant series (0/0)."""
+    signal = np.asarray(values, dtype=float)
+    total = float(((signal - signal.mean()) ** 2).sum())
+    if total == 0:
+        return None
+    bounds = [0, *starts, len(signal)]
+    between = sum((end - begin) * (signal[begin:end].mean() - signal.mean()) ** 2 for begin, end in pairwise(bounds))
+    return float(between / total)
+
+
+def markov_regimes(values: np.ndarray[Any, np.dtype[np.float64]], periods: list[str]) -> MarkovRegimes:
+    """Two-regime MarkovRegression (switching mean and variance) via statsmodels."""
+    from statsmodels.tsa.regime_switching.markov_regression import MarkovRegression
+
+    signal = np.asarray(values, dtype=float)
+    if len(signal) < MIN_MARKOV_PERIODS:
+        return MarkovRegimes("insufficient_data", f"{len(signal)} periods; the model needs {MIN_MARKOV_PERIODS}")
+    if np.ptp(signal) == 0:
+        return MarkovRegimes("insufficient_data", "the series is constant")
+    fitted, problem, means, variances, switching = None, "", [], [], True
+    # Switching variance first (methods.md §3.4); a regime of identical values (e.g. years without
+    # events) has no variance and breaks that fit, so fall back to one common variance.
+    for switching in (True, False):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fitted = MarkovRegression(signal, k_regimes=2, trend="c", switching_variance=switching).fit(
+                    disp=False, search_reps=5
+                )
+        except (np.linalg.LinAlgError, ValueError) as exc:
+            problem = f"the model did not converge ({exc})"
+            continue
+        params = np.asarray(fitted.params)
+        names = list(fitted.model.param_names)
+        means = [float(params[names.index(f"const[{k}]")]) for k in range(2)]
+        variances = [float(params[names.index(f"sigma2[{k}]" if switching else "sigma2")]) for k in range(2)]
+        if all(np.isfinite(means + variances)):
+            break
+        fitted, problem = None, "the model gave non-finite estimates"
+    if fitted is None:
+        return MarkovRegimes("failed", problem)
+    likely = np.asarray(fitted.smoothed_marginal_probabilities).argmax(axis=1)
+    switches = [periods[t] for t in range(1, len(likely)) if likely[t] != likely[t - 1]]
+    durations = [float(d) for d in np.asarray(fitted.expected_durations)]
+    return MarkovRegimes("ok", None, means, variances, durations, switches, switching)
+
+
+def _nearby(events: pd.DataFrame | None, moment: pd.Timestamp, freq: str, partners: set[str]) -> list[NearbyEvent]:
+    """Built-in events within ±2 periods of the break: the dyad's own first, then unilateral acts."""
+    if events is None or events.empty:
+        return []
+    offset = period_offset(freq)
+    low, high = moment - NEARBY_PERIODS * offset, moment + (NEARBY_PERIODS + 1) * offset
+    dates = pd.to_datetime(events["date"])
+    window = events[(dates >= low) & (dates < high)].copy()
+    if window.empty:
+        return []
+    own = window["actor1"].isin(partners) & window["actor2"].isin(partners)
+    window["rank"] = np.where(own, 0, 1)
+    window["distance"] = (pd.to_datetime(window["date"]) - moment).abs()
+    chosen = window.sort_values(["rank", "distance"]).head(MAX_NEARBY).sort_values("date")
+    return [
+        NearbyEvent(
+            pd.Timestamp(str(row.date)).date().isoformat(),
+            str(row.summary or ""),
+            str(row.reference or ""),
+            str(row.source or ""),
+        )
+        for row in chosen.itertuples(index=False)
+    ]
+
+
+def breaks(
+    series: pd.DataFrame,
+    *,
+    metric: str = "goldstein_mean",
+    method: str = "pelt",
+    freq: str | None = None,
+    min_size: int = 3,
+    penalty: float | None = None,
+    markov: bool = False,
+    events: pd.DataFrame | None = None,
+    actor1: str | None = None,
+    actor2: str | None = None,
+    normalize: str = "none",
+    drop_statements: bool = False,
+) -> BreaksResult:
+    """Regime changes in a dyad series frame (as from ``store.series``), with before/after means.
+
+    ``events`` (columns date, actor1, actor2, summary, reference, source) supplies the
+    ``nearby_events`` of each break; :func:`dyad_breaks` passes the store's built-in events.
+    """
+    if metric not in METRICS:
+        raise UsageError(f"metric must be one of {', '.join(METRICS)}, not {metric!r}")
+    if method not in METHODS:
+        raise UsageError(f"method must be pelt or binseg, not {method!r}")
+    if min_size < 1:
+        raise UsageError("the minimum segment length must be at least 1 period")
+    if "period" not in series or metric not in series:
+        raise UsageError(f"the series needs the columns period and {metric} (as from `dyadwatch series`)")
+    freq = check_freq(freq) if freq else infer_freq(series["period"])
+    periods = pd.to_datetime(series["period"]).reset_index(drop=True)
+    values = series[metric].to_numpy(dtype=float)
+    labels = [p.date().isoformat() for p in periods]
+    cost_name = "Poisson" if metric == "events" else "normal (change in mean, robust σ)"
+    notes = [
+        f"frequency: one value per {FREQ_NAMES[freq]}; metric {metric}",
+        f"method: {method.upper() if method == 'pelt' else 'binary segmentation'} with a {cost_name} cost, "
+        f"MBIC penalty 3·log n, minimum segment {min_size} periods",
+        f"normalisation: {normalize}; bare statements (CAMEO 010) {'left out' if drop_statements else 'kept'}",
+    ]
+    active = int((series["events"] > 0).sum()) if "events" in series else len(series)
+    result = BreaksResult(
+        actor1, actor2, freq, metric, method, "ok", None, len(values), None, min_size, None, [], [], None,
+        normalize, drop_statements, notes,
+    )  # fmt: skip
+    if len(values) < 2 * min_size or active < 2 * min_size:
+        result.status = "insufficient_data"
+        result.reason = (
+            f"{len(values)} periods, {active} with events; finding a break needs at least {2 * min_size} "
+            f"periods with events (two segments of {min_size}); try a coarser --freq or more data"
+        )
+        return result
+    if metric == "goldstein_mean" and active < len(values):
+        notes.append(
+            f"{len(values) - active} of {len(values)} periods have no events; their goldstein_mean is 0 (neutral)"
+        )
+    beta = mbic_penalty(len(values)) if penalty is None else penalty
+    result.penalty = beta
+    starts = detect_breaks(values, metric=metric, method=method, min_size=min_size, penalty=beta)
+    result.regime_r2 = regime_r2(values, starts)
+    if result.regime_r2 is None:
+        notes.append("the series is constant: no breaks and no regime_r2")
+    bounds = [0, *starts, len(values)]
+    means = [float(values[b:e].mean()) for b, e in pairwise(bounds)]
+    result.segments = [
+        {"start": labels[b], "end": labels[e - 1], "n_periods": e - b, "mean": m}
+        for (b, e), m in zip(pairwise(bounds), means, strict=True)
+    ]
+    # A CROPS-style check (Haynes, Eckley & Fearnhead 2017): how many breaks other penalties give.
+    result.penalty_sweep = [
+        {
+            "factor": factor,
+            "penalty": beta * factor,
+            "n_breaks": len(
+                detect_breaks(values, metric=metric, method=method, min_size=min_size, penalty=beta * factor)
+            ),
+        }
+        for factor in SWEEP_FACTORS
+    ]
+    dyad = {code for code in (actor1, actor2) if code}
+    for k, start in enumerate(starts):
+        nearby = _nearby(events, periods[start], freq, dyad)
+        result.breaks.append(Break(labels[start], start, means[k], means[k + 1], nearby))
+    if markov:
+        result.markov = markov_regimes(values, labels)
+    return result
+
+
+def built_in_events(store: Store, actor1: str, actor2: str) -> pd.DataFrame:
+    """The chronology events of the dyad (either direction) and the unilateral provocations list."""
+    frame: pd.DataFrame = store.con.execute(
+        """SELECT date, actor1, actor2, summary, reference, source FROM events
+           WHERE (source = 'chronology' AND ((actor1 = ? AND actor2 = ?) OR (actor1 = ? AND actor2 = ?)))
+              OR (source = 'provocations')
+           ORDER BY date""",
+        [actor1, actor2, actor2, actor1],
+    ).df()
+    return frame
+
+
+def dyad_breaks(
+    store: Store,
+    actor1: str,
+    actor2: str,
+    *,
+    freq: str = "M",
+    metric: str = "goldstein_mean",
+    method: str = "pelt",
+    min_size: int = 3,
+    markov: bool = False,
+    normalize: str = "none",
+    drop_statements: bool = False,
+) -> BreaksResult:
+    """Breaks in the store's series ``actor1`` → ``actor2``, with built-in events near each break."""
+    check_freq(freq)
+    a, b = actor1.upper(), actor2.upper()
+    series = store.series(a, b, freq, normalize=normalize, drop_statements=drop_statements)
+    return breaks(
+        series,
+        metric=metric,
+        method=method,
+        freq=freq,
+        min_size=min_size,
+        markov=markov,
+        events=built_in_events(store, a, b),
+        actor1=a,
+        actor2=b,
+        normalize=normalize,
+        drop_statements=drop_statements,
+    )

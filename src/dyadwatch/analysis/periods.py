@@ -1,0 +1,90 @@
+"""Periods, leader eras and named conditions, kept in one place.
+
+Era boundaries are the leaders' deaths: Kim Il Sung died on 8 July 1994 and Kim Jong Il on
+17 December 2011. Sanctions in force default to UN Security Council Resolution 1718 of
+14 October 2006 onwards (the first Chapter VII sanctions on the DPRK, after its first nuclear
+test); earlier national sanctions (US ones since 1950) are not counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from dyadwatch.errors import UsageError
+
+PANDAS_FREQ = {"M": "MS", "Q": "QS", "Y": "YS"}
+FREQ_NAMES = {"M": "month", "Q": "quarter", "Y": "year"}
+
+
+@dataclass(frozen=True)
+class Era:
+    name: str  # command-line value
+    label: str
+    start: pd.Timestamp | None
+    end: pd.Timestamp | None  # exclusive
+
+    def contains(self, moment: pd.Timestamp) -> bool:
+        return (self.start is None or moment >= self.start) and (self.end is None or moment < self.end)
+
+
+KIM_IL_SUNG_DIED = pd.Timestamp("1994-07-08")
+KIM_JONG_IL_DIED = pd.Timestamp("2011-12-17")
+UNSC_1718 = pd.Timestamp("2006-10-14")
+
+ERAS: tuple[Era, ...] = (
+    Era("kim-il-sung", "Kim Il Sung (to July 1994)", None, KIM_IL_SUNG_DIED),
+    Era("kim-jong-il", "Kim Jong Il (July 1994 – December 2011)", KIM_IL_SUNG_DIED, KIM_JONG_IL_DIED),
+    Era("kim-jong-un", "Kim Jong Un (from December 2011)", KIM_JONG_IL_DIED, None),
+)
+ERA_NAMES = ("all",) + tuple(era.name for era in ERAS)
+
+
+def era_named(name: str) -> Era | None:
+    """The era called ``name``; None for ``all``."""
+    if name == "all":
+        return None
+    for era in ERAS:
+        if era.name == name:
+            return era
+    raise UsageError(f"--era must be one of {', '.join(ERA_NAMES)}, not {name!r}")
+
+
+def era_of(moment: pd.Timestamp) -> str:
+    """The era (by name) in which a period *starts*; a period straddling a death counts to the earlier era."""
+    for era in ERAS:
+        if era.contains(moment):
+            return era.name
+    return ERAS[-1].name
+
+
+def check_freq(freq: str) -> str:
+    if freq not in PANDAS_FREQ:
+        raise UsageError(f"freq must be M (month), Q (quarter) or Y (year), not {freq!r}")
+    return freq
+
+
+def infer_freq(periods: pd.Series | pd.DatetimeIndex) -> str:
+    """M, Q or Y from the spacing of period starts (series frames do not carry their frequency)."""
+    stamps = pd.DatetimeIndex(pd.to_datetime(pd.Series(periods)))
+    if len(stamps) < 2:
+        return "M"
+    days = float(pd.Series(stamps).diff().dt.days.median())
+    return "M" if days < 45 else "Q" if days < 150 else "Y"
+
+
+def period_offset(freq: str) -> pd.DateOffset:
+    return {"M": pd.DateOffset(months=1), "Q": pd.DateOffset(months=3), "Y": pd.DateOffset(years=1)}[freq]
+
+
+def period_index(start: pd.Timestamp, end: pd.Timestamp, freq: str) -> pd.DatetimeIndex:
+    """Every period start from the period holding ``start`` to the one holding ``end``."""
+    code = {"M": "M", "Q": "Q", "Y": "Y"}[freq]
+    first = pd.Timestamp(pd.Timestamp(start).to_period(code).start_time)
+    last = pd.Timestamp(pd.Timestamp(end).to_period(code).start_time)
+    return pd.date_range(first, last, freq=PANDAS_FREQ[freq])
+
+
+def period_start(moment: pd.Timestamp, freq: str) -> pd.Timestamp:
+    return pd.Timestamp(pd.Timestamp(moment).to_period({"M": "M", "Q": "Q", "Y": "Y"}[freq]).start_time)

@@ -1,0 +1,580 @@
+"""Early warning of diplomatic repositioning: ``dyadwatch shifts FOCUS --since DATE`` (issue 5).
+
+Four kinds of shift, each with the numbers and the events behind it:
+
+* ``rising_partner`` / ``falling_partner``: the focus country's events with a partner since
+  ``since`` against that partner's own baseline (the ``baseline_years`` before). The estimate is
+  the rate ratio of a two-period Poisson count model (events per period, recent vs baseline); the
+  p-value comes from a permutation test over periods, because event counts are over-dispersed and
+  clustered (one state visit gives several rows in one month; methods §1.5, Brandt et al. 2000),
+  which makes the Poisson model's own standard errors far too small. The p-values are adjusted
+  across partners (Benjamini–Hochberg false discovery rate by default, or Holm), so that steady
+  partners are not flagged by chance.
+* ``multilateral_event``: one ``group_id`` (design §2), or one date in the chronology, with three
+  or more foreign partners of the focus country.
+* ``realignment``: a change in the share of the focus country's events with a bloc (China + Russia,
+  Southeast Asia, the West; design §8 ``bloc_share``), tested the same way (permutation over periods).
+
+Partners with too little history get ``status: insufficient_data`` and a reason, never a number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from dyadwatch.errors import UsageError
+from dyadwatch.series import PANDAS_FREQ, check_freq
+
+if TYPE_CHECKING:
+    from dyadwatch.store import Store
+
+#: Blocs for ``realignment`` (ISO alpha-3). "The West" follows the usual geopolitical reading: the
+#: United States, Canada, the EU/EFTA states, the UK, Australia, New Zealand and Japan; South Korea
+#: is left out because inter-Korean relations are a category of their own.
+BLOCS: dict[str, tuple[str, ...]] = {
+    "china_russia": ("CHN", "RUS"),
+    "southeast_asia": ("BRN", "IDN", "KHM", "LAO", "MMR", "MYS", "PHL", "SGP", "THA", "TLS", "VNM"),
+    "west": (
+        "USA", "CAN", "GBR", "IRL", "FRA", "DEU", "ITA", "ESP", "PRT", "NLD", "BEL", "LUX", "CHE", "AUT",
+        "SWE", "NOR", "DNK", "FIN", "ISL", "POL", "CZE", "HUN", "GRC", "AUS", "NZL", "JPN",
+    ),
+}  # fmt: skip
+#: Sources where a shared date alone marks one multilateral occasion (the hand-curated chronology).
+#: In machine-coded or user data nearly every day can have three or more partners, so there a
+#: multilateral event is recognised by ``group_id`` only.
+DATE_GROUPED_SOURCES = ("chronology",)
+#: Random permutations per test; the smallest attainable p-value is 1 / (PERMUTATIONS + 1).
+PERMUTATIONS = 9999
+#: A partner needs events in this many periods (both windows together) to be tested at all.
+MIN_ACTIVE_PERIODS = 3
+#: A bloc share needs this many focus events, in this many periods, in each window.
+MIN_BLOC_EVENTS = 10
+MIN_BLOC_PERIODS = 3
+#: Events listed as evidence per shift, and their fields.
+EVIDENCE_EVENTS = 12
+EVIDENCE_COLUMNS = ("date", "actor1", "actor2", "event_code", "goldstein", "group_id", "source", "summary", "reference")
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass
+class ShiftsResult:
+    """What :func:`shifts` found: the shifts, every partner's test, and notes for the reader."""
+
+    focus: str
+    since: str
+    until: str
+    baseline_from: str
+    freq: str
+    alpha: float
+    shifts: list[dict[str, Any]]
+    partners: list[dict[str, Any]]
+    blocs: list[dict[str, Any]]
+    method: dict[str, str]
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON of design §4 (``focus``, ``since``, ``shifts``), extended with the tests behind it."""
+        return {
+            "focus": self.focus,
+            "since": self.since,
+            "until": self.until,
+            "baseline_from": self.baseline_from,
+            "freq": self.freq,
+            "alpha": self.alpha,
+            "method": self.method,
+            "shifts": self.shifts,
+            "partners": self.partners,
+            "blocs": self.blocs,
+            "notes": self.notes,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per shift: kind, partner, date, headline numbers."""
+        rows = []
+        for shift in self.shifts:
+            evidence = shift["evidence"]
+            rows.append(
+                {
+                    "kind": shift["kind"],
+                    "partner": shift["partner"],
+                    "date": shift.get("date") or self.since,
+                    "p_adjusted": evidence.get("p_adjusted"),
+                    "summary": shift["summary"],
+                }
+            )
+        return pd.DataFrame(rows, columns=["kind", "partner", "date", "p_adjusted", "summary"])
+
+
+# -- the tests -------------------------------------------------------------------------------------
+def recent_masks(periods: int, recent: int, rng: np.random.Generator, draws: int = PERMUTATIONS) -> FloatArray:
+    """``draws`` random 0/1 rows marking ``recent`` of ``periods`` periods as "recent" (permutations)."""
+    keys = rng.random((draws, periods))
+    ranks = keys.argsort(axis=1).argsort(axis=1)
+    return (ranks < recent).astype(np.float64)
+
+
+def rate_change_p(counts: FloatArray, recent: int, masks: FloatArray) -> FloatArray:
+    """Two-sided permutation p-values for "the recent periods' event rate differs" (one column per partner).
+
+    ``counts`` is periods × partners, the last ``recent`` rows being the recent window. The
+    statistic is the recent sum (equivalent to the rate difference, the total being fixed).
+    Periods are treated as exchangeable under the null (Fisher–Pitman permutation test).
+    """
+    periods = counts.shape[0]
+    expected = counts.sum(axis=0) * recent / periods
+    observed = np.abs(counts[-recent:].sum(axis=0) - expected)
+    permuted = np.abs(masks @ counts - expected)
+    extreme = (permuted >= observed - 1e-9).sum(axis=0)
+    return np.asarray((extreme + 1) / (masks.shape[0] + 1), dtype=np.float64)
+
+
+def share_change_p(part: FloatArray, total: FloatArray, recent: int, masks: FloatArray) -> float:
+    """Two-sided permutation p-value for "the recent share part/total differs from the baseline share"."""
+
+    def difference(recent_part: FloatArray, recent_total: FloatArray) -> FloatArray:
+        other_part, other_total = part.sum() - recent_part, total.sum() - recent_total
+        with np.errstate(invalid="ignore", divide="ignore"):
+            gap = recent_part / recent_total - other_part / other_total
+        return np.asarray(np.nan_to_num(gap, nan=0.0, posinf=0.0, neginf=0.0), dtype=np.float64)
+
+    observed = abs(float(difference(part[-recent:].sum(keepdims=True), total[-recent:].sum(keepdims=True))[0]))
+    permuted = np.abs(difference(masks @ part, masks @ total))
+    return float(((permuted >= observed - 1e-12).sum() + 1) / (masks.shape[0] + 1))
+
+
+#: Multiple-testing adjustments: Benjamini & Hochberg (1995) false discovery rate, or Holm (1979)
+#: family-wise error rate.
+ADJUSTMENTS = {"fdr": "fdr_bh", "holm": "holm"}
+
+
+def adjust_p(p_values: Sequence[float], method: str = "fdr") -> list[float]:
+    """Adjusted p-values across partners (or blocs): ``fdr`` (Benjamini–Hochberg) or ``holm``.
+
+    An early-warning screen wants to find what moved while keeping false alarms a small share of
+    the alarms, hence the false discovery rate by default; ``holm`` bounds the chance of any false alarm.
+    """
+    if method not in ADJUSTMENTS:
+        raise UsageError(f"--adjust must be fdr or holm, not {method!r}")
+    if not p_values:
+        return []
+    from statsmodels.stats.multitest import multipletests
+
+    return [float(p) for p in multipletests(list(p_values), method=ADJUSTMENTS[method])[1]]
+
+
+# -- reading the store -----------------------------------------------------------------------------
+def _period_index(start: dt.date, end: dt.date, freq: str) -> pd.DatetimeIndex:
+    first = pd.Timestamp(start).to_period({"M": "M", "Q": "Q", "Y": "Y"}[freq]).start_time
+    return pd.date_range(first, pd.Timestamp(end), freq=PANDAS_FREQ[freq])
+
+
+def _dyadic_events(store: Store, focus: str, start: dt.date, end: dt.date, sources: Sequence[str] | None) -> str:
+    """SQL (with ? for focus, focus, start, end) selecting the focus country's dyadic events."""
+    source_filter = ""
+    if sources:
+        quoted = ", ".join("'" + s.replace("'", "''") + "'" for s in sources)
+        source_filter = f" AND source IN ({quoted})"
+    return (
+        "SELECT *, CASE WHEN actor1 = ? THEN actor2 ELSE actor1 END AS partner FROM events "
+        "WHERE (actor1 = ? OR actor2 = ?) AND actor1 IS NOT NULL AND actor2 IS NOT NULL "
+        "AND actor1 <> '' AND actor2 <> '' AND actor1 <> actor2 "
+        f"AND date >= CAST(? AS DATE) AND date <= CAST(? AS DATE){source_filter}"
+    )
+
+
+def _counts(
+    store: Store, focus: str, start: dt.date, end: dt.date, freq: str, sources: Sequence[str] | None
+) -> pd.DataFrame:
+    """Periods × partners event counts between ``start`` and ``end`` (every period present)."""
+    unit = {"M": "month", "Q": "quarter", "Y": "year"}[freq]
+    sql = (
+        f"SELECT date_trunc('{unit}', date) AS period, partner, count(*) AS n FROM ("
+        + _dyadic_events(store, focus, start, end, sources)
+        + ") GROUP BY 1, 2"
+    )
+    rows = store.con.execute(sql, [focus, focus, focus, start.isoformat(), end.isoformat()]).df()
+    index = _period_index(start, end, freq)
+    if rows.empty:
+        return pd.DataFrame(index=index)
+    rows["period"] = pd.to_datetime(rows["period"])
+    table = rows.pivot_table(index="period", columns="partner", values="n", aggfunc="sum", fill_value=0)
+    return table.reindex(index, fill_value=0).astype(float)
+
+
+def _evidence_events(
+    store: Store,
+    focus: str,
+    partners: Sequence[str],
+    start: dt.date,
+    end: dt.date,
+    sources: Sequence[str] | None,
+    limit: int = EVIDENCE_EVENTS,
+) -> list[dict[str, Any]]:
+    """The events behind a shift: the latest ``limit`` of them, oldest first."""
+    marks = ", ".join("?" for _ in partners)
+    sql = (
+        f"SELECT {', '.join(EVIDENCE_COLUMNS)} FROM ("
+        + _dyadic_events(store, focus, start, end, sources)
+        + f") WHERE partner IN ({marks}) ORDER BY date DESC, event_id DESC LIMIT {int(limit)}"
+    )
+    frame = store.con.execute(sql, [focus, focus, focus, start.isoformat(), end.isoformat(), *partners]).df()
+    return _event_records(frame.iloc[::-1])
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
+def _event_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Event rows as JSON-ready evidence: date, actors, code, score, group, source, summary, reference."""
+    records: list[dict[str, Any]] = []
+    for row in frame.to_dict("records"):
+        record = {key: None if _missing(row[key]) else row[key] for key in EVIDENCE_COLUMNS}
+        record["date"] = pd.Timestamp(row["date"]).date().isoformat()
+        if record["goldstein"] is not None:
+            record["goldstein"] = float(record["goldstein"])
+        records.append(record)
+    return records
+
+
+def _parse_date(text: str | dt.date, name: str) -> dt.date:
+    if isinstance(text, dt.date):
+        return text
+    try:
+        return dt.date.fromisoformat(str(text))
+    except ValueError:
+        raise UsageError(f"{name} must be a date like 2025-01-01, not {text!r}") from None
+
+
+# -- the analysis ----------------------------------------------------------------------------------
+def shifts(
+    store: Store,
+    focus: str = "PRK",
+    since: str | dt.date = "2025-01-01",
+    *,
+    until: str | dt.date | None = None,
+    freq: str = "M",
+    baseline_years: int = 10,
+    alpha: float = 0.05,
+    adjust: str = "fdr",
+    sources: Sequence[str] | None = None,
+    blocs: Mapping[str, Sequence[str]] | None = None,
+    seed: int = 0,
+) -> ShiftsResult:
+    """Shifts in ``focus``'s foreign relations since ``since`` against the ``baseline_years`` before.
+
+    ``until`` defaults to the last event of ``focus`` in the store. ``sources`` restricts the events
+    used (e.g. ``["chronology"]``); ``blocs`` replaces :data:`BLOCS`. ``seed`` fixes the permutations.
+    """
+    check_freq(freq)
+    adjust_p([], adjust)  # checks the name early
+    focus = focus.upper()
+    start_recent = _parse_date(since, "--since")
+    if baseline_years < 1:
+        raise UsageError("--baseline-years must be at least 1")
+    if not 0 < alpha < 1:
+        raise UsageError("alpha must lie between 0 and 1")
+    last_row = store.con.execute(
+        "SELECT max(date), min(date) FROM events WHERE (actor1 = ? OR actor2 = ?) AND actor2 IS NOT NULL "
+        "AND actor2 <> '' AND actor1 <> actor2",
+        [focus, focus],
+    ).fetchone()
+    if last_row is None or last_row[0] is None:
+        raise UsageError(f"no dyadic events of {focus} in the store; load data first (dyadwatch demo or ingest)")
+    end = _parse_date(until, "--until") if until is not None else pd.Timestamp(last_row[0]).date()
+    first_data = pd.Timestamp(last_row[1]).date()
+    if end < start_recent:
+        raise UsageError(f"the store's last event of {focus} is on {end}, before --since {start_recent}")
+    wanted_start = (pd.Timestamp(start_recent) - pd.DateOffset(years=baseline_years)).date()
+    start_baseline = max(wanted_start, first_data)
+    notes: list[str] = []
+    if start_baseline > wanted_start:
+        notes.append(f"the data begin on {first_data}, so the baseline is shorter than {baseline_years} years")
+
+    index = _period_index(start_baseline, end, freq)
+    recent_index = _period_index(start_recent, end, freq)
+    recent = len(recent_index)
+    baseline = len(index) - recent
+    result = ShiftsResult(
+        focus=focus,
+        since=start_recent.isoformat(),
+        until=end.isoformat(),
+        baseline_from=start_baseline.isoformat(),
+        freq=freq,
+        alpha=alpha,
+        shifts=[],
+        partners=[],
+        blocs=[],
+        method={
+            "rising_falling": "rate ratio of a two-period Poisson count model (events per period, recent vs "
+            "baseline); two-sided permutation p-value over periods; "
+            + ("Benjamini-Hochberg (FDR)" if adjust == "fdr" else "Holm")
+            + " adjustment across partners",
+            "multilateral_event": "one group_id, or one date in the chronology, with >= 3 foreign partners",
+            "realignment": "share of the focus country's dyadic events with a bloc, recent vs baseline; "
+            "two-sided permutation p-value over periods; the same adjustment across blocs",
+        },
+        notes=notes,
+    )
+    if pd.Timestamp(start_recent).to_period(PANDAS_FREQ[freq][0]).start_time != pd.Timestamp(start_recent):
+        notes.append(f"--since {start_recent} falls inside a period; that whole period counts as recent")
+    if baseline < 2 * recent or baseline < 6:
+        notes.append(
+            f"not enough baseline: {baseline} periods before {start_recent} against {recent} recent ones; "
+            "choose a later --since, a longer --baseline-years or load older data"
+        )
+        result.partners = []
+        result.shifts = _multilateral(store, focus, start_recent, end, sources)
+        return result
+
+    counts = _counts(store, focus, index[0].date(), end, freq, sources)
+    counts = counts.reindex(index, fill_value=0.0)
+    rng = np.random.default_rng(seed)
+    masks = recent_masks(len(index), recent, rng)
+    baseline_window = {"from": start_baseline.isoformat(), "to": (start_recent - dt.timedelta(days=1)).isoformat()}
+    recent_window = {"from": start_recent.isoformat(), "to": end.isoformat()}
+
+    tested: list[str] = []
+    for partner in sorted(counts.columns):
+        column = counts[partner].to_numpy()
+        active = int((column > 0).sum())
+        entry: dict[str, Any] = {
+            "partner": partner,
+            "baseline_events": int(column[:-recent].sum()),
+            "recent_events": int(column[-recent:].sum()),
+            "baseline_active_periods": int((column[:-recent] > 0).sum()),
+            "recent_active_periods": int((column[-recent:] > 0).sum()),
+        }
+        if active < MIN_ACTIVE_PERIODS:
+            entry["status"] = "insufficient_data"
+            entry["reason"] = (
+                f"events in only {active} of {len(index)} periods since {start_baseline}; "
+                f"a test needs at least {MIN_ACTIVE_PERIODS}"
+            )
+        else:
+            tested.append(partner)
+        result.partners.append(entry)
+    by_partner = {entry["partner"]: entry for entry in result.partners}
+    if tested:
+        matrix = counts[tested].to_numpy()
+        p_values = rate_change_p(matrix, recent, masks)
+        adjusted = adjust_p(list(p_values), adjust)
+        for partner, p, p_adj in zip(tested, p_values, adjusted, strict=True):
+            entry = by_partner[partner]
+            rate_before = entry["baseline_events"] / baseline
+            rate_after = entry["recent_events"] / recent
+            ratio = rate_after / rate_before if rate_before > 0 else None
+            rising = rate_after > rate_before
+            significant = p_adj < alpha
+            entry.update(
+                status=("rising" if rising else "falling") if significant else "steady",
+                baseline_rate=rate_before,
+                recent_rate=rate_after,
+                rate_ratio=ratio,
+                p_value=float(p),
+                p_adjusted=p_adj,
+                new_partner=entry["baseline_events"] == 0,
+            )
+            if not significant:
+                continue
+            kind = "rising_partner" if rising else "falling_partner"
+            verb = "rose" if rising else "fell"
+            ratio_text = f"{ratio:.1f}x" if ratio is not None else "from none"
+            result.shifts.append(
+                {
+                    "kind": kind,
+                    "partner": partner,
+                    "partners": [partner],
+                    "date": start_recent.isoformat(),
+                    "summary": (
+                        f"{focus}'s events with {partner} {verb} {ratio_text}: {rate_after:.2f} per period since "
+                        f"{start_recent} against {rate_before:.2f} in the baseline (adjusted p = {p_adj:.3g})"
+                    ),
+                    "evidence": {
+                        "baseline": {**baseline_window, "periods": baseline, "events": entry["baseline_events"]},
+                        "recent": {**recent_window, "periods": recent, "events": entry["recent_events"]},
+                        "baseline_rate": rate_before,
+                        "recent_rate": rate_after,
+                        "rate_ratio": ratio,
+                        "new_partner": entry["new_partner"],
+                        "p_value": float(p),
+                        "p_adjusted": p_adj,
+                        "events": _evidence_events(store, focus, [partner], start_recent, end, sources)
+                        if rising
+                        else _evidence_events(store, focus, [partner], start_baseline, end, sources),
+                    },
+                }
+            )
+    insufficient = [e["partner"] for e in result.partners if e["status"] == "insufficient_data"]
+    if insufficient:
+        notes.append(
+            f"not enough data to test {len(insufficient)} partner(s) ({', '.join(insufficient)}): fewer than "
+            f"{MIN_ACTIVE_PERIODS} periods with events; no rise or fall is claimed for them"
+        )
+    result.blocs = _realignment(counts, recent, rng, blocs or BLOCS, alpha, adjust)
+    for bloc in result.blocs:
+        if bloc["status"] in ("rising", "falling"):
+            members = [m for m in bloc["members"] if m in counts.columns]
+            result.shifts.append(
+                {
+                    "kind": "realignment",
+                    "partner": bloc["bloc"],
+                    "partners": members,
+                    "date": start_recent.isoformat(),
+                    "summary": (
+                        f"the {bloc['bloc']} share of {focus}'s events "
+                        f"{'rose' if bloc['status'] == 'rising' else 'fell'} from {bloc['baseline_share']:.0%} "
+                        f"to {bloc['recent_share']:.0%} "
+                        f"(adjusted p = {bloc['p_adjusted']:.3g})"
+                    ),
+                    "evidence": {
+                        **{k: v for k, v in bloc.items() if k not in ("bloc", "status")},
+                        "baseline": baseline_window,
+                        "recent": recent_window,
+                        "events": _evidence_events(store, focus, members, start_recent, end, sources),
+                    },
+                }
+            )
+    result.shifts.extend(_multilateral(store, focus, start_recent, end, sources))
+    notes.append(
+        "the permutation test treats periods as exchangeable; slow trends in media coverage (GDELT) can "
+        "make every partner look like it is rising; compare with a normalised series"
+    )
+    return result
+
+
+def _realignment(
+    counts: pd.DataFrame,
+    recent: int,
+    rng: np.random.Generator,
+    blocs: Mapping[str, Sequence[str]],
+    alpha: float,
+    adjust: str,
+) -> list[dict[str, Any]]:
+    """Each bloc's share of the focus country's dyadic events, recent vs baseline, tested by permutation.
+
+    Only periods with events enter the permutation (a share is undefined in an empty period), so the
+    test conditions on when the focus country was active and does not confuse a rise in volume with
+    a change in shares.
+    """
+    total = counts.sum(axis=1).to_numpy()
+    active = total > 0
+    active_recent = int(active[-recent:].sum())
+    masks = recent_masks(int(active.sum()), active_recent, rng) if active_recent else np.zeros((1, int(active.sum())))
+    entries: list[dict[str, Any]] = []
+    p_values: list[float] = []
+    for name, members in blocs.items():
+        present = [m for m in members if m in counts.columns]
+        part = counts[present].sum(axis=1).to_numpy() if present else np.zeros(len(counts))
+        entry: dict[str, Any] = {"bloc": name, "members": list(members)}
+        windows = ((total[:-recent], "baseline"), (total[-recent:], "recent"))
+        lacking = [
+            label
+            for window, label in windows
+            if window.sum() < MIN_BLOC_EVENTS or (window > 0).sum() < MIN_BLOC_PERIODS
+        ]
+        base_total, recent_total = float(total[:-recent].sum()), float(total[-recent:].sum())
+        entry.update(
+            baseline_events=int(part[:-recent].sum()),
+            baseline_total=int(base_total),
+            recent_events=int(part[-recent:].sum()),
+            recent_total=int(recent_total),
+        )
+        if lacking:
+            entry["status"] = "insufficient_data"
+            entry["reason"] = (
+                f"the {' and '.join(lacking)} window has fewer than {MIN_BLOC_EVENTS} events of the focus "
+                f"country or fewer than {MIN_BLOC_PERIODS} periods with events"
+            )
+        else:
+            entry["baseline_share"] = float(part[:-recent].sum() / base_total)
+            entry["recent_share"] = float(part[-recent:].sum() / recent_total)
+            entry["p_value"] = share_change_p(part[active], total[active], active_recent, masks)
+            p_values.append(entry["p_value"])
+        entries.append(entry)
+    adjusted = iter(adjust_p(p_values, adjust))
+    for entry in entries:
+        if "p_value" in entry:
+            entry["p_adjusted"] = next(adjusted)
+            if entry["p_adjusted"] < alpha:
+                entry["status"] = "rising" if entry["recent_share"] > entry["baseline_share"] else "falling"
+            else:
+                entry["status"] = "steady"
+    return entries
+
+
+def _multilateral(
+    store: Store, focus: str, start: dt.date, end: dt.date, sources: Sequence[str] | None
+) -> list[dict[str, Any]]:
+    """Groups (``group_id``; or one date in the chronology) with three or more foreign partners.
+
+    Rows joined by a shared group_id or (chronology only) a shared date form one cluster, so a
+    parade whose rows are partly grouped is reported once.
+    """
+    frame = store.con.execute(
+        "SELECT event_id, date, partner, group_id, source FROM ("
+        + _dyadic_events(store, focus, start, end, sources)
+        + ")",
+        [focus, focus, focus, start.isoformat(), end.isoformat()],
+    ).df()
+    if frame.empty:
+        return []
+    parent = list(range(len(frame)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def join(rows: list[int]) -> None:
+        for other in rows[1:]:
+            parent[find(other)] = find(rows[0])
+
+    curated = frame["source"].isin(DATE_GROUPED_SOURCES)
+    for _, rows in frame[frame["group_id"].notna()].groupby("group_id").groups.items():
+        join(list(rows))
+    for _, rows in frame[curated].groupby("date").groups.items():
+        join(list(rows))
+    frame["cluster"] = [find(i) for i in range(len(frame))]
+    shifts_found: list[dict[str, Any]] = []
+    for _, cluster in frame.groupby("cluster"):
+        partners = sorted(set(cluster["partner"]))
+        grouped = cluster["group_id"].notna().any()
+        if len(partners) < 3 or not (grouped or curated[cluster.index].all()):
+            continue
+        groups = sorted(set(cluster["group_id"].dropna()))
+        dates = sorted({pd.Timestamp(d).date() for d in cluster["date"]})
+        ids = list(cluster["event_id"])
+        marks = ", ".join("?" for _ in ids)
+        chosen = store.con.execute(
+            f"SELECT {', '.join(EVIDENCE_COLUMNS)} FROM events WHERE event_id IN ({marks}) ORDER BY date, event_id",
+            ids,
+        ).df()
+        events = _event_records(chosen)
+        label = ", ".join(groups) if groups else dates[0].isoformat()
+        shifts_found.append(
+            {
+                "kind": "multilateral_event",
+                "partner": ", ".join(partners),
+                "partners": partners,
+                "date": dates[0].isoformat(),
+                "group_id": groups[0] if len(groups) == 1 else (groups or None),
+                "summary": f"{label}: {focus} with {len(partners)} foreign partners ({', '.join(partners)})",
+                "evidence": {
+                    "partner_count": len(partners),
+                    "dates": [d.isoformat() for d in dates],
+                    "group_ids": groups,
+                    "events": events,
+                },
+            }
+        )
+    return sorted(shifts_found, key=lambda s: s["date"])

@@ -1,0 +1,182 @@
+"""Synthetic dyad series with planted structure, for known-answer tests of :mod:`dyadwatch.analysis`.
+
+* :func:`planted_breaks`: one series with level shifts at known periods (normal noise around
+  Goldstein levels, or Poisson event counts).
+* :func:`planted_reciprocity`: a pair NC_{F→P}, NC_{P→F} from a VAR(1) where F answers P's last
+  period with a known coefficient (``response=0`` plants indifference).
+* :func:`dyad_events`: event rows whose dyad series reproduce given net-cooperation values
+  exactly, so a generated pair can be written to CSV and loaded like any file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+import numpy as np
+import pandas as pd
+
+PANDAS_FREQ = {"M": "MS", "Q": "QS", "Y": "YS"}
+
+
+@dataclass
+class PlantedBreaks:
+    """A series with regime changes at ``break_indices`` (first period of each new regime)."""
+
+    frame: pd.DataFrame  # period, events, goldstein_mean, goldstein_sum
+    break_indices: list[int]
+    levels: list[float]
+
+    @property
+    def break_dates(self) -> list[str]:
+        return [self.frame["period"].iloc[i].isoformat() for i in self.break_indices]
+
+
+@dataclass
+class PlantedDyad:
+    """A pair of net-cooperation series with a planted lag-1 response of F to P."""
+
+    frame: pd.DataFrame = field(repr=False)  # period, focus_to_partner, partner_to_focus
+    response: float
+    inertia: float
+
+
+def _periods(n_periods: int, freq: str, start: str) -> list[object]:
+    return list(pd.date_range(start, periods=n_periods, freq=PANDAS_FREQ[freq]).date)
+
+
+def planted_breaks(
+    n_periods: int = 120,
+    break_indices: Sequence[int] = (40, 80),
+    levels: Sequence[float] = (0.0, 3.0, -1.0),
+    *,
+    noise: float = 1.0,
+    kind: str = "normal",
+    seed: int = 0,
+    freq: str = "M",
+    start: str = "2000-01-01",
+) -> PlantedBreaks:
+    """Levels ``levels[k]`` between the planted breaks; ``kind="poisson"`` draws counts with those rates.
+
+    For ``normal`` the values are ``goldstein_mean`` = level + N(0, noise²) with 20 events per period
+    (``goldstein_sum`` = 20 × mean); for ``poisson`` they are ``events`` ~ Poisson(level).
+    """
+    if len(levels) != len(break_indices) + 1:
+        raise ValueError("levels needs one value more than break_indices")
+    rng = np.random.default_rng(seed)
+    level = np.empty(n_periods)
+    bounds = [0, *break_indices, n_periods]
+    for k, (begin, end) in enumerate(pairwise(bounds)):
+        level[begin:end] = levels[k]
+    frame = pd.DataFrame({"period": _periods(n_periods, freq, start)})
+    if kind == "poisson":
+        frame["events"] = rng.poisson(level)
+        frame["goldstein_mean"] = 0.0
+        frame["goldstein_sum"] = 0.0
+    elif kind == "normal":
+        frame["events"] = 20
+        frame["goldstein_mean"] = level + rng.normal(0.0, noise, n_periods)
+        frame["goldstein_sum"] = frame["goldstein_mean"] * 20
+    else:
+        raise ValueError("kind must be normal or poisson")
+    return PlantedBreaks(frame, list(break_indices), list(levels))
+
+
+def planted_reciprocity(
+    n_periods: int = 120,
+    *,
+    response: float = 0.5,
+    inertia: float = 0.3,
+    partner_inertia: float = 0.3,
+    noise: float = 1.0,
+    seed: int = 0,
+    freq: str = "M",
+    start: str = "2000-01-01",
+    burn_in: int = 50,
+) -> PlantedDyad:
+    """x_t = inertia·x_{t−1} + response·z_{t−1} + e_t and z_t = partner_inertia·z_{t−1} + u_t.
+
+    x is NC_{F→P}, z is NC_{P→F}; e, u are independent N(0, noise²). ``response=0`` is indifference:
+    z does not Granger-cause x.
+    """
+    rng = np.random.default_rng(seed)
+    total = n_periods + burn_in
+    x, z = np.zeros(total), np.zeros(total)
+    shocks = rng.normal(0.0, noise, size=(total, 2))
+    for t in range(1, total):
+        z[t] = partner_inertia * z[t - 1] + shocks[t, 1]
+        x[t] = inertia * x[t - 1] + response * z[t - 1] + shocks[t, 0]
+    frame = pd.DataFrame(
+        {
+            "period": _periods(n_periods, freq, start),
+            "focus_to_partner": x[burn_in:],
+            "partner_to_focus": z[burn_in:],
+        }
+    )
+    return PlantedDyad(frame, response, inertia)
+
+
+def dyad_events(
+    frame: pd.DataFrame,
+    focus: str = "PRK",
+    partner: str = "CHN",
+    *,
+    events_per_period: int = 5,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Event rows (date, actor1, actor2, event_code, goldstein) whose per-period Goldstein sums equal
+    ``frame.focus_to_partner`` (focus → partner) and ``frame.partner_to_focus`` (partner → focus).
+
+    Each period gets ``events_per_period`` (at most 28) events per direction on distinct random days of
+    the period's first 28, each carrying an equal share of the period's sum; the code is "042" (make a
+    visit, cooperative) for a positive share and "111" (criticise) otherwise. Keep |NC| ≤ 10 ×
+    events_per_period to stay on the Goldstein scale.
+    """
+    rng = np.random.default_rng(seed)
+    rows: list[dict[str, object]] = []
+    for column, actor1, actor2 in (("focus_to_partner", focus, partner), ("partner_to_focus", partner, focus)):
+        for period, total in zip(frame["period"], frame[column], strict=True):
+            share = float(total) / events_per_period
+            # Distinct days, so that no two rows are identical (loaders drop exact duplicates).
+            for offset in rng.choice(28, size=events_per_period, replace=False):
+                day = pd.Timestamp(period) + pd.Timedelta(days=int(offset))
+                rows.append(
+                    {
+                        "date": day.date().isoformat(),
+                        "actor1": actor1,
+                        "actor2": actor2,
+                        "event_code": "042" if share > 0 else "111",
+                        "goldstein": round(share, 6),
+                    }
+                )
+    return pd.DataFrame(rows, columns=["date", "actor1", "actor2", "event_code", "goldstein"])
+
+
+def focus_rows(pairs: dict[str, pd.DataFrame], events_per_period: int = 5) -> pd.DataFrame:
+    """The long rows of :class:`dyadwatch.analysis.dyads.FocusPanel` for generated pairs, without a store.
+
+    ``pairs`` maps a partner code to a frame with period, focus_to_partner and partner_to_focus
+    (as :func:`planted_reciprocity` makes); every period counts ``events_per_period`` events each way.
+    """
+    parts = []
+    for partner, frame in pairs.items():
+        for direction, column in (("out", "focus_to_partner"), ("in", "partner_to_focus")):
+            values = frame[column].to_numpy(dtype=float)
+            cooperative = (values > 0) * float(events_per_period)
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "partner": partner,
+                        "direction": direction,
+                        "period": pd.to_datetime(frame["period"]),
+                        "events": float(events_per_period),
+                        "goldstein_sum": values,
+                        "q1": cooperative,
+                        "q2": 0.0,
+                        "q3": float(events_per_period) - cooperative,
+                        "q4": 0.0,
+                    }
+                )
+            )
+    return pd.concat(parts, ignore_index=True)
