@@ -40,6 +40,10 @@ export_app = typer.Typer(help="Write tables out as CSV, JSON or Parquet.", no_ar
 app.add_typer(export_app, name="export")
 
 out = Console()
+# Tables written to a pipe or file are not squeezed into 80 columns.
+if not out.is_terminal:
+    out = Console(width=200)
+TABLE_TEXT_WIDTH = 40
 # soft_wrap: an error line stays one line (for grep and log files) however narrow the terminal.
 err = Console(stderr=True, soft_wrap=True)
 
@@ -128,16 +132,19 @@ def print_frame(frame: pd.DataFrame, fmt: OutFormat, title: str | None = None) -
     else:
         table = Table(title=title, show_lines=False)
         for column in frame.columns:
-            table.add_column(str(column), justify="right" if pd.api.types.is_numeric_dtype(frame[column]) else "left")
+            numeric = pd.api.types.is_numeric_dtype(frame[column])
+            table.add_column(str(column), justify="right" if numeric else "left", no_wrap=True, overflow="ellipsis")
         for row in frame.itertuples(index=False):
             table.add_row(*[_cell(v) for v in row])
         out.print(table)
 
 
 def _cell(value: Any) -> str:
+    if isinstance(value, str) and len(value) > TABLE_TEXT_WIDTH:
+        return value[: TABLE_TEXT_WIDTH - 1] + "…"
     if isinstance(value, float):
         return "—" if not math.isfinite(value) else f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
-    if value is None:
+    if value is None or value is pd.NA or value is pd.NaT:
         return "—"
     return str(value)
 
