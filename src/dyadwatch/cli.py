@@ -275,16 +275,6 @@ def demo(
     sys.stdout.write(f"{index}\n")
 
 
-def relationship_summary(store: Any) -> pd.DataFrame:
-    """Events, first and last year and cooperation share per relationship (chronology)."""
-    frame: pd.DataFrame = store.con.execute("""
-        SELECT CASE WHEN actor1 = 'PRK' THEN actor2 ELSE actor1 END AS partner, count(*) AS events,
-               min(year(date)) AS first_year, max(year(date)) AS last_year,
-               round(avg(CASE WHEN quad_class <= 2 THEN 1.0 ELSE 0.0 END), 2) AS cooperation_share
-        FROM events WHERE source = 'chronology' GROUP BY partner ORDER BY events DESC""").df()
-    return frame
-
-
 @app.command()
 def sources(output: FormatOption = OutFormat.table) -> None:
     """List the datasets bundled with dyadwatch: coverage, licence and provenance."""
@@ -786,8 +776,6 @@ def serve(
     application = create_app(db or default_path())
     err.print(f"dashboard on http://{host}:{port}/ (Ctrl-C stops it)")
     uvicorn.run(application, host=host, port=port, log_level="warning")
-
-
 
 
 # Recent Typer releases carry their own copy of Click (``typer._click``) whose exceptions are not

@@ -1,0 +1,187 @@
+"""Static SVG charts for the report (matplotlib, no network): one function per chart.
+
+Every chart is drawn on a white panel with dark ink, so it reads the same in print, in a light page
+and in a dark one (where it sits as a light card), and uses the Okabe-Ito colour-blind-safe palette.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+COOPERATION = "#0072B2"
+CONFLICT = "#D55E00"
+NEUTRAL = "#555555"
+REGIME_SHADES = ("#f1f1f1", "#dcdcdc")
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
+INK = "#1a1a1a"
+
+plt.rcParams.update(
+    {
+        "svg.fonttype": "none",
+        "svg.hashsalt": "dyadwatch",
+        "font.family": "sans-serif",
+        "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "Arial", "Helvetica"],
+        "font.size": 9,
+        "axes.edgecolor": INK,
+        "axes.labelcolor": INK,
+        "xtick.color": INK,
+        "ytick.color": INK,
+        "text.color": INK,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """An SVG chart and its alternative text (what the chart shows, in words)."""
+
+    name: str
+    svg: str
+    alt: str
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A labelled key event on a timeline: its number, year and height."""
+
+    number: int
+    year: int
+    label: str
+
+
+def _svg(figure: Figure) -> str:
+    buffer = io.StringIO()
+    figure.patch.set_facecolor("white")
+    figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight", facecolor="white")
+    plt.close(figure)
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]
+
+
+def timeline(
+    name: str,
+    series: pd.DataFrame,
+    *,
+    regimes: Sequence[tuple[int, int, float]] = (),
+    eras: Sequence[tuple[str, float]] = (),
+    markers: Sequence[Marker] = (),
+    title: str,
+    alt: str,
+) -> Chart:
+    """Cooperative events above the axis, conflictual below, per year; regimes shaded, eras marked.
+
+    ``regimes`` are (first year, last year, mean) spans; ``eras`` (label, decimal year) dividers.
+    """
+    figure, axes = plt.subplots(figsize=(8.6, 3.5))
+    years = series["year"].to_numpy()
+    for k, (first, last, _) in enumerate(regimes):
+        axes.axvspan(first - 0.5, last + 0.5, color=REGIME_SHADES[k % 2], zorder=0, linewidth=0)
+    axes.bar(years, series["cooperation"], width=0.85, color=COOPERATION, label="cooperative events", zorder=2)
+    axes.bar(years, -series["conflict"], width=0.85, color=CONFLICT, label="conflictual events", zorder=2)
+    axes.axhline(0, color=INK, linewidth=0.6, zorder=3)
+    top = max(float(series["cooperation"].max()), 1.0)
+    bottom = max(float(series["conflict"].max()), 1.0)
+    axes.set_ylim(-bottom * 1.25 - 0.5, top * 1.45 + 0.5)
+    for label, moment in eras:
+        if years.min() - 0.5 <= moment <= years.max() + 0.5:
+            axes.axvline(moment, color=NEUTRAL, linestyle="--", linewidth=0.8, zorder=1)
+            axes.text(moment + 0.3, top * 1.38, label, fontsize=7.5, color=NEUTRAL, va="top")
+    for marker in markers:
+        row = series[series["year"] == marker.year]
+        height = float(row["cooperation"].iloc[0]) if len(row) else 0.0
+        axes.annotate(
+            str(marker.number),
+            (marker.year, height),
+            xytext=(0, 7),
+            textcoords="offset points",
+            ha="center",
+            fontsize=7.5,
+            fontweight="bold",
+            bbox={"boxstyle": "circle,pad=0.2", "facecolor": "white", "edgecolor": INK, "linewidth": 0.6},
+            zorder=4,
+        )
+    axes.set_xlim(years.min() - 1, years.max() + 1)
+    axes.set_ylabel("events per year\n(conflict below the line)")
+    axes.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda value, _: f"{abs(value):g}"))
+    axes.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, nbins=6))
+    axes.set_title(title, loc="left", fontsize=10)
+    axes.legend(loc="lower left", fontsize=7.5, frameon=False, ncol=2)
+    return Chart(name, _svg(figure), alt)
+
+
+def intervals(
+    name: str, rows: Sequence[tuple[str, float, float | None, float | None]], *, xlabel: str, title: str, alt: str
+) -> Chart:
+    """Point estimates with intervals, one row each (label, value, low, high), top row first."""
+    height = 0.9 + 0.32 * len(rows)
+    figure, axes = plt.subplots(figsize=(7.2, height))
+    for position, (_, value, low, high) in enumerate(reversed(rows)):
+        if low is not None and high is not None:
+            axes.plot([low, high], [position, position], color=COOPERATION, linewidth=2.2, solid_capstyle="butt")
+        axes.plot([value], [position], "o", color=INK, markersize=5, zorder=3)
+    axes.set_yticks(range(len(rows)), [label for label, *_ in reversed(rows)])
+    axes.set_xlim(0, 1)
+    axes.set_ylim(-0.7, len(rows) - 0.3)
+    axes.set_xlabel(xlabel)
+    axes.grid(axis="x", color="#dddddd", linewidth=0.6)
+    axes.set_title(title, loc="left", fontsize=10)
+    return Chart(name, _svg(figure), alt)
+
+
+def shares(name: str, table: pd.DataFrame, *, title: str, alt: str) -> Chart:
+    """Stacked bars of partner shares per span (rows) and partner (columns)."""
+    figure, axes = plt.subplots(figsize=(8.6, 3.6))
+    base = [0.0] * len(table)
+    positions = list(range(len(table)))
+    for k, column in enumerate(table.columns):
+        values = table[column].to_list()
+        colour = "#bbbbbb" if column == "others" else PALETTE[k % len(PALETTE)]
+        axes.bar(positions, values, bottom=base, color=colour, width=0.8, label=str(column), edgecolor="white")
+        base = [b + v for b, v in zip(base, values, strict=True)]
+    axes.set_xticks(positions, list(table.index), rotation=45, ha="right", fontsize=7.5)
+    axes.set_ylim(0, 1)
+    axes.set_ylabel("share of the DPRK's dyadic events")
+    axes.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    handles, labels = axes.get_legend_handles_labels()  # listed top to bottom, as stacked
+    axes.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7.5, frameon=False)
+    axes.set_title(title, loc="left", fontsize=10)
+    return Chart(name, _svg(figure), alt)
+
+
+def break_timeline(
+    name: str, rows: Sequence[tuple[str, Sequence[tuple[int, float]]]], *, span: tuple[int, int], title: str, alt: str
+) -> Chart:
+    """One line per relationship with its breaks: ▲ towards cooperation, ▼ towards conflict."""
+    figure, axes = plt.subplots(figsize=(8.6, 0.9 + 0.3 * len(rows)))
+    for position, (_, found) in enumerate(reversed(rows)):
+        axes.axhline(position, color="#e3e3e3", linewidth=0.6, zorder=0)
+        for year, change in found:
+            up = change >= 0
+            axes.plot(
+                [year], [position], "^" if up else "v", color=COOPERATION if up else CONFLICT, markersize=6, zorder=2
+            )
+    axes.set_yticks(range(len(rows)), [label for label, _ in reversed(rows)])
+    axes.set_xlim(span[0] - 1, span[1] + 1)
+    axes.set_ylim(-0.7, len(rows) - 0.3)
+    axes.set_xlabel("year a new regime starts (▲ more cooperative, ▼ more conflictual)")
+    for decade in range((span[0] // 10) * 10, span[1] + 1, 10):
+        axes.axvline(decade, color="#eeeeee", linewidth=0.6, zorder=0)
+    axes.set_title(title, loc="left", fontsize=10)
+    return Chart(name, _svg(figure), alt)
+
+
+def describe(values: dict[str, Any]) -> str:
+    """A compact ``key: value`` list for alt texts."""
+    return "; ".join(f"{key}: {value}" for key, value in values.items())

@@ -1,0 +1,176 @@
+"""FastAPI app over a read-only store: the dashboard page and the JSON API of design §7.
+
+Every request opens the store read-only; parameters are checked before any query and passed to
+DuckDB as bound parameters. A bad parameter is answered 4xx with ``{"error": message}``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from dyadwatch.errors import DyadwatchError, StoreError, UsageError
+from dyadwatch.store import Store
+
+CODE = r"^[A-Za-z]{3}([A-Za-z]{3})?$"
+DATE = r"^\d{4}-\d{2}-\d{2}$"
+MAX_EVENTS = 5000
+Code = Annotated[str, Query(pattern=CODE, description="ISO alpha-3 country code or CAMEO IGO code")]
+Freq = Annotated[str, Query(pattern="^[MQY]$", description="M month, Q quarter, Y year")]
+
+
+def jsonable(value: Any) -> Any:
+    """JSON-safe values: NaN and infinities become null, dates ISO strings, numpy scalars plain."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is pd.NaT:
+        return None
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        return jsonable(value.item())
+    if isinstance(value, dt.date | dt.datetime | pd.Timestamp):
+        return value.isoformat()[:10] if isinstance(value, dt.date) else value.isoformat()
+    return value
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [jsonable(row) for row in frame.to_dict(orient="records")]
+
+
+def _static() -> Path:
+    with resources.as_file(resources.files("dyadwatch.web").joinpath("static")) as folder:
+        return Path(folder)
+
+
+def create_app(db_path: str | Path) -> FastAPI:
+    """The dashboard app over the store at ``db_path`` (which must exist; it is never written)."""
+    path = Path(db_path).expanduser()
+    if not path.exists():
+        raise StoreError(f"{path}: no event store here yet; run `dyadwatch demo` or `dyadwatch ingest FILES`")
+    app = FastAPI(title="dyadwatch", summary="Read-only dashboard and JSON API over a dyadwatch store.")
+    static = _static()
+
+    @contextmanager
+    def reading() -> Iterator[Store]:
+        store = Store(path, read_only=True)
+        try:
+            yield store
+        finally:
+            store.close()
+
+    @app.exception_handler(DyadwatchError)
+    async def dyadwatch_error(_: Request, exc: DyadwatchError) -> JSONResponse:
+        status = 409 if isinstance(exc, StoreError) else 422 if not isinstance(exc, UsageError) else 400
+        return JSONResponse({"error": str(exc)}, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            f"{'.'.join(str(part) for part in item.get('loc', ())[1:])}: {item.get('msg')}" for item in exc.errors()
+        ]
+        return JSONResponse({"error": "; ".join(problems) or "bad request"}, status_code=422)
+
+    @app.get("/", include_in_schema=False)
+    def dashboard() -> FileResponse:
+        return FileResponse(static / "dashboard.html", media_type="text/html")
+
+    app.mount("/static", StaticFiles(directory=static), name="static")
+
+    @app.get("/api/partners")
+    def partners(focus: Code = "PRK", min_events: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> dict[str, Any]:
+        """Partners of ``focus`` with their event counts, most events first."""
+        from dyadwatch.report.content import display_name
+
+        with reading() as store:
+            codes = store.partners(focus.upper(), min_events=min_events)
+        return {"focus": focus.upper(), "partners": [{"code": c, "name": display_name(c)} for c in codes]}
+
+    @app.get("/api/series")
+    def series(a: Code, b: Code, freq: Freq = "M", undirected: bool = False) -> dict[str, Any]:
+        """The dyad series a → b (columns of design §4)."""
+        with reading() as store:
+            frame = store.series(a.upper(), b.upper(), freq, undirected=undirected)
+        return {"actor1": a.upper(), "actor2": b.upper(), "freq": freq, "series": _records(frame)}
+
+    @app.get("/api/breaks")
+    def breaks(
+        a: Code,
+        b: Code,
+        freq: Freq = "M",
+        metric: Annotated[str, Query(pattern="^[a-z_]+$")] = "goldstein_mean",
+        undirected: bool = False,
+    ) -> dict[str, Any]:
+        """Regime changes in the dyad series a → b, or both directions (JSON of ``dyadwatch breaks``)."""
+        from dyadwatch.analysis.breaks import breaks as find_breaks
+        from dyadwatch.analysis.breaks import built_in_events, dyad_breaks
+
+        first, second = a.upper(), b.upper()
+        with reading() as store:
+            if undirected:
+                result = find_breaks(
+                    store.series(first, second, freq, undirected=True),
+                    metric=metric,
+                    freq=freq,
+                    events=built_in_events(store, first, second),
+                    actor1=first,
+                    actor2=second,
+                )
+            else:
+                result = dyad_breaks(store, first, second, freq=freq, metric=metric)
+        return dict(jsonable(result.to_dict()))
+
+    @app.get("/api/flex")
+    def flex(focus: Code = "PRK", freq: Freq = "Y") -> dict[str, Any]:
+        """Flexibility of ``focus`` towards each partner (JSON of ``dyadwatch flex``)."""
+        from dyadwatch.analysis.flexibility import flexibility
+
+        with reading() as store:
+            result = flexibility(store, focus.upper(), freq=freq)
+        return dict(jsonable(result.to_dict()))
+
+    @app.get("/api/shifts")
+    def shifts(focus: Code = "PRK", since: Annotated[str, Query(pattern=DATE)] = "2025-01-01") -> dict[str, Any]:
+        """Shifts in ``focus``'s relations since ``since`` (JSON of ``dyadwatch shifts``)."""
+        from dyadwatch.analysis.shifts import shifts as find_shifts
+
+        with reading() as store:
+            result = find_shifts(store, focus.upper(), since=since)
+        return dict(jsonable(result.to_dict()))
+
+    @app.get("/api/events")
+    def events(
+        a: Code | None = None,
+        b: Code | None = None,
+        date_from: Annotated[str | None, Query(alias="from", pattern=DATE)] = None,
+        date_to: Annotated[str | None, Query(alias="to", pattern=DATE)] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_EVENTS)] = 100,
+    ) -> dict[str, Any]:
+        """Events of a (with b: the dyad, both directions), oldest first, at most ``limit``."""
+        if b and not a:
+            raise UsageError("b needs a: give the first actor too")
+        with reading() as store:
+            frame = store.events(
+                actor=a.upper() if a else None,
+                partner=b.upper() if b else None,
+                start=date_from,
+                end=date_to,
+                limit=limit,
+            )
+        columns = ["event_id", "source", "date", "actor1", "actor2", "event_code", "quad_class", "goldstein"]
+        return {"count": len(frame), "events": _records(frame[[*columns, "summary", "reference"]])}
+
+    return app

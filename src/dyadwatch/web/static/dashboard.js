@@ -1,0 +1,108 @@
+// dyadwatch dashboard: plain JavaScript and SVG, no libraries, no network beyond this server.
+"use strict";
+const focus = "PRK";
+const $ = (id) => document.getElementById(id);
+const SVG = "http://www.w3.org/2000/svg";
+
+async function getJSON(url) {
+  const response = await fetch(url);
+  const body = await response.json();
+  if (!response.ok) throw new Error(body.error || response.statusText);
+  return body;
+}
+
+function element(name, attributes, text) {
+  const node = document.createElementNS(SVG, name);
+  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, String(value));
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function drawChart(series, breaks) {
+  const svg = $("chart");
+  svg.replaceChildren();
+  const width = 800, height = 300, left = 40, bottom = 20, top = 10;
+  const peak = Math.max(1, ...series.map((row) => Math.max(row.cooperation, row.conflict)));
+  const middle = top + (height - top - bottom) / 2;
+  const scale = (height - top - bottom) / 2 / peak;
+  const step = (width - left) / Math.max(series.length, 1);
+  series.forEach((row, index) => {
+    const x = left + index * step;
+    if (row.cooperation > 0) svg.append(element("rect", { x, y: middle - row.cooperation * scale, width: Math.max(step * 0.8, 1), height: row.cooperation * scale, class: "cooperation" }));
+    if (row.conflict > 0) svg.append(element("rect", { x, y: middle, width: Math.max(step * 0.8, 1), height: row.conflict * scale, class: "conflict" }));
+  });
+  svg.append(element("line", { x1: left, x2: width, y1: middle, y2: middle, class: "axis" }));
+  svg.append(element("text", { x: 2, y: top + 10 }, String(peak)));
+  svg.append(element("text", { x: 2, y: height - bottom }, String(peak)));
+  const first = series.length ? series[0].period.slice(0, 4) : "";
+  const last = series.length ? series[series.length - 1].period.slice(0, 4) : "";
+  svg.append(element("text", { x: left, y: height - 4 }, first));
+  svg.append(element("text", { x: width - 32, y: height - 4 }, last));
+  const position = new Map(series.map((row, index) => [row.period, index]));
+  for (const item of breaks) {
+    const index = position.get(item.date);
+    if (index === undefined) continue;
+    const x = left + index * step;
+    const up = item.after_mean >= item.before_mean;
+    const points = up ? `${x},${top + 8} ${x - 6},${top + 18} ${x + 6},${top + 18}` : `${x},${top + 18} ${x - 6},${top + 8} ${x + 6},${top + 8}`;
+    svg.append(element("polygon", { points, class: up ? "break-up" : "break-down" }));
+  }
+}
+
+function showBreaks(result) {
+  const list = $("breaks");
+  list.replaceChildren();
+  const add = (text) => { const item = document.createElement("li"); item.textContent = text; list.append(item); };
+  if (result.status && result.status !== "ok") { add(`Not enough data to date regime changes: ${result.reason}.`); return; }
+  if (!result.breaks.length) { add("No regime change stands out in this series."); return; }
+  for (const item of result.breaks) {
+    const near = item.nearby_events.length ? ` Around then: ${item.nearby_events[0].summary}` : "";
+    add(`${item.date}: mean ${item.before_mean.toFixed(2)} → ${item.after_mean.toFixed(2)}.${near}`);
+  }
+}
+
+function showEvents(result) {
+  const body = $("events");
+  body.replaceChildren();
+  for (const event of result.events) {
+    const row = document.createElement("tr");
+    for (const text of [event.date, `${event.actor1} → ${event.actor2 || "—"}`, event.summary || "", event.reference || ""]) {
+      const cell = document.createElement("td");
+      cell.textContent = text;
+      row.append(cell);
+    }
+    body.append(row);
+  }
+}
+
+async function refresh() {
+  const partner = $("partner").value;
+  const freq = $("freq").value;
+  $("status").textContent = "Loading…";
+  try {
+    const query = `a=${focus}&b=${encodeURIComponent(partner)}&freq=${freq}`;
+    const [series, breaks, events] = await Promise.all([
+      getJSON(`/api/series?${query}&undirected=true`),
+      getJSON(`/api/breaks?${query}&metric=goldstein_sum&undirected=true`),
+      getJSON(`/api/events?a=${focus}&b=${encodeURIComponent(partner)}&limit=500`),
+    ]);
+    $("chart-title").textContent = `DPRK – ${$("partner").selectedOptions[0].textContent}: cooperation and conflict`;
+    drawChart(series.series, breaks.breaks || []);
+    showBreaks(breaks);
+    showEvents(events);
+    $("status").textContent = `${events.count} events shown; ${series.series.length} periods.`;
+  } catch (error) {
+    $("status").textContent = `Could not load: ${error.message}`;
+  }
+}
+
+async function start() {
+  const result = await getJSON(`/api/partners?focus=${focus}&min_events=5`);
+  const select = $("partner");
+  for (const partner of result.partners) select.append(new Option(partner.name, partner.code));
+  select.addEventListener("change", refresh);
+  $("freq").addEventListener("change", refresh);
+  await refresh();
+}
+
+start().catch((error) => { $("status").textContent = `Could not start: ${error.message}`; });

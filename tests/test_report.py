@@ -1,0 +1,239 @@
+"""The report site built from the bundled data: pages, links, charts, words instead of NaN, citations."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import dyadwatch as dw
+from dyadwatch.cli import run
+from dyadwatch.ingest import chronology
+from dyadwatch.report import analyses, build_site, citations, narrative
+from dyadwatch.report.content import MIN_BRIEF_EVENTS
+
+FORBIDDEN = re.compile(r"\b(NaN|nan|None|undefined|null)\b")
+
+
+class Page(HTMLParser):
+    """Collects what the tests look at: text, links, images, table bodies and their row counts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: list[str] = []
+        self.links: list[str] = []
+        self.images: list[dict[str, str | None]] = []
+        self.scripts: list[str] = []
+        self.stylesheets: list[str] = []
+        self.tbody_rows: list[int] = []
+        self.ids: list[str] = []
+        self._in_tbody = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if found.get("id"):
+            self.ids.append(str(found["id"]))
+        if tag == "a" and found.get("href"):
+            self.links.append(str(found["href"]))
+        elif tag == "img":
+            self.images.append(found)
+        elif tag == "script":
+            self.scripts.append(str(found.get("src") or "inline"))
+        elif tag == "link" and found.get("rel") == "stylesheet":
+            self.stylesheets.append(str(found.get("href")))
+        elif tag == "tbody":
+            self._in_tbody = True
+            self.tbody_rows.append(0)
+        elif tag == "tr" and self._in_tbody:
+            self.tbody_rows[-1] += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "tbody":
+            self._in_tbody = False
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse(path: Path) -> Page:
+    page = Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+@pytest.fixture(scope="module")
+def site(bundled_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("site")
+    with dw.open(bundled_db, read_only=True) as store:
+        index = build_site(store, "PRK", out)
+    assert index == out / "index.html"
+    return out
+
+
+def briefs(site: Path) -> list[Path]:
+    return sorted(p for p in site.glob("*.html") if p.name not in ("index.html", "methods.html"))
+
+
+def test_one_brief_per_relationship_with_enough_events(site: Path, bundled_db: Path) -> None:
+    with dw.open(bundled_db, read_only=True) as store:
+        expected = store.partners("PRK", min_events=MIN_BRIEF_EVENTS)
+    pages = briefs(site)
+    assert len(pages) >= 8
+    assert sorted(p.stem for p in pages) == sorted(expected)
+    index_links = set(parse(site / "index.html").links)
+    assert {p.name for p in pages} <= index_links
+    assert "methods.html" in index_links
+
+
+def test_pages_never_show_missing_numbers_or_empty_tables(site: Path) -> None:
+    for path in site.glob("*.html"):
+        page = parse(path)
+        text = " ".join(page.text)
+        assert not FORBIDDEN.search(text), (path.name, FORBIDDEN.search(text))
+        assert all(rows > 0 for rows in page.tbody_rows), path.name
+
+
+def test_every_page_ends_with_references(site: Path) -> None:
+    for path in site.glob("*.html"):
+        html = path.read_text(encoding="utf-8")
+        assert 'id="references"' in html, path.name
+        tail = html[html.index('id="references"') :]
+        assert tail.count('<li id="ref-') >= 2, path.name
+        assert "main>" not in tail  # the references come after the page's content
+    china = (site / "CHN.html").read_text(encoding="utf-8")
+    assert "ref-goldstein1992" in china and "ref-killick2012pelt" in china and "ref-dyadwatch_chronology" in china
+
+
+def test_charts_are_embedded_svg_with_alt_text_and_no_network(site: Path) -> None:
+    for path in site.glob("*.html"):
+        page = parse(path)
+        assert page.scripts == [], path.name
+        assert page.stylesheets == ["style.css"], path.name
+        for image in page.images:
+            source = str(image["src"])
+            assert not source.startswith(("http:", "https:", "//")), source
+            assert image.get("alt") and len(str(image["alt"])) > 20, (path.name, source)
+            svg = (site / source).read_text(encoding="utf-8")
+            assert svg.startswith("<svg") and "<path" in svg
+            assert not re.search(r"(href|src)=\"(https?:)?//|url\((https?:)?//", svg), source
+    china = parse(site / "CHN.html")
+    assert any("CHN-timeline" in str(i["src"]) for i in china.images)
+    assert any("overview-breaks" in str(i["src"]) for i in parse(site / "index.html").images)
+
+
+def test_brief_answers_the_questions_from_numbers(site: Path, bundled_db: Path) -> None:
+    page = parse(site / "CHN.html")
+    text = " ".join(page.text)
+    for heading in ("How flexible?", "When did it bend?", "When did it harden?", "The largest departures"):
+        assert heading in text
+    with dw.open(bundled_db, read_only=True) as store:
+        events = store.events(actor="PRK", partner="CHN")
+    assert f"The store holds {len(events)} events between the DPRK and China" in text
+    assert "methods.html" in page.links
+    # the chronology table lists every event with its reference
+    assert page.tbody_rows[-1] == len(events)
+    assert events["reference"].iloc[0][:40] in text
+
+
+def test_overview_sections(site: Path) -> None:
+    page = parse(site / "index.html")
+    for section in ("flexibility", "breaks", "shares", "shifts", "briefs"):
+        assert section in page.ids
+    text = " ".join(page.text)
+    assert "Partner shares over time" in text and "Shifts in the last twelve months" in text
+
+
+def test_missing_analyses_are_said_in_words(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(analyses, "_function", lambda module, name: None)
+    with dw.open(tmp_path / "small.duckdb") as store:
+        for relationship in chronology.relationships():
+            if relationship.stem in ("cuba", "vietnam"):
+                store.load_frame(
+                    chronology.to_frame(relationship), label=relationship.stem, sha256=relationship.sha256,
+                    fmt="chronology",
+                )  # fmt: skip
+        index = build_site(store, "PRK", tmp_path / "site")
+    text = " ".join(parse(index).text)
+    assert "No flexibility ranking can be shown: this installation of dyadwatch has no flexibility analysis" in text
+    assert "cannot be shown" in text
+    brief = " ".join(parse(tmp_path / "site" / "CUB.html").text)
+    assert "cannot be estimated" in brief and "Regime changes cannot be dated" in brief
+    assert not FORBIDDEN.search(brief)
+
+
+def test_no_relationship_is_a_usage_error(store: dw.Store, tmp_path: Path) -> None:
+    with pytest.raises(dw.UsageError, match="no relationship"):
+        build_site(store, "PRK", tmp_path / "empty")
+
+
+def test_narrative_words_follow_the_numbers() -> None:
+    row = {
+        "partner": "CHN",
+        "flexibility": 0.25,
+        "ci_low": 0.1,
+        "ci_high": 0.4,
+        "responsiveness_p": 0.01,
+        "n_periods": 40,
+    }
+    text = narrative.how_flexible("The DPRK", "China", row, None)
+    assert "moderately flexible" in text and "25%" in text and "10%–40%" in text and "p = 0.010" in text
+    missing = narrative.how_flexible("The DPRK", "China", None, "only 5 periods")
+    assert "cannot be estimated" in missing and "only 5 periods" in missing
+    bent, hardened = narrative.when_it_changed(
+        "China",
+        {
+            "n_periods": 30,
+            "breaks": [{"date": "1990-01-01", "before_mean": 1.0, "after_mean": -2.0, "nearby_events": []}],
+        },
+        None,
+    )
+    assert "No break towards more cooperation" in bent and "1990" in hardened and "−2.0" in hardened
+    series = pd.DataFrame(
+        {"year": [2000, 2001, 2002, 2003], "events": [1, 1, 1, 1], "goldstein_sum": [1.0, 1.5, -20.0, 1.0]}
+    )
+    events = pd.DataFrame(
+        {"date": pd.to_datetime(["2002-05-01"]), "summary": ["A clash"], "reference": ["r"], "goldstein": [-10.0]}
+    )
+    found = narrative.departures(series, events)
+    assert [d.year for d in found] == [2001, 2002]  # sorted by year; years at the median are no departure
+    clash = found[1]
+    assert clash.net == -20.0 and clash.typical == 1.0 and clash.events[0]["summary"] == "A clash"
+    assert "more conflictual" in narrative.departure_sentence(clash)
+    assert "more cooperative" in narrative.departure_sentence(found[0])
+
+
+def test_bibtex_entries_are_complete() -> None:
+    text = citations.bibtex()
+    assert text.count("@") == len(citations.REFERENCES)
+    assert text.count("{") == text.count("}")
+    assert "@article{goldstein1992," in text and "doi" in text
+    for reference in citations.REFERENCES.values():
+        readable = reference.text()
+        assert "{" not in readable and "\\" not in readable and "--" not in readable, readable
+        assert reference.field("year") in readable and reference.used_for
+
+
+def test_cite_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["cite", "--key", "killick2012pelt"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("@article{killick2012pelt,") and "Killick" in printed
+    assert run(["cite", "--key", "nonsense"]) == 2
+
+
+def test_demo_writes_the_site_and_prints_its_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "demo-site"
+    assert run(["demo", "--db", str(tmp_path / "demo.duckdb"), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert printed[-1] == str(out / "index.html")
+    assert len(briefs(out)) >= 8
+
+
+def test_report_command_on_an_empty_store_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with dw.open(tmp_path / "empty.duckdb"):
+        pass
+    assert run(["report", "PRK", "--db", str(tmp_path / "empty.duckdb"), "--out", str(tmp_path / "site")]) == 2
+    assert "no relationship of PRK" in capsys.readouterr().err
+    assert run(["report", "PRK", "--db", str(tmp_path / "absent.duckdb"), "--out", str(tmp_path / "site")]) == 1

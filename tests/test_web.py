@@ -1,0 +1,91 @@
+"""The dashboard's JSON API (design §7) through FastAPI's TestClient: answers, and 4xx for bad input."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from dyadwatch.errors import StoreError
+from dyadwatch.web import create_app
+
+
+@pytest.fixture(scope="module")
+def client(bundled_db: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(bundled_db)) as opened:
+        yield opened
+
+
+def test_dashboard_page_and_assets_are_local(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert "http://" not in page.text and "https://" not in page.text
+    for asset in ("/static/dashboard.js", "/static/dashboard.css"):
+        assert client.get(asset).status_code == 200
+
+
+def test_series(client: TestClient) -> None:
+    body = client.get("/api/series", params={"a": "PRK", "b": "CHN", "freq": "Y"}).json()
+    assert body["actor1"] == "PRK" and body["freq"] == "Y"
+    first = body["series"][0]
+    assert set(first) >= {"period", "events", "goldstein_sum", "goldstein_mean", "cooperation", "conflict"}
+    assert first["period"] == "1949-01-01"
+    assert sum(row["events"] for row in body["series"]) > 10
+
+
+def test_events_are_limited_and_filtered(client: TestClient) -> None:
+    body = client.get("/api/events", params={"a": "PRK", "b": "CHN", "from": "2000-01-01", "limit": 5}).json()
+    assert body["count"] == 5 == len(body["events"])
+    assert all(e["date"] >= "2000-01-01" and {e["actor1"], e["actor2"]} == {"PRK", "CHN"} for e in body["events"])
+    everything = client.get("/api/events", params={"limit": 5000}).json()
+    assert 1000 < everything["count"] <= 5000
+
+
+def test_analyses(client: TestClient) -> None:
+    breaks = client.get("/api/breaks", params={"a": "PRK", "b": "CHN", "freq": "Y", "metric": "goldstein_sum"}).json()
+    assert breaks["actor1"] == "PRK" and breaks["status"] == "ok" and breaks["breaks"]
+    both = client.get(
+        "/api/breaks", params={"a": "PRK", "b": "CHN", "freq": "Y", "metric": "goldstein_sum", "undirected": "true"}
+    ).json()
+    assert both["status"] == "ok" and both["n_periods"] == 77  # 1949-2025, both directions
+    assert both["breaks"] != breaks["breaks"]
+    flex = client.get("/api/flex", params={"focus": "PRK"}).json()
+    assert flex["focus"] == "PRK" and any(p["partner"] == "CHN" for p in flex["partners"])
+    shifts = client.get("/api/shifts", params={"focus": "PRK", "since": "2024-06-01"}).json()
+    assert shifts["since"] == "2024-06-01" and isinstance(shifts["shifts"], list)
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "status"),
+    [
+        ("/api/events", {"limit": 0}, 422),
+        ("/api/events", {"limit": 5001}, 422),
+        ("/api/events", {"a": "PRK", "from": "2025-13-45"}, 400),
+        ("/api/events", {"b": "CHN"}, 400),
+        ("/api/events", {"a": "PRK", "from": "yesterday"}, 422),
+        ("/api/series", {"a": "PRK' OR 1=1 --", "b": "CHN"}, 422),
+        ("/api/series", {"a": "PRK"}, 422),
+        ("/api/series", {"a": "PRK", "b": "CHN", "freq": "W"}, 422),
+        ("/api/breaks", {"a": "PRK", "b": "CHN", "metric": "tone"}, 400),
+        ("/api/shifts", {"focus": "PRK", "since": "2031-01-01"}, 400),
+        ("/api/flex", {"focus": "P"}, 422),
+    ],
+)
+def test_bad_parameters_get_4xx_json(client: TestClient, path: str, params: dict[str, object], status: int) -> None:
+    response = client.get(path, params=params)
+    assert response.status_code == status, response.text
+    assert response.json()["error"]
+
+
+def test_missing_store_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="no event store"):
+        create_app(tmp_path / "absent.duckdb")
+
+
+def test_the_store_stays_unchanged(client: TestClient, bundled_db: Path) -> None:
+    before = bundled_db.stat().st_mtime_ns
+    client.get("/api/events", params={"limit": 10})
+    client.get("/api/series", params={"a": "PRK", "b": "USA"})
+    assert bundled_db.stat().st_mtime_ns == before
