@@ -44,8 +44,38 @@ COW_MISSING = {
     "SSD": "626",
     "TLS": "860",
 }
-# FIPS 10-4 codes for the blocks CountryInfo files under irregular CAMEO codes.
-FIPS_MISSING = {"FRA": "FR", "GBR": "UK", "BRN": "BX", "GNB": "PU", "SSD": "OD", "TLS": "TT"}
+# FIPS 10-4 codes for the blocks CountryInfo files under irregular CAMEO codes, and for
+# territories it has no block for (Guam, Jersey, Montserrat: seen in GDELT's geography fields).
+FIPS_MISSING = {
+    "FRA": "FR",
+    "GBR": "UK",
+    "BRN": "BX",
+    "GNB": "PU",
+    "SSD": "OD",
+    "TLS": "TT",
+    "GUM": "GQ",
+    "JEY": "JE",
+    "MSR": "MH",
+}
+
+# Blocks of CountryInfo.120116.txt that carry another country's codes (its MYANMAR block holds
+# Mozambique's FIPS and ISO codes, GUINEA Papua New Guinea's, CONGO the DR Congo's, GUATEMALA
+# Guadeloupe's FIPS, SOUTH_AFRICA Saudi Arabia's, COOK_ISLANDS the Cocos Islands'), or none
+# (CYPRUS, SERBIA, the Holy See). Corrected from FIPS PUB 10-4 and the COW state list;
+# tests/test_countries.py checks that no FIPS, COW or GW number is shared by two states and that
+# the FIPS codes in real GDELT rows name the same country as their place names.
+FIPS_FIXES = {
+    "MMR": "BM",
+    "GTM": "GT",
+    "ZAF": "SF",
+    "COG": "CF",
+    "GIN": "GV",
+    "COK": "CW",
+    "CYP": "CY",
+    "SRB": "RI",
+    "VAT": "VT",
+}
+COW_FIXES = {"COG": ("484", "CON"), "GIN": ("438", "GUI"), "PNG": ("910", "PNG")}
 
 # Names that data providers use and ISO does not (lower-cased at lookup).
 EXTRA_ALIASES = {
@@ -56,7 +86,9 @@ EXTRA_ALIASES = {
     "GBR": ["United Kingdom", "UK", "Britain", "Great Britain"],
     "IRN": ["Iran"],
     "SYR": ["Syria"],
-    "VNM": ["Vietnam", "Viet Nam", "North Vietnam"],
+    "VNM": ["Vietnam", "Viet Nam", "North Vietnam", "Vietnam, Republic Of"],
+    "BIH": ["Bosnia and Herzegovina", "Bosnia-Herzegovina"],
+    "BHS": ["Bahamas", "Bahamas, The", "The Bahamas"],
     "LAO": ["Laos", "Lao PDR"],
     "MMR": ["Myanmar", "Burma"],
     "TWN": ["Taiwan"],
@@ -65,13 +97,13 @@ EXTRA_ALIASES = {
     "CIV": ["Cote d'Ivoire", "Ivory Coast"],
     "MDA": ["Moldova", "Moldova, Republic of"],
     "MKD": ["Macedonia", "the former Yugoslav Republic of Macedonia", "North Macedonia"],
-    "PSE": ["Occupied Palestinian Territory", "Palestine", "Palestinian Territory"],
+    "PSE": ["Occupied Palestinian Territory", "Palestine", "Palestinian Territory", "West Bank", "Gaza Strip"],
     "SWZ": ["Swaziland", "Eswatini"],
     "TZA": ["Tanzania"],
     "BOL": ["Bolivia"],
     "VEN": ["Venezuela"],
     "CZE": ["Czech Republic", "Czechia"],
-    "VAT": ["Holy See", "Vatican"],
+    "VAT": ["Holy See", "Vatican", "Vatican City"],
     "TLS": ["Timor-Leste", "East Timor"],
     "HKG": ["Hong Kong"],
     "CHE": ["Switzerland"],
@@ -94,7 +126,9 @@ HISTORICAL = [
     ("YMD", "South Yemen", 680, "YPR", 680, ["South Yemen", "People's Democratic Republic of Yemen"]),
 ]
 
-# CAMEO international-organisation codes (design §2 writes them with the IGO prefix).
+# CAMEO international-organisation codes (design §2 writes them with the IGO prefix): IGO + the
+# CAMEO known-group code (CAMEO.knowngroup.txt), which is what the GDELT reader stores for an actor
+# such as IGOUNOKID (known group KID) or IGOAFROAU (known group OAU).
 IGOS = [
     ("IGOUNO", "United Nations", ["United Nations", "UN", "UN Security Council", "UN General Assembly"]),
     ("IGOIAE", "International Atomic Energy Agency", ["IAEA", "International Atomic Energy Agency"]),
@@ -104,7 +138,7 @@ IGOS = [
     ("IGOWHO", "World Health Organization", ["World Health Organization", "WHO"]),
     ("IGOKID", "UNICEF", ["UNICEF", "United Nations Children's Fund"]),
     ("IGOHCH", "UN High Commissioner for Human Rights", ["OHCHR"]),
-    ("IGOAFR", "African Union", ["African Union", "Organisation of African Unity"]),
+    ("IGOOAU", "African Union", ["African Union", "Organisation of African Unity", "Organization of African Unity"]),
     ("IGONON", "Non-Aligned Movement", ["Non-Aligned Movement", "NAM"]),
 ]
 
@@ -139,9 +173,11 @@ def main(shared: Path, out: Path) -> None:
         iso3 = country.alpha_3
         ci = info.get(iso3, {})
         cow = COW_MISSING.get(iso3, ci.get("COW-Numeric", "000").strip())
+        cow_alpha = ci.get("COW-Alpha", "").strip().replace("---", "")
+        cow, cow_alpha = COW_FIXES.get(iso3, (cow, cow_alpha))
         cow = str(int(cow)) if cow.isdigit() and int(cow) else ""
         gw = str(GW_DIFFERS.get(iso3, cow)) if cow else ""
-        fips = FIPS_MISSING.get(iso3, ci.get("FIPS-10", "--").strip())
+        fips = FIPS_FIXES.get(iso3) or FIPS_MISSING.get(iso3, ci.get("FIPS-10", "--").strip())
         fips = "" if fips in ("--", "NOT_YET") else fips
         name = getattr(country, "common_name", None) or country.name
         aliases = {country.name, name, getattr(country, "official_name", country.name)}
@@ -155,7 +191,7 @@ def main(shared: Path, out: Path) -> None:
                 "iso_numeric": country.numeric,
                 "fips": fips,
                 "cow": cow,
-                "cow_alpha": ci.get("COW-Alpha", "").strip().replace("---", ""),
+                "cow_alpha": cow_alpha,
                 "gw": gw,
                 "aliases": "|".join(sorted(aliases)),
             }

@@ -26,6 +26,27 @@ EVENT_COLUMNS: tuple[str, ...] = (
     "load_id",
 )
 
+#: The events columns as Ibis types, for backends that read events without the store (Spark
+#: over a Parquet export, an unbound table compiled to BigQuery SQL).
+EVENT_TYPES: dict[str, str] = {
+    "event_id": "string",
+    "source": "string",
+    "date": "date",
+    "actor1": "string",
+    "actor2": "string",
+    "actor1_name": "string",
+    "actor2_name": "string",
+    "event_code": "string",
+    "quad_class": "int8",
+    "goldstein": "float64",
+    "weight": "int32",
+    "tone": "float64",
+    "group_id": "string",
+    "summary": "string",
+    "reference": "string",
+    "load_id": "int32",
+}
+
 SOURCES: tuple[str, ...] = (
     "gdelt1",
     "gdelt2",

@@ -159,10 +159,37 @@ def dyad_series(
     the period, per 1 000; ``"all"`` by all events loaded. Media attention grows by orders of
     magnitude over the decades, so raw counts compare badly across eras.
     """
+    return series_over(
+        store.ibis(),
+        actor1,
+        actor2,
+        freq,
+        undirected=undirected,
+        normalize=normalize,
+        drop_statements=drop_statements,
+        start=start,
+        end=end,
+        fill=fill,
+    )
+
+
+def series_over(
+    events: Any,
+    actor1: str,
+    actor2: str,
+    freq: str = "M",
+    *,
+    undirected: bool = False,
+    normalize: Normalize = "none",
+    drop_statements: bool = False,
+    start: str | None = None,
+    end: str | None = None,
+    fill: bool = True,
+) -> pd.DataFrame:
+    """:func:`dyad_series` over any Ibis ``events`` table: the store's, Spark's, BigQuery's."""
     check_freq(freq)
     if normalize not in ("none", "focus", "all"):
         raise UsageError(f"normalize must be none, focus or all, not {normalize!r}")
-    events = store.ibis()
     raw = series_expr(
         events, actor1, actor2, freq, undirected=undirected, drop_statements=drop_statements, start=start, end=end
     ).execute()

@@ -4,7 +4,9 @@ The table shipped in ``codebook/data/cameo-codes.csv`` is the ICEWS CAMEO codebo
 andybega/icews (MIT; see ``codebook/data/PROVENANCE.md``). It has 312 codes with Goldstein (1992)
 weights on the CAMEO scale. GDELT's own lookup files agree on every code except four weights
 (``GDELT_GOLDSTEIN``), and GDELT lacks code 1213; one public copy of GDELT's lookup even merges
-code 106 into the 1056 line. The tests check all of this against the real files.
+code 106 into the 1056 line. GDELT's descriptions of 101-103 and 105-108 are older CAMEO labels
+(its 108 "Demand meeting, negotiation" is 106 here); the names here are CAMEO 1.1's, as ICEWS
+rows print them. The tests check all of this against the real files.
 
 Quad classes are not in the codebook; they follow from the root code with the GDELT convention
 (roots 01-05 verbal cooperation, 06-08 material cooperation, 09-13 verbal conflict, 14-20

@@ -34,6 +34,12 @@ class Country:
     aliases: tuple[str, ...]
 
 
+#: CAMEO country codes (GDELT's ``Actor1CountryCode``) that are not the ISO alpha-3 code of the same
+#: place, from GDELT's CAMEO.country.txt. The GDELT reader and :func:`to_code` translate them, so
+#: that GDELT's Romania (``ROM``) meets the chronology's (``ROU``).
+CAMEO_DIFFERS: dict[str, str] = {"ROM": "ROU", "MTN": "MNE", "TMP": "TLS", "IMY": "IMN", "WSB": "PSE", "GZS": "PSE"}
+
+
 def _int_or_none(text: str) -> int | None:
     return int(text) if text else None
 
@@ -69,6 +75,8 @@ def _lookup() -> dict[str, str]:
             keys.append(entry.code.removeprefix("IGO"))
         for key in keys:
             index.setdefault(key.lower(), entry.code)
+    for cameo, iso3 in CAMEO_DIFFERS.items():
+        index.setdefault(cameo.lower(), iso3)
     return index
 
 

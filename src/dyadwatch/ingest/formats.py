@@ -5,6 +5,7 @@ Column names follow the GDELT 1.0 and 2.0 event codebooks and the ICEWS header r
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 _GDELT_ACTOR = (
@@ -94,13 +95,17 @@ def detect_format(head: bytes) -> Detected | None:
     first = lines[0].split("\t")
     if first[0] == "Event ID" and "CAMEO Code" in first:
         return Detected("icews", "tab-separated header starting with 'Event ID'")
-    counts = {len(line.split("\t")) for line in lines}
-    looks_gdelt = first[0].isdigit() and len(first) > 1 and len(first[1]) == 8 and first[1].isdigit()
-    if looks_gdelt and counts <= {57, 58}:
-        return Detected("gdelt1", f"{sorted(counts)} tab-separated fields per line (GDELT 1.0)")
-    if looks_gdelt and counts == {61}:
-        return Detected("gdelt2", "61 tab-separated fields per line (GDELT 2.0)")
-    if looks_gdelt:
+    # Judge GDELT by most lines, not all: one malformed row near the top must go to the rejects
+    # like any other, not make the whole file unrecognisable.
+    rows = [line.split("\t") for line in lines]
+    widths = Counter(len(r) for r in rows if r[0].isdigit() and len(r) > 1 and len(r[1]) == 8 and r[1].isdigit())
+    if widths.total() > len(rows) / 2:
+        if widths[57] + widths[58] > len(rows) / 2:
+            return Detected(
+                "gdelt1", f"{sorted(w for w in widths if w in (57, 58))} tab-separated fields per line (GDELT 1.0)"
+            )
+        if widths[61] > len(rows) / 2:
+            return Detected("gdelt2", "61 tab-separated fields per line (GDELT 2.0)")
         return None
     if "," in lines[0] or "\t" in lines[0]:
         return Detected("csv", "delimited text with a header row")

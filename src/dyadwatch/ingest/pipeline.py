@@ -14,8 +14,10 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -284,6 +286,21 @@ def _reader_for(
     raise UsageError(f"unknown format {fmt!r}: use one of auto, {', '.join(FORMATS)}")
 
 
+def _byte_progress(path: Path, hook: ProgressHook | None) -> Callable[[int], None] | None:
+    """A ``prepare`` callback turning bytes read into the "reading" phase of ``hook``."""
+    if hook is None:
+        return None
+    total = max(path.stat().st_size, 1) if path.is_file() else 1
+    read_bytes = 0
+
+    def on_bytes(n: int) -> None:
+        nonlocal read_bytes
+        read_bytes += n
+        hook("reading", min(read_bytes / total / 3, 1.0))  # decompressed size is ~3x larger
+
+    return on_bytes
+
+
 def load_file(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -298,16 +315,34 @@ def load_file(
 ) -> LoadReport:
     """Load one file in one transaction and report what happened to every line."""
     started = datetime.now()
-    total = max(path.stat().st_size, 1) if path.is_file() else 1
-    read_bytes = 0
+    prepared = prepare(path, workdir, _byte_progress(path, hook))
+    return load_prepared(
+        con,
+        prepared,
+        started=started,
+        fmt=fmt,
+        focus=focus,
+        dedupe=dedupe,
+        mapping=mapping,
+        date_format=date_format,
+        hook=hook,
+    )
 
-    def on_bytes(n: int) -> None:
-        nonlocal read_bytes
-        read_bytes += n
-        if hook:
-            hook("reading", min(read_bytes / total / 3, 1.0))  # decompressed size is ~3x larger
 
-    prepared = prepare(path, workdir, on_bytes)
+def load_prepared(
+    con: duckdb.DuckDBPyConnection,
+    prepared: PreparedFile,
+    *,
+    started: datetime,
+    fmt: str = "auto",
+    focus: str = "PRK",
+    dedupe: bool = False,
+    mapping: str | None = None,
+    date_format: str = "%Y-%m-%d",
+    hook: ProgressHook | None = None,
+) -> LoadReport:
+    """The database half of :func:`load_file`, for a file :func:`prepare` has checked and inflated."""
+    path = prepared.original
     try:
         previous = _already_loaded(con, prepared.sha256)
         if previous is not None:
@@ -389,6 +424,11 @@ def load_records(
     return report
 
 
+def prefetch_workers() -> int:
+    """Files inflated ahead of the one in the database: 1 on small machines, up to 4 on big ones."""
+    return max(1, min(4, (os.cpu_count() or 2) // 4))
+
+
 def load_many(
     con: duckdb.DuckDBPyConnection,
     paths: Sequence[Path],
@@ -398,19 +438,48 @@ def load_many(
     on_done: Callable[[LoadReport], None] | None = None,
     **options: Any,
 ) -> list[LoadReport]:
-    """Load files one after another; a failing file is reported and the others still load."""
+    """Load files one after another; a failing file is reported and the others still load.
+
+    While DuckDB reads one file, background threads check, inflate and count the lines of the
+    next ones (:func:`prepare`; zlib and file writes release the GIL), so that decompression
+    overlaps parsing. Each file still loads in its own transaction, in the order given.
+    """
+    # Usage errors first, before any file is read: a bad --format or --map is nobody's file's fault.
+    fmt = str(options.get("fmt", "auto"))
+    if fmt not in ("auto", *FORMATS):
+        raise UsageError(f"unknown format {fmt!r}: use one of auto, {', '.join(FORMATS)}")
+    if fmt == "csv":
+        readers.parse_map(options.get("mapping"))
     reports: list[LoadReport] = []
-    for path in paths:
-        hook = on_file(path) if on_file else None
-        try:
-            report = load_file(con, path, workdir=workdir, hook=hook, **options)
-        except UsageError:
-            raise
-        except DyadwatchError as exc:
-            report = LoadReport(file=str(path), format=str(options.get("fmt", "auto")), status="failed", error=str(exc))
-        reports.append(report)
-        if on_done:
-            on_done(report)
+    ahead = prefetch_workers()
+    pool = ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="dyadwatch-prepare")
+    queued: list[tuple[datetime, ProgressHook | None, Future[PreparedFile]]] = []
+
+    def enqueue(index: int) -> None:
+        if index < len(paths):
+            hook = on_file(paths[index]) if on_file else None
+            job = pool.submit(prepare, paths[index], workdir, _byte_progress(paths[index], hook))
+            queued.append((datetime.now(), hook, job))
+
+    try:
+        for index in range(ahead + 1):
+            enqueue(index)
+        for index, path in enumerate(paths):
+            started, hook, job = queued.pop(0)
+            enqueue(index + ahead + 1)
+            try:
+                report = load_prepared(con, job.result(), started=started, hook=hook, **options)
+            except UsageError:
+                raise
+            except DyadwatchError as exc:
+                report = LoadReport(file=str(path), format=fmt, status="failed", error=str(exc))
+            reports.append(report)
+            if on_done:
+                on_done(report)
+    finally:
+        # Let running inflations finish (their scratch copies are removed by the caller) and
+        # drop the ones not started, so that nothing writes into the scratch folder afterwards.
+        pool.shutdown(wait=True, cancel_futures=True)
     return reports
 
 

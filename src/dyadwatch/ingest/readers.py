@@ -14,6 +14,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dyadwatch.codebook.countries import CAMEO_DIFFERS
 from dyadwatch.errors import InputError, UsageError
 from dyadwatch.ingest.formats import GDELT1_COLUMNS, GDELT2_COLUMNS, ICEWS_REQUIRED
 
@@ -76,12 +77,17 @@ def _read_csv(path: Path, columns: dict[str, str] | None, **options: str) -> str
     return f"read_csv({_quote(str(path))}, {rendered})"
 
 
-def _actor(code: str, country: str) -> str:
-    # GDELT leaves the country empty for international organisations and codes them in the actor
-    # code instead (IGOUNO...); design §2 keeps the six-letter IGO code.
+def _actor(code: str, country: str, group: str) -> str:
+    # GDELT codes international organisations in the actor code (IGOUNO, IGOUNOKID, IGOEUREEC)
+    # and puts a region (EUR, WST) or nothing in the country field; design §2 stores them as
+    # IGO + the known-group code (IGOKID, IGOEEC: the crosswalk's codes), or the first six
+    # letters of the actor code when the known group is empty.
+    # CAMEO country codes are ISO alpha-3 but for a few (ROM for Romania): CAMEO_DIFFERS.
+    iso = " ".join(f"WHEN '{cameo}' THEN '{iso3}'" for cameo, iso3 in CAMEO_DIFFERS.items())
     return (
-        f"CASE WHEN {country} IS NOT NULL AND {country} <> '' THEN {country} "
-        f"WHEN {code} LIKE 'IGO%' THEN left({code}, 6) END"
+        f"CASE WHEN {code} LIKE 'IGO%' AND {group} IS NOT NULL AND {group} <> '' THEN 'IGO' || {group} "
+        f"WHEN {code} LIKE 'IGO%' THEN left({code}, 6) "
+        f"WHEN {country} IS NOT NULL AND {country} <> '' THEN CASE {country} {iso} ELSE {country} END END"
     )
 
 
@@ -111,8 +117,8 @@ def gdelt(path: Path, version: int) -> ReaderSQL:
     )
     select = f"""
         SELECT '{source}:' || g.GLOBALEVENTID AS event_id, '{source}' AS source, g.SQLDATE AS date,
-               {_actor("g.Actor1Code", "g.Actor1CountryCode")} AS actor1,
-               {_actor("g.Actor2Code", "g.Actor2CountryCode")} AS actor2,
+               {_actor("g.Actor1Code", "g.Actor1CountryCode", "g.Actor1KnownGroupCode")} AS actor1,
+               {_actor("g.Actor2Code", "g.Actor2CountryCode", "g.Actor2KnownGroupCode")} AS actor2,
                g.Actor1Name AS actor1_name, g.Actor2Name AS actor2_name, g.EventCode AS event_code,
                CAST(CAST(g.QuadClass AS VARCHAR) AS TINYINT) AS quad_class, g.GoldsteinScale AS goldstein,
                coalesce(g.NumMentions, 1) AS weight, g.AvgTone AS tone, NULL::VARCHAR AS group_id,
