@@ -125,13 +125,19 @@ def spark(master: str = "local[2]", memory: str = "1g") -> Iterator[Any]:
             session.stop()
 
 
+def _export(path: str | Path) -> Path:
+    """The path of a Parquet export, checked before anything starts Spark."""
+    source = Path(path)
+    if not source.exists():
+        raise InputError(source, "no such file or folder; write one with `dyadwatch export events --format parquet`")
+    return source
+
+
 def spark_events(path: str | Path, session: Any) -> Any:
     """The events of a Parquet export as an Ibis table on Spark."""
     import ibis
 
-    source = Path(path)
-    if not source.exists():
-        raise InputError(source, "no such file or folder; write one with `dyadwatch export events --format parquet`")
+    source = _export(path)
     table = ibis.pyspark.connect(session).read_parquet(str(source))
     missing = [
         name
@@ -158,8 +164,7 @@ def spark_series(
     started and stopped. ``options`` are those of :func:`dyadwatch.series.dyad_series`.
     """
     check_freq(freq)
-    if not Path(path).exists():  # before paying for a Spark start
-        raise InputError(path, "no such file or folder; write one with `dyadwatch export events --format parquet`")
+    _export(path)  # before paying for a Spark start
     if session is None:
         with spark() as started:
             return series_over(spark_events(path, started), actor1, actor2, freq, **options)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
@@ -49,6 +50,15 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
         raise StoreError(f"{path}: cannot open the event store ({text.splitlines()[0]})") from None
     except duckdb.Error as exc:
         raise StoreError(f"{path}: not a dyadwatch store or damaged ({str(exc).splitlines()[0]})") from None
+
+
+@contextmanager
+def _dates_as_usage_errors() -> Iterator[None]:
+    """A --from/--to date DuckDB cannot read is the user's to fix: a usage error, one line."""
+    try:
+        yield
+    except duckdb.ConversionException as exc:
+        raise UsageError(f"bad date: {str(exc).splitlines()[0]} (use YYYY-MM-DD)") from None
 
 
 class Store:
@@ -145,10 +155,8 @@ class Store:
     ) -> pd.DataFrame:
         """Events as a DataFrame with the columns of design §3, oldest first."""
         sql, params = self._events_query(source=source, start=start, end=end, actor=actor, partner=partner, limit=limit)
-        try:
+        with _dates_as_usage_errors():
             return self.con.execute(sql, params).df()
-        except duckdb.ConversionException as exc:
-            raise UsageError(f"bad date: {str(exc).splitlines()[0]} (use YYYY-MM-DD)") from None
 
     @staticmethod
     def _events_query(
@@ -195,13 +203,11 @@ class Store:
             import pyarrow.parquet as pq
 
             sql, params = self._events_query(**filters)
-            try:
+            with _dates_as_usage_errors():
                 relation = self.con.sql(sql, params=params)
                 # Newer DuckDB releases call it to_arrow_reader; older ones fetch_record_batch.
                 reader = getattr(relation, "to_arrow_reader", None) or relation.fetch_record_batch
                 batches = reader(100_000)
-            except duckdb.ConversionException as exc:
-                raise UsageError(f"bad date: {str(exc).splitlines()[0]} (use YYYY-MM-DD)") from None
             rows = 0
             with pq.ParquetWriter(target, batches.schema) as writer:
                 for batch in batches:

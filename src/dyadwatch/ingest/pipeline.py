@@ -16,6 +16,7 @@ import csv
 import io
 import os
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -453,7 +454,7 @@ def load_many(
     reports: list[LoadReport] = []
     ahead = prefetch_workers()
     pool = ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="dyadwatch-prepare")
-    queued: list[tuple[datetime, ProgressHook | None, Future[PreparedFile]]] = []
+    queued: deque[tuple[datetime, ProgressHook | None, Future[PreparedFile]]] = deque()
 
     def enqueue(index: int) -> None:
         if index < len(paths):
@@ -465,7 +466,7 @@ def load_many(
         for index in range(ahead + 1):
             enqueue(index)
         for index, path in enumerate(paths):
-            started, hook, job = queued.pop(0)
+            started, hook, job = queued.popleft()
             enqueue(index + ahead + 1)
             try:
                 report = load_prepared(con, job.result(), started=started, hook=hook, **options)

@@ -49,8 +49,9 @@ class LineCounter:
         edge = self._previous[-2:]
         # Blank lines are rare: look for them byte by byte only when a chunk can hold one (a
         # substring search is ~50x faster than the array pass, which is most of a file's cost).
+        # A one-byte search (memchr) is nearly free: without a "\r" there is no "\n\r\n" to look for.
         joint = edge + chunk[:2]
-        carriage = b"\r" in chunk  # a one-byte search (memchr) is nearly free; skip "\n\r\n" without
+        carriage = b"\r" in chunk
         if b"\n\n" in chunk or b"\n\n" in joint or (carriage and b"\n\r\n" in chunk) or b"\n\r\n" in joint:
             window = np.frombuffer(edge + chunk, dtype=np.uint8)
             is_nl = window == 10
