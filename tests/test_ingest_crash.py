@@ -67,19 +67,17 @@ def test_kill_9_mid_load_then_rerun_completes(tmp_path: Path, big_files: Generat
 
         first_ready = wait_for(lambda: complete(0), loader)
         first_committed = wait_for(lambda: not copies[0].exists(), loader)
-        second_ready = wait_for(lambda: complete(1), loader)
+        wait_for(lambda: complete(1), loader)
         database_phase = first_committed - first_ready
         time.sleep(database_phase / 2)
         # Still inside the second file's work: its copy is released only after its commit.
         assert loader.poll() is None and copies[1].exists(), "the second file finished before the kill"
         os.kill(loader.pid, signal.SIGKILL)
-        killed_at = time.monotonic()
     finally:
         if loader.poll() is None:
             loader.kill()
         loader.wait(timeout=60)
     assert loader.returncode == -signal.SIGKILL
-    assert killed_at - max(second_ready, first_committed) < database_phase  # mid-way through the second file
 
     # The store opens (DuckDB replays or drops its log) and holds only whole files.
     with dw.open(db) as store:
