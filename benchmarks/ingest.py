@@ -142,6 +142,15 @@ def peak_rss_mb() -> float:
 
 def child(method: str, paths: list[Path], db: Path) -> None:
     """Run one loader and print its time (the work only, not Python's start-up) as JSON."""
+    # Import each loader's libraries before the clock starts: start-up is not loading work, and
+    # both Python loaders (pandas, dyadwatch) pay the same import of pandas and DuckDB.
+    if method != "unzip":
+        import duckdb  # noqa: F401
+        import pandas  # noqa: F401
+
+        import dyadwatch  # noqa: F401
+        import dyadwatch.ingest.pipeline  # noqa: F401
+
     started = time.perf_counter()
     kept = {"unzip": lambda: run_unzip(paths), "pandas": lambda: run_pandas(paths, db)}.get(
         method, lambda: run_ingest(paths, db)

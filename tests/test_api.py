@@ -19,9 +19,7 @@ def test_design_workflow_on_the_bundled_data(bundled_db: Path) -> None:
         yearly = store.series("PRK", "CHN", freq="Y")
         assert list(yearly.columns) == list(SERIES_COLUMNS)
         assert int(yearly["events"].sum()) == int(
-            store.con.execute(
-                "SELECT count(*) FROM events WHERE actor1 = 'PRK' AND actor2 = 'CHN'"
-            ).fetchone()[0]  # type: ignore[index]
+            store.con.execute("SELECT count(*) FROM events WHERE actor1 = 'PRK' AND actor2 = 'CHN'").fetchone()[0]  # type: ignore[index]
         )
         found = dw.breaks(yearly, metric="events", freq="Y").to_dict()
         assert found["metric"] == "events" and isinstance(found["breaks"], list)

@@ -300,3 +300,42 @@ def test_lock_error_on_the_command_line(locked_store: tuple[Path, int], good_zip
     assert result.returncode == 1
     assert_one_clean_line(result, "error: ", str(db), "is locked by another dyadwatch process")
     assert result.stdout == ""
+
+
+def test_rejects_name_original_lines_when_only_focus_rows_are_parsed(tmp_path: Path) -> None:
+    """GDELT rows without the focus code are counted, not parsed (``FocusFilter``): a malformed
+    North Korea row still gets its line in the original file, while a malformed row between two
+    other countries counts as outside the focus, and is rejected once the focus is ALL."""
+    generated = write_gdelt2(tmp_path / "gen", 2_000, focus_share=0.1, compress=None, seed=5)
+    lines = generated.files[0].read_bytes().splitlines()
+    focus_numbers = [n for n, line in enumerate(lines, start=1) if b"PRK" in line]
+    other_numbers = [n for n, line in enumerate(lines, start=1) if b"PRK" not in line]
+    bad_focus, bad_other = focus_numbers[len(focus_numbers) // 2], other_numbers[-7]
+    for number in (bad_focus, bad_other):
+        lines[number - 1] = set_field(lines[number - 1], "SQLDATE", b"20190231")
+    path = tmp_path / "mixed.export.CSV"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    with dw.open(tmp_path / "focus.duckdb") as store:
+        report = store.ingest([path])[0]
+        assert report.reconciles and report.rows_read == 2_000
+        assert report.rows_rejected == 1 and report.rows_kept == len(focus_numbers) - 1
+        assert [int(n) for n in store.rejects()["line"]] == [bad_focus]
+    with dw.open(tmp_path / "all.duckdb") as store:
+        report = store.ingest([path], focus="ALL")[0]
+        assert report.rows_rejected == 2 and report.rows_kept == 2_000 - 2
+        assert sorted(int(n) for n in store.rejects()["line"]) == sorted([bad_focus, bad_other])
+    with dw.open(tmp_path / "checked.duckdb") as store:
+        report = store.ingest([path], check_all_rows=True)[0]
+        assert report.rows_rejected == 2 and report.rows_kept == len(focus_numbers) - 1
+        assert sorted(int(n) for n in store.rejects()["line"]) == sorted([bad_focus, bad_other])
+
+
+def test_focus_filter_only_where_the_code_is_on_the_line() -> None:
+    from dyadwatch.ingest.source import _filter_needle
+
+    gdelt_line = b"\t".join([b"1", b"20190101"] + [b"x"] * 59) + b"\n"
+    assert _filter_needle(gdelt_line, "auto", "PRK") == (b"PRK", "gdelt2")
+    assert _filter_needle(gdelt_line, "auto", "ROU")[0] is None  # GDELT writes Romania as ROM
+    assert _filter_needle(gdelt_line, "auto", "IGOUNO")[0] is None  # organisations: IGO + group codes
+    assert _filter_needle(gdelt_line, "auto", "ALL")[0] is None
+    assert _filter_needle(gdelt_line, "gdelt1", "PRK")[0] is None  # forced into another format

@@ -194,6 +194,15 @@ def ingest(
         ),
     ] = None,
     date_format: Annotated[str, typer.Option("--date-format", help="strftime format of dates in a csv.")] = "%Y-%m-%d",
+    check_all_rows: Annotated[
+        bool,
+        typer.Option(
+            "--check-all-rows",
+            help="Parse and validate every GDELT row. By default rows that do not name the focus country are "
+            "counted as outside the focus without being parsed (much faster), so a malformed row between two "
+            "other countries is not reported.",
+        ),
+    ] = False,
     # --format names the input format here (design §4), so the summary's format is --output.
     output: Annotated[
         OutFormat, typer.Option("--output", "-o", help="Summary as table (Rich), json or csv.")
@@ -235,7 +244,14 @@ def ingest(
             return hook
 
         reports = store.ingest(
-            files, format=format, focus=focus, dedupe=dedupe, mapping=map_, date_format=date_format, on_file=on_file
+            files,
+            format=format,
+            focus=focus,
+            dedupe=dedupe,
+            mapping=map_,
+            date_format=date_format,
+            check_all_rows=check_all_rows,
+            on_file=on_file,
         )
     from dyadwatch.ingest.pipeline import iter_summary
 

@@ -109,12 +109,16 @@ class Store:
         dedupe: bool = False,
         mapping: str | None = None,
         date_format: str = "%Y-%m-%d",
+        check_all_rows: bool = False,
         on_file: Callable[[Path], ProgressHook | None] | None = None,
         on_done: Callable[[LoadReport], None] | None = None,
     ) -> list[LoadReport]:
         """Load event files (GDELT 1.0/2.0, ICEWS, CSV with ``mapping``); one report per file.
 
         A file that cannot be read is reported with status ``failed`` and the others still load.
+        By default GDELT rows that cannot involve ``focus`` are counted without being parsed (see
+        :class:`~dyadwatch.ingest.source.FocusFilter`); ``check_all_rows=True`` parses and
+        validates every row, so malformed rows between other countries are rejected too.
         """
         self._writable()
         register_lookups(self.con)
@@ -131,6 +135,7 @@ class Store:
                 dedupe=dedupe,
                 mapping=mapping,
                 date_format=date_format,
+                check_all_rows=check_all_rows,
             )
         finally:
             clean_workdir(self.workdir)

@@ -30,7 +30,7 @@ import pandas as pd
 from dyadwatch.codebook import cameo_codes, countries
 from dyadwatch.errors import DyadwatchError, InputError, UsageError
 from dyadwatch.ingest import readers
-from dyadwatch.ingest.formats import FORMATS, detect_format
+from dyadwatch.ingest.formats import FORMATS, Detected, detect_format
 from dyadwatch.ingest.source import PreparedFile, prepare, release
 
 DEDUPE_RULE = "same date, actor1, actor2, event_code and reference (source URL)"
@@ -136,7 +136,7 @@ def _locate_lines(prepared: PreparedFile, reader: readers.ReaderSQL, keys: set[s
             fields = next(csv.reader(io.StringIO(text), delimiter=reader.delimiter), [])
             key = "\x1f".join(fields[i] if i < len(fields) else "" for i in reader.key_columns)
             if key in keys and key not in found:
-                found[key] = (number, text[:2000])
+                found[key] = (prepared.original_line(number) or number, text[:2000])
                 if len(found) == len(keys):
                     break
     return found
@@ -168,6 +168,15 @@ def _stage_file(
                first(left(ltrim(csv_line, chr(10) || chr(13)), 2000)) AS raw
         FROM dw_reject_errors GROUP BY line
     """)
+    if prepared.line_map is not None:
+        # The scratch copy holds only the focus country's lines: report original line numbers.
+        rows = con.execute("SELECT line, reason, raw FROM dw_rejected").fetchall()
+        if rows:
+            con.execute("DELETE FROM dw_rejected")
+            con.executemany(
+                "INSERT INTO dw_rejected VALUES (?, ?, ?)",
+                [(prepared.original_line(line), reason, raw) for line, reason, raw in rows],
+            )
     row = con.execute("SELECT count(*) FROM dw_rejected").fetchone()
     return int(row[0]) if row else 0
 
@@ -269,7 +278,8 @@ def _reader_for(
     prepared: PreparedFile, fmt: str, mapping: str | None, date_format: str
 ) -> tuple[str, readers.ReaderSQL]:
     if fmt == "auto":
-        detected = detect_format(prepared.head())
+        detected = Detected(prepared.detected_format, "sniffed") if prepared.detected_format else None
+        detected = detected or detect_format(prepared.head())
         if detected is None:
             raise InputError(
                 prepared.original,
@@ -316,7 +326,7 @@ def load_file(
 ) -> LoadReport:
     """Load one file in one transaction and report what happened to every line."""
     started = datetime.now()
-    prepared = prepare(path, workdir, _byte_progress(path, hook))
+    prepared = prepare(path, workdir, _byte_progress(path, hook), fmt=fmt, focus=focus)
     return load_prepared(
         con,
         prepared,
@@ -451,6 +461,8 @@ def load_many(
         raise UsageError(f"unknown format {fmt!r}: use one of auto, {', '.join(FORMATS)}")
     if fmt == "csv":
         readers.parse_map(options.get("mapping"))
+    # Only the preparation step filters rows; the loaders below never see this option.
+    filter_focus = "ALL" if options.pop("check_all_rows", False) else str(options.get("focus", "PRK"))
     reports: list[LoadReport] = []
     ahead = prefetch_workers()
     pool = ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="dyadwatch-prepare")
@@ -459,7 +471,14 @@ def load_many(
     def enqueue(index: int) -> None:
         if index < len(paths):
             hook = on_file(paths[index]) if on_file else None
-            job = pool.submit(prepare, paths[index], workdir, _byte_progress(paths[index], hook))
+            job = pool.submit(
+                prepare,
+                paths[index],
+                workdir,
+                _byte_progress(paths[index], hook),
+                fmt=fmt,
+                focus=filter_focus,
+            )
             queued.append((datetime.now(), hook, job))
 
     try:
