@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from dyadwatch.analysis.blocs import BLOCS
 from dyadwatch.analysis.breaks import detect_breaks
 from dyadwatch.analysis.dyads import FocusPanel, focus_panel
 from dyadwatch.analysis.periods import FREQ_NAMES, period_index
@@ -31,10 +32,6 @@ from dyadwatch.errors import UsageError
 if TYPE_CHECKING:
     from dyadwatch.store import Store
 
-BLOCS: dict[str, tuple[str, ...]] = {
-    "china_russia": ("CHN", "RUS"),
-    "southeast_asia": ("BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "VNM", "TLS"),
-}
 GOLDSTEIN_RANGE = 20.0
 MIN_OVERLAP = 12
 MIN_ACTIVE = 6

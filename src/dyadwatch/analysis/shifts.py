@@ -29,23 +29,13 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from dyadwatch.analysis.blocs import BLOCS
 from dyadwatch.errors import UsageError
 from dyadwatch.series import PANDAS_FREQ, check_freq
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
 
-#: Blocs for ``realignment`` (ISO alpha-3). "The West" follows the usual geopolitical reading: the
-#: United States, Canada, the EU/EFTA states, the UK, Australia, New Zealand and Japan; South Korea
-#: is left out because inter-Korean relations are a category of their own.
-BLOCS: dict[str, tuple[str, ...]] = {
-    "china_russia": ("CHN", "RUS"),
-    "southeast_asia": ("BRN", "IDN", "KHM", "LAO", "MMR", "MYS", "PHL", "SGP", "THA", "TLS", "VNM"),
-    "west": (
-        "USA", "CAN", "GBR", "IRL", "FRA", "DEU", "ITA", "ESP", "PRT", "NLD", "BEL", "LUX", "CHE", "AUT",
-        "SWE", "NOR", "DNK", "FIN", "ISL", "POL", "CZE", "HUN", "GRC", "AUS", "NZL", "JPN",
-    ),
-}  # fmt: skip
 #: Sources where a shared date alone marks one multilateral occasion (the hand-curated chronology).
 #: In machine-coded or user data nearly every day can have three or more partners, so there a
 #: multilateral event is recognised by ``group_id`` only.

@@ -17,25 +17,10 @@ from pathlib import Path
 from dyadwatch.codebook.countries import CAMEO_DIFFERS
 from dyadwatch.errors import InputError, UsageError
 from dyadwatch.ingest.formats import GDELT1_COLUMNS, GDELT2_COLUMNS, ICEWS_REQUIRED
+from dyadwatch.schema import EVENT_COLUMNS
 
 #: The staging columns every reader produces (the events columns but ``load_id``).
-STAGE_COLUMNS = (
-    "event_id",
-    "source",
-    "date",
-    "actor1",
-    "actor2",
-    "actor1_name",
-    "actor2_name",
-    "event_code",
-    "quad_class",
-    "goldstein",
-    "weight",
-    "tone",
-    "group_id",
-    "summary",
-    "reference",
-)
+STAGE_COLUMNS = tuple(column for column in EVENT_COLUMNS if column != "load_id")
 
 #: Fields a ``--map`` may name, and the ones it must name.
 MAP_FIELDS = frozenset(STAGE_COLUMNS) - {"source"}
