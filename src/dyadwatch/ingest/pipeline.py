@@ -30,7 +30,7 @@ import pandas as pd
 from dyadwatch.codebook import cameo_codes, countries
 from dyadwatch.errors import DyadwatchError, InputError, UsageError
 from dyadwatch.ingest import readers
-from dyadwatch.ingest.formats import FORMATS, Detected, detect_format
+from dyadwatch.ingest.formats import FORMATS, detect_format
 from dyadwatch.ingest.source import PreparedFile, prepare, release
 
 DEDUPE_RULE = "same date, actor1, actor2, event_code and reference (source URL)"
@@ -278,14 +278,17 @@ def _reader_for(
     prepared: PreparedFile, fmt: str, mapping: str | None, date_format: str
 ) -> tuple[str, readers.ReaderSQL]:
     if fmt == "auto":
-        detected = Detected(prepared.detected_format, "sniffed") if prepared.detected_format else None
-        detected = detected or detect_format(prepared.head())
-        if detected is None:
+        # prepare() sniffed the original's first chunk; a filtered scratch copy can be empty.
+        sniffed = prepared.detected_format
+        if sniffed is None:
+            detected = detect_format(prepared.head())
+            sniffed = detected.format if detected else None
+        if sniffed is None:
             raise InputError(
                 prepared.original,
                 "format not recognised (not GDELT 1.0/2.0, ICEWS, or a CSV with a header); pass --format",
             )
-        fmt = detected.format
+        fmt = sniffed
     if fmt == "gdelt1":
         return fmt, readers.gdelt(prepared.plain, 1)
     if fmt == "gdelt2":

@@ -132,7 +132,7 @@ class PreparedFile:
     plain: Path
     sha256: str
     lines: int
-    compressed: bool
+    scratch: bool  # ``plain`` is a temporary copy (inflated or filtered), removed by :func:`release`
     line_map: np.ndarray | None = None
     detected_format: str | None = None
 
@@ -283,15 +283,15 @@ def prepare(
         plain if wrote_copy else path,
         digest,
         counter.lines,
-        compressed=wrote_copy,
+        scratch=wrote_copy,
         line_map=np.asarray(line_filter.kept, dtype=np.int64) if line_filter is not None else None,
         detected_format=sniffed,
     )
 
 
 def release(prepared: PreparedFile) -> None:
-    """Remove the temporary plain copy of a compressed file."""
-    if prepared.compressed:
+    """Remove the temporary plain copy (an inflated archive or a focus-filtered file)."""
+    if prepared.scratch:
         prepared.plain.unlink(missing_ok=True)
 
 
