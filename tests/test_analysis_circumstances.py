@@ -9,9 +9,16 @@ import pandas as pd
 import pytest
 
 import dyadwatch as dw
-from dyadwatch.analysis.circumstances import nuclear_tests, panel_circumstances, parse_windows
+from dyadwatch.analysis.circumstances import (
+    circumstances,
+    nuclear_tests,
+    panel_circumstances,
+    parse_windows,
+    summit_dates,
+)
 from dyadwatch.analysis.dyads import FocusPanel
 from dyadwatch.errors import UsageError
+from dyadwatch.ingest import chronology
 from dyadwatch.testing import focus_rows, planted_reciprocity
 
 WINDOW = (pd.Timestamp("2004-01-01"), pd.Timestamp("2007-12-31"))
@@ -96,3 +103,30 @@ def test_nuclear_tests_from_the_bundled_list(bundled_db: Path) -> None:
         dates = [d.date().isoformat() for d in nuclear_tests(store)]
     # The six DPRK nuclear tests.
     assert dates == ["2006-10-09", "2009-05-25", "2013-02-12", "2016-01-06", "2016-09-09", "2017-09-03"]
+
+
+def test_summits_are_the_flagged_leader_meetings(bundled_db: Path) -> None:
+    """Issue 9 item 4: summit periods come from ``summit: true``, not from any 04x event naming a Kim."""
+    with dw.open(bundled_db, read_only=True) as store:
+        summits = summit_dates(store, "PRK")
+        # What the old rule (CAMEO 04x, summary naming a Kim or a summit) would have counted.
+        loose = store.con.execute(
+            """SELECT DISTINCT year(date) FROM events WHERE source = 'chronology'
+               AND 'CHN' IN (actor1, actor2) AND event_code LIKE '04%'
+               AND regexp_matches(summary, 'summit|Kim Il Sung|Kim Jong Il|Kim Jong Un', 'i')"""
+        ).fetchall()
+        result = circumstances(store, "PRK", freq="Y", partners=["CHN", "RUS"], conditions=["summit"])
+        assert summit_dates(store, "USA").empty  # the chronology is about North Korea
+    assert summits.equals(chronology.summit_records("PRK"))
+    china = summits.loc[summits["partner"] == "CHN", "date"]
+    years = set(china.dt.year)
+    # Kim Il Sung, Kim Jong Il and Kim Jong Un met China's leaders in about a third of the years since 1949.
+    assert 15 <= len(years) <= 30 and len(years) < len(loose), (sorted(years), len(loose))
+    assert {1961, 2000, 2018, 2019, 2025} <= years
+    assert not years & {1992, 2013, 2015, 2024}  # a foreign minister, an envoy, a Politburo member, Zhao Leji
+    russia = set(summits.loc[summits["partner"] == "RUS", "date"].dt.date.astype(str))
+    assert {"2019-04-25", "2023-09-13", "2024-06-19"} <= russia and "2023-10-19" not in russia  # not Lavrov
+    rows = {row.partner: row for row in result.rows}
+    assert "leader-level summit" in result.conditions["summit"]
+    # At yearly frequency the condition is on in exactly the summit years (all after the first, lagged, year).
+    assert rows["CHN"].status == "ok" and rows["CHN"].n_on == len(years)

@@ -1,4 +1,7 @@
-"""Issue 3: the bundled chronology is valid, referenced, broad, and loads through the ingest path."""
+"""Issue 3: the bundled chronology is valid, referenced, broad, and loads through the ingest path.
+
+Issue 9: one CAMEO code per recurring kind of event, month-only dates said as such, summits flagged.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from collections import Counter
 from importlib import resources
 from pathlib import Path
@@ -135,9 +139,13 @@ GOOD = {
         ({"actor2": "XXX"}, "unknown actor"),
         ({"reference": ""}, "reference"),
         ({"actor1": "CHN"}, "one actor must be PRK"),
+        ({"date": "1984-09-15", "date_precision": "month"}, "date_precision month"),
+        ({"date": "1984-13", "date_precision": "month"}, "YYYY-MM"),
+        ({"date_precision": "year"}, "date_precision"),
+        ({"summit": True, "event_code": "111"}, "summit"),
     ],
 )
-def test_validation_rejects_bad_records(tmp_path: Path, change: dict[str, str], message: str) -> None:
+def test_validation_rejects_bad_records(tmp_path: Path, change: dict[str, object], message: str) -> None:
     path = _write(tmp_path, [{**GOOD, **change}])
     with pytest.raises(InputError) as caught:
         chronology.read_relationship(path)  # type: ignore[arg-type]  # a Path is a Traversable
@@ -195,3 +203,174 @@ def test_cli_sources_lists_licences(capsys: pytest.CaptureFixture[str]) -> None:
     assert set(listed) == {"chronology", "provocations", "missile_tests"}
     assert "CC0" in listed["provocations"]["licence"] and "Apache" in listed["missile_tests"]["licence"]
     assert listed["provocations"]["records"] == 493
+
+
+# --- issue 9: validity of the coding --------------------------------------------------------------
+
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+KIMS = ("Kim Il Sung", "Kim Jong Il", "Kim Jong Un")
+#: Third states establishing relations with Seoul, ending exclusive recognition of Pyongyang.
+SEOUL_RECOGNITION = re.compile(r"establish(es)? (full )?diplomatic (relations|ties) with (South Korea|Seoul)")
+#: A vote in the Security Council that protects North Korea.
+VETO = re.compile(r"\bveto", re.IGNORECASE)
+#: Security Council resolutions imposing or tightening sanctions on North Korea (number and day).
+SANCTIONS_RESOLUTIONS = {
+    "1695": "2006-07-15",
+    "1718": "2006-10-14",
+    "1874": "2009-06-12",
+    "2087": "2013-01-22",
+    "2094": "2013-03-07",
+    "2270": "2016-03-02",
+    "2321": "2016-11-30",
+    "2356": "2017-06-02",
+    "2371": "2017-08-05",
+    "2375": "2017-09-11",
+    "2397": "2017-12-22",
+}
+#: The adopting body's row (``Security Council Resolution 1718 …``) or a member's vote for it.
+SANCTIONS_VOTE = re.compile(
+    r"Security Council Resolution (\d{4})\b|\b(votes? for|backs|supports|joins the unanimous)\b.*"
+    r"\b(sanctions|Security Council)\b"
+)
+
+
+def test_recognition_of_seoul_is_one_code(records: list[tuple[str, chronology.ChronologyRecord]]) -> None:
+    found = {
+        (partner_of(r), r.date.isoformat()): r.event_code for _, r in records if SEOUL_RECOGNITION.search(r.summary)
+    }
+    assert set(found) == {
+        ("HUN", "1989-02-01"),
+        ("POL", "1989-11-01"),
+        ("RUS", "1990-09-30"),
+        ("CHN", "1992-08-24"),
+        ("CUB", "2024-02-14"),
+    }, found
+    assert set(found.values()) == {"161"}, found
+    assert all(r.actor2 == "PRK" for _, r in records if SEOUL_RECOGNITION.search(r.summary))
+
+
+def test_security_council_vetoes_are_one_code(records: list[tuple[str, chronology.ChronologyRecord]]) -> None:
+    vetoes = [r for _, r in records if VETO.search(r.summary)]
+    assert {(r.actor1, r.date.isoformat()) for r in vetoes} == {
+        ("CHN", "2022-05-26"),
+        ("RUS", "2022-05-26"),
+        ("RUS", "2024-03-28"),
+    }
+    # The vetoing state's act toward PRK (050), never an IGOUNO row: the UN did nothing to PRK.
+    assert {r.event_code for r in vetoes} == {"050"} and all(r.actor2 == "PRK" for r in vetoes)
+    panel_of_experts = [r for _, r in records if r.date == dt.date(2024, 3, 28)]
+    assert [(r.actor1, r.event_code) for r in panel_of_experts] == [("RUS", "050")]
+
+
+def test_sanctions_resolutions_are_one_code(records: list[tuple[str, chronology.ChronologyRecord]]) -> None:
+    matched = [r for _, r in records if SANCTIONS_VOTE.search(r.summary)]
+    for record in matched:
+        number = SANCTIONS_VOTE.search(record.summary).group(1)  # type: ignore[union-attr]
+        if number is not None:  # a numbered resolution: only the sanctions ones are in the table
+            if number not in SANCTIONS_RESOLUTIONS:
+                continue
+            assert SANCTIONS_RESOLUTIONS[number] == record.date.isoformat(), record
+        assert record.date.isoformat() in SANCTIONS_RESOLUTIONS.values(), record
+        assert record.event_code == "163", record
+        assert record.actor2 == "PRK", record
+    by_day = Counter((partner_of(r), r.date.isoformat()) for r in matched if r.event_code == "163")
+    # Each sanctions resolution: the Security Council's row and the votes of China and Russia.
+    for day in SANCTIONS_RESOLUTIONS.values():
+        assert {p for p, d in by_day if d == day} == {"IGOUNO", "CHN", "RUS"}, day
+    assert len(by_day) == 3 * len(SANCTIONS_RESOLUTIONS)
+
+
+def test_individual_codings_from_issue_9(records: list[tuple[str, chronology.ChronologyRecord]]) -> None:
+    by_key = {(partner_of(r), r.date.isoformat()): r for _, r in records}
+    assert by_key[("IGOUNO", "1950-06-25")].event_code == "1056"  # Resolution 82: cease fire, withdraw
+    # No reactor cooperation dated on the day of the Israeli strike on Al Kibar.
+    assert ("SYR", "2007-09-06") not in by_key
+    assert by_key[("USA", "2008-04-24")].event_code == "112"  # the US statement that told of it
+
+
+def test_month_only_dates_are_flagged_and_not_placeholder_days(
+    records: list[tuple[str, chronology.ChronologyRecord]],
+) -> None:
+    month_only = [(stem, r) for stem, r in records if r.date_precision == "month"]
+    assert [(stem, r.date) for stem, r in month_only] == [("pakistan", dt.date(1978, 3, 1))]
+    for _, record in records:
+        if record.date_precision == "day":
+            # A day-dated record must not say in its summary that only the month is known.
+            assert not re.search(rf"\(({MONTHS}) \d{{4}}\)", record.summary), record
+        else:
+            assert record.date.day == 1
+            assert record.stored_summary.endswith(chronology.MONTH_ONLY_NOTE)
+
+
+def test_month_only_record_is_stored_on_the_first_with_a_note(tmp_path: Path) -> None:
+    path = _write(tmp_path, [{**GOOD, "date": "1978-03", "date_precision": "month"}])
+    relationship = chronology.read_relationship(path)  # type: ignore[arg-type]
+    assert relationship.records[0].date == dt.date(1978, 3, 1)
+    frame = chronology.to_frame(relationship)
+    assert frame["date"].iloc[0] == dt.date(1978, 3, 1)
+    assert frame["summary"].iloc[0] == GOOD["summary"] + " (date known to the month only)"
+    assert frame["event_id"].iloc[0] == "chronology:test:1978-03-01:PRK-CHN:057"
+    # Written as the first of the month, it is the same record.
+    same = chronology.read_relationship(_write(tmp_path, [{**GOOD, "date": "1978-03-01", "date_precision": "month"}]))  # type: ignore[arg-type]
+    assert same.records == relationship.records
+    # A day-dated record is stored as written.
+    plain = chronology.to_frame(chronology.read_relationship(_write(tmp_path, [GOOD])))  # type: ignore[arg-type]
+    assert plain["summary"].iloc[0] == GOOD["summary"]
+
+
+def _top_leader(day: dt.date) -> str:
+    if day < dt.date(1994, 7, 8):
+        return "Kim Il Sung"
+    return "Kim Jong Il" if day < dt.date(2011, 12, 17) else "Kim Jong Un"
+
+
+def test_summits_are_leader_meetings(records: list[tuple[str, chronology.ChronologyRecord]]) -> None:
+    flagged = [r for _, r in records if r.summit]
+    assert len(flagged) >= 100
+    for record in flagged:
+        assert record.event_code[:2] in {"04", "05"}, record
+        assert _top_leader(record.date) in record.summary, record
+        # Not letters, calls, envoys or ministers.
+        assert not re.search(r"letter|message|telephone|phone|envoy|Foreign Minister", record.summary), record
+    summits = {(partner_of(r), r.date.isoformat()) for r in flagged}
+    assert summits >= {
+        ("CHN", "2018-03-26"),
+        ("USA", "2018-06-12"),
+        ("KOR", "2000-06-13"),
+        ("RUS", "2019-04-25"),
+        ("RUS", "2023-09-13"),
+        ("RUS", "2024-06-19"),
+    }
+    # Visits without a leader-level meeting: the Chinese foreign minister (1992), an envoy (2013),
+    # a Politburo member (2015), the NPC chairman (2024), Mongolia's president whom Kim did not meet.
+    for partner, day in [("CHN", "1992-07-15"), ("CHN", "2013-05-24"), ("CHN", "2015-10-10"), ("CHN", "2024-04-13")]:
+        assert (partner, day) not in summits
+    assert not any(partner_of(r) == "MNG" and r.date.year == 2013 for r in flagged)
+    # Kim Jong Il met foreign leaders before 1994, but was not yet the top leader.
+    assert ("CHN", "1988-09-07") not in summits
+
+
+def test_a_kim_meeting_a_foreign_minister_is_not_a_summit(tmp_path: Path) -> None:
+    summit = {
+        **GOOD,
+        "date": "2023-09-13",
+        "actor2": "RUS",
+        "event_code": "046",
+        "summary": "Kim Jong Un and Putin hold summit talks at Vostochny.",
+        "summit": True,
+    }
+    minister = {
+        **GOOD,
+        "date": "2023-10-19",
+        "actor2": "RUS",
+        "event_code": "043",
+        "summary": "Kim Jong Un receives Foreign Minister Lavrov in Pyongyang.",
+    }
+    relationship = chronology.read_relationship(_write(tmp_path, [summit, minister]))  # type: ignore[arg-type]
+    found = chronology.summit_records("PRK", [relationship])
+    assert list(found["date"].dt.date) == [dt.date(2023, 9, 13)] and list(found["partner"]) == ["RUS"]
+    # In the bundled chronology too: Lavrov's visit of 19 October 2023 is not a summit.
+    bundled = chronology.summit_records()
+    russia = set(bundled.loc[bundled["partner"] == "RUS", "date"].dt.date)
+    assert dt.date(2023, 9, 13) in russia and dt.date(2023, 10, 19) not in russia
+    assert chronology.summit_records("KOR").empty  # the chronology is about North Korea

@@ -13,9 +13,10 @@ effects (own intercepts) and standard errors clustered by partner.
 Conditions built in (dates in :mod:`dyadwatch.analysis.periods`):
 ``era:<leader>`` (that leader's era vs the others), ``sanctions`` (UNSC 1718 in force, from
 14 Oct 2006), ``nuclear_test_window`` (periods overlapping ±3 months around a nuclear test in the
-bundled provocations list), ``summit`` (periods with a leader-level meeting of the dyad in the
-bundled chronology), ``partner_hostile`` (the partner's NC toward F was negative in t−1); and any
-``name=FROM:TO`` windows the user passes.
+bundled provocations list), ``summit`` (periods with a leader-level summit of the dyad: the
+records flagged ``summit: true`` in the bundled chronology, see ``docs/chronology-format.md``),
+``partner_hostile`` (the partner's NC toward F was negative in t−1); and any ``name=FROM:TO``
+windows the user passes.
 """
 
 from __future__ import annotations
@@ -40,7 +41,6 @@ MIN_ACTIVE = 8
 #: Each state of a condition needs this many periods for its own slope.
 MIN_STATE_PERIODS = 6
 NUCLEAR_TEST_MONTHS = 3
-SUMMIT_PATTERN = r"summit|Kim Il Sung|Kim Jong Il|Kim Jong Un"
 
 SPECIFICATION = (
     "x_t = α + φ·x_{t−1} + β·z_{t−1} + γ·C_t + δ·z_{t−1}·C_t + ε_t, x = NC focus→partner, z = NC partner→focus "
@@ -146,16 +146,17 @@ def nuclear_tests(store: Store) -> list[pd.Timestamp]:
     return [pd.Timestamp(r[0]) for r in rows]
 
 
-def summit_dates(store: Store, focus: str) -> pd.DataFrame:
-    """Leader-level meetings (CAMEO 04x, summary naming a leader or a summit) in the chronology."""
-    frame: pd.DataFrame = store.con.execute(
-        """SELECT date, CASE WHEN actor1 = ? THEN actor2 ELSE actor1 END AS partner FROM events
-           WHERE source = 'chronology' AND (actor1 = ? OR actor2 = ?) AND event_code LIKE '04%'
-             AND regexp_matches(summary, ?, 'i')""",
-        [focus, focus, focus, SUMMIT_PATTERN],
-    ).df()
-    frame["date"] = pd.to_datetime(frame["date"])
-    return frame
+def summit_dates(store: Store | None, focus: str) -> pd.DataFrame:
+    """Leader-level summits of the focus country: (date, partner) rows flagged ``summit: true``.
+
+    The flag is set by hand in the bundled chronology for in-person meetings of North Korea's top
+    leader with the partner's head of state, head of government or ruling-party leader (letters,
+    calls, envoys and ministers do not count). It is a fact about the dyad, not about what the
+    store holds, so ``store`` is not read.
+    """
+    from dyadwatch.ingest.chronology import summit_records
+
+    return summit_records(focus)
 
 
 def _fit(frame: pd.DataFrame, pooled: bool) -> dict[str, float] | None:
@@ -235,7 +236,10 @@ def panel_circumstances(
             f"({', '.join(d.date().isoformat() for d in nuclear_test_dates)})"
         )
     if summits is not None:
-        definitions["summit"] = "a leader-level meeting of the dyad in the bundled chronology falls in the period"
+        definitions["summit"] = (
+            "a leader-level summit of the dyad (a record flagged summit: true in the bundled chronology) "
+            "falls in the period"
+        )
     definitions["partner_hostile"] = "the partner's net cooperation toward the focus country was negative in t−1"
     for name, spans in (windows or {}).items():
         definitions[name] = "user window(s): " + ", ".join(f"{a.date()}–{b.date()}" for a, b in spans)

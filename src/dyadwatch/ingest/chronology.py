@@ -3,6 +3,11 @@
 Each record must carry a reference a reader can check; the schema below rejects a record with a
 future or impossible date, a code missing from the CAMEO codebook, an unknown country, or an
 empty reference (issue 3). The file format is described in ``docs/chronology-format.md``.
+
+Two optional fields (issue 9): ``date_precision: month`` for an event known only to the month
+(written ``1978-03``; stored on the first of the month with :data:`MONTH_ONLY_NOTE` appended to
+its summary, so the events schema is unchanged), and ``summit: true`` for a leader-level meeting,
+which :func:`summit_records` hands to the ``summit`` condition of the circumstances analysis.
 """
 
 from __future__ import annotations
@@ -11,9 +16,10 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from importlib.abc import Traversable
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 import yaml
@@ -23,20 +29,45 @@ from dyadwatch.codebook import cameo_codes, countries
 from dyadwatch.errors import InputError
 
 FOCUS = "PRK"
+#: Appended to the stored summary of a record with ``date_precision: month``.
+MONTH_ONLY_NOTE = " (date known to the month only)"
 
 
 class ChronologyRecord(BaseModel):
-    """One event of the chronology (design §3 fields, plus the mandatory ``reference``)."""
+    """One event of the chronology (design §3 fields, plus the mandatory ``reference``).
+
+    ``date_precision`` is ``day`` (the default) or ``month``; a month-only date is written
+    ``YYYY-MM`` (or as the first of the month) and held as the first day of that month.
+    ``summit`` marks an in-person meeting of North Korea's top leader with the partner's head of
+    state, head of government or ruling-party leader (a CAMEO 04x/05x record).
+    """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     date: dt.date
+    date_precision: Literal["day", "month"] = "day"
     actor1: str
     actor2: str
     event_code: str
     summary: str = Field(min_length=10)
     reference: str = Field(min_length=10)
     group_id: str | None = None
+    summit: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def month_only_date(cls, data: Any) -> Any:
+        """``date: 1978-03`` with ``date_precision: month`` means the first of March 1978."""
+        if not isinstance(data, dict) or data.get("date_precision") != "month":
+            return data
+        value = data.get("date")
+        if isinstance(value, str) and len(value.strip()) == 7:
+            try:
+                year, month = (int(part) for part in value.strip().split("-"))
+                return {**data, "date": dt.date(year, month, 1)}
+            except ValueError:
+                raise ValueError(f"date {value!r}: write YYYY-MM for a month-only date") from None
+        return data
 
     @field_validator("date")
     @classmethod
@@ -65,6 +96,27 @@ class ChronologyRecord(BaseModel):
         if FOCUS not in (self.actor1, self.actor2) or self.actor1 == self.actor2:
             raise ValueError(f"one actor must be {FOCUS} and the other a partner")
         return self
+
+    @model_validator(mode="after")
+    def month_only_is_first_of_month(self) -> ChronologyRecord:
+        if self.date_precision == "month" and self.date.day != 1:
+            raise ValueError(f"date {self.date} has date_precision month: write it as {self.date:%Y-%m}")
+        return self
+
+    @model_validator(mode="after")
+    def summit_is_a_meeting(self) -> ChronologyRecord:
+        if self.summit and not self.event_code.startswith(("04", "05")):
+            raise ValueError(f"summit: true needs a meeting or agreement code (04x/05x), not {self.event_code}")
+        return self
+
+    @property
+    def partner(self) -> str:
+        return self.actor2 if self.actor1 == FOCUS else self.actor1
+
+    @property
+    def stored_summary(self) -> str:
+        """The summary as stored in the events table (month-only dates say so)."""
+        return self.summary + MONTH_ONLY_NOTE if self.date_precision == "month" else self.summary
 
 
 class ChronologyFile(BaseModel):
@@ -148,7 +200,7 @@ def to_frame(relationship: Relationship) -> pd.DataFrame:
                 "weight": 1,
                 "tone": None,
                 "group_id": record.group_id,
-                "summary": record.summary,
+                "summary": record.stored_summary,
                 "reference": record.reference,
                 "line": line,
             }
@@ -158,4 +210,28 @@ def to_frame(relationship: Relationship) -> pd.DataFrame:
     frame["quad_class"] = frame["quad_class"].astype("int8")
     frame["tone"] = frame["tone"].astype(float)
     frame["group_id"] = frame["group_id"].astype(object)
+    return frame
+
+
+@lru_cache(maxsize=1)
+def _bundled_summits() -> tuple[tuple[dt.date, str], ...]:
+    return _summit_pairs(relationships())
+
+
+def _summit_pairs(rels: list[Relationship]) -> tuple[tuple[dt.date, str], ...]:
+    return tuple(sorted({(r.date, r.partner) for rel in rels for r in rel.records if r.summit}))
+
+
+def summit_records(focus: str = FOCUS, rels: list[Relationship] | None = None) -> pd.DataFrame:
+    """Leader-level summits flagged ``summit: true`` in the chronology (the bundled one by default).
+
+    One row per (date, partner), columns ``date`` (Timestamp) and ``partner``; a summit told by
+    two records (visit and host) is one row. The chronology is about North Korea, so another
+    focus gets no rows.
+    """
+    pairs: tuple[tuple[dt.date, str], ...] = ()
+    if focus.upper() == FOCUS:
+        pairs = _bundled_summits() if rels is None else _summit_pairs(rels)
+    frame = pd.DataFrame(list(pairs), columns=["date", "partner"])
+    frame["date"] = pd.to_datetime(frame["date"])
     return frame
