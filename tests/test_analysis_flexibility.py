@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -49,12 +51,72 @@ def test_generalised_fevd_rows_sum_to_one_and_do_not_depend_on_order() -> None:
     frame = planted_reciprocity(200, response=0.4, seed=2).frame
     var = fit_dyad_var(frame["focus_to_partner"], frame["partner_to_focus"], lags=2)
     swapped = fit_dyad_var(frame["partner_to_focus"], frame["focus_to_partner"], lags=2)
-    assert var.fevd().sum(axis=1) == pytest.approx([1.0, 1.0])
+    assert var.generalised_fevd().sum(axis=1) == pytest.approx([1.0, 1.0])
     assert 0.0 <= var.flexibility() <= 1.0
-    assert swapped.fevd()[1, 0] == pytest.approx(var.fevd()[0, 1])
+    assert swapped.generalised_fevd()[1, 0] == pytest.approx(var.generalised_fevd()[0, 1])
     assert swapped.generalised_irf()[:, 1, 0] == pytest.approx(var.generalised_irf()[:, 0, 1])
     # At h = 0 a one-s.d. own shock moves a variable by its own s.d.
     assert var.generalised_irf()[0, 0, 0] == pytest.approx(np.sqrt(var.sigma[0, 0]))
+
+
+def test_cholesky_bounds_order_and_co_movement() -> None:
+    frame = planted_reciprocity(300, response=0.4, mirrored=0.5, seed=5).frame
+    var = fit_dyad_var(frame["focus_to_partner"], frame["partner_to_focus"], lags=2)
+    swapped = fit_dyad_var(frame["partner_to_focus"], frame["focus_to_partner"], lags=2)
+    for focus_first in (True, False):
+        assert var.cholesky_fevd(focus_first=focus_first).sum(axis=1) == pytest.approx([1.0, 1.0])
+    # Focus first: a partner shock has no same-period effect on the focus country.
+    assert var.orthogonal_irf()[0, 0, 1] == 0.0
+    assert var.flexibility() <= var.flexibility_upper()
+    # The upper bound is the lower bound of the swapped system seen from the other side.
+    assert swapped.cholesky_fevd(focus_first=False)[1, 0] == pytest.approx(var.flexibility())
+    assert var.co_movement == pytest.approx(swapped.co_movement)
+    assert var.co_movement == pytest.approx(0.5, abs=0.12)
+    assert var.orthogonal_irf()[0, 0, 0] == pytest.approx(np.sqrt(var.sigma[0, 0]))
+
+
+def test_mirrored_reporting_is_not_flexibility() -> None:
+    """Issue 9's known answer: 70% of each period's news reported from both sides, no lagged response.
+
+    The old generalised FEVD gave about 0.33 here (0.40 on the reviewer's series); the lower bound must
+    stay below 0.1 in (nearly) every seed while co_movement shows the shared reporting.
+    """
+    seeds = range(100)
+    lower, upper, co = [], [], []
+    for seed in seeds:
+        frame = planted_reciprocity(120, response=0.0, mirrored=0.7, seed=seed).frame
+        var = fit_dyad_var(frame["focus_to_partner"], frame["partner_to_focus"])
+        lower.append(var.flexibility())
+        upper.append(var.flexibility_upper())
+        co.append(var.co_movement)
+    assert np.mean(np.array(lower) < 0.1) >= 0.95
+    assert np.mean(co) == pytest.approx(0.7, abs=0.05)
+    assert np.mean(upper) > 0.3  # what the order-free measure would have credited
+
+
+def test_lagged_response_gives_flexibility_with_an_interval_above_zero() -> None:
+    excluded, mirrored_excluded = 0, 0
+    seeds = range(40)
+    for seed in seeds:
+        frame = planted_reciprocity(120, response=0.5, seed=seed).frame
+        result = dyad_flexibility(frame["focus_to_partner"], frame["partner_to_focus"], draws=200, seed=seed)
+        excluded += result.status == "ok" and (result.values["ci_low"] or 0.0) > 0.05
+        null = planted_reciprocity(120, response=0.0, mirrored=0.7, seed=seed).frame
+        other = dyad_flexibility(null["focus_to_partner"], null["partner_to_focus"], draws=200, seed=seed)
+        mirrored_excluded += other.status == "ok" and (other.values["ci_low"] or 0.0) > 0.05
+    assert excluded / len(seeds) >= 0.85
+    assert mirrored_excluded / len(seeds) <= 0.05
+
+
+def test_bootstrap_drops_explosive_draws() -> None:
+    # A model at the edge of stability: a share of its replicates come out explosive and must go.
+    frame = planted_reciprocity(60, response=0.3, seed=0).frame
+    fitted = fit_dyad_var(frame["focus_to_partner"], frame["partner_to_focus"], lags=1)
+    var = dataclasses.replace(fitted, coefficients=np.array([[[0.995, 0.1], [0.0, 0.5]]]))
+    assert var.stable
+    kept = list(bootstrap_vars(var, 200, np.random.default_rng(1)))
+    assert 0 < len(kept) < 200
+    assert all(replicate.stable for replicate in kept)
 
 
 def test_bootstrap_is_reproducible_and_keeps_the_lag_order() -> None:
@@ -82,6 +144,9 @@ def test_flexibility_metrics_on_planted_dyads() -> None:
     assert values["ci_low"] is not None and values["ci_high"] is not None
     assert values["ci_low"] <= values["flexibility"] <= values["ci_high"]  # type: ignore[operator]
     assert values["ci_low"] > 0.05
+    assert values["flexibility"] <= values["flexibility_upper"]  # type: ignore[operator]
+    assert values["upper_ci_low"] <= values["flexibility_upper"] <= values["upper_ci_high"]  # type: ignore[operator]
+    assert abs(values["co_movement"]) < 0.3  # type: ignore[arg-type]
     assert values["responsiveness"] > 0  # type: ignore[operator]
     assert values["rigidity"] == pytest.approx(1 - values["flexibility"])  # type: ignore[operator]
     # Symmetric linear response: both halves of z carry the same positive slope.
@@ -205,6 +270,7 @@ def test_result_frame_and_notes() -> None:
     frame = result.to_frame()
     assert list(frame["partner"]) == ["CHN", "RUS"]
     assert {"flexibility", "ci_low", "ci_high", "responsiveness_p", "n_periods", "status"} <= set(frame.columns)
+    assert {"flexibility_upper", "co_movement"} <= set(frame.columns)
     joined = " ".join(result.notes)
     assert "normalisation: none" in joined and "CAMEO 010" in joined and "BIC" in joined
     assert isinstance(frame, pd.DataFrame)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -11,8 +12,9 @@ import pytest
 
 import dyadwatch as dw
 from dyadwatch.cli import run
+from dyadwatch.errors import InsufficientDataError, ReportError, UsageError
 from dyadwatch.ingest import chronology
-from dyadwatch.report import analyses, build_site, citations, narrative
+from dyadwatch.report import analyses, build_site, citations, content, narrative
 from dyadwatch.report.content import MIN_BRIEF_EVENTS
 
 FORBIDDEN = re.compile(r"\b(NaN|nan|None|undefined|null)\b")
@@ -146,22 +148,136 @@ def test_overview_sections(site: Path) -> None:
     assert "Partner shares over time" in text and "Shifts in the last twelve months" in text
 
 
-def test_missing_analyses_are_said_in_words(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(analyses, "_function", lambda module, name: None)
-    with dw.open(tmp_path / "small.duckdb") as store:
+def small_store(path: Path) -> Path:
+    """A store with two relationships from the chronology (Cuba, Vietnam): quick to report on."""
+    with dw.open(path) as store:
         for relationship in chronology.relationships():
             if relationship.stem in ("cuba", "vietnam"):
                 store.load_frame(
                     chronology.to_frame(relationship), label=relationship.stem, sha256=relationship.sha256,
                     fmt="chronology",
                 )  # fmt: skip
-        index = build_site(store, "PRK", tmp_path / "site")
-    text = " ".join(parse(index).text)
-    assert "No flexibility ranking can be shown: this installation of dyadwatch has no flexibility analysis" in text
-    assert "cannot be shown" in text
-    brief = " ".join(parse(tmp_path / "site" / "CUB.html").text)
-    assert "cannot be estimated" in brief and "Regime changes cannot be dated" in brief
+    return path
+
+
+def test_data_limits_are_said_in_words_and_exit_0(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def too_short(*args: object, **kwargs: object) -> None:
+        raise InsufficientDataError("only 5 periods; a dyad VAR needs at least 24")
+
+    monkeypatch.setattr(analyses, "flexibility", too_short)
+    monkeypatch.setattr(analyses, "find_breaks", lambda *a, **k: {"status": "insufficient_data", "reason": "3 years"})
+    monkeypatch.setattr(analyses, "compare", lambda *a, **k: {"status": "unstable", "reason": "too few pairs"})
+    db = small_store(tmp_path / "small.duckdb")
+    out = tmp_path / "site"
+    assert run(["report", "PRK", "--db", str(db), "--out", str(out)]) == 0
+    assert capsys.readouterr().out.strip() == str(out / "index.html")
+    text = " ".join(parse(out / "index.html").text)
+    assert "No flexibility ranking can be shown: only 5 periods; a dyad VAR needs at least 24" in text
+    assert "No correlations between relationships can be shown: too few pairs" in text
+    brief = " ".join(parse(out / "CUB.html").text)
+    assert "cannot be estimated from these data: only 5 periods" in brief
+    assert "Regime changes cannot be dated for Cuba: 3 years" in brief
     assert not FORBIDDEN.search(brief)
+    assert not list(out.glob(".dyadwatch-partial-*"))
+
+
+def _raise(error: Exception) -> Callable[..., object]:
+    def fail(*args: object, **kwargs: object) -> object:
+        raise error
+
+    return fail
+
+
+@pytest.mark.parametrize(
+    ("name", "error", "message"),
+    [
+        ("compare", TypeError("unsupported operand"), "the comparison across relationships for PRK failed: TypeError"),
+        ("find_breaks", KeyError("mean"), "the break analysis for PRK–(CUB|VNM) failed: KeyError: 'mean'"),
+        ("find_shifts", UsageError("bad since"), "the shift analysis for PRK failed: UsageError: bad since"),
+        ("flexibility", ValueError("x"), r"the flexibility analysis for PRK( \(era [a-z-]+\))? failed: ValueError"),
+    ],
+)
+def test_an_analysis_bug_stops_the_report_with_exit_1(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    error: Exception,
+    message: str,
+) -> None:
+    """Not a data limit but a failure: one line naming section and partner, exit 1, the folder untouched."""
+    db = small_store(tmp_path / "small.duckdb")
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "index.html").write_text("the previous, complete site", encoding="utf-8")
+    monkeypatch.setattr(analyses, name, _raise(error))
+    assert run(["report", "PRK", "--db", str(db), "--out", str(out)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert re.search("error: report: " + message, captured.err), captured.err
+    assert "Traceback" not in captured.err and len(captured.err.strip().splitlines()) == 1
+    assert (out / "index.html").read_text(encoding="utf-8") == "the previous, complete site"
+    assert sorted(p.name for p in out.iterdir()) == ["index.html"]  # no briefs, charts or staging left
+    with dw.open(db, read_only=True) as store, pytest.raises(ReportError, match=message):
+        build_site(store, "PRK", tmp_path / "direct")
+    assert not (tmp_path / "direct" / "index.html").exists()
+
+
+def test_demo_exits_1_when_an_analysis_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(analyses, "find_breaks", _raise(TypeError("'NoneType' object is not iterable")))
+    out = tmp_path / "demo-site"
+    assert run(["demo", "--db", str(tmp_path / "demo.duckdb"), "--out", str(out)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    line = captured.err.strip().splitlines()[-1]
+    assert re.search(r"error: report: the break analysis for PRK–[A-Z]{3} failed: TypeError: 'NoneType'", line)
+    assert "was left as it was" in line and "Traceback" not in captured.err
+    assert not (out / "index.html").exists() and not list(out.iterdir())
+
+
+FLEX_ROWS = [
+    {
+        "partner": "CUB", "status": "ok", "n_periods": 40, "flexibility": 0.03, "ci_low": 0.01, "ci_high": 0.09,
+        "flexibility_upper": 0.27, "upper_ci_low": 0.15, "upper_ci_high": 0.40, "co_movement": 0.62,
+        "responsiveness": 0.1, "responsiveness_p": 0.45,
+    },
+    {
+        "partner": "VNM", "status": "ok", "n_periods": 40, "flexibility": 0.12, "ci_low": 0.05, "ci_high": 0.2,
+        "flexibility_upper": 0.15, "upper_ci_low": 0.07, "upper_ci_high": 0.25, "co_movement": 0.1,
+        "responsiveness": 0.3, "responsiveness_p": 0.01,
+    },
+]  # fmt: skip
+
+
+def test_flexibility_is_shown_as_a_range_and_ranked_by_the_lower_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(analyses, "flexibility", lambda *a, **k: {"focus": "PRK", "partners": FLEX_ROWS})
+    with dw.open(small_store(tmp_path / "small.duckdb"), read_only=True) as store:
+        index = build_site(store, "PRK", tmp_path / "site")
+    page = parse(index)
+    text = " ".join(page.text)
+    assert "Ranked by the lower bound (responses to the partner's past only)" in text
+    vietnam = content.display_name("VNM")
+    assert f"most flexible towards {vietnam} (12%–15%) and least towards Cuba (3%–27%)" in text
+    assert "For 1 of them no lagged response is detectable" in text
+    assert text.index(vietnam + " ") < text.index("Cuba ", text.index("Lower bound (past only)"))
+    for words in ("Upper bound (with co-movement)", "Same-period co-movement", "0.62", "15%–40%"):
+        assert words in text
+    brief = " ".join(parse(tmp_path / "site" / "CUB.html").text)
+    assert (
+        "Between 3% (responses to Cuba's past only) and 27% (if all same-period co-movement were a response)" in brief
+    )
+    assert "Same-period co-movement 0.62: joint meetings and mirrored reporting" in brief
+    assert "No lagged response to Cuba is detectable (Granger test p = 0.45)" in brief
+    assert "lower bound 1%–9%, upper bound 15%–40%" in brief
+    chart = (tmp_path / "site" / "charts" / "overview-flexibility.svg").read_text(encoding="utf-8")
+    assert "upper bound: with same-period co-movement" in chart
+    assert not FORBIDDEN.search(text + brief)
 
 
 def test_no_relationship_is_a_usage_error(store: dw.Store, tmp_path: Path) -> None:
@@ -175,11 +291,25 @@ def test_narrative_words_follow_the_numbers() -> None:
         "flexibility": 0.25,
         "ci_low": 0.1,
         "ci_high": 0.4,
+        "flexibility_upper": 0.5,
+        "upper_ci_low": 0.3,
+        "upper_ci_high": 0.6,
+        "co_movement": 0.4,
         "responsiveness_p": 0.01,
         "n_periods": 40,
     }
-    text = narrative.how_flexible("The DPRK", "China", row, None)
-    assert "moderately flexible" in text and "25%" in text and "10%–40%" in text and "p = 0.010" in text
+    text = narrative.how_flexible("the DPRK", "China", row, None)
+    assert "the DPRK is moderately flexible towards China" in text and "p = 0.010" in text
+    assert "Between 25% (responses to China's past only) and 50% (if all same-period" in text
+    assert "lower bound 10%–40%, upper bound 30%–60%" in text and "co-movement 0.40" in text
+    assert "China's past conduct helps predict" in text and "No lagged response" not in text
+    quiet = narrative.how_flexible("the DPRK", "China", {**row, "responsiveness_p": 0.6}, None)
+    assert "No lagged response to China is detectable (Granger test p = 0.60)" in quiet
+    # before the upper bound is computed: the lower bound alone, said to be one
+    alone = {k: v for k, v in row.items() if k in ("flexibility", "ci_low", "ci_high", "n_periods")}
+    text = narrative.how_flexible("the DPRK", "China", alone, None)
+    assert text.startswith("25% of the variation") and "no upper bound was computed" in text
+    assert "(90% bootstrap interval 10%–40%)" in text and not FORBIDDEN.search(text)
     missing = narrative.how_flexible("The DPRK", "China", None, "only 5 periods")
     assert "cannot be estimated" in missing and "only 5 periods" in missing
     bent, hardened = narrative.when_it_changed(

@@ -175,3 +175,79 @@ def test_too_short_a_baseline_is_said_not_tested(tmp_path: Path) -> None:
     assert result.partners == []
     assert not [s for s in result.shifts if s["kind"] != "multilateral_event"]
     assert any(note.startswith("not enough baseline:") for note in result.notes)
+
+
+def constant_rate_events(seed: int, until: str, per_day: float = 3.0) -> pd.DataFrame:
+    """PRK events with CHN and RUS at a constant Poisson rate per day, 2015-01-01 … ``until``."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2015-01-01", until, freq="D")
+    rows = []
+    for partner in ("CHN", "RUS"):
+        counts = rng.poisson(per_day, len(days))
+        for day, n in zip(days, counts, strict=True):
+            for _ in range(int(n)):
+                outgoing = rng.random() < 0.5
+                rows.append(
+                    {
+                        "event_id": f"csv:constant-{len(rows)}",
+                        "source": "csv",
+                        "date": day.date(),
+                        "actor1": "PRK" if outgoing else partner,
+                        "actor2": partner if outgoing else "PRK",
+                        "actor1_name": None,
+                        "actor2_name": None,
+                        "event_code": "042",
+                        "quad_class": 1,
+                        "goldstein": 1.9,
+                        "weight": 1,
+                        "tone": None,
+                        "group_id": None,
+                        "summary": "constant-rate event",
+                        "reference": f"https://example.org/c{len(rows)}",
+                    }
+                )
+    frame = pd.DataFrame(rows)
+    frame["quad_class"] = frame["quad_class"].astype("int8")
+    frame["tone"] = frame["tone"].astype(float)
+    return frame
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+@pytest.mark.parametrize(("until", "treatment"), [("2025-11-17", "exposure"), ("2025-11-09", "left_out")])
+def test_a_partial_last_month_does_not_read_as_a_fall(tmp_path: Path, seed: int, until: str, treatment: str) -> None:
+    """Constant daily rates and data ending mid-month: counted as a full month, November would hold
+    about half the events of a month and flag both partners as falling (it did before issue 9)."""
+    with dw.open(tmp_path / "constant.duckdb") as store:
+        store.load_frame(constant_rate_events(seed, until), label="constant", sha256=f"c-{seed}-{until}", fmt="csv")
+        result = shifts(store, "PRK", "2025-09-01", seed=seed)
+    assert result.until == until
+    assert not [s for s in result.shifts if s["kind"] in ("rising_partner", "falling_partner", "realignment")]
+    assert {p["status"] for p in result.partners} == {"steady"}
+    partial = result.partial_period
+    assert partial is not None and partial["treatment"] == treatment
+    assert partial["start"] == "2025-11-01" and partial["days"] == 30
+    assert partial["days_covered"] == int(until[-2:])
+    assert any(note.startswith("the last period (2025-11-01 to 2025-11-30) is covered only") for note in result.notes)
+    for entry in result.partners:  # the recent rate is per full month, near 3 × 30.4
+        assert 75 < entry["recent_rate"] < 110
+        assert 0.8 < entry["rate_ratio"] < 1.2
+
+
+def test_partial_period_treatments_and_notes(tmp_path: Path) -> None:
+    with dw.open(tmp_path / "constant.duckdb") as store:
+        store.load_frame(constant_rate_events(5, "2025-11-17"), label="constant", sha256="c", fmt="csv")
+        scaled = shifts(store, "PRK", "2025-09-01")
+        left_out = shifts(store, "PRK", "2025-09-01", until="2025-11-09")
+        complete = shifts(store, "PRK", "2025-09-01", until="2025-10-31")
+        nothing = shifts(store, "PRK", "2025-11-01", until="2025-11-09")
+    assert any("scaled by 30/17 (exposure)" in note and "bloc shares" in note for note in scaled.notes)
+    evidence_recent = scaled.to_dict()["partial_period"]
+    assert evidence_recent["covered_to"] == "2025-11-17"
+    chn = next(p for p in scaled.partners if p["partner"] == "CHN")
+    assert chn["recent_rate"] == pytest.approx(chn["recent_events"] / (2 + 17 / 30))
+    assert any("less than half: it is left out" in note for note in left_out.notes)
+    chn = next(p for p in left_out.partners if p["partner"] == "CHN")
+    assert chn["recent_events"] == chn["recent_rate"] * 2  # September and October only
+    assert complete.partial_period is None
+    assert not any("covered only" in note for note in complete.notes)
+    assert nothing.partners == [] and any(note.startswith("no recent period to test") for note in nothing.notes)

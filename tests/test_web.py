@@ -45,12 +45,14 @@ def test_events_are_limited_and_filtered(client: TestClient) -> None:
 
 def test_analyses(client: TestClient) -> None:
     breaks = client.get("/api/breaks", params={"a": "PRK", "b": "CHN", "freq": "Y", "metric": "goldstein_sum"}).json()
-    assert breaks["actor1"] == "PRK" and breaks["status"] == "ok" and breaks["breaks"]
+    assert breaks["actor1"] == "PRK" and breaks["status"] == "ok" and isinstance(breaks["breaks"], list)
     both = client.get(
         "/api/breaks", params={"a": "PRK", "b": "CHN", "freq": "Y", "metric": "goldstein_sum", "undirected": "true"}
     ).json()
     assert both["status"] == "ok" and both["n_periods"] == 77  # 1949-2025, both directions
-    assert both["breaks"] != breaks["breaks"]
+    # whether a break is found is the analysis's business (tests/test_analysis_breaks.py); here: the
+    # undirected series (both directions summed) is the one analysed
+    assert [s["mean"] for s in both["segments"]] != [s["mean"] for s in breaks["segments"]]
     flex = client.get("/api/flex", params={"focus": "PRK"}).json()
     assert flex["focus"] == "PRK" and any(p["partner"] == "CHN" for p in flex["partners"])
     shifts = client.get("/api/shifts", params={"focus": "PRK", "since": "2024-06-01"}).json()
@@ -89,3 +91,14 @@ def test_the_store_stays_unchanged(client: TestClient, bundled_db: Path) -> None
     client.get("/api/events", params={"limit": 10})
     client.get("/api/series", params={"a": "PRK", "b": "USA"})
     assert bundled_db.stat().st_mtime_ns == before
+
+
+def test_dashboard_shows_flexibility_as_a_range(client: TestClient) -> None:
+    page = client.get("/").text
+    assert 'id="flex"' in page and 'id="flex-chart"' in page
+    assert "lower bound (responses to the partner's past only)" in page
+    script = client.get("/static/dashboard.js").text
+    for key in ("flexibility_upper", "upper_ci_low", "upper_ci_high", "co_movement", "responsiveness_p"):
+        assert key in script
+    assert "if all same-period co-movement were a response" in script
+    assert "No lagged response to" in script and "does not credit to either side" in script

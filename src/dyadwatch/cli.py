@@ -278,6 +278,7 @@ def demo(
 ) -> None:
     """Build the store from the bundled data (chronology, provocations, missile tests) and write
     the report site. Prints the path of index.html."""
+    from dyadwatch.errors import ReportError
     from dyadwatch.ingest.bundled import load_bundled
     from dyadwatch.store import Store
 
@@ -287,7 +288,10 @@ def demo(
         err.print(f"bundled data: {len(reports)} files, {loaded} new events, store {store.path}")
         from dyadwatch.report import build_site
 
-        index = build_site(store, "PRK", out_dir)
+        try:
+            index = build_site(store, "PRK", out_dir)
+        except ReportError as exc:  # exit 1, one line; the store is built, the site left as it was
+            raise ReportError(f"{exc} (the store {store.path} is built; {out_dir} was left as it was)") from exc
     sys.stdout.write(f"{index}\n")
 
 
@@ -744,13 +748,19 @@ def report(
 ) -> None:
     """Write the report series: index.html (all relationships compared) and one brief per relationship
     with enough events, as a static site that works offline. Prints the path of index.html.
+    Where the data cannot support a number the pages say why; an analysis that fails for any other
+    reason stops the report (exit 1, one line naming the section) and leaves the folder as it was.
 
     Example: dyadwatch report PRK --out site --pdf
     """
+    from dyadwatch.errors import ReportError
     from dyadwatch.report import build_site
 
     with _open(db) as store:
-        index = build_site(store, focus, out_dir, pdf=pdf)
+        try:
+            index = build_site(store, focus, out_dir, pdf=pdf)
+        except ReportError as exc:  # exit 1, one line, no traceback; nothing half-written in out_dir
+            raise ReportError(f"{exc} ({out_dir} was left as it was)") from exc
     sys.stdout.write(f"{index}\n")
 
 

@@ -8,7 +8,8 @@ message on one line (no traceback) and exits with :attr:`DyadwatchError.exit_cod
     ├── UsageError                 arguments that do not make sense (exit 2)
     ├── StoreError                 the event store cannot be opened or written (exit 1)
     │   └── StoreLockedError       another process holds the store's write lock
-    └── InsufficientDataError      too few events or periods to compute a number honestly
+    ├── InsufficientDataError      too few events or periods to compute a number honestly
+    └── ReportError                an analysis failed while building the report (a bug, exit 1)
 """
 
 from __future__ import annotations
@@ -55,3 +56,11 @@ class StoreLockedError(StoreError):
 
 class InsufficientDataError(DyadwatchError):
     """The data cannot support the requested number; the message says how much more is needed."""
+
+
+class ReportError(DyadwatchError):
+    """An analysis failed for a reason other than the data (a bug) while the report was built.
+
+    The message names the section and the relationship, e.g. "report: the break analysis for
+    PRK–CHN failed: TypeError: ..."; no half-written site is left behind.
+    """

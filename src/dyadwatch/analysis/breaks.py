@@ -1,10 +1,12 @@
 """Regime changes in a dyad series: PELT or binary segmentation, and a Markov-switching second opinion.
 
 Segmentation minimises Σ_k C(segment_k) + β·K (Killick, Fearnhead & Eckley 2012, *JASA* 107:
-1590–1598, PELT; binary segmentation as the greedy alternative), with ruptures (Truong, Oudre &
-Vayatis 2020). The cost depends on the metric: a Poisson cost for event volume (Chen & Gupta 2000;
-:class:`~dyadwatch.analysis.costs.CostPoisson`) and a normal change-in-mean cost for Goldstein
-sums and means. The penalty β is MBIC, 3·log n (Zhang & Siegmund 2007). ``regime_r2`` =
+1590–1598, PELT; binary segmentation, with ruptures (Truong, Oudre & Vayatis 2020), as the greedy
+alternative). One cost serves every metric: a change in location of the series' normal scores
+(ranks), which stays calibrated on sparse, zero-inflated and heavy-tailed series and cannot turn a
+one-period spike into a regime; the penalty β is the larger of MBIC (3·log n) and a permutation
+floor. Why, and the references: :mod:`dyadwatch.analysis.costs`; measured false-alarm rates and
+power: ``docs/validation.md``. ``regime_r2`` =
 Σ_k n_k (ȳ_k − ȳ)² / Σ_t (y_t − ȳ)² is the share of the series' variance that the regimes explain
 (design §8). The optional 2-regime Markov-switching model (Hamilton 1989; statsmodels
 ``MarkovRegression`` with switching variance) gives regime means and expected durations.
@@ -21,7 +23,7 @@ import numpy as np
 import pandas as pd
 import ruptures as rpt
 
-from dyadwatch.analysis.costs import CostNormalMean, CostPoisson, mbic_penalty
+from dyadwatch.analysis.costs import CostNormalScores, mbic_penalty, normal_scores, pelt_mean, permutation_penalty
 from dyadwatch.analysis.periods import FREQ_NAMES, check_freq, infer_freq, period_offset
 from dyadwatch.errors import UsageError
 
@@ -30,9 +32,10 @@ if TYPE_CHECKING:
 
 METRICS = ("goldstein_mean", "goldstein_sum", "events")
 METHODS = ("pelt", "binseg")
-#: Built-in events shown beside a break: within ±2 periods, at most this many.
-NEARBY_PERIODS = 2
-MAX_NEARBY = 10
+#: Built-in events shown beside a break: from the period before the break to the end of its first
+#: period (where the change happened), matching its direction, at most this many.
+NEARBY_PERIODS = 1
+MAX_NEARBY = 3
 #: Fewest periods for the Markov-switching model (two means, two variances, two transition probabilities).
 MIN_MARKOV_PERIODS = 20
 BUILT_IN_SOURCES = ("chronology", "provocations")
@@ -46,9 +49,18 @@ class NearbyEvent:
     summary: str
     reference: str
     source: str
+    goldstein: float | None = None
+    summit: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"date": self.date, "summary": self.summary, "reference": self.reference, "source": self.source}
+        return {
+            "date": self.date,
+            "summary": self.summary,
+            "reference": self.reference,
+            "source": self.source,
+            "goldstein": self.goldstein,
+            "summit": self.summit,
+        }
 
 
 @dataclass
@@ -58,6 +70,7 @@ class Break:
     before_mean: float
     after_mean: float
     nearby_events: list[NearbyEvent] = field(default_factory=list)
+    nearby_note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +80,7 @@ class Break:
             "after_mean": self.after_mean,
             "change": self.after_mean - self.before_mean,
             "nearby_events": [event.to_dict() for event in self.nearby_events],
+            "nearby_note": self.nearby_note,
         }
 
 
@@ -144,7 +158,7 @@ class BreaksResult:
                 "before_mean": item.before_mean,
                 "after_mean": item.after_mean,
                 "nearby_events": len(item.nearby_events),
-                "first_nearby": _shorten(item.nearby_events[0].summary) if item.nearby_events else "",
+                "first_nearby": _shorten(item.nearby_events[0].summary) if item.nearby_events else item.nearby_note,
             }
             for item in self.breaks
         ]
@@ -155,6 +169,13 @@ def _shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def default_penalty(values: np.ndarray[Any, np.dtype[np.float64]], min_size: int = 3) -> float:
+    """β = max(MBIC, permutation floor) for the series (see :mod:`dyadwatch.analysis.costs`)."""
+    signal = np.asarray(values, dtype=float)
+    floor = permutation_penalty(normal_scores(signal), min_size=min_size) if np.ptp(signal) > 0 else 0.0
+    return max(mbic_penalty(len(signal)), floor)
+
+
 def detect_breaks(
     values: np.ndarray[Any, np.dtype[np.float64]],
     *,
@@ -163,16 +184,19 @@ def detect_breaks(
     min_size: int = 3,
     penalty: float | None = None,
 ) -> list[int]:
-    """Indices where a new regime starts (ruptures' breakpoints without the final ``n``)."""
+    """Indices where a new regime starts (the first period of each segment after the first).
+
+    The same rank-based cost serves every ``metric`` (kept for callers that name it).
+    """
     if method not in METHODS:
         raise UsageError(f"method must be pelt or binseg, not {method!r}")
     signal = np.asarray(values, dtype=float)
     if len(signal) < 2 * min_size or np.ptp(signal) == 0:
         return []
-    cost = CostPoisson(min_size) if metric == "events" else CostNormalMean(min_size)
-    beta = mbic_penalty(len(signal)) if penalty is None else penalty
-    algorithm = rpt.Pelt if method == "pelt" else rpt.Binseg
-    found = algorithm(custom_cost=cost, min_size=min_size, jump=1).fit(signal).predict(pen=beta)
+    beta = default_penalty(signal, min_size) if penalty is None else penalty
+    if method == "pelt":
+        return pelt_mean(normal_scores(signal), min_size=min_size, penalty=beta)
+    found = rpt.Binseg(custom_cost=CostNormalScores(min_size), min_size=min_size, jump=1).fit(signal).predict(pen=beta)
     return [int(b) for b in found if b < len(signal)]
 
 
@@ -224,29 +248,56 @@ def markov_regimes(values: np.ndarray[Any, np.dtype[np.float64]], periods: list[
     return MarkovRegimes("ok", None, means, variances, durations, switches, switching)
 
 
-def _nearby(events: pd.DataFrame | None, moment: pd.Timestamp, freq: str, partners: set[str]) -> list[NearbyEvent]:
-    """Built-in events within ±2 periods of the break: the dyad's own first, then unilateral acts."""
+def _nearby(
+    events: pd.DataFrame | None, moment: pd.Timestamp, freq: str, partners: set[str], change: float, metric: str
+) -> tuple[list[NearbyEvent], str]:
+    """Up to three built-in events that fit the break, and a note when none does.
+
+    Fitting means: inside the window (the period before the break and the break's first period,
+    where the change happened), and in the direction of the change — cooperative events (Goldstein
+    > 0) for a rise in net cooperation, conflictual ones (< 0) for a fall; for event volume, any
+    event of the dyad for a rise and conflictual ones for a fall. The most significant come first:
+    leader-level summits, then the largest |Goldstein|, then the nearest in time. Unilateral acts
+    (the provocations list) can only explain a fall.
+    """
     if events is None or events.empty:
-        return []
+        return [], "no built-in events to compare (the chronology is not in the store)"
     offset = period_offset(freq)
-    low, high = moment - NEARBY_PERIODS * offset, moment + (NEARBY_PERIODS + 1) * offset
+    low, high = moment - NEARBY_PERIODS * offset, moment + offset
     dates = pd.to_datetime(events["date"])
     window = events[(dates >= low) & (dates < high)].copy()
-    if window.empty:
-        return []
+    rising = change > 0
+    goldstein = pd.to_numeric(window.get("goldstein", pd.Series(np.nan, index=window.index)), errors="coerce")
     own = window["actor1"].isin(partners) & window["actor2"].isin(partners)
-    window["rank"] = np.where(own, 0, 1)
-    window["distance"] = (pd.to_datetime(window["date"]) - moment).abs()
-    chosen = window.sort_values(["rank", "distance"]).head(MAX_NEARBY).sort_values("date")
+    if metric == "events" and rising:
+        fits = own
+    elif rising:
+        fits = own & (goldstein > 0)
+    else:
+        fits = goldstein < 0
+    chosen = window[fits.to_numpy()].copy()
+    if chosen.empty:
+        direction = "cooperative" if rising and metric != "events" else ("any" if rising else "conflictual")
+        return [], (
+            f"none fits: no {direction} built-in event of the dyad between {low.date().isoformat()} and "
+            f"{(high - pd.Timedelta(days=1)).date().isoformat()}"
+        )
+    chosen["summit_rank"] = np.where(chosen.get("summit", pd.Series(False, index=chosen.index)).astype(bool), 0, 1)
+    chosen["score"] = goldstein.loc[chosen.index]
+    chosen["size"] = -chosen["score"].abs().fillna(0.0)
+    chosen["distance"] = (pd.to_datetime(chosen["date"]) - moment).abs()
+    top = chosen.sort_values(["summit_rank", "size", "distance"]).head(MAX_NEARBY)
     return [
         NearbyEvent(
             pd.Timestamp(str(row.date)).date().isoformat(),
             str(row.summary or ""),
             str(row.reference or ""),
             str(row.source or ""),
+            None if pd.isna(score) else float(score),
+            bool(row.summit_rank == 0),
         )
-        for row in chosen.itertuples(index=False)
-    ]
+        for row, score in zip(top.itertuples(index=False), top["score"].astype(float), strict=True)
+    ], ""
 
 
 def breaks(
@@ -281,11 +332,11 @@ def breaks(
     periods = pd.to_datetime(series["period"]).reset_index(drop=True)
     values = series[metric].to_numpy(dtype=float)
     labels = [p.date().isoformat() for p in periods]
-    cost_name = "Poisson" if metric == "events" else "normal (change in mean, robust σ)"
     notes = [
         f"frequency: one value per {FREQ_NAMES[freq]}; metric {metric}",
-        f"method: {method.upper() if method == 'pelt' else 'binary segmentation'} with a {cost_name} cost, "
-        f"MBIC penalty 3·log n, minimum segment {min_size} periods",
+        f"method: {method.upper() if method == 'pelt' else 'binary segmentation'} on the normal scores of the "
+        "values' ranks (a change in level; robust to empty periods and one-period spikes), penalty the larger "
+        f"of MBIC 3·log n and a permutation floor (99th percentile of noise), minimum segment {min_size} periods",
         f"normalisation: {normalize}; bare statements (CAMEO 010) {'left out' if drop_statements else 'kept'}",
     ]
     active = int((series["events"] > 0).sum()) if "events" in series else len(series)
@@ -304,7 +355,7 @@ def breaks(
         notes.append(
             f"{len(values) - active} of {len(values)} periods have no events; their goldstein_mean is 0 (neutral)"
         )
-    beta = mbic_penalty(len(values)) if penalty is None else penalty
+    beta = default_penalty(values, min_size) if penalty is None else penalty
     result.penalty = beta
     starts = detect_breaks(values, metric=metric, method=method, min_size=min_size, penalty=beta)
     result.regime_r2 = regime_r2(values, starts)
@@ -329,22 +380,31 @@ def breaks(
     ]
     dyad = {code for code in (actor1, actor2) if code}
     for k, start in enumerate(starts):
-        nearby = _nearby(events, periods[start], freq, dyad)
-        result.breaks.append(Break(labels[start], start, means[k], means[k + 1], nearby))
+        nearby, note = _nearby(events, periods[start], freq, dyad, means[k + 1] - means[k], metric)
+        result.breaks.append(Break(labels[start], start, means[k], means[k + 1], nearby, note))
     if markov:
         result.markov = markov_regimes(values, labels)
     return result
 
 
 def built_in_events(store: Store, actor1: str, actor2: str) -> pd.DataFrame:
-    """The chronology events of the dyad (either direction) and the unilateral provocations list."""
+    """The chronology events of the dyad (either direction) and the unilateral provocations list.
+
+    Column ``summit`` marks leader-level summits (the chronology's ``summit: true`` records).
+    """
+    from dyadwatch.ingest.chronology import summit_records
+
     frame: pd.DataFrame = store.con.execute(
-        """SELECT date, actor1, actor2, summary, reference, source FROM events
+        """SELECT date, actor1, actor2, goldstein, summary, reference, source FROM events
            WHERE (source = 'chronology' AND ((actor1 = ? AND actor2 = ?) OR (actor1 = ? AND actor2 = ?)))
               OR (source = 'provocations')
            ORDER BY date""",
         [actor1, actor2, actor2, actor1],
     ).df()
+    focus, partner = (actor1, actor2) if actor1 == "PRK" else (actor2, actor1)
+    summits = summit_records(focus)
+    days = set(pd.to_datetime(summits.loc[summits["partner"] == partner, "date"]).dt.date)
+    frame["summit"] = (frame["source"] == "chronology") & pd.to_datetime(frame["date"]).dt.date.isin(days)
     return frame
 
 

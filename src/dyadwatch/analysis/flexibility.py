@@ -3,12 +3,21 @@
 Definitions (design §8; methods.md §2.2, §2.4, §8): from the bivariate dyad VAR of
 :mod:`dyadwatch.analysis.var` on net cooperation x = NC_{F→P}, z = NC_{P→F}
 
-* ``flexibility`` F_P(6): generalised FEVD share of x's 6-step forecast-error variance due to z
-  (Pesaran & Shin 1998; Diebold & Yilmaz 2012), with a bootstrap 90% interval (``ci_low``,
-  ``ci_high``); ``rigidity`` = 1 − flexibility.
-* ``responsiveness`` ρ_P(6): cumulative generalised impulse response of x over h = 0…6 to a one-s.d.
-  shock in z (> 0 reciprocity, < 0 inverse response; Goldstein & Pevehouse 1997), with a bootstrap
-  90% interval; ``responsiveness_p``: Granger F-test p that z helps predict x (Goldstein & Freeman 1991).
+* ``flexibility`` F_P(6): share of x's 6-step forecast-error variance due to z shocks with the focus
+  country ordered first in a Cholesky decomposition (Sims 1980; Lütkepohl 2005 §2.3.2): the partner
+  reaches the focus country only through its past, so two sides reporting one meeting in the same
+  period count for nothing. A bootstrap 90% interval (``ci_low``, ``ci_high``); ``rigidity`` =
+  1 − flexibility.
+* ``flexibility_upper``: the same share with the partner ordered first (``upper_ci_low``,
+  ``upper_ci_high``): the most that same-period co-movement could add. The truth lies between.
+* ``co_movement``: correlation of the two residuals in the same period; reported, credited to no one.
+  Issue 9 showed why: with 70% of events reported from both sides and no lagged response at all, the
+  order-free generalised FEVD (Pesaran & Shin 1998) gave 0.40, more than a partner that truly drives
+  the focus country.
+* ``responsiveness`` ρ_P(6): cumulative orthogonalised response of x over h = 0…6 to a one-s.d.
+  shock in z, F ordered first, so through lags only (> 0 reciprocity, < 0 inverse response;
+  Goldstein & Pevehouse 1997), with a bootstrap 90% interval; ``responsiveness_p``: Granger F-test p
+  that z helps predict x (Goldstein & Freeman 1991).
 * ``inertia``: Σ_i A_i[x, x], the own-lag sum ("bureaucratic routine", Goldstein & Freeman 1991;
   "memory", Ward & Rajmaira 1992).
 * ``accommodation`` β⁺ and ``punishment`` β⁻ from
@@ -52,6 +61,10 @@ NUMBER_KEYS = (
     "flexibility",
     "ci_low",
     "ci_high",
+    "flexibility_upper",
+    "upper_ci_low",
+    "upper_ci_high",
+    "co_movement",
     "rigidity",
     "responsiveness",
     "responsiveness_ci_low",
@@ -76,6 +89,7 @@ class DyadFlexibility:
     active_in: int = 0
     lags: int | None = None
     values: dict[str, float | None] = field(default_factory=lambda: dict.fromkeys(NUMBER_KEYS))
+    bootstrap_kept: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -85,6 +99,7 @@ class DyadFlexibility:
             "active_periods_out": self.active_out,
             "active_periods_in": self.active_in,
             "lags": self.lags,
+            "bootstrap_kept": self.bootstrap_kept,
             **self.values,
         }
 
@@ -165,15 +180,19 @@ def dyad_flexibility(
         result.reason = "the fitted VAR is explosive (a companion root on or outside the unit circle)"
         return result
     rng = np.random.default_rng(seed)
-    flexibility_draws, response_draws = [], []
-    for replicate in bootstrap_vars(var, draws, rng):
+    flexibility_draws, upper_draws, response_draws = [], [], []
+    for replicate in bootstrap_vars(var, draws, rng):  # explosive replicates are dropped there
         flexibility_draws.append(replicate.flexibility(horizon))
+        upper_draws.append(replicate.flexibility_upper(horizon))
         response_draws.append(replicate.responsiveness(horizon))
+    result.bootstrap_kept = len(flexibility_draws)
     if draws > 0 and len(flexibility_draws) < draws / 2:
-        result.status, result.reason = "unstable", "most bootstrap replicates were degenerate"
+        result.status, result.reason = "unstable", "most bootstrap replicates were degenerate or explosive"
         return result
     values = result.values
     values["flexibility"] = var.flexibility(horizon)
+    values["flexibility_upper"] = var.flexibility_upper(horizon)
+    values["co_movement"] = var.co_movement
     values["rigidity"] = 1.0 - var.flexibility(horizon)
     values["responsiveness"] = var.responsiveness(horizon)
     values["responsiveness_p"] = var.granger_p if np.isfinite(var.granger_p) else None
@@ -181,6 +200,7 @@ def dyad_flexibility(
     if flexibility_draws:
         # Percentile intervals, 90% as in design §8.
         values["ci_low"], values["ci_high"] = (float(v) for v in np.percentile(flexibility_draws, [5, 95]))
+        values["upper_ci_low"], values["upper_ci_high"] = (float(v) for v in np.percentile(upper_draws, [5, 95]))
         low, high = np.percentile(response_draws, [5, 95])
         values["responsiveness_ci_low"], values["responsiveness_ci_high"] = float(low), float(high)
         width = float(values["ci_high"] or 0.0) - float(values["ci_low"] or 0.0)
@@ -245,7 +265,8 @@ class FlexibilityResult:
 
     def to_frame(self) -> pd.DataFrame:
         keys = ["partner", "subset", "start", "end", "status", "n_periods", "lags", "flexibility", "ci_low", "ci_high"]
-        keys += ["responsiveness", "responsiveness_p", "inertia", "accommodation", "punishment", "reason"]
+        keys += ["flexibility_upper", "co_movement", "responsiveness", "responsiveness_p", "inertia"]
+        keys += ["accommodation", "punishment", "reason"]
         rows = [{k: v for k, v in item.items() if k in keys} for item in self.to_dict()["partners"]]
         frame = pd.DataFrame(rows, columns=keys)
         frame["lags"] = frame["lags"].astype("Int64")
@@ -332,8 +353,11 @@ def panel_flexibility(
         "zeros in periods without events, over each partner's span (first to last event)",
         f"normalisation: {panel.normalize}; bare statements (CAMEO 010) "
         f"{'left out' if panel.drop_statements else 'kept'}",
-        f"method: bivariate VAR, lag order by BIC (at most {max_lags}), generalised IRF/FEVD at h = {HORIZON}, "
-        f"Granger F-test; {draws} residual-bootstrap draws for 90% intervals (seed {seed})",
+        f"method: bivariate VAR, lag order by BIC (at most {max_lags}); flexibility = FEVD share at h = {HORIZON} "
+        "with the focus country ordered first (the partner acts only through its past: a lower bound); "
+        "flexibility_upper = the same with the partner first (all same-period co-movement credited to it); "
+        "co_movement = same-period residual correlation, credited to neither; Granger F-test; "
+        f"{draws} residual-bootstrap draws for 90% intervals, explosive draws dropped (seed {seed})",
         f"a partner needs {min_periods} periods and {min_active} active periods each way; a flexibility "
         f"interval wider than {MAX_CI_WIDTH} is reported as unstable",
     ]

@@ -16,6 +16,14 @@ Four kinds of shift, each with the numbers and the events behind it:
   Southeast Asia, the West; design §8 ``bloc_share``), tested the same way (permutation over periods).
 
 Partners with too little history get ``status: insufficient_data`` and a reason, never a number.
+
+The last period is usually incomplete (``until`` or the last event falls inside it). Counted as a
+full period it would bias every partner towards "falling". When at least
+:data:`MIN_PARTIAL_COVERAGE` of its days are covered, its counts are scaled by days / days covered
+(exposure) for the partner rates and their permutation test, and the recent rate is events per
+exposure (complete periods + the covered share); otherwise the period is left out of the tests.
+Bloc shares need no scaling (part and total come from the same days), so with exposure they use the
+counts as they are. Either way ``partial_period`` and a note say what was done.
 """
 
 from __future__ import annotations
@@ -47,6 +55,10 @@ MIN_ACTIVE_PERIODS = 3
 #: A bloc share needs this many focus events, in this many periods, in each window.
 MIN_BLOC_EVENTS = 10
 MIN_BLOC_PERIODS = 3
+#: A last period covered for at least this share of its days has its counts scaled up to a full
+#: period (exposure); one covered for less is left out of the tests (scaling would more than double
+#: a handful of events into a spike).
+MIN_PARTIAL_COVERAGE = 0.5
 #: Events listed as evidence per shift, and their fields.
 EVIDENCE_EVENTS = 12
 EVIDENCE_COLUMNS = ("date", "actor1", "actor2", "event_code", "goldstein", "group_id", "source", "summary", "reference")
@@ -69,6 +81,9 @@ class ShiftsResult:
     blocs: list[dict[str, Any]]
     method: dict[str, str]
     notes: list[str] = field(default_factory=list)
+    #: How an incomplete last period was treated: its start, end, days covered, days, and
+    #: ``treatment`` ("exposure" or "left_out"); ``None`` when the last period is complete.
+    partial_period: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of design §4 (``focus``, ``since``, ``shifts``), extended with the tests behind it."""
@@ -83,6 +98,7 @@ class ShiftsResult:
             "shifts": self.shifts,
             "partners": self.partners,
             "blocs": self.blocs,
+            "partial_period": self.partial_period,
             "notes": self.notes,
         }
 
@@ -290,8 +306,11 @@ def shifts(
         notes.append(f"the data begin on {first_data}, so the baseline is shorter than {baseline_years} years")
 
     index = _period_index(start_baseline, end, freq)
-    recent_index = _period_index(start_recent, end, freq)
-    recent = len(recent_index)
+    recent = len(_period_index(start_recent, end, freq))
+    test_end, exposure, partial = _last_period(index, end, freq)
+    if partial is not None and partial["treatment"] == "left_out":
+        index = index[:-1]
+        recent -= 1
     baseline = len(index) - recent
     result = ShiftsResult(
         focus=focus,
@@ -305,17 +324,26 @@ def shifts(
         blocs=[],
         method={
             "rising_falling": "rate ratio of a two-period Poisson count model (events per period, recent vs "
-            "baseline); two-sided permutation p-value over periods; "
-            + ("Benjamini-Hochberg (FDR)" if adjust == "fdr" else "Holm")
-            + " adjustment across partners",
+            "baseline; an incomplete last period counted by its exposure); two-sided permutation p-value over "
+            "periods; " + ("Benjamini-Hochberg (FDR)" if adjust == "fdr" else "Holm") + " adjustment across partners",
             "multilateral_event": "one group_id, or one date in the chronology, with >= 3 foreign partners",
             "realignment": "share of the focus country's dyadic events with a bloc, recent vs baseline; "
             "two-sided permutation p-value over periods; the same adjustment across blocs",
         },
         notes=notes,
+        partial_period=partial,
     )
     if pd.Timestamp(start_recent).to_period(PANDAS_FREQ[freq][0]).start_time != pd.Timestamp(start_recent):
         notes.append(f"--since {start_recent} falls inside a period; that whole period counts as recent")
+    if partial is not None:
+        notes.append(_partial_note(partial))
+    if recent < 1:
+        notes.append(
+            f"no recent period to test: the only period since {start_recent} is covered for less than half its "
+            "days; wait for more data or choose a finer --freq"
+        )
+        result.shifts = _multilateral(store, focus, start_recent, end, sources)
+        return result
     if baseline < 2 * recent or baseline < 6:
         notes.append(
             f"not enough baseline: {baseline} periods before {start_recent} against {recent} recent ones; "
@@ -325,12 +353,18 @@ def shifts(
         result.shifts = _multilateral(store, focus, start_recent, end, sources)
         return result
 
-    counts = _counts(store, focus, index[0].date(), end, freq, sources)
+    counts = _counts(store, focus, index[0].date(), test_end, freq, sources)
     counts = counts.reindex(index, fill_value=0.0)
+    # The rate tests compare periods of equal length: an incomplete last period is scaled up to a
+    # full one (its exposure); the bloc shares use ``counts`` as they are.
+    scaled = counts.copy()
+    if exposure < 1.0:
+        scaled.iloc[-1] = scaled.iloc[-1] / exposure
+    recent_exposure = recent - 1 + exposure
     rng = np.random.default_rng(seed)
     masks = recent_masks(len(index), recent, rng)
     baseline_window = {"from": start_baseline.isoformat(), "to": (start_recent - dt.timedelta(days=1)).isoformat()}
-    recent_window = {"from": start_recent.isoformat(), "to": end.isoformat()}
+    recent_window = {"from": start_recent.isoformat(), "to": test_end.isoformat()}
 
     tested: list[str] = []
     for partner in sorted(counts.columns):
@@ -354,13 +388,13 @@ def shifts(
         result.partners.append(entry)
     by_partner = {entry["partner"]: entry for entry in result.partners}
     if tested:
-        matrix = counts[tested].to_numpy()
+        matrix = scaled[tested].to_numpy()
         p_values = rate_change_p(matrix, recent, masks)
         adjusted = adjust_p(list(p_values), adjust)
         for partner, p, p_adj in zip(tested, p_values, adjusted, strict=True):
             entry = by_partner[partner]
             rate_before = entry["baseline_events"] / baseline
-            rate_after = entry["recent_events"] / recent
+            rate_after = entry["recent_events"] / recent_exposure
             ratio = rate_after / rate_before if rate_before > 0 else None
             rising = rate_after > rate_before
             significant = p_adj < alpha
@@ -390,7 +424,12 @@ def shifts(
                     ),
                     "evidence": {
                         "baseline": {**baseline_window, "periods": baseline, "events": entry["baseline_events"]},
-                        "recent": {**recent_window, "periods": recent, "events": entry["recent_events"]},
+                        "recent": {
+                            **recent_window,
+                            "periods": recent,
+                            "exposure_periods": recent_exposure,
+                            "events": entry["recent_events"],
+                        },
                         "baseline_rate": rate_before,
                         "recent_rate": rate_after,
                         "rate_ratio": ratio,
@@ -439,6 +478,51 @@ def shifts(
         "make every partner look like it is rising; compare with a normalised series"
     )
     return result
+
+
+def _last_period(index: pd.DatetimeIndex, end: dt.date, freq: str) -> tuple[dt.date, float, dict[str, Any] | None]:
+    """How much of the last period ``end`` covers: (last day counted, exposure, ``partial_period``).
+
+    A complete last period gives ``(end, 1.0, None)``. A partial one covered for at least
+    :data:`MIN_PARTIAL_COVERAGE` of its days keeps ``end`` with its exposure (days covered / days);
+    one covered for less is left out: the last day counted is the day before it, exposure 1.
+    """
+    first = index[-1].date()
+    last = index[-1].to_period({"M": "M", "Q": "Q", "Y": "Y"}[freq]).end_time.date()
+    days = (last - first).days + 1
+    covered = (end - first).days + 1
+    if covered >= days:
+        return end, 1.0, None
+    share = covered / days
+    partial = {
+        "start": first.isoformat(),
+        "end": last.isoformat(),
+        "covered_to": end.isoformat(),
+        "days_covered": covered,
+        "days": days,
+        "treatment": "exposure" if share >= MIN_PARTIAL_COVERAGE else "left_out",
+    }
+    if share >= MIN_PARTIAL_COVERAGE:
+        return end, share, partial
+    return first - dt.timedelta(days=1), 1.0, partial
+
+
+def _partial_note(partial: dict[str, Any]) -> str:
+    covered, days = partial["days_covered"], partial["days"]
+    head = (
+        f"the last period ({partial['start']} to {partial['end']}) is covered only to {partial['covered_to']}, "
+        f"{covered} of its {days} days"
+    )
+    if partial["treatment"] == "exposure":
+        return (
+            f"{head}: its event counts are scaled by {days}/{covered} (exposure) in the partner rates and their "
+            "tests, so a partial period does not read as a fall; bloc shares use the counts as they are "
+            "(part and total come from the same days)"
+        )
+    return (
+        f"{head}, less than half: it is left out of the rate and share tests (its events are still listed as "
+        "evidence and for multilateral events)"
+    )
 
 
 def _realignment(

@@ -10,16 +10,24 @@ Lütkepohl 2005). Public API::
     var = fit_dyad_var(focus_to_partner, partner_to_focus, max_lags=4)
     var.lags, var.intercept, var.coefficients (p × 2 × 2), var.sigma, var.residuals
     var.granger_p            # F-test "z helps predict x" (statsmodels test_causality)
-    var.responsiveness(6)    # cumulative generalised IRF of x to a one-s.d. z shock, h = 0..6
-    var.flexibility(6)       # generalised FEVD share of x's 6-step variance due to z, in [0, 1]
+    var.responsiveness(6)    # cumulative orthogonalised IRF of x to a one-s.d. z shock (x first), h = 0..6
+    var.flexibility(6)       # Cholesky FEVD share of x's 6-step variance due to z, x ordered first
+    var.flexibility_upper(6) # the same share with z ordered first (same-period co-movement credited to z)
+    var.co_movement          # correlation of the two residuals in the same period
     var.inertia              # Σ_i A_i[x, x], the own-lag sum ("routine")
     var.stable               # all companion roots inside the unit circle
     var.simulate(steps, rng) # a path from the fitted model (for simulations)
     bootstrap_vars(var, draws, rng)  # residual-bootstrap refits with the same lag order
 
-Generalised impulse responses and variance decompositions (Pesaran & Shin 1998, *Economics
-Letters* 58: 17–29; row-normalised as in Diebold & Yilmaz 2012) do not depend on the order of the
-two variables, which a Cholesky decomposition would.
+Why two orderings (design §8, issue 9). Both sides of one meeting are usually reported in the same
+period (a visit has a row each way; GDELT codes both sides), so the two residuals are correlated
+without either side answering the other. Order-free measures (the generalised FEVD of Pesaran & Shin
+1998 / Diebold & Yilmaz 2012, used before) give the partner a share of every common shock and so
+credit co-reporting as flexibility. A Cholesky decomposition with the focus country ordered first
+(Sims 1980; Lütkepohl 2005 §2.3.2) gives the partner's shock no same-period effect on the focus
+country: what remains reaches it only through the partner's past, which is the lower bound.
+Ordering the partner first credits all same-period co-movement to the partner: the upper bound.
+The generalised measures are kept (``generalised_irf``, ``generalised_fevd``) for comparison.
 """
 
 from __future__ import annotations
@@ -93,10 +101,35 @@ class DyadVar:
         return np.asarray(response, dtype=np.float64)
 
     def responsiveness(self, horizon: int = HORIZON) -> float:
-        """ρ_P(h): cumulative (h = 0…horizon) generalised response of NC_{F→P} to a one-s.d. NC_{P→F} shock."""
-        return float(self.generalised_irf(horizon)[:, 0, 1].sum())
+        """ρ_P(h): cumulative (h = 0…horizon) response of NC_{F→P} to a one-s.d. NC_{P→F} shock, through lags only.
 
-    def fevd(self, horizon: int = HORIZON) -> FloatArray:
+        Orthogonalised with F ordered first, so the h = 0 term is zero and same-period co-movement is
+        not read as a response (design §8).
+        """
+        return float(self.orthogonal_irf(horizon)[:, 0, 1].sum())
+
+    @property
+    def co_movement(self) -> float:
+        """Correlation of the two directions' residuals in the same period (joint meetings, mirrored reports)."""
+        return float(self.sigma[0, 1] / np.sqrt(self.sigma[0, 0] * self.sigma[1, 1]))
+
+    def orthogonal_irf(self, horizon: int = HORIZON, *, focus_first: bool = True) -> FloatArray:
+        """Θ[h, i, j] = (Ψ_h P)[i, j]: response of i at h to a one-s.d. orthogonalised shock in j.
+
+        P is the lower Cholesky factor of Σ in the chosen order (Lütkepohl 2005 §2.3.2): with the
+        focus country first, a partner shock has no effect on it in the same period (Θ[0, 0, 1] = 0).
+        """
+        order = [0, 1] if focus_first else [1, 0]
+        factor = np.zeros((2, 2))
+        factor[np.ix_(order, order)] = np.linalg.cholesky(self.sigma[np.ix_(order, order)])
+        return np.asarray(np.einsum("hik,kj->hij", self.ma_coefficients(horizon), factor), dtype=np.float64)
+
+    def cholesky_fevd(self, horizon: int = HORIZON, *, focus_first: bool = True) -> FloatArray:
+        """FEVD θ[i, j] over steps h = 0…horizon−1 from orthogonalised shocks; rows sum to 1 exactly."""
+        squares = (self.orthogonal_irf(horizon - 1, focus_first=focus_first) ** 2).sum(axis=0)
+        return np.asarray(squares / squares.sum(axis=1, keepdims=True), dtype=np.float64)
+
+    def generalised_fevd(self, horizon: int = HORIZON) -> FloatArray:
         """Generalised FEVD θ[i, j] over steps h = 0…horizon−1, rows normalised to 1 (Diebold & Yilmaz 2012)."""
         psi = self.ma_coefficients(horizon - 1)
         numerator = np.einsum("hik,kj->hij", psi, self.sigma) ** 2
@@ -106,8 +139,15 @@ class DyadVar:
         return np.asarray(theta / theta.sum(axis=1, keepdims=True), dtype=np.float64)
 
     def flexibility(self, horizon: int = HORIZON) -> float:
-        """F_P(h): share of NC_{F→P}'s h-step forecast-error variance due to NC_{P→F} shocks, in [0, 1]."""
-        return float(self.fevd(horizon)[0, 1])
+        """F_P(h): share of NC_{F→P}'s h-step forecast-error variance due to NC_{P→F} shocks, F ordered first.
+
+        The lower bound: the partner reaches the focus country only through its past.
+        """
+        return float(self.cholesky_fevd(horizon, focus_first=True)[0, 1])
+
+    def flexibility_upper(self, horizon: int = HORIZON) -> float:
+        """The same share with P ordered first: the most that same-period co-movement could add."""
+        return float(self.cholesky_fevd(horizon, focus_first=False)[0, 1])
 
     def simulate(
         self, steps: int, rng: np.random.Generator, *, start: ArrayLike | None = None, shocks: ArrayLike | None = None
@@ -194,7 +234,7 @@ def bootstrap_vars(var: DyadVar, draws: int, rng: np.random.Generator) -> Iterat
     """Residual (recursive-design) bootstrap: rebuild series from resampled residuals, refit with the same p.
 
     The standard VAR bootstrap (Runkle 1987; Lütkepohl 2005 §3.7). All replicates are simulated and
-    fitted at once (batched least squares), so 200 draws take milliseconds; degenerate ones are skipped.
+    fitted at once (batched least squares), so 200 draws take milliseconds; degenerate and explosive ones are skipped.
     """
     p, n = var.lags, var.n_obs
     if draws <= 0:
@@ -224,4 +264,8 @@ def bootstrap_vars(var: DyadVar, draws: int, rng: np.random.Generator) -> Iterat
         if np.linalg.matrix_rank(sigma) < 2:
             continue
         coefficients = np.stack([beta[1 + 2 * i : 3 + 2 * i].T for i in range(p)])
-        yield DyadVar(p, beta[0], coefficients, sigma, residuals, paths[d])
+        replicate = DyadVar(p, beta[0], coefficients, sigma, residuals, paths[d])
+        # An explosive replicate has no finite forecast-error variance to decompose (Kilian 1998
+        # drops or shrinks such draws); it is left out, and the caller counts what was kept.
+        if replicate.stable:
+            yield replicate

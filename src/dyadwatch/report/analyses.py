@@ -1,24 +1,32 @@
 """The report's one door to ``dyadwatch.analysis``: each call returns the analysis's ``to_dict()``
-JSON (design §4) or, when the analysis is missing or the data cannot support it, a reason in words.
+JSON (design §4) or, when the data cannot support it, a reason in words.
 
 The pages only ever see :class:`Outcome`, so a section can say "too few years to estimate" instead
-of printing NaN, and the site still builds while an analysis module is absent.
+of printing NaN. Only *deliberate* data limits become reasons: a result whose ``status`` is one of
+:data:`DATA_LIMITS`, or an :class:`~dyadwatch.errors.InsufficientDataError`. Anything else an
+analysis raises (a ``TypeError``, a ``UsageError`` from arguments the report passed, ...) is a bug:
+it is raised again as :class:`~dyadwatch.errors.ReportError` naming the section and the
+relationship, and the report is not written.
 """
 
 from __future__ import annotations
 
-import importlib
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from dyadwatch.errors import DyadwatchError
+from dyadwatch.analysis.breaks import breaks as find_breaks
+from dyadwatch.analysis.breaks import built_in_events
+from dyadwatch.analysis.flexibility import flexibility
+from dyadwatch.analysis.patterns import compare
+from dyadwatch.analysis.shifts import shifts as find_shifts
+from dyadwatch.errors import InsufficientDataError, ReportError
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
 
-log = logging.getLogger(__name__)
+#: Statuses with which an analysis says, on purpose, that the data cannot support a number.
+DATA_LIMITS = ("insufficient_data", "unstable")
 
 
 @dataclass(frozen=True)
@@ -33,74 +41,65 @@ class Outcome:
         return self.data is not None
 
 
-def _function(module: str, name: str) -> Callable[..., Any] | None:
-    try:
-        found = getattr(importlib.import_module(f"dyadwatch.analysis.{module}"), name, None)
-    except ImportError:
-        return None
-    return found if callable(found) else None
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
 
 
-def _run(label: str, call: Callable[[], Any]) -> Outcome:
-    """Call an analysis; turn its deliberate errors and ``insufficient_data`` status into a reason."""
+def _run(section: str, subject: str, call: Callable[[], Any]) -> Outcome:
+    """Call an analysis for ``subject`` (``PRK–CHN`` or ``PRK``); data limits become a reason.
+
+    Raises :class:`ReportError` ("report: the <section> for <subject> failed: <Type>: <message>")
+    for every other exception and for a result that is not a dict or has an unknown status.
+    """
+
+    def failed(detail: str) -> ReportError:
+        return ReportError(_one_line(f"report: the {section} for {subject} failed: {detail}"))
+
     try:
         result = call()
-    except DyadwatchError as exc:
+    except InsufficientDataError as exc:
         return Outcome(None, str(exc))
-    except Exception as exc:  # an analysis bug must not take the whole report down
-        log.warning("%s failed: %s", label, exc, exc_info=True)
-        return Outcome(None, f"the {label} could not be computed ({type(exc).__name__}: {exc})")
+    except Exception as exc:
+        raise failed(f"{type(exc).__name__}: {exc}") from exc
     data = result.to_dict() if hasattr(result, "to_dict") else result
     if not isinstance(data, dict):
-        return Outcome(None, f"the {label} returned no result")
-    if data.get("status") not in (None, "ok"):
-        return Outcome(None, str(data.get("reason") or f"the {label} reports {data.get('status')}"))
-    return Outcome(data)
-
-
-MISSING = "this installation of dyadwatch has no {} analysis yet (module dyadwatch.analysis.{})"
+        raise failed(f"it returned {type(data).__name__}, not a result")
+    status = data.get("status")
+    if status in (None, "ok"):
+        return Outcome(data)
+    if status in DATA_LIMITS:
+        return Outcome(None, str(data.get("reason") or f"the {section} reports {status}"))
+    raise failed(f"it returned the unknown status {status!r}")
 
 
 def relationship_breaks(store: Store, focus: str, partner: str, freq: str = "Y") -> Outcome:
     """Regimes of net cooperation (Goldstein sum, both directions) between ``focus`` and ``partner``."""
-    breaks = _function("breaks", "breaks")
-    built_in = _function("breaks", "built_in_events")
-    if breaks is None or built_in is None:
-        return Outcome(None, MISSING.format("break", "breaks"))
 
     def call() -> Any:
         series = store.series(focus, partner, freq, undirected=True)
-        return breaks(
+        return find_breaks(
             series,
             metric="goldstein_sum",
             freq=freq,
-            events=built_in(store, focus, partner),
+            events=built_in_events(store, focus, partner),
             actor1=focus,
             actor2=partner,
         )
 
-    return _run("break analysis", call)
+    return _run("break analysis", f"{focus}–{partner}", call)
 
 
 def focus_flexibility(store: Store, focus: str, freq: str = "Y", era: str = "all") -> Outcome:
     """Flexibility and responsiveness of ``focus`` towards every partner (design §4 ``flex``)."""
-    flexibility = _function("flexibility", "flexibility")
-    if flexibility is None:
-        return Outcome(None, MISSING.format("flexibility", "flexibility"))
-    return _run("flexibility analysis", lambda: flexibility(store, focus, freq=freq, era=era))
+    subject = focus if era == "all" else f"{focus} (era {era})"
+    return _run("flexibility analysis", subject, lambda: flexibility(store, focus, freq=freq, era=era))
 
 
 def focus_patterns(store: Store, focus: str, freq: str = "Y") -> Outcome:
     """Patterns across relationships (design §4 ``compare``)."""
-    compare = _function("patterns", "compare")
-    if compare is None:
-        return Outcome(None, MISSING.format("comparison", "patterns"))
-    return _run("comparison across relationships", lambda: compare(store, focus, freq=freq))
+    return _run("comparison across relationships", focus, lambda: compare(store, focus, freq=freq))
 
 
 def focus_shifts(store: Store, focus: str, since: str) -> Outcome:
     """Shifts in ``focus``'s relations since ``since`` (design §4 ``shifts``)."""
-    shifts = _function("shifts", "shifts")
-    if shifts is None:
-        return Outcome(None, MISSING.format("shifts", "shifts"))
-    return _run("shift analysis", lambda: shifts(store, focus, since=since))
+    return _run("shift analysis", focus, lambda: find_shifts(store, focus, since=since))

@@ -121,22 +121,67 @@ def timeline(
     return Chart(name, _svg(figure), alt)
 
 
-def intervals(
-    name: str, rows: Sequence[tuple[str, float, float | None, float | None]], *, xlabel: str, title: str, alt: str
-) -> Chart:
-    """Point estimates with intervals, one row each (label, value, low, high), top row first."""
-    height = 0.9 + 0.32 * len(rows)
+@dataclass(frozen=True)
+class Range:
+    """One row of a range chart: a lower and an upper bound, each with an optional interval."""
+
+    label: str
+    lower: float
+    lower_low: float | None = None
+    lower_high: float | None = None
+    upper: float | None = None
+    upper_low: float | None = None
+    upper_high: float | None = None
+
+
+def ranges(name: str, rows: Sequence[Range], *, xlabel: str, title: str, alt: str) -> Chart:
+    """Ranges between two bounds, one row each, top row first (the flexibility chart).
+
+    A light band joins the lower bound (filled dot, its 90% interval as a dark bar just below) and
+    the upper bound (open diamond, its interval as a bar just above); a row without an upper bound
+    shows the lower bound alone.
+    """
+    height = 1.3 + 0.42 * len(rows)
     figure, axes = plt.subplots(figsize=(7.2, height))
-    for position, (_, value, low, high) in enumerate(reversed(rows)):
-        if low is not None and high is not None:
-            axes.plot([low, high], [position, position], color=COOPERATION, linewidth=2.2, solid_capstyle="butt")
-        axes.plot([value], [position], "o", color=INK, markersize=5, zorder=3)
-    axes.set_yticks(range(len(rows)), [label for label, *_ in reversed(rows)])
+    for position, row in enumerate(reversed(rows)):
+        if row.upper is not None:
+            axes.plot(
+                [row.lower, row.upper], [position, position], color="#9ecae1", linewidth=7,
+                solid_capstyle="butt", zorder=1,
+            )  # fmt: skip
+            if row.upper_low is not None and row.upper_high is not None:
+                axes.plot([row.upper_low, row.upper_high], [position + 0.2] * 2, color=COOPERATION, linewidth=1.2)
+            axes.plot(
+                [row.upper], [position], "D", markerfacecolor="white", markeredgecolor=INK, markersize=5, zorder=3
+            )
+        if row.lower_low is not None and row.lower_high is not None:
+            axes.plot([row.lower_low, row.lower_high], [position - 0.2] * 2, color=INK, linewidth=1.2)
+        axes.plot([row.lower], [position], "o", color=INK, markersize=5, zorder=4)
+    axes.set_yticks(range(len(rows)), [row.label for row in reversed(rows)])
     axes.set_xlim(0, 1)
     axes.set_ylim(-0.7, len(rows) - 0.3)
+    axes.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     axes.set_xlabel(xlabel)
     axes.grid(axis="x", color="#dddddd", linewidth=0.6)
-    axes.set_title(title, loc="left", fontsize=10)
+    handles = [
+        matplotlib.lines.Line2D(
+            [], [], marker="o", color=INK, linestyle="none", label="lower bound: partner's past only"
+        ),
+        matplotlib.lines.Line2D(
+            [],
+            [],
+            marker="D",
+            markerfacecolor="white",
+            markeredgecolor=INK,
+            linestyle="none",
+            label="upper bound: with same-period co-movement",
+        ),  # fmt: skip
+        matplotlib.lines.Line2D(
+            [], [], color=NEUTRAL, linewidth=1.2, label="90% intervals: lower (dark), upper (blue)"
+        ),
+    ]
+    axes.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, fontsize=7, frameon=False)
+    axes.set_title(title, loc="left", fontsize=10, pad=22)
     return Chart(name, _svg(figure), alt)
 
 

@@ -59,6 +59,7 @@ def capital(text: str) -> str:
 
 
 def flexibility_level(value: float) -> str:
+    """Words for the lower bound of flexibility."""
     if value >= 0.4:
         return "highly flexible"
     if value >= 0.2:
@@ -68,35 +69,75 @@ def flexibility_level(value: float) -> str:
     return "rigid"
 
 
+#: A Granger p at or above this says no lagged response is detectable.
+GRANGER_ALPHA = 0.05
+
+
+def flex_range(lower: float | None, upper: float | None) -> str:
+    """ "3%–27%" (lower to upper bound), or the lower bound alone when there is no upper one."""
+    if upper is None or not math.isfinite(upper):
+        return percent(lower)
+    return f"{percent(lower)}–{percent(upper)}"
+
+
+def _interval(low: float | None, high: float | None) -> str | None:
+    return f"{percent(low)}–{percent(high)}" if low is not None and high is not None else None
+
+
 def how_flexible(focus_name: str, partner_name: str, row: dict[str, Any] | None, reason: str | None) -> str:
-    """One paragraph on flexibility and responsiveness towards the partner."""
+    """One paragraph on flexibility (the range between its two bounds) and responsiveness.
+
+    ``row`` is a partner row of ``flexibility(...).to_dict()["partners"]``: ``flexibility`` (lower
+    bound, the focus ordered first), ``flexibility_upper`` (the partner ordered first), their 90%
+    intervals, ``co_movement`` and the Granger ``responsiveness_p``.
+    """
     if row is None:
         return (
             f"How flexible {focus_name} is towards {partner_name} cannot be estimated from these data: "
             f"{reason or 'the flexibility analysis returned no estimate for this relationship'}."
         )
-    flexibility = finite(row.get("flexibility"))
-    if flexibility is None:
+    lower = finite(row.get("flexibility"))
+    if lower is None:
         why = row.get("reason") or row.get("status") or "the estimate is unstable"
         return f"How flexible {focus_name} is towards {partner_name} cannot be estimated: {why}."
-    low, high = finite(row.get("ci_low")), finite(row.get("ci_high"))
-    text = (
-        f"{capital(focus_name)} is {flexibility_level(flexibility)} towards {partner_name}: "
-        f"{percent(flexibility)} of the variation in its net cooperation towards {partner_name}, six periods "
-        f"ahead, follows {partner_name}'s own behaviour"
+    upper = finite(row.get("flexibility_upper"))
+    share_of = (
+        f"of the variation in {focus_name}'s net cooperation towards {partner_name}, six periods ahead, "
+        f"follows {partner_name}'s behaviour"
     )
-    if low is not None and high is not None:
-        text += f" (bootstrap interval {percent(low)}–{percent(high)})"
+    if upper is not None:
+        text = (
+            f"Between {percent(lower)} (responses to {partner_name}'s past only) and {percent(upper)} "
+            f"(if all same-period co-movement were a response) {share_of}"
+        )
+    else:
+        text = f"{percent(lower)} {share_of} through {partner_name}'s past (no upper bound was computed)"
+    low = _interval(finite(row.get("ci_low")), finite(row.get("ci_high")))
+    high = _interval(finite(row.get("upper_ci_low")), finite(row.get("upper_ci_high")))
+    if low and high:
+        text += f" (90% bootstrap intervals: lower bound {low}, upper bound {high})"
+    elif low:
+        text += f" (90% bootstrap interval {low})"
     periods = row.get("n_periods")
     text += f", estimated from {periods} periods." if isinstance(periods, int) else "."
+    text += f" By the lower bound, {focus_name} is {flexibility_level(lower)} towards {partner_name}."
+    co_movement = finite(row.get("co_movement"))
+    if co_movement is not None:
+        text += (
+            f" Same-period co-movement {number(co_movement, 2)}: joint meetings and mirrored reporting, "
+            "which this measure does not credit to either side."
+        )
     p_value = finite(row.get("responsiveness_p"))
     if p_value is not None:
-        if p_value < 0.05:
-            text += f" {partner_name}'s conduct helps predict {focus_name}'s (Granger test p = {p_value:.3f})."
+        if p_value < GRANGER_ALPHA:
+            text += (
+                f" {capital(partner_name)}'s past conduct helps predict {focus_name}'s "
+                f"(Granger test p = {p_value:.3f})."
+            )
         else:
             text += (
-                f" There is no clear evidence that {partner_name}'s conduct predicts {focus_name}'s "
-                f"(Granger test p = {p_value:.2f})."
+                f" No lagged response to {partner_name} is detectable (Granger test p = {p_value:.2f}): "
+                f"{partner_name}'s past conduct does not help predict {focus_name}'s."
             )
     return text
 
@@ -206,17 +247,35 @@ def overall(partner_name: str, series: pd.DataFrame) -> str:
 
 
 def ranking_sentence(focus_name: str, rows: list[dict[str, Any]], names: dict[str, str]) -> str:
-    """Who ranks most and least flexible, for the overview."""
+    """Who ranks most and least flexible by the lower bound, with each one's range, for the overview.
+
+    ``rows`` carry ``partner``, ``flexibility`` (lower bound), ``upper`` (or ``flexibility_upper``)
+    and ``p`` (or ``responsiveness_p``).
+    """
     estimated = [r for r in rows if finite(r.get("flexibility")) is not None]
     if not estimated:
         return "No relationship has enough periods for a flexibility estimate."
     ranked = sorted(estimated, key=lambda r: float(r["flexibility"]), reverse=True)
-    top, bottom = ranked[0], ranked[-1]
+
+    def named(row: dict[str, Any]) -> str:
+        upper = finite(row.get("upper", row.get("flexibility_upper")))
+        return f"{names.get(row['partner'], row['partner'])} ({flex_range(finite(row['flexibility']), upper)})"
+
     text = (
-        f"{focus_name} is most flexible towards {names.get(top['partner'], top['partner'])} "
-        f"({percent(finite(top['flexibility']))})"
+        f"Ranked by the lower bound (responses to the partner's past only), {focus_name} is most flexible "
+        f"towards {named(ranked[0])}"
     )
     if len(ranked) > 1:
-        least = names.get(bottom["partner"], bottom["partner"])
-        text += f" and least towards {least} ({percent(finite(bottom['flexibility']))})"
-    return text + f"; {len(ranked)} relationships have an estimate."
+        text += f" and least towards {named(ranked[-1])}"
+    text += (
+        f"; {len(ranked)} relationships have an estimate. The upper bound (the second figure) counts all "
+        "same-period co-movement as a response."
+    )
+    undetected = [
+        r for r in ranked if (p := finite(r.get("p", r.get("responsiveness_p")))) is not None and p >= GRANGER_ALPHA
+    ]
+    if undetected:
+        text += (
+            f" For {len(undetected)} of them no lagged response is detectable (Granger test p ≥ {GRANGER_ALPHA:.2f})."
+        )
+    return text

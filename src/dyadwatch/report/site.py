@@ -5,7 +5,9 @@ SVG charts and a stylesheet, all in one folder that works offline; optionally th
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
+import tempfile
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -114,6 +116,45 @@ def markers(departures: Sequence[narrative.Departure]) -> list[charts.Marker]:
     ]
 
 
+def flex_view(row: dict[str, Any]) -> dict[str, Any] | None:
+    """A flexibility row as the pages show it: both bounds with their intervals, co-movement, Granger p.
+
+    ``flexibility`` is the lower bound (focus ordered first: the partner reaches the focus only
+    through its past), ``flexibility_upper`` the upper one (partner first: all same-period
+    co-movement counted as a response). ``None`` when the row has no lower bound.
+    """
+    value = narrative.finite(row.get("flexibility"))
+    if value is None:
+        return None
+    return {
+        "flexibility": value,
+        "low": narrative.finite(row.get("ci_low")),
+        "high": narrative.finite(row.get("ci_high")),
+        "upper": narrative.finite(row.get("flexibility_upper")),
+        "upper_low": narrative.finite(row.get("upper_ci_low")),
+        "upper_high": narrative.finite(row.get("upper_ci_high")),
+        "co_movement": narrative.finite(row.get("co_movement")),
+        "p": narrative.finite(row.get("responsiveness_p")),
+        "periods": row.get("n_periods"),
+    }
+
+
+def range_chart(name: str, rows: list[dict[str, Any]], *, label: str, title: str, alt: str) -> charts.Chart:
+    """The flexibility range chart of :func:`charts.ranges` from :func:`flex_view` rows (+ a label key)."""
+    return charts.ranges(
+        name,
+        [
+            charts.Range(
+                str(r[label]), r["flexibility"], r["low"], r["high"], r["upper"], r["upper_low"], r["upper_high"]
+            )
+            for r in rows
+        ],
+        xlabel="share of the DPRK's forecast variance due to the partner (six periods ahead)",
+        title=title,
+        alt=alt,
+    )
+
+
 def brief_context(item: Relationship, focus_name: str) -> dict[str, Any]:
     """Everything the brief template needs: text, tables, charts."""
     departures = narrative.departures(item.series, item.events)
@@ -141,29 +182,20 @@ def brief_context(item: Relationship, focus_name: str) -> dict[str, Any]:
     era_missing: list[tuple[str, str]] = []
     for key, label in content.ERA_KEYS:
         outcome = item.flex_by_era.get(key, Outcome(None, "not computed"))
-        value = narrative.finite(outcome.data.get("flexibility")) if outcome.data else None
-        if outcome.data is not None and value is not None:
-            era_rows.append(
-                {
-                    "label": label,
-                    "flexibility": value,
-                    "low": narrative.finite(outcome.data.get("ci_low")),
-                    "high": narrative.finite(outcome.data.get("ci_high")),
-                    "p": narrative.finite(outcome.data.get("responsiveness_p")),
-                    "periods": outcome.data.get("n_periods"),
-                }
-            )
+        view = flex_view(outcome.data) if outcome.data is not None else None
+        if view is not None:
+            era_rows.append({"label": label, **view})
         else:
             why = (outcome.data or {}).get("reason") or outcome.reason or "no estimate for this relationship"
             era_missing.append((label, str(why)))
     era_chart = (
-        charts.intervals(
+        range_chart(
             f"{item.partner}-flexibility",
-            [(r["label"], r["flexibility"], r["low"], r["high"]) for r in era_rows],
-            xlabel="flexibility (share of forecast variance due to the partner)",
-            title=f"Flexibility towards {item.name} by era",
-            alt="Flexibility by era with intervals: "
-            + "; ".join(f"{r['label']} {narrative.percent(r['flexibility'])}" for r in era_rows),
+            era_rows,
+            label="label",
+            title=f"Flexibility towards {item.name} by era: the range between the two bounds",
+            alt=f"Flexibility of the DPRK towards {item.name} by era, lower and upper bound: "
+            + "; ".join(f"{r['label']} {narrative.flex_range(r['flexibility'], r['upper'])}" for r in era_rows),
         )
         if era_rows
         else None
@@ -242,31 +274,29 @@ def overview_context(overview: Overview, briefs: list[dict[str, Any]]) -> dict[s
     flex_chart = None
     if overview.flexibility.data:
         for row in overview.flexibility.data.get("partners", []):
-            value = narrative.finite(row.get("flexibility"))
-            if value is not None:
+            view = flex_view(row)
+            if view is not None:
+                partner = str(row.get("partner"))
                 flex_rows.append(
                     {
-                        "partner": row.get("partner"),
-                        "name": names.get(str(row.get("partner")), content.display_name(str(row.get("partner")))),
-                        "page": f"{row.get('partner')}.html" if row.get("partner") in names else None,
-                        "flexibility": value,
-                        "low": narrative.finite(row.get("ci_low")),
-                        "high": narrative.finite(row.get("ci_high")),
-                        "p": narrative.finite(row.get("responsiveness_p")),
-                        "periods": row.get("n_periods"),
+                        "partner": partner,
+                        "name": names.get(partner, content.display_name(partner)),
+                        "page": f"{partner}.html" if partner in names else None,
+                        **view,
                     }
                 )
-        flex_rows.sort(key=lambda r: r["flexibility"], reverse=True)
+        flex_rows.sort(key=lambda r: r["flexibility"], reverse=True)  # by the lower bound
         estimated = {r["partner"] for r in flex_rows}
         flex_missing = [item.name for item in overview.relationships if item.partner not in estimated]
         if flex_rows:
-            flex_chart = charts.intervals(
+            flex_chart = range_chart(
                 "overview-flexibility",
-                [(r["name"], r["flexibility"], r["low"], r["high"]) for r in flex_rows],
-                xlabel="flexibility (share of forecast variance due to the partner)",
-                title="Flexibility of the DPRK towards each partner, with intervals",
-                alt="Ranking of flexibility: "
-                + "; ".join(f"{r['name']} {narrative.percent(r['flexibility'])}" for r in flex_rows),
+                flex_rows,
+                label="name",
+                title="Flexibility of the DPRK towards each partner: the range between the two bounds",
+                alt="Ranking by the lower bound of flexibility (responses to the partner's past only), with the "
+                "upper bound (if all same-period co-movement were a response): "
+                + "; ".join(f"{r['name']} {narrative.flex_range(r['flexibility'], r['upper'])}" for r in flex_rows),
             )
     rows, shared = shared_breaks(overview)
     first = min(item.first_year for item in overview.relationships)
@@ -309,6 +339,18 @@ def overview_context(overview: Overview, briefs: list[dict[str, Any]]) -> dict[s
                     "summary": str(shift.get("summary") or ""),
                 }
             )
+    shift_partial = None
+    partial = (overview.shifts.data or {}).get("partial_period")
+    if partial:
+        shift_partial = (
+            f"The data end on {partial['covered_to']}, {partial['days_covered']} days into the month from "
+            f"{partial['start']}; "
+            + (
+                "its counts are scaled up to a full month (exposure) for the rates and their tests."
+                if partial.get("treatment") == "exposure"
+                else "less than half of it, so it is left out of the tests (its events are still listed)."
+            )
+        )
     correlations = []
     if overview.patterns.data:
         for pair in overview.patterns.data.get("correlations", []):
@@ -333,7 +375,7 @@ def overview_context(overview: Overview, briefs: list[dict[str, Any]]) -> dict[s
         "flex_rows": flex_rows,
         "flex_chart": flex_chart,
         "flex_missing": flex_missing,
-        "flex_sentence": narrative.ranking_sentence("The DPRK", flex_rows, names) if flex_rows else None,
+        "flex_sentence": narrative.ranking_sentence("the DPRK", flex_rows, names) if flex_rows else None,
         "breaks_chart": breaks_chart,
         "shared": shared,
         "break_count": break_count,
@@ -349,6 +391,7 @@ def overview_context(overview: Overview, briefs: list[dict[str, Any]]) -> dict[s
             for r in _records(overview.concentration)
         ],
         "shift_items": shift_items,
+        "shift_partial": shift_partial,
         "correlations": correlations[:CORRELATIONS_SHOWN],
         "correlations_total": len(correlations),
         "first_year": first,
@@ -367,9 +410,36 @@ def build_site(store: Store, focus: str = "PRK", out_dir: str | Path = "site", p
     """Write the report site for ``focus`` into ``out_dir``; returns the path of ``index.html``.
 
     With ``pdf=True`` the same pages are also written as one PDF (needs the ``pdf`` extra, WeasyPrint).
+
+    The site is written into a hidden temporary folder inside ``out_dir`` and moved into place only
+    when every page is written, so a failed analysis (:class:`~dyadwatch.errors.ReportError`) leaves
+    ``out_dir`` as it was: no half-written site that looks complete. Other files in ``out_dir`` are kept.
     """
     target = Path(out_dir)
     target.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".dyadwatch-partial-", dir=target))
+    try:
+        _write_site(store, focus, staging, pdf)
+        _move_into(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target / "index.html"
+
+
+def _move_into(staging: Path, target: Path) -> None:
+    """Move everything written in ``staging`` into ``target``, replacing files and folders of the same
+    name (so ``charts/`` holds no stale charts), ``index.html`` last."""
+    entries = sorted(staging.iterdir(), key=lambda path: path.name == "index.html")
+    for entry in entries:
+        destination = target / entry.name
+        if destination.is_dir() and not destination.is_symlink():
+            shutil.rmtree(destination)
+        elif destination.exists() or destination.is_symlink():
+            destination.unlink()
+        os.replace(entry, destination)
+
+
+def _write_site(store: Store, focus: str, target: Path, pdf: bool) -> None:
     chart_dir = target / "charts"
     chart_dir.mkdir(exist_ok=True)
     overview = gather(store, focus)
@@ -421,4 +491,3 @@ def build_site(store: Store, focus: str = "PRK", out_dir: str | Path = "site", p
         from dyadwatch.report.pdf import write_pdf
 
         write_pdf([index, *pages, methods], target / PDF_NAME)
-    return index

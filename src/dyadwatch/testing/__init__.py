@@ -3,7 +3,10 @@
 * :func:`write_gdelt2` writes GDELT 2.0 export files of any size and returns the exact dyad-month
   totals a correct loader must produce.
 * :func:`planted_breaks`, :func:`planted_reciprocity` and :func:`dyad_events` make dyad series with
-  planted regime changes or lag-1 reciprocity (known answers for :mod:`dyadwatch.analysis`).
+  planted regime changes or lag-1 reciprocity (known answers for :mod:`dyadwatch.analysis`);
+  :func:`sparse_series` makes zero-inflated series like the chronology's.
+* :mod:`dyadwatch.testing.calibration` measures false-alarm rates and power over many seeds
+  (``make validate`` and the quick calibration tests).
 """
 
 from dyadwatch.testing.gdelt import GeneratedFiles, write_gdelt2
@@ -14,6 +17,7 @@ from dyadwatch.testing.series import (
     focus_rows,
     planted_breaks,
     planted_reciprocity,
+    sparse_series,
 )
 
 __all__ = [
@@ -24,5 +28,6 @@ __all__ = [
     "focus_rows",
     "planted_breaks",
     "planted_reciprocity",
+    "sparse_series",
     "write_gdelt2",
 ]

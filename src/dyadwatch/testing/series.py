@@ -83,6 +83,52 @@ def planted_breaks(
     return PlantedBreaks(frame, list(break_indices), list(levels))
 
 
+#: Goldstein scores drawn for generated events: common CAMEO codes (042 visit 1.9, 043 host 2.8,
+#: 057 sign agreement 8.0, 036 intent to meet 4.0, 010 statement 0.0, 111 criticise −2.0,
+#: 112 accuse −2.0, 138 threaten force −7.0). A mix of cooperation and conflict as in the chronology.
+EVENT_GOLDSTEIN = np.array([1.9, 2.8, 8.0, 4.0, 0.0, -2.0, -2.0, -7.0])
+
+
+def sparse_series(
+    n_periods: int = 78,
+    *,
+    active_share: float = 0.4,
+    events_per_active: tuple[int, int] = (1, 3),
+    rates: Sequence[float] | None = None,
+    break_indices: Sequence[int] = (),
+    seed: int = 0,
+    freq: str = "Y",
+    start: str = "1948-01-01",
+) -> PlantedBreaks:
+    """A sparse, zero-inflated dyad series like the bundled chronology's yearly series.
+
+    Without ``rates``: each period is active with probability ``active_share`` and then has
+    ``events_per_active`` (uniform, inclusive) events — clustered, over-dispersed counts with no
+    change at all. With ``rates`` (one more than ``break_indices``): events ~ Poisson(rate of the
+    regime). Each event's Goldstein score is drawn from :data:`EVENT_GOLDSTEIN`.
+    """
+    rng = np.random.default_rng(seed)
+    if rates is None:
+        low, high = events_per_active
+        active = rng.random(n_periods) < active_share
+        counts = np.where(active, rng.integers(low, high + 1, n_periods), 0)
+        levels: list[float] = [active_share * (low + high) / 2]
+    else:
+        if len(rates) != len(break_indices) + 1:
+            raise ValueError("rates needs one value more than break_indices")
+        rate = np.empty(n_periods)
+        for k, (begin, end) in enumerate(pairwise([0, *break_indices, n_periods])):
+            rate[begin:end] = rates[k]
+        counts = rng.poisson(rate)
+        levels = list(rates)
+    scores = rng.choice(EVENT_GOLDSTEIN, size=int(counts.sum()))
+    sums = np.add.reduceat(np.r_[scores, 0.0], np.r_[0, np.cumsum(counts)[:-1]]) * (counts > 0)
+    frame = pd.DataFrame({"period": _periods(n_periods, freq, start), "events": counts})
+    frame["goldstein_sum"] = sums
+    frame["goldstein_mean"] = np.where(counts > 0, sums / np.maximum(counts, 1), 0.0)
+    return PlantedBreaks(frame, list(break_indices), levels)
+
+
 def planted_reciprocity(
     n_periods: int = 120,
     *,
@@ -94,16 +140,23 @@ def planted_reciprocity(
     freq: str = "M",
     start: str = "2000-01-01",
     burn_in: int = 50,
+    mirrored: float = 0.0,
 ) -> PlantedDyad:
     """x_t = inertia·x_{t−1} + response·z_{t−1} + e_t and z_t = partner_inertia·z_{t−1} + u_t.
 
-    x is NC_{F→P}, z is NC_{P→F}; e, u are independent N(0, noise²). ``response=0`` is indifference:
-    z does not Granger-cause x.
+    x is NC_{F→P}, z is NC_{P→F}; e, u are N(0, noise²). ``response=0`` is indifference: z does not
+    Granger-cause x. ``mirrored`` (0…1) is the share of each period's shock that both directions
+    share — one meeting reported from both sides in the same period — so corr(e, u) = ``mirrored``
+    while neither side responds to the other.
     """
+    if not 0.0 <= mirrored <= 1.0:
+        raise ValueError("mirrored must lie between 0 and 1")
     rng = np.random.default_rng(seed)
     total = n_periods + burn_in
     x, z = np.zeros(total), np.zeros(total)
-    shocks = rng.normal(0.0, noise, size=(total, 2))
+    own = rng.normal(0.0, noise, size=(total, 2))
+    common = rng.normal(0.0, noise, size=(total, 1))
+    shocks = np.sqrt(mirrored) * common + np.sqrt(1.0 - mirrored) * own
     for t in range(1, total):
         z[t] = partner_inertia * z[t - 1] + shocks[t, 1]
         x[t] = inertia * x[t - 1] + response * z[t - 1] + shocks[t, 0]

@@ -75,6 +75,98 @@ function showEvents(result) {
   }
 }
 
+// Flexibility: a range between two bounds (design §8). The lower bound `flexibility` counts only the
+// partner's past (focus ordered first); the upper bound `flexibility_upper` adds all same-period
+// co-movement (partner ordered first); `co_movement` is reported, never credited to either side.
+const flexCache = new Map();
+const FREQ_WORDS = { Y: "yearly", Q: "quarterly", M: "monthly" };
+const GRANGER_ALPHA = 0.05;
+
+function finite(value) {
+  return typeof value === "number" && Number.isFinite(value) ? value : null;
+}
+
+function pct(value) {
+  return `${Math.round(100 * value)}%`;
+}
+
+function interval(low, high) {
+  return finite(low) !== null && finite(high) !== null ? `${pct(low)}–${pct(high)}` : null;
+}
+
+function flexSentences(row, name) {
+  const lower = finite(row.flexibility);
+  if (lower === null) return [`Not estimated: ${row.reason || "too few periods for a stable estimate"}.`];
+  const upper = finite(row.flexibility_upper);
+  const sentences = [];
+  const share = `of the variation in the DPRK's net cooperation towards ${name}, six periods ahead, follows ${name}'s behaviour`;
+  if (upper !== null) {
+    sentences.push(`Between ${pct(lower)} (responses to ${name}'s past only) and ${pct(upper)} (if all same-period co-movement were a response) ${share}.`);
+  } else {
+    sentences.push(`${pct(lower)} ${share} through ${name}'s past (no upper bound was computed).`);
+  }
+  const low = interval(row.ci_low, row.ci_high);
+  const high = interval(row.upper_ci_low, row.upper_ci_high);
+  if (low || high) {
+    const parts = [low ? `lower bound ${low}` : null, high ? `upper bound ${high}` : null].filter(Boolean);
+    sentences.push(`90% bootstrap intervals: ${parts.join(", ")}${Number.isInteger(row.n_periods) ? `; ${row.n_periods} periods` : ""}.`);
+  }
+  const co = finite(row.co_movement);
+  if (co !== null) {
+    sentences.push(`Same-period co-movement ${co.toFixed(2)}: joint meetings and mirrored reporting, which this measure does not credit to either side.`);
+  }
+  const p = finite(row.responsiveness_p);
+  if (p !== null) {
+    sentences.push(p < GRANGER_ALPHA
+      ? `${name}'s past conduct helps predict the DPRK's (Granger test p = ${p.toFixed(3)}).`
+      : `No lagged response to ${name} is detectable (Granger test p = ${p.toFixed(2)}).`);
+  }
+  return sentences;
+}
+
+function drawFlex(row) {
+  const svg = $("flex-chart");
+  svg.replaceChildren();
+  const width = 800, left = 10, right = 10, y = 30;
+  const x = (value) => left + (width - left - right) * Math.min(Math.max(value, 0), 1);
+  svg.append(element("line", { x1: x(0), x2: x(1), y1: y + 18, y2: y + 18, class: "axis" }));
+  for (const tick of [0, 0.25, 0.5, 0.75, 1]) {
+    const anchor = tick === 0 ? "start" : tick === 1 ? "end" : "middle";
+    svg.append(element("text", { x: x(tick), y: y + 32, "text-anchor": anchor }, pct(tick)));
+  }
+  const lower = finite(row.flexibility);
+  if (lower === null) { svg.classList.add("empty"); return; }
+  svg.classList.remove("empty");
+  const upper = finite(row.flexibility_upper);
+  if (upper !== null) {
+    svg.append(element("rect", { x: x(lower), y: y - 6, width: Math.max(x(upper) - x(lower), 1), height: 12, class: "flex-range" }));
+    svg.append(element("rect", { x: x(upper) - 5, y: y - 5, width: 10, height: 10, transform: `rotate(45 ${x(upper)} ${y})`, class: "flex-upper" }));
+  }
+  svg.append(element("circle", { cx: x(lower), cy: y, r: 6, class: "flex-lower" }));
+}
+
+async function showFlex(partner, name, freq) {
+  const text = $("flex");
+  $("flex-title").textContent = `Flexibility towards ${name} (${FREQ_WORDS[freq] || freq} periods)`;
+  text.textContent = "Estimating…";
+  try {
+    if (!flexCache.has(freq)) flexCache.set(freq, getJSON(`/api/flex?focus=${focus}&freq=${freq}`));
+    const result = await flexCache.get(freq);
+    if ($("partner").value !== partner || $("freq").value !== freq) return;  // a newer choice is showing
+    const row = (result.partners || []).find((item) => item.partner === partner && (item.subset || "all") === "all");
+    if (!row) {
+      text.textContent = `Not estimated: ${name} is not among the partners of the flexibility analysis.`;
+      drawFlex({});
+      return;
+    }
+    text.textContent = flexSentences(row, name).join(" ");
+    drawFlex(row);
+  } catch (error) {
+    flexCache.delete(freq);
+    text.textContent = `Could not estimate flexibility: ${error.message}`;
+  }
+}
+
 async function refresh() {
   const partner = $("partner").value;
   const freq = $("freq").value;
@@ -91,6 +183,7 @@ async function refresh() {
     showBreaks(breaks);
     showEvents(events);
     $("status").textContent = `${events.count} events shown; ${series.series.length} periods.`;
+    showFlex(partner, $("partner").selectedOptions[0].textContent, freq);
   } catch (error) {
     $("status").textContent = `Could not load: ${error.message}`;
   }
