@@ -403,3 +403,137 @@ def mean_agreement(result: VotesResult, partners: Sequence[str], first: int, las
         "agreement": float((rows["agreement"] * rows["votes"]).sum() / total),
         "agreement_lijphart": float((rows["agreement_lijphart"] * rows["votes"]).sum() / total),
     }
+
+
+# -- beside the event shares: compare and shifts ------------------------------------------------------
+def trade_shares(store: Store, focus: str) -> pd.DataFrame:
+    """``partner, year, trade_share`` rows loaded with ``ingest-indicators --format comtrade`` (may be empty)."""
+    from dyadwatch.ingest.indicators import indicator_rows
+
+    rows = indicator_rows(store.con, focus, names=["trade_share"])
+    return pd.DataFrame(
+        {
+            "partner": rows["partner"].astype(str),
+            "year": rows["year"].astype("int64"),
+            "trade_share": rows["value"].astype(float),
+        }
+    )
+
+
+def _safe_votes(store: Store, focus: str, partners: Sequence[str] | None) -> tuple[VotesResult | None, str | None]:
+    from dyadwatch.errors import DyadwatchError
+
+    known = countries()
+    try:
+        return votes(store, focus, partners=[p for p in partners or () if p in known] or None), None
+    except DyadwatchError as exc:
+        return None, str(exc)
+
+
+def compare_indicators(
+    store: Store,
+    focus: str,
+    partners: Sequence[str],
+    blocs: dict[str, tuple[str, ...]],
+    bloc_event_shares: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """The ``indicators`` section of ``compare``: UN vote agreement and trade share per partner and
+    year, and per bloc beside the bloc's share of the focus's events (yearly periods only), so that a
+    realignment seen in the news can be checked against votes and trade."""
+    members = sorted({*partners, *(m for group in blocs.values() for m in group)})
+    result, problem = _safe_votes(store, focus, members)
+    trade = trade_shares(store, focus)
+    out: dict[str, Any] = {
+        "votes_source": result.source if result else None,
+        "votes": [],
+        "trade": [],
+        "blocs": [],
+        "notes": [],
+    }
+    if problem:
+        out["notes"].append(f"no UN vote agreement: {problem}")
+    rows = result.rows if result is not None else pd.DataFrame(columns=list(COLUMNS))
+    overall = rows[rows["issue"] == ALL_ISSUES]
+    out["votes"] = overall[overall["partner"].isin(list(partners))].drop(columns=["issue"]).to_dict(orient="records")
+    out["trade"] = trade[trade["partner"].isin(list(partners))].to_dict(orient="records")
+    if trade.empty:
+        out["notes"].append(
+            "no trade shares in the store (load them with dyadwatch ingest-indicators --format comtrade)"
+        )
+    event_share = {
+        (name, int(str(row["period"])[:4])): row.get(name)
+        for row in bloc_event_shares
+        if str(row.get("period", ""))[5:10] == "01-01"
+        for name in blocs
+    }
+    years = sorted({int(y) for y in overall["year"]} | {int(y) for y in trade["year"]})
+    for name, group in blocs.items():
+        for year in years:
+            pooled = mean_agreement(result, group, year, year) if result is not None else {"votes": 0}
+            share = trade[(trade["year"] == year) & trade["partner"].isin(list(group))]["trade_share"]
+            entry = {
+                "bloc": name,
+                "year": year,
+                "event_share": event_share.get((name, year)),
+                "votes": pooled["votes"],
+                "agreement": pooled.get("agreement"),
+                "agreement_lijphart": pooled.get("agreement_lijphart"),
+                "trade_share": float(share.sum()) if len(share) else None,
+            }
+            if entry["votes"] or entry["trade_share"] is not None:
+                out["blocs"].append(entry)
+    return out
+
+
+def shift_indicators(
+    store: Store,
+    focus: str,
+    partners: Sequence[str],
+    blocs: dict[str, tuple[str, ...]] | Any,
+    baseline: tuple[int, int],
+    recent: tuple[int, int],
+) -> dict[str, Any]:
+    """The ``indicators`` section of ``shifts``: UN vote agreement (pooled over roll calls) and trade
+    share in the recent years against the baseline years, per bloc and partner. Votes and trade
+    are yearly and end earlier than the news (the bundled roll calls end in January 2020), so a
+    window without data is said to be so, not filled in."""
+    groups: dict[str, tuple[str, ...]] = {name: tuple(group) for name, group in dict(blocs).items()}
+    groups.update({partner: (partner,) for partner in partners})
+    members = sorted({m for group in groups.values() for m in group})
+    result, problem = _safe_votes(store, focus, members)
+    trade = trade_shares(store, focus)
+    entries: list[dict[str, Any]] = []
+    for name, group in groups.items():
+        entry: dict[str, Any] = {"group": name, "kind": "bloc" if name in dict(blocs) else "partner"}
+        if result is not None:
+            before = mean_agreement(result, group, *baseline)
+            after = mean_agreement(result, group, *recent)
+            entry["agreement_baseline"], entry["agreement_recent"] = before["agreement"], after["agreement"]
+            entry["votes_baseline"], entry["votes_recent"] = before["votes"], after["votes"]
+            entry["agreement_change"] = (
+                after["agreement"] - before["agreement"]
+                if after["agreement"] is not None and before["agreement"] is not None
+                else None
+            )
+        inside = trade[trade["partner"].isin(list(group))]
+        for label, (first, last) in (("baseline", baseline), ("recent", recent)):
+            span = inside[(inside["year"] >= first) & (inside["year"] <= last)]
+            years = trade[(trade["year"] >= first) & (trade["year"] <= last)]["year"].nunique()
+            entry[f"trade_share_{label}"] = float(span["trade_share"].sum()) / years if years else None
+        entries.append(entry)
+    notes = []
+    if problem:
+        notes.append(f"no UN vote agreement: {problem}")
+    elif result is not None and not result.rows.empty:
+        last_year = int(result.rows["year"].max())
+        if last_year < recent[0]:
+            notes.append(f"the roll calls end in {last_year}, before the recent window ({recent[0]}-{recent[1]})")
+    if trade.empty:
+        notes.append("no trade shares in the store (load them with dyadwatch ingest-indicators --format comtrade)")
+    return {
+        "baseline_years": list(baseline),
+        "recent_years": list(recent),
+        "votes_source": result.source if result else None,
+        "groups": entries,
+        "notes": notes,
+    }
