@@ -258,8 +258,8 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
 
 def has_indicators(store: Store) -> bool:
     """Whether the store has the ``indicators`` table (a store written by an older dyadwatch may not)."""
-    row = store.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'indicators'").fetchone()
-    return bool(row and row[0])
+    row = store.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'indicators'").fetchall()
+    return bool(row[0][0])
 
 
 def loaded_agreement(store: Store, focus: str) -> tuple[pd.DataFrame, str] | None:
@@ -268,8 +268,8 @@ def loaded_agreement(store: Store, focus: str) -> tuple[pd.DataFrame, str] | Non
         return None
     found = store.con.execute(
         "SELECT max(load_id), any_value(source) FROM indicators WHERE focus = ? AND name = ?", [focus, AGREEMENT]
-    ).fetchone()
-    if not found or found[0] is None:
+    ).fetchall()[0]
+    if found[0] is None:
         return None
     load_id = int(found[0])
     frame = store.con.execute(
@@ -281,8 +281,8 @@ def loaded_agreement(store: Store, focus: str) -> tuple[pd.DataFrame, str] | Non
            GROUP BY partner, year, issue ORDER BY partner, year, issue""",
         [AGREEMENT, AGREEMENT, AGREEMENT_LIJPHART, focus, load_id, AGREEMENT, AGREEMENT_LIJPHART],
     ).df()
-    file_row = store.con.execute("SELECT file FROM loads WHERE load_id = ?", [load_id]).fetchone()
-    label = f"{found[1]} (loaded: {file_row[0] if file_row else f'load {load_id}'})"
+    file_row = store.con.execute("SELECT file FROM loads WHERE load_id = ?", [load_id]).fetchall()
+    label = f"{found[1]} (loaded: {file_row[0][0] if file_row else f'load {load_id}'})"
     return _typed(frame), label
 
 

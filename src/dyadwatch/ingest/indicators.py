@@ -174,13 +174,13 @@ def _already(con: duckdb.DuckDBPyConnection, sha256: str, fmt: str, focus: str) 
     row = con.execute(
         "SELECT load_id FROM loads WHERE sha256 = ? AND format = ? AND focus = ? ORDER BY load_id LIMIT 1",
         [sha256, fmt, focus],
-    ).fetchone()
-    return int(row[0]) if row else None
+    ).fetchall()
+    return int(row[0][0]) if row else None
 
 
 def _next_load_id(con: duckdb.DuckDBPyConnection) -> int:
-    row = con.execute("SELECT nextval('load_id_seq')").fetchone()
-    return int(row[0]) if row else 0
+    row = con.execute("SELECT nextval('load_id_seq')").fetchall()
+    return int(row[0][0])
 
 
 def _file_rejects(con: duckdb.DuckDBPyConnection, report: LoadReport, rejects: Rejects) -> None:
@@ -667,8 +667,8 @@ def indicator_rows(
     partners: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Rows of the ``indicators`` table for ``focus`` (empty if the store has no such table)."""
-    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'indicators'").fetchone()
-    if not exists or not exists[0]:
+    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'indicators'").fetchall()
+    if not exists[0][0]:
         return pd.DataFrame(columns=list(INDICATOR_COLUMNS))
     where, params = ["focus = ?"], [focus]
     for column, values in (("name", names), ("partner", partners)):
