@@ -344,7 +344,11 @@ def votes(
         if chosen:
             frame = frame[frame["partner"].isin(chosen)]
     else:
-        frame, source = agreement_frame(bundled_connection(), code, chosen), BUNDLED_SOURCE
+        cursor = bundled_connection()
+        try:
+            frame, source = agreement_frame(cursor, code, chosen), BUNDLED_SOURCE
+        finally:
+            cursor.close()
     frame = frame[frame["issue"].isin(wanted)]
     if start is not None:
         frame = frame[frame["year"] >= start]

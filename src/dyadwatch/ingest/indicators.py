@@ -296,11 +296,12 @@ def _parse_votes(table: Table, calls: set[int], report: LoadReport, rejects: Rej
             known[key] = country_of(alpha2, name)
         code = known[key]
         if code is None:
-            rejects.add(
-                line,
-                f"unknown country code {alpha2 or name!r} (not an ISO alpha-2 code we know)",
-                table.raw(line, last),
+            why = (
+                f"unknown country code {alpha2!r} (not an ISO alpha-2 code we know)"
+                if alpha2
+                else f"unknown country {name!r} (no code given and the name is not in the crosswalk)"
             )
+            rejects.add(line, why, table.raw(line, last))
             continue
         if rcid not in calls:
             rejects.add(line, f"roll call {rcid} is not in the roll-call file (no date)", table.raw(line, last))
