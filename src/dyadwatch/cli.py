@@ -271,6 +271,58 @@ def ingest(
         raise typer.Exit(1)
 
 
+@app.command("ingest-indicators")
+def ingest_indicators(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="unvotes: the votes and roll-call files of one release (+ issues); comtrade: trade CSVs.",
+            show_default=False,
+        ),
+    ],
+    format: Annotated[
+        str, typer.Option("--format", help="auto (from the header), unvotes (UN roll calls) or comtrade (trade).")
+    ] = "auto",
+    focus: Annotated[str, typer.Option("--focus", help="The country the indicators are about (ISO alpha-3).")] = "PRK",
+    output: Annotated[
+        OutFormat, typer.Option("--output", "-o", help="Summary as table (Rich), json or csv.")
+    ] = OutFormat.table,
+    db: DbOption = None,
+) -> None:
+    """Load dyad-year evidence into the indicators table (design §11): a newer release of the UN
+    roll calls (unvotes layout: rcid,country,country_code,vote + rcid,…,date,… [+ rcid,short_name,issue]),
+    stored as FOCUS's agreement with every member; or UN Comtrade-style trade (reporter,partner,year,
+    flow,value, or reporterISO,partnerISO,refYear,flowDesc,primaryValue), read as mirror statistics:
+    trade_exports, trade_imports and trade_share per partner and year, trade_hhi and trade_total.
+
+    Bad rows go to the rejects table with file, line and reason and the rest loads; the same file
+    loaded again adds nothing; a file that cannot be read is named and the others still load (exit 1).
+
+    Example: dyadwatch ingest-indicators --format comtrade trade-2019.csv
+    Example: dyadwatch ingest-indicators --format unvotes un_votes.csv un_roll_calls.csv un_roll_call_issues.csv
+    """
+    from dyadwatch.ingest.pipeline import iter_summary
+    from dyadwatch.store import Store
+
+    with Store(db) as store:
+        reports = store.ingest_indicators(files, format=format, focus=focus)
+    summary = pd.DataFrame(iter_summary(reports))
+    if summary.empty:
+        raise UsageError("no files given")
+    if output is OutFormat.table:
+        print_frame(summary.drop(columns=["error", "duplicate", "reemitted"]), output, "ingest-indicators summary")
+    else:
+        print_frame(summary, output)
+    for report in reports:
+        if report.error:
+            err.print(f"[red]error:[/] {escape(report.error)}", highlight=False)
+        if output is OutFormat.table:
+            for example in report.reject_examples[:3]:
+                err.print(f"[yellow]rejected[/] {escape(report.file)} {escape(example)}", highlight=False)
+    if any(r.status == "failed" for r in reports):
+        raise typer.Exit(1)
+
+
 @app.command()
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the report site.")] = Path("site"),
@@ -359,6 +411,26 @@ def export_loads(output: FormatOption = OutFormat.table, db: DbOption = None) ->
     """The load history: one row per file with its row accounting."""
     with _open(db) as store:
         print_frame(store.loads(), output, "loads")
+
+
+@export_app.command("indicators")
+def export_indicators(
+    focus: Annotated[str, typer.Option("--focus", help="Country the indicators are about.")] = "PRK",
+    name: Annotated[
+        str | None, typer.Option("--name", help="Only these indicators, comma-separated (e.g. trade_share,trade_hhi).")
+    ] = None,
+    output: FormatOption = OutFormat.csv,
+    db: DbOption = None,
+) -> None:
+    """The indicators table (design §11): focus, partner, year, name, value, n, source, issue, load_id."""
+    with _open(db) as store:
+        frame = store.indicators(focus, names=_names(name))
+    print_frame(frame, output, f"indicators of {focus.upper()}")
+
+
+def _names(text: str | None) -> list[str] | None:
+    names = [part.strip() for part in (text or "").split(",") if part.strip()]
+    return names or None
 
 
 class Backend(StrEnum):
@@ -641,6 +713,46 @@ def compare(
             drop_statements=drop_statements,
         )
     print_result(result, output, f"{focus.upper()}: concentration and bloc shares ({freq.value})")
+
+
+@app.command()
+def votes(
+    focus: Annotated[str, typer.Argument(help="Focus country, ISO alpha-3 (e.g. PRK).")],
+    partners: PartnersOption = None,
+    issue: Annotated[
+        str,
+        typer.Option(
+            "--issue",
+            help="all (every roll call), each (all and every issue), or comma-separated issues: "
+            "nuclear_weapons, human_rights, arms_control, colonialism, economic_development, "
+            "palestinian_conflict (or the short codes me nu di hr co ec).",
+        ),
+    ] = "all",
+    year_from: Annotated[int | None, typer.Option("--from", help="First year.")] = None,
+    year_to: Annotated[int | None, typer.Option("--to", help="Last year.")] = None,
+    output: FormatOption = OutFormat.table,
+    db: DbOption = None,
+) -> None:
+    """UN General Assembly voting agreement of FOCUS with each partner per year: roll calls both
+    voted on (votes), share voted alike (agreement) and Lijphart's index (an abstention against a
+    vote counts half). From the bundled roll calls 1946-2020, or a newer release loaded with
+    ingest-indicators --format unvotes.
+
+    Example: dyadwatch votes PRK --partners CHN,RUS,USA
+    Example: dyadwatch votes PRK --partners CHN --issue nuclear_weapons,human_rights --format json
+    """
+    from dyadwatch.analysis.votes import votes as run_votes
+    from dyadwatch.store import Store, default_path
+
+    issues = [part.strip() for part in issue.split(",") if part.strip()] or ["all"]
+    path = db or default_path()
+    store = Store(path, read_only=True) if path.exists() else None
+    try:
+        result = run_votes(store, focus, partners=_codes(partners), issues=issues, start=year_from, end=year_to)
+    finally:
+        if store is not None:
+            store.close()
+    print_result(result, output, f"UN votes: agreement of {result.focus} ({result.source})")
 
 
 # -- early warning and strategies: shifts, simulate (issue 5; dyadwatch.analysis) ----------------

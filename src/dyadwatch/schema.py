@@ -1,4 +1,4 @@
-"""The event store's tables (design §3): ``events``, ``loads`` and ``rejects``.
+"""The event store's tables (design §3, §11): ``events``, ``loads``, ``rejects`` and ``indicators``.
 
 Kept apart from :mod:`dyadwatch.store` so that readers of the schema (the ingest SQL, the Spark
 backend, the tests) import one small module.
@@ -103,4 +103,20 @@ CREATE TABLE IF NOT EXISTS rejects (
     reason  VARCHAR NOT NULL,
     raw     VARCHAR
 );
+
+-- Dyad-year evidence beside the events (design §11): UN vote agreement, trade shares.
+CREATE TABLE IF NOT EXISTS indicators (
+    focus   VARCHAR NOT NULL,
+    partner VARCHAR NOT NULL,
+    year    INTEGER NOT NULL,
+    name    VARCHAR NOT NULL,
+    value   DOUBLE,
+    n       BIGINT,
+    source  VARCHAR NOT NULL,
+    issue   VARCHAR NOT NULL DEFAULT 'all',
+    load_id INTEGER
+);
 """
+
+#: Column order of the indicators table (design §11, then ``issue`` and ``load_id``).
+INDICATOR_COLUMNS: tuple[str, ...] = ("focus", "partner", "year", "name", "value", "n", "source", "issue", "load_id")

@@ -147,7 +147,25 @@ class Store:
         register_lookups(self.con)
         return load_records(self.con, records, label=label, sha256=sha256, fmt=fmt, focus=focus)
 
+    def ingest_indicators(
+        self, paths: Sequence[str | Path], *, format: str = "auto", focus: str = "PRK"
+    ) -> list[LoadReport]:
+        """Load UN roll calls (``unvotes``) or Comtrade-style trade (``comtrade``) into ``indicators``
+        (design §11; see :mod:`dyadwatch.ingest.indicators`); one report per file."""
+        from dyadwatch.ingest.indicators import load_indicators
+
+        self._writable()
+        return load_indicators(self.con, paths, fmt=format, focus=focus)
+
     # -- reading ----------------------------------------------------------------------------
+    def indicators(
+        self, focus: str = "PRK", *, names: Sequence[str] | None = None, partners: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """Rows of the ``indicators`` table for ``focus`` (design §11), by name, partner and year."""
+        from dyadwatch.ingest.indicators import indicator_rows
+
+        return indicator_rows(self.con, focus.upper(), names=names, partners=partners)
+
     def events(
         self,
         *,

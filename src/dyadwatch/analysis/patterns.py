@@ -75,6 +75,8 @@ class CompareResult:
     bloc_shares: list[dict[str, Any]]
     alignment: list[dict[str, Any]]
     notes: list[str] = field(default_factory=list)
+    #: UN vote agreement and trade share beside the event shares (issue 12; analysis/votes.py).
+    indicators: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -89,6 +91,7 @@ class CompareResult:
             "bloc_shares": self.bloc_shares,
             "alignment": self.alignment,
             "notes": self.notes,
+            "indicators": self.indicators,
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -258,6 +261,8 @@ def compare(
         f"partners compared: {', '.join(chosen) if chosen else 'none'}; breaks within {window} periods are grouped",
         "alignment: Signorino–Ritter S on mean Goldstein toward shared third parties, whole span",
     ]
+    from dyadwatch.analysis.votes import compare_indicators
+
     return CompareResult(
         code,
         freq,
@@ -270,4 +275,5 @@ def compare(
         blocs,
         _alignment(store, code, chosen, drop_statements),
         notes,
+        compare_indicators(store, code, chosen, BLOCS, blocs if freq == "Y" else ()),
     )

@@ -84,6 +84,8 @@ class ShiftsResult:
     #: How an incomplete last period was treated: its start, end, days covered, days, and
     #: ``treatment`` ("exposure" or "left_out"); ``None`` when the last period is complete.
     partial_period: dict[str, Any] | None = None
+    #: UN vote agreement and trade share, recent vs baseline years (issue 12; analysis/votes.py).
+    indicators: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of design §4 (``focus``, ``since``, ``shifts``), extended with the tests behind it."""
@@ -100,6 +102,7 @@ class ShiftsResult:
             "blocs": self.blocs,
             "partial_period": self.partial_period,
             "notes": self.notes,
+            "indicators": self.indicators,
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -473,6 +476,7 @@ def shifts(
                 }
             )
     result.shifts.extend(_multilateral(store, focus, start_recent, end, sources))
+    result.indicators = _indicators(store, result, blocs or BLOCS)
     notes.append(
         "the permutation test treats periods as exchangeable; slow trends in media coverage (GDELT) can "
         "make every partner look like it is rising; compare with a normalised series"
@@ -523,6 +527,15 @@ def _partial_note(partial: dict[str, Any]) -> str:
         f"{head}, less than half: it is left out of the rate and share tests (its events are still listed as "
         "evidence and for multilateral events)"
     )
+
+
+def _indicators(store: Store, result: ShiftsResult, blocs: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    """UN vote agreement and trade share of the tested partners and the blocs, recent vs baseline years."""
+    from dyadwatch.analysis.votes import shift_indicators
+
+    first, since, last = (int(text[:4]) for text in (result.baseline_from, result.since, result.until))
+    tested = [entry["partner"] for entry in result.partners if entry.get("status") != "insufficient_data"]
+    return shift_indicators(store, result.focus, tested, blocs, (first, max(first, since - 1)), (since, last))
 
 
 def _realignment(

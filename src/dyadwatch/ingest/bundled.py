@@ -1,4 +1,7 @@
-"""Everything dyadwatch ships, loaded through the normal ingest path: ``dyadwatch demo``."""
+"""Everything dyadwatch ships, loaded through the normal ingest path: ``dyadwatch demo``.
+
+The UN roll calls (``unvotes``) are listed with the rest but are not events: ``dyadwatch votes``
+reads them directly (:mod:`dyadwatch.analysis.votes`)."""
 
 from __future__ import annotations
 
@@ -46,6 +49,16 @@ BUNDLED: tuple[BundledSource, ...] = (
         "Apache-2.0 (repository LICENSE)",
         "nagix/nk-missile-tests, data/{test,missile,facility}.en.json, commit a0cc65874d36.",
         "James Martin Center for Nonproliferation Studies. The CNS North Korea Missile Test Database. NTI.",
+    ),
+    BundledSource(
+        "unvotes",
+        "UN General Assembly roll calls, 1946-2020 (votes of every member; issue labels)",
+        "MIT (copyright David Robinson; the unvotes R package)",
+        "dgrtwo/unvotes, data/un_votes.rda, un_roll_calls.rda, un_roll_call_issues.rda, commit 7eb7034314ff, "
+        "converted to gzip CSV (rcid cast to integer); from Erik Voeten's United Nations General Assembly "
+        "Voting Data (Harvard Dataverse). Used by `dyadwatch votes`, not loaded as events.",
+        "Voeten, E., Strezhnev, A. and Bailey, M. (2009). United Nations General Assembly Voting Data. "
+        "Harvard Dataverse. Robinson, D. unvotes: United Nations General Assembly Voting Data (R package).",
     ),
 )
 
@@ -96,4 +109,20 @@ def coverage() -> dict[str, dict[str, object]]:
     for name, frame in (("provocations", provocation_frame), ("missile_tests", missile_frame)):
         days = frame["date"].dropna()
         result[name] = {"records": len(frame), "first": days.min(), "last": days.max(), "relationships": 0}
+    result["unvotes"] = unvotes_coverage()
     return result
+
+
+def unvotes_coverage() -> dict[str, object]:
+    """Roll calls, first and last day of the bundled UN votes (read from the roll-call file)."""
+    import duckdb
+
+    from dyadwatch.analysis.votes import data_dir
+
+    calls = str(data_dir() / "un_roll_calls.csv.gz").replace("'", "''")
+    with duckdb.connect() as con:
+        row = con.execute(
+            f"SELECT count(*), min(CAST(date AS DATE)), max(CAST(date AS DATE)) FROM read_csv('{calls}', header = true)"
+        ).fetchone()
+    count, first, last = row if row else (0, None, None)
+    return {"records": int(count), "first": first, "last": last, "relationships": 0}

@@ -230,3 +230,18 @@ def break_timeline(
 def describe(values: dict[str, Any]) -> str:
     """A compact ``key: value`` list for alt texts."""
     return "; ".join(f"{key}: {value}" for key, value in values.items())
+
+
+def agreement(name: str, lines: Sequence[tuple[str, Sequence[int], Sequence[float]]], *, title: str, alt: str) -> Chart:
+    """UN vote agreement per year, one line per (label, years, values), on a 0–1 scale (issue 12)."""
+    figure, axes = plt.subplots(figsize=(8.6, 2.9))
+    for k, (label, years, values) in enumerate(lines):
+        style = "--" if label.lower().startswith("lijphart") else "-"
+        axes.plot(list(years), list(values), style, color=PALETTE[k % len(PALETTE)], linewidth=1.6, label=label)
+    axes.set_ylim(0, 1)
+    axes.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    axes.set_ylabel("roll calls voted alike")
+    axes.grid(axis="y", color="#dddddd", linewidth=0.6)
+    axes.legend(loc="lower left", fontsize=7.5, frameon=False, ncol=min(len(lines), 4))
+    axes.set_title(title, loc="left", fontsize=10)
+    return Chart(name, _svg(figure), alt)

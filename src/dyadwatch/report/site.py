@@ -18,6 +18,7 @@ import pandas as pd
 
 from dyadwatch.errors import UsageError
 from dyadwatch.report import charts, citations, content, narrative
+from dyadwatch.report import votes as report_votes
 from dyadwatch.report.analyses import Outcome, focus_flexibility, focus_patterns, focus_shifts
 from dyadwatch.report.content import Overview, Relationship
 
@@ -453,8 +454,11 @@ def _write_site(store: Store, focus: str, target: Path, pdf: bool) -> None:
     }
     briefs = []
     pages: list[Path] = []
+    votes = report_votes.gather_votes(store, overview.focus, [item.partner for item in overview.relationships])
     for item in overview.relationships:
         context = brief_context(item, overview.name)
+        context.update(report_votes.brief_votes(votes, item.partner, item.name))
+        _write_chart(chart_dir, context["votes_chart"])
         _write_chart(chart_dir, context["timeline"])
         _write_chart(chart_dir, context["era_chart"])
         briefs.append(
@@ -473,7 +477,9 @@ def _write_site(store: Store, focus: str, target: Path, pdf: bool) -> None:
         path.write_text(environment.get_template("brief.html").render(**common, **context), encoding="utf-8")
         pages.append(path)
     context = overview_context(overview, briefs)
-    for chart in (context["flex_chart"], context["breaks_chart"], context["shares_chart"]):
+    names = {item.partner: item.name for item in overview.relationships}
+    context.update(report_votes.overview_votes(votes, list(names), names))
+    for chart in (context["flex_chart"], context["breaks_chart"], context["shares_chart"], context["votes_chart"]):
         _write_chart(chart_dir, chart)
     index = target / "index.html"
     index.write_text(environment.get_template("index.html").render(**common, **context), encoding="utf-8")

@@ -25,6 +25,7 @@ from dyadwatch.store import Store
 
 CODE = r"^[A-Za-z]{3}([A-Za-z]{3})?$"
 DATE = r"^\d{4}-\d{2}-\d{2}$"
+PARTNERS = r"^[A-Za-z]{3,6}(,[A-Za-z]{3,6})*$"
 MAX_EVENTS = 5000
 Code = Annotated[str, Query(pattern=CODE, description="ISO alpha-3 country code or CAMEO IGO code")]
 Freq = Annotated[str, Query(pattern="^[MQY]$", description="M month, Q quarter, Y year")]
@@ -149,6 +150,23 @@ def create_app(db_path: str | Path) -> FastAPI:
 
         with reading() as store:
             result = find_shifts(store, focus.upper(), since=since)
+        return dict(jsonable(result.to_dict()))
+
+    @app.get("/api/votes")
+    def votes(
+        focus: Code = "PRK",
+        partners: Annotated[
+            str | None, Query(pattern=PARTNERS, description="comma-separated ISO alpha-3 codes (default: all)")
+        ] = None,
+        issue: Annotated[str, Query(pattern=r"^[A-Za-z_,\- ]+$", description="all, each, or issues")] = "all",
+    ) -> dict[str, Any]:
+        """UN General Assembly agreement of ``focus`` per partner and year (JSON of ``dyadwatch votes``)."""
+        from dyadwatch.analysis.votes import votes as run_votes
+
+        codes = [code for code in (partners or "").split(",") if code] or None
+        issues = [name for name in issue.split(",") if name.strip()] or ["all"]
+        with reading() as store:
+            result = run_votes(store, focus.upper(), partners=codes, issues=issues)
         return dict(jsonable(result.to_dict()))
 
     @app.get("/api/events")

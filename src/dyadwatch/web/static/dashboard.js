@@ -167,12 +167,34 @@ async function showFlex(partner, name, freq) {
   }
 }
 
+function drawVotes(result) {
+  // UN vote agreement per year (GET /api/votes): a line on a 0-100% scale, or the reason there is none.
+  const svg = $("votes-chart");
+  svg.replaceChildren();
+  if (result.error) { $("votes-caption").textContent = `No UN votes: ${result.error}`; return; }
+  const rows = result.rows.filter((row) => row.votes >= 10);
+  if (!rows.length) { $("votes-caption").textContent = "No UN General Assembly roll call on which both voted."; return; }
+  const width = 800, height = 160, left = 40, bottom = 18, top = 8;
+  const step = (width - left - 10) / Math.max(rows.length - 1, 1);
+  const y = (value) => top + (1 - value) * (height - top - bottom);
+  const points = rows.map((row, index) => `${left + index * step},${y(row.agreement)}`).join(" ");
+  svg.append(element("line", { x1: left, x2: width, y1: y(0), y2: y(0), class: "axis" }));
+  svg.append(element("polyline", { points, class: "agreement" }));
+  svg.append(element("text", { x: 2, y: y(1) + 10 }, "100%"));
+  svg.append(element("text", { x: 2, y: y(0) }, "0%"));
+  svg.append(element("text", { x: left, y: height - 2 }, String(rows[0].year)));
+  svg.append(element("text", { x: width - 32, y: height - 2 }, String(rows[rows.length - 1].year)));
+  const first = rows[0], last = rows[rows.length - 1];
+  $("votes-caption").textContent = `Voted alike on ${Math.round(100 * first.agreement)}% of ${first.votes} shared roll calls in ${first.year}, ${Math.round(100 * last.agreement)}% of ${last.votes} in ${last.year} (${result.source}).`;
+}
+
 async function refresh() {
   const partner = $("partner").value;
   const freq = $("freq").value;
   $("status").textContent = "Loading…";
   try {
     const query = `a=${focus}&b=${encodeURIComponent(partner)}&freq=${freq}`;
+    const votes = getJSON(`/api/votes?focus=${focus}&partners=${encodeURIComponent(partner)}`).catch((error) => ({ error: error.message }));
     const [series, breaks, events] = await Promise.all([
       getJSON(`/api/series?${query}&undirected=true`),
       getJSON(`/api/breaks?${query}&metric=goldstein_sum&undirected=true`),
@@ -182,6 +204,7 @@ async function refresh() {
     drawChart(series.series, breaks.breaks || []);
     showBreaks(breaks);
     showEvents(events);
+    drawVotes(await votes);
     $("status").textContent = `${events.count} events shown; ${series.series.length} periods.`;
     showFlex(partner, $("partner").selectedOptions[0].textContent, freq);
   } catch (error) {

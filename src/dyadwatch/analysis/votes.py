@@ -1,0 +1,543 @@
+"""UN General Assembly voting agreement per partner and year: ``dyadwatch votes FOCUS`` (issue 12).
+
+A second, independent measure of alignment beside the event data: every roll call records every
+member's vote, so the share of roll calls on which the focus country and a partner voted alike
+does not depend on what the news reported.
+
+For focus F, partner P and year y, over the roll calls of y on which **both** voted yes, no or
+abstain (absent members and non-members are no vote and leave the roll call out):
+
+* ``votes``: the number of those roll calls;
+* ``agreement``: the share on which both cast the same vote (yes–yes, no–no, abstain–abstain);
+* ``agreement_lijphart``: the index of agreement of Lijphart (1963, *APSR* 57: 902–917): the same
+  vote counts 1, a vote against an abstention ½ (yes–abstain, no–abstain), yes against no 0.
+
+Per issue: the same over the roll calls the data label with an issue (:data:`ISSUES`; a roll call
+may carry several labels, or none, so the issues do not add up to the whole).
+
+The roll calls are the ``unvotes`` data (Robinson's R package, MIT; from Voeten, Strezhnev & Bailey,
+*United Nations General Assembly Voting Data*, Harvard Dataverse), bundled in
+``dyadwatch/data/unvotes`` and read with DuckDB straight from the ``.csv.gz`` files, once per
+process. A newer release loaded with ``dyadwatch ingest-indicators --format unvotes`` is stored as
+indicator rows (``un_agreement``, ``un_agreement_lijphart``) for the focus it was loaded for, and
+replaces the bundled roll calls for that focus (see :func:`dyadwatch.ingest.indicators`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pandas as pd
+
+from dyadwatch.codebook.countries import countries, to_code
+from dyadwatch.errors import UsageError
+
+if TYPE_CHECKING:
+    from dyadwatch.store import Store
+
+#: The issue labels of the roll calls: the data's short code, our name (the ``issue`` column) and
+#: the data's own label. ``all`` means every roll call, labelled or not.
+ISSUES: dict[str, tuple[str, str]] = {
+    "me": ("palestinian_conflict", "Palestinian conflict"),
+    "nu": ("nuclear_weapons", "Nuclear weapons and nuclear material"),
+    "di": ("arms_control", "Arms control and disarmament"),
+    "hr": ("human_rights", "Human rights"),
+    "co": ("colonialism", "Colonialism"),
+    "ec": ("economic_development", "Economic development"),
+}
+ALL_ISSUES = "all"
+#: Indicator names in the ``indicators`` table (design §11).
+AGREEMENT = "un_agreement"
+AGREEMENT_LIJPHART = "un_agreement_lijphart"
+COLUMNS = ("partner", "year", "issue", "votes", "agreement", "agreement_lijphart")
+BUNDLED_SOURCE = "unvotes (bundled: dgrtwo/unvotes 7eb7034, roll calls 1946-01-01 to 2020-01-14)"
+
+#: Alpha-2 codes of the roll-call data that are not (or no longer) in ISO 3166-1, and the names of
+#: members the data give without a code, mapped to dyadwatch codes (design §2: historical states
+#: keep their ISO 3166-3 codes; the Soviet Union is already ``RU``, Russia, in the data).
+HISTORICAL_ALPHA2: dict[str, str] = {"CS": "CSK", "YU": "YUG", "DD": "DDR", "YD": "YMD"}
+NAMES_WITHOUT_CODE: dict[str, str] = {"Yemen Arab Republic": "YEM", "Federal Republic of Germany": "DEU"}
+#: Vote codes accepted from newer releases: words, or Voeten's numbers (1 yes, 2 abstain, 3 no,
+#: 8 absent, 9 not a member; the last two are no vote).
+VOTE_WORDS: dict[str, str | None] = {
+    "yes": "yes",
+    "no": "no",
+    "abstain": "abstain",
+    "abstention": "abstain",
+    "1": "yes",
+    "2": "abstain",
+    "3": "no",
+    "8": None,
+    "9": None,
+    "absent": None,
+    "not a member": None,
+}
+
+
+def issue_name(text: str) -> str:
+    """The ``issue`` value for a user's ``--issue``: ``all``, a short code (``nu``), our name
+    (``nuclear_weapons``, ``nuclear-weapons``) or a unique word of the label (``nuclear``)."""
+    wanted = text.strip().lower().replace("-", "_").replace(" ", "_")
+    if wanted == ALL_ISSUES:
+        return ALL_ISSUES
+    if wanted in ISSUES:
+        return ISSUES[wanted][0]
+    names = [name for name, _ in ISSUES.values()]
+    if wanted in names:
+        return wanted
+    matches = [name for name, label in ISSUES.values() if wanted and wanted in f"{name}_{label.lower()}"]
+    if len(matches) == 1:
+        return matches[0]
+    raise UsageError(
+        f"unknown --issue {text!r}: use all, each, or one of {', '.join(names)} (or the short codes "
+        f"{', '.join(ISSUES)})"
+    )
+
+
+def check_codes(codes: Iterable[str], what: str = "country code") -> list[str]:
+    """Upper-cased dyadwatch codes; an unknown one is a usage error naming the nearest known codes."""
+    table = countries()
+    checked: list[str] = []
+    for raw in codes:
+        code = raw.strip().upper()
+        if code in table:
+            checked.append(code)
+            continue
+        translated = to_code(raw)
+        if translated is not None:
+            checked.append(translated)
+            continue
+        near = difflib.get_close_matches(code, list(table), n=3, cutoff=0.5)
+        hint = f"; nearest known: {', '.join(near)}" if near else ""
+        raise UsageError(f"unknown {what} {raw!r}: use an ISO alpha-3 code such as PRK, CHN, RUS{hint}")
+    return checked
+
+
+@functools.cache
+def alpha2_index() -> dict[str, str]:
+    """ISO alpha-2 → dyadwatch code, with the historical codes the roll calls use."""
+    index = {c.iso2: c.code for c in countries().values() if c.iso2 and c.kind == "state"}
+    index.update(HISTORICAL_ALPHA2)
+    return index
+
+
+def country_of(alpha2: str | None, name: str | None) -> str | None:
+    """The dyadwatch code of a roll-call member (alpha-2 code, else its name); None if unknown."""
+    code = (alpha2 or "").strip().upper()
+    if code:
+        found = alpha2_index().get(code)
+        if found is None and len(code) == 3 and code in countries():
+            found = code
+        return found
+    text = (name or "").strip()
+    return NAMES_WITHOUT_CODE.get(text) or (to_code(text) if text else None)
+
+
+def data_dir() -> Path:
+    """The folder of the bundled roll calls (inside the installed package)."""
+    with resources.as_file(resources.files("dyadwatch").joinpath("data/unvotes")) as folder:
+        return Path(folder)
+
+
+# -- the bundled roll calls, loaded once per process --------------------------------------------------
+_LOCK = threading.Lock()
+
+
+@functools.cache
+def _bundled() -> duckdb.DuckDBPyConnection:
+    folder = data_dir()
+    return roll_call_tables(
+        folder / "un_votes.csv.gz", folder / "un_roll_calls.csv.gz", folder / "un_roll_call_issues.csv.gz"
+    )
+
+
+def bundled_connection() -> duckdb.DuckDBPyConnection:
+    """A cursor on the in-memory tables ``rc_votes``, ``rc_calls``, ``rc_issues`` of the bundled data."""
+    with _LOCK:
+        return _bundled().cursor()
+
+
+def roll_call_tables(votes: Path, calls: Path, issues: Path | None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the roll calls of well-formed unvotes files, codes mapped to ISO3.
+
+    Tables: ``rc_votes(rcid, code, vote)`` (only yes / no / abstain), ``rc_calls(rcid, year)``,
+    ``rc_issues(rcid, issue)``. Every column is read as text (``NA`` is Namibia, not a null).
+    """
+    con = duckdb.connect()
+    con.execute("SET threads = 2")
+
+    def scan(path: Path) -> str:
+        return f"read_csv('{str(path).replace(chr(39), chr(39) * 2)}', header = true, all_varchar = true)"
+
+    con.execute(f"CREATE TEMP TABLE raw_votes AS SELECT rcid, country, country_code, vote FROM {scan(votes)}")
+    pairs = con.execute("SELECT DISTINCT country_code, country FROM raw_votes").fetchall()
+    mapping = pd.DataFrame(
+        [(code, name, country_of(code, name)) for code, name in pairs], columns=["country_code", "country", "code"]
+    )
+    con.register("dw_member_codes", mapping)
+    con.execute("""
+        CREATE TABLE rc_votes AS
+        SELECT CAST(v.rcid AS INTEGER) AS rcid, m.code, lower(v.vote) AS vote
+        FROM raw_votes v JOIN dw_member_codes m
+          ON m.country_code IS NOT DISTINCT FROM v.country_code AND m.country IS NOT DISTINCT FROM v.country
+        WHERE m.code IS NOT NULL AND lower(v.vote) IN ('yes', 'no', 'abstain')
+    """)
+    con.unregister("dw_member_codes")
+    con.execute("DROP TABLE raw_votes")
+    con.execute(
+        f"CREATE TABLE rc_calls AS SELECT CAST(rcid AS INTEGER) AS rcid, year(CAST(date AS DATE)) AS year "
+        f"FROM {scan(calls)}"
+    )
+    issue_codes = pd.DataFrame([(short, name) for short, (name, _) in ISSUES.items()], columns=["short", "issue"])
+    con.register("dw_issue_codes", issue_codes)
+    if issues is not None:
+        con.execute(f"""CREATE TABLE rc_issues AS SELECT DISTINCT CAST(i.rcid AS INTEGER) AS rcid, c.issue
+            FROM {scan(issues)} i JOIN dw_issue_codes c ON c.short = lower(i.short_name)""")
+    else:
+        con.execute("CREATE TABLE rc_issues (rcid INTEGER, issue VARCHAR)")
+    con.unregister("dw_issue_codes")
+    return con
+
+
+def agreement_frame(con: duckdb.DuckDBPyConnection, focus: str, partners: Sequence[str] | None = None) -> pd.DataFrame:
+    """Per partner, year and issue (``all`` and each label): votes, agreement, agreement_lijphart.
+
+    ``con`` holds ``rc_votes``, ``rc_calls`` and ``rc_issues`` (:func:`roll_call_tables`). A member
+    with two votes on one roll call (not in the data; guarded anyway) counts once, its first vote.
+    """
+    where = ""
+    params: list[Any] = [focus, focus]
+    if partners:
+        where = f"AND code IN ({', '.join('?' for _ in partners)})"
+        params += list(partners)
+    sql = f"""
+        WITH cast_votes AS (
+            SELECT rcid, code, any_value(vote) AS vote FROM rc_votes GROUP BY rcid, code),
+        mine AS (SELECT rcid, vote FROM cast_votes WHERE code = ?),
+        theirs AS (SELECT rcid, code AS partner, vote FROM cast_votes WHERE code <> ? {where}),
+        pairs AS (
+            SELECT t.partner, c.year, m.rcid,
+                   CASE WHEN m.vote = t.vote THEN 1.0 ELSE 0.0 END AS same,
+                   CASE WHEN m.vote = t.vote THEN 1.0
+                        WHEN m.vote = 'abstain' OR t.vote = 'abstain' THEN 0.5 ELSE 0.0 END AS lijphart
+            FROM mine m JOIN theirs t USING (rcid) JOIN rc_calls c USING (rcid)),
+        labelled AS (
+            SELECT partner, year, 'all' AS issue, same, lijphart FROM pairs
+            UNION ALL
+            SELECT p.partner, p.year, i.issue, p.same, p.lijphart FROM pairs p JOIN rc_issues i USING (rcid))
+        SELECT partner, year, issue, count(*) AS votes, avg(same) AS agreement, avg(lijphart) AS agreement_lijphart
+        FROM labelled GROUP BY partner, year, issue
+        ORDER BY partner, year, issue
+    """
+    frame = con.execute(sql, params).df()
+    return _typed(frame)
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame(
+        {
+            "partner": frame["partner"].astype(str),
+            "year": frame["year"].astype("int64"),
+            "issue": frame["issue"].astype(str),
+            "votes": frame["votes"].astype("int64"),
+            "agreement": frame["agreement"].astype(float),
+            "agreement_lijphart": frame["agreement_lijphart"].astype(float),
+        },
+        columns=list(COLUMNS),
+    )
+    return out.reset_index(drop=True)
+
+
+def has_indicators(store: Store) -> bool:
+    """Whether the store has the ``indicators`` table (a store written by an older dyadwatch may not)."""
+    row = store.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'indicators'").fetchall()
+    return bool(row[0][0])
+
+
+def loaded_agreement(store: Store, focus: str) -> tuple[pd.DataFrame, str] | None:
+    """Agreement rows of a release loaded into the store for ``focus`` (the latest load), if any."""
+    if not has_indicators(store):
+        return None
+    found = store.con.execute(
+        "SELECT max(load_id), any_value(source) FROM indicators WHERE focus = ? AND name = ?", [focus, AGREEMENT]
+    ).fetchall()[0]
+    if found[0] is None:
+        return None
+    load_id = int(found[0])
+    frame = store.con.execute(
+        """SELECT partner, year, issue,
+                  max(n) FILTER (WHERE name = ?) AS votes,
+                  max(value) FILTER (WHERE name = ?) AS agreement,
+                  max(value) FILTER (WHERE name = ?) AS agreement_lijphart
+           FROM indicators WHERE focus = ? AND load_id = ? AND name IN (?, ?)
+           GROUP BY partner, year, issue ORDER BY partner, year, issue""",
+        [AGREEMENT, AGREEMENT, AGREEMENT_LIJPHART, focus, load_id, AGREEMENT, AGREEMENT_LIJPHART],
+    ).df()
+    file_row = store.con.execute("SELECT file FROM loads WHERE load_id = ?", [load_id]).fetchall()
+    label = f"{found[1]} (loaded: {file_row[0][0] if file_row else f'load {load_id}'})"
+    return _typed(frame), label
+
+
+@dataclass
+class VotesResult:
+    """UN voting agreement of ``focus`` with each partner per year (design §11)."""
+
+    focus: str
+    source: str
+    issues: list[str]
+    rows: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"focus","source","issues","method","rows":[{"partner","year","votes","agreement",
+        "agreement_lijphart","issue"}],"notes"}``."""
+        return {
+            "focus": self.focus,
+            "source": self.source,
+            "issues": self.issues,
+            "method": {
+                "agreement": "share of roll calls both voted on (yes/no/abstain) with the same vote",
+                "agreement_lijphart": "same vote 1, a vote against an abstention 0.5, yes against no 0 (Lijphart 1963)",
+            },
+            "rows": self.to_frame().to_dict(orient="records"),
+            "notes": self.notes,
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.rows.reset_index(drop=True)
+
+    def series(self, partner: str, issue: str = ALL_ISSUES) -> pd.DataFrame:
+        """One partner's rows for one issue, by year."""
+        rows = self.rows
+        return rows[(rows["partner"] == partner) & (rows["issue"] == issue)].sort_values("year").reset_index(drop=True)
+
+
+def votes(
+    store: Store | None,
+    focus: str = "PRK",
+    *,
+    partners: Sequence[str] | None = None,
+    issues: Sequence[str] | None = None,
+    start: int | None = None,
+    end: int | None = None,
+) -> VotesResult:
+    """UN General Assembly agreement of ``focus`` with ``partners`` (default: every member) per year.
+
+    ``issues``: ``["all"]`` (default: every roll call), names or codes of :data:`ISSUES`, or
+    ``["each"]`` for ``all`` and every issue. Reads a release loaded into ``store`` for ``focus``
+    when there is one, else the bundled roll calls (``store`` may be None).
+    """
+    code = check_codes([focus], "focus country")[0]
+    chosen = check_codes(partners, "partner") if partners else None
+    wanted = _issues(issues)
+    loaded = loaded_agreement(store, code) if store is not None else None
+    if loaded is not None:
+        frame, source = loaded
+        if chosen:
+            frame = frame[frame["partner"].isin(chosen)]
+    else:
+        cursor = bundled_connection()
+        try:
+            frame, source = agreement_frame(cursor, code, chosen), BUNDLED_SOURCE
+        finally:
+            cursor.close()
+    frame = frame[frame["issue"].isin(wanted)]
+    if start is not None:
+        frame = frame[frame["year"] >= start]
+    if end is not None:
+        frame = frame[frame["year"] <= end]
+    notes: list[str] = []
+    if frame.empty:
+        notes.append(
+            f"no roll call in the data on which {code} and "
+            f"{', '.join(chosen) if chosen else 'any other member'} both voted"
+            + (f" on {', '.join(wanted)}" if wanted != [ALL_ISSUES] else "")
+        )
+    elif chosen:
+        missing = sorted(set(chosen) - set(frame["partner"]))
+        if missing:
+            notes.append(f"no shared roll call with {', '.join(missing)} (not a UN member in those years, or no data)")
+    if not frame.empty:
+        last = int(frame["year"].max())
+        few = frame[(frame["year"] == last) & (frame["issue"] == ALL_ISSUES)]["votes"]
+        if len(few) and int(few.max()) < 10:
+            notes.append(
+                f"{last} has at most {int(few.max())} shared roll calls: too few to read as a year's alignment"
+            )
+    return VotesResult(code, source, wanted, frame.reset_index(drop=True), notes)
+
+
+def _issues(issues: Sequence[str] | None) -> list[str]:
+    if not issues:
+        return [ALL_ISSUES]
+    names: list[str] = []
+    for text in issues:
+        if text.strip().lower() == "each":
+            names += [ALL_ISSUES, *(name for name, _ in ISSUES.values())]
+        else:
+            names.append(issue_name(text))
+    return list(dict.fromkeys(names))
+
+
+def mean_agreement(result: VotesResult, partners: Sequence[str], first: int, last: int) -> dict[str, Any]:
+    """Pooled agreement of a group of partners over years ``first``–``last``: roll calls weighted,
+    so a year with many votes counts for more (for ``compare`` and ``shifts``)."""
+    rows = result.rows
+    rows = rows[
+        rows["partner"].isin(list(partners))
+        & (rows["issue"] == ALL_ISSUES)
+        & (rows["year"] >= first)
+        & (rows["year"] <= last)
+    ]
+    total = int(rows["votes"].sum())
+    if total == 0:
+        return {"from": first, "to": last, "votes": 0, "agreement": None, "agreement_lijphart": None}
+    return {
+        "from": first,
+        "to": last,
+        "votes": total,
+        "agreement": float((rows["agreement"] * rows["votes"]).sum() / total),
+        "agreement_lijphart": float((rows["agreement_lijphart"] * rows["votes"]).sum() / total),
+    }
+
+
+# -- beside the event shares: compare and shifts ------------------------------------------------------
+def trade_shares(store: Store, focus: str) -> pd.DataFrame:
+    """``partner, year, trade_share`` rows loaded with ``ingest-indicators --format comtrade`` (may be empty)."""
+    from dyadwatch.ingest.indicators import indicator_rows
+
+    rows = indicator_rows(store.con, focus, names=["trade_share"])
+    return pd.DataFrame(
+        {
+            "partner": rows["partner"].astype(str),
+            "year": rows["year"].astype("int64"),
+            "trade_share": rows["value"].astype(float),
+        }
+    )
+
+
+def _safe_votes(store: Store, focus: str, partners: Sequence[str] | None) -> tuple[VotesResult | None, str | None]:
+    from dyadwatch.errors import DyadwatchError
+
+    known = countries()
+    try:
+        return votes(store, focus, partners=[p for p in partners or () if p in known] or None), None
+    except DyadwatchError as exc:
+        return None, str(exc)
+
+
+def compare_indicators(
+    store: Store,
+    focus: str,
+    partners: Sequence[str],
+    blocs: dict[str, tuple[str, ...]],
+    bloc_event_shares: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """The ``indicators`` section of ``compare``: UN vote agreement and trade share per partner and
+    year, and per bloc beside the bloc's share of the focus's events (yearly periods only), so that a
+    realignment seen in the news can be checked against votes and trade."""
+    members = sorted({*partners, *(m for group in blocs.values() for m in group)})
+    result, problem = _safe_votes(store, focus, members)
+    trade = trade_shares(store, focus)
+    out: dict[str, Any] = {
+        "votes_source": result.source if result else None,
+        "votes": [],
+        "trade": [],
+        "blocs": [],
+        "notes": [],
+    }
+    if problem:
+        out["notes"].append(f"no UN vote agreement: {problem}")
+    rows = result.rows if result is not None else pd.DataFrame(columns=list(COLUMNS))
+    overall = rows[rows["issue"] == ALL_ISSUES]
+    out["votes"] = overall[overall["partner"].isin(list(partners))].drop(columns=["issue"]).to_dict(orient="records")
+    out["trade"] = trade[trade["partner"].isin(list(partners))].to_dict(orient="records")
+    if trade.empty:
+        out["notes"].append(
+            "no trade shares in the store (load them with dyadwatch ingest-indicators --format comtrade)"
+        )
+    event_share = {
+        (name, int(str(row["period"])[:4])): row.get(name)
+        for row in bloc_event_shares
+        if str(row.get("period", ""))[5:10] == "01-01"
+        for name in blocs
+    }
+    years = sorted({int(y) for y in overall["year"]} | {int(y) for y in trade["year"]})
+    for name, group in blocs.items():
+        for year in years:
+            pooled = mean_agreement(result, group, year, year) if result is not None else {"votes": 0}
+            share = trade[(trade["year"] == year) & trade["partner"].isin(list(group))]["trade_share"]
+            entry = {
+                "bloc": name,
+                "year": year,
+                "event_share": event_share.get((name, year)),
+                "votes": pooled["votes"],
+                "agreement": pooled.get("agreement"),
+                "agreement_lijphart": pooled.get("agreement_lijphart"),
+                "trade_share": float(share.sum()) if len(share) else None,
+            }
+            if entry["votes"] or entry["trade_share"] is not None:
+                out["blocs"].append(entry)
+    return out
+
+
+def shift_indicators(
+    store: Store,
+    focus: str,
+    partners: Sequence[str],
+    blocs: dict[str, tuple[str, ...]] | Any,
+    baseline: tuple[int, int],
+    recent: tuple[int, int],
+) -> dict[str, Any]:
+    """The ``indicators`` section of ``shifts``: UN vote agreement (pooled over roll calls) and trade
+    share in the recent years against the baseline years, per bloc and partner. Votes and trade
+    are yearly and end earlier than the news (the bundled roll calls end in January 2020), so a
+    window without data is said to be so, not filled in."""
+    groups: dict[str, tuple[str, ...]] = {name: tuple(group) for name, group in dict(blocs).items()}
+    groups.update({partner: (partner,) for partner in partners})
+    members = sorted({m for group in groups.values() for m in group})
+    result, problem = _safe_votes(store, focus, members)
+    trade = trade_shares(store, focus)
+    entries: list[dict[str, Any]] = []
+    for name, group in groups.items():
+        entry: dict[str, Any] = {"group": name, "kind": "bloc" if name in dict(blocs) else "partner"}
+        if result is not None:
+            before = mean_agreement(result, group, *baseline)
+            after = mean_agreement(result, group, *recent)
+            entry["agreement_baseline"], entry["agreement_recent"] = before["agreement"], after["agreement"]
+            entry["votes_baseline"], entry["votes_recent"] = before["votes"], after["votes"]
+            entry["agreement_change"] = (
+                after["agreement"] - before["agreement"]
+                if after["agreement"] is not None and before["agreement"] is not None
+                else None
+            )
+        inside = trade[trade["partner"].isin(list(group))]
+        for label, (first, last) in (("baseline", baseline), ("recent", recent)):
+            span = inside[(inside["year"] >= first) & (inside["year"] <= last)]
+            years = trade[(trade["year"] >= first) & (trade["year"] <= last)]["year"].nunique()
+            entry[f"trade_share_{label}"] = float(span["trade_share"].sum()) / years if years else None
+        entries.append(entry)
+    notes = []
+    if problem:
+        notes.append(f"no UN vote agreement: {problem}")
+    elif result is not None and not result.rows.empty:
+        last_year = int(result.rows["year"].max())
+        if last_year < recent[0]:
+            notes.append(f"the roll calls end in {last_year}, before the recent window ({recent[0]}-{recent[1]})")
+    if trade.empty:
+        notes.append("no trade shares in the store (load them with dyadwatch ingest-indicators --format comtrade)")
+    return {
+        "baseline_years": list(baseline),
+        "recent_years": list(recent),
+        "votes_source": result.source if result else None,
+        "groups": entries,
+        "notes": notes,
+    }
