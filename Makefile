@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 DB     ?= build/demo.duckdb
 SITE   ?= site
 
-.PHONY: demo test lint typecheck browser-deps java-deps bench clean
+.PHONY: demo test lint typecheck browser-deps java-deps bench validate clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,7 @@ java-deps:
 	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq default-jre-headless >/dev/null; }
 
 lint: $(VENV)/.installed-dev
-	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks scripts
 	$(VENV)/bin/mypy
 
 test: $(VENV)/.installed-dev browser-deps java-deps lint
@@ -46,6 +46,11 @@ test: $(VENV)/.installed-dev browser-deps java-deps lint
 
 bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/ingest.py
+
+# False-alarm rates and power of every detector on generated data (several minutes); writes
+# docs/validation.md and docs/validation-rates.svg. The suite runs a quick version.
+validate: $(VENV)/.installed
+	$(PY) scripts/validate.py
 
 clean:
 	rm -rf build $(SITE) .pytest_cache .mypy_cache .ruff_cache

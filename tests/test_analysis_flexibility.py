@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -274,3 +275,24 @@ def test_result_frame_and_notes() -> None:
     joined = " ".join(result.notes)
     assert "normalisation: none" in joined and "CAMEO 010" in joined and "BIC" in joined
     assert isinstance(frame, pd.DataFrame)
+
+
+def test_bundled_chronology_bounds_as_the_readme_says(bundled_db: Path) -> None:
+    """README: on the yearly chronology the lower bounds are 0.01–0.09 for the five main partners, and
+    South Korea's old 0.39 (generalised FEVD) was co-movement: a high upper bound, a low lower one."""
+    import dyadwatch as dw
+
+    store = dw.open(str(bundled_db), read_only=True)
+    rows = {
+        row["partner"]: row
+        for row in dw.flexibility(store, "PRK", freq="Y", partners=["CHN", "RUS", "USA", "KOR", "JPN"]).to_dict()[
+            "partners"
+        ]
+    }
+    store.close()
+    for partner, row in rows.items():
+        assert row["status"] == "ok", partner
+        assert 0.0 <= row["flexibility"] <= 0.1 <= row["flexibility_upper"], partner
+        assert row["ci_low"] <= row["flexibility"] <= row["ci_high"]
+    assert rows["KOR"]["flexibility"] < 0.05 and rows["KOR"]["flexibility_upper"] > 0.5
+    assert rows["KOR"]["co_movement"] > 0.7

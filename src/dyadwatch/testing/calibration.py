@@ -199,7 +199,7 @@ def shift_rates(seeds: int = 200, *, permutations: int = 999, alpha: float = 0.0
     """The rising/falling test of ``shifts`` on clustered monthly counts of eight partners.
 
     Baseline 120 months and a recent window of 12; each month a partner has a visit-like cluster of
-    1–3 events with probability 0.25 (rate × 3 for the changing partner in the recent window).
+    1–3 events with probability 0.25 (× ``boost`` for the changing partner in the recent window).
     """
     from dyadwatch.analysis.shifts import adjust_p, rate_change_p, recent_masks
 
@@ -225,11 +225,13 @@ def shift_rates(seeds: int = 200, *, permutations: int = 999, alpha: float = 0.0
         Rate("shifts", scenario + ", no change", "runs with any partner flagged (BH, α = 0.05)",
              sum(a or b for a, b in null), seeds, "≤ 0.10"),
     ]  # fmt: skip
-    planted = [flagged(seed, 3.0) for seed in range(seeds)]
-    rates.append(Rate("shifts", scenario + ", one partner's rate × 3 in the recent year",
-                      "changing partner flagged", sum(a for a, _ in planted), seeds, "≥ 0.80"))  # fmt: skip
-    rates.append(Rate("shifts", scenario + ", one partner's rate × 3 in the recent year",
-                      "runs with a steady partner flagged", sum(b for _, b in planted), seeds, "≤ 0.10"))  # fmt: skip
+    # Power curve: the changing partner's monthly chance of a cluster × 2, × 3, × 4 in the recent year.
+    for boost, bound in ((2.0, "reported"), (3.0, "reported"), (4.0, "≥ 0.90")):
+        planted = [flagged(seed, boost) for seed in range(seeds)]
+        changed = f"{scenario}, one partner's rate × {boost:g} in the recent year"
+        rates.append(Rate("shifts", changed, "changing partner flagged", sum(a for a, _ in planted), seeds, bound))
+        rates.append(Rate("shifts", changed, "runs with a steady partner flagged", sum(b for _, b in planted), seeds,
+                          "≤ 0.10"))  # fmt: skip
     return rates
 
 
