@@ -558,7 +558,8 @@ def breaks(
     actor2: Annotated[str, typer.Argument(help="Target, ISO alpha-3 (e.g. CHN).")],
     freq: FreqOption = Freq.M,
     metric: Annotated[
-        Metric, typer.Option("--metric", help="goldstein_mean or goldstein_sum (normal cost), events (Poisson cost).")
+        Metric,
+        typer.Option("--metric", help="goldstein_mean, goldstein_sum or events; one rank-based cost serves all three."),
     ] = Metric.goldstein_mean,
     method: Annotated[
         BreakMethod, typer.Option("--method", help="pelt (exact) or binseg (binary segmentation).")
@@ -574,7 +575,8 @@ def breaks(
 ) -> None:
     """Regime changes in the series ACTOR1 → ACTOR2, with the built-in events near each break.
 
-    PELT with an MBIC penalty (3·log n); see docs/methods.md. On the bundled chronology use --freq Y.
+    PELT on the normal scores of the ranks, penalty max(MBIC 3·log n, a permutation floor):
+    calibrated on sparse series (docs/validation.md); see docs/methods.md. On the bundled chronology use --freq Y.
 
     Example: dyadwatch breaks PRK CUB --freq Y --metric events --format json
     """

@@ -1,7 +1,7 @@
 """Measurements of the focus country's relationships (issue 4; design §8, methods.md).
 
 * :func:`breaks` / :func:`dyad_breaks`: regime changes in a dyad series (PELT or binary
-  segmentation, MBIC penalty; optional Markov-switching second opinion).
+  segmentation on rank scores, penalty max(MBIC, permutation floor); optional Markov-switching second opinion).
 * :func:`flexibility` / :func:`dyad_flexibility`: responsiveness, flexibility, inertia,
   accommodation and punishment per partner, from the dyad VAR of :mod:`.var`.
 * :func:`circumstances`: how responsiveness differs under named conditions.

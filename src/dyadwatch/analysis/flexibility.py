@@ -366,7 +366,9 @@ def panel_flexibility(
     if by == "era":
         notes.append("by era: one row per leader era (a period belongs to the era in which it starts)")
     elif by == "regime":
-        notes.append(f"by regime: spans between breaks of NC focus→partner (PELT, MBIC, at least {regime_min} periods)")
+        notes.append(
+            f"by regime: spans between breaks of NC focus→partner (PELT on rank scores, at least {regime_min} periods)"
+        )
     elif by == "rolling":
         window = max(ROLLING_WINDOW[panel.freq], regime_min)
         notes.append(f"by rolling: windows of {window} periods moved by {max(window // 2, 1)}")

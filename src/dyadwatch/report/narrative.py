@@ -175,7 +175,8 @@ def when_it_changed(partner_name: str, data: dict[str, Any] | None, reason: str 
     if not bent and not hardened:
         quiet = (
             f"No regime change stands out in the {periods} years of the series: the relationship's net cooperation "
-            "moves within one regime (PELT with an MBIC penalty)."
+            "moves within one regime (PELT on rank scores, with a penalty calibrated by permutation: "
+            "a one-year spike is not a regime)."
         )
         return quiet, quiet
     bent_text = (
