@@ -45,9 +45,10 @@ FloatArray = NDArray[np.float64]
 PERMUTATIONS = 499
 PERMUTATION_QUANTILE = 0.99
 PERMUTATION_SEED = 0
-#: Interior segments ("bursts") checked in the permutation floor: up to a quarter of the series,
-#: at most this many periods (longer ones behave like two single breaks and cost O(n²) to scan).
-MAX_BURST = 120
+#: Interior segments ("bursts") checked in the permutation floor: up to a quarter of the series and
+#: at most two years of months. Short bursts among empty periods are what MBIC misses on sparse
+#: series; longer ones behave like two single breaks, which MBIC covers (and scanning them costs O(n²)).
+MAX_BURST = 24
 
 
 def mbic_penalty(n_periods: int) -> float:
