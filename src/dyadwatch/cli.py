@@ -169,12 +169,12 @@ def ingest(
     files: Annotated[
         list[Path],
         typer.Argument(
-            help="GDELT 1.0/2.0 export files (.zip, .gz or plain), ICEWS files, or CSV files with --map.",
+            help="GDELT 1.0/2.0 export files (.zip, .gz or plain), ICEWS or POLECAT files, or CSV files with --map.",
             show_default=False,
         ),
     ],
     format: Annotated[
-        str, typer.Option("--format", help="auto (detect from content), gdelt1, gdelt2, icews, csv.")
+        str, typer.Option("--format", help="auto (detect from content), gdelt1, gdelt2, icews, polecat, csv.")
     ] = "auto",
     focus: Annotated[
         str, typer.Option("--focus", help="Keep events with this country on either side; ALL keeps everything.")
