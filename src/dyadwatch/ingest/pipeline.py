@@ -274,6 +274,25 @@ def _record_load(
     )
 
 
+def _record_day_counts(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, fmt: str, load_id: int) -> None:
+    """Keep the file's rows per day (all rows, whatever the focus) in ``daily_totals``."""
+    if not prepared.day_counts or fmt not in ("gdelt1", "gdelt2"):
+        return
+    rows = []
+    for day, count in prepared.day_counts.items():
+        try:
+            when = datetime(day // 10000, day // 100 % 100, day % 100).date()
+        except ValueError:
+            continue  # not a date: the row itself is rejected or outside the focus
+        rows.append((fmt, when, count, load_id))
+    if rows:  # one INSERT from a frame: executemany costs a round trip per day (hundreds per file)
+        con.register("dw_days_df", pd.DataFrame(rows, columns=["source", "date", "events", "load_id"]))
+        try:
+            con.execute("INSERT INTO daily_totals SELECT source, date, events, load_id FROM dw_days_df")
+        finally:
+            con.unregister("dw_days_df")
+
+
 def _already_loaded(con: duckdb.DuckDBPyConnection, sha256: str) -> tuple[Any, ...] | None:
     return con.execute(
         "SELECT load_id, file, format FROM loads WHERE sha256 = ? ORDER BY load_id LIMIT 1", [sha256]
@@ -396,6 +415,7 @@ def load_prepared(
             except duckdb.Error as exc:
                 raise InputError(path, f"cannot be read as {fmt}: {str(exc).splitlines()[0]}") from None
             _finish_load(con, report.load_id, report, dedupe, lambda keys: _locate_lines(prepared, reader, keys))
+            _record_day_counts(con, prepared, fmt, report.load_id)
             _record_load(con, report, focus, dedupe, started)
             con.execute("COMMIT")
         except BaseException:
