@@ -215,10 +215,15 @@ def test_cli_names_failed_files_and_exits_1(
     dry = json.loads(capsys.readouterr().out)
     assert [(f["name"], f["status"]) for f in dry["files"]] == [(NAMES[0], "already loaded"), (NAMES[1], "would fetch")]
     assert file_requests(httpserver) == []
-    # The table summary names the counts.
+    # The table summary names the counts; a dry run as a table lists the files and their total size.
     assert run([*base, "--db", db, "--retries", "1"]) == 1
     table = capsys.readouterr()
     assert "already_loaded" in table.out and f"{NAMES[1]}: HTTP 404" in table.err
+    assert run([*base, "--db", db, "--dry-run"]) == 0
+    size = len(files[NAMES[1]])
+    assert f"would fetch {NAMES[1]} ({size:,} bytes)\nwould fetch 1 files, {size / 1e6:,.1f} MB in all" in (
+        capsys.readouterr().err
+    )
     # Bad dates and versions are usage errors (exit 2), in one line.
     assert run(["sync", "gdelt", "--from", "March", "--db", db]) == 2
     assert "is not a date" in capsys.readouterr().err

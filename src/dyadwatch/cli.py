@@ -419,9 +419,11 @@ def sync_gdelt(
     else:
         print_frame(pd.DataFrame([summary.counts()]), output, f"sync gdelt {version}: {start} to {end}")
         if dry_run and output is OutFormat.table:
-            for outcome in summary.files:
-                if outcome.status == "would fetch":
-                    err.print(f"would fetch {outcome.name} ({outcome.bytes:,} bytes)", highlight=False)
+            planned = [outcome for outcome in summary.files if outcome.status == "would fetch"]
+            for outcome in planned:
+                err.print(f"would fetch {outcome.name} ({outcome.bytes:,} bytes)", highlight=False)
+            total = sum(outcome.bytes for outcome in planned) / 1e6
+            err.print(f"would fetch {len(planned)} files, {total:,.1f} MB in all", highlight=False)
     for outcome in summary.failures:
         err.print(f"[red]error:[/] {escape(outcome.name)}: {escape(outcome.reason or 'failed')}", highlight=False)
     if summary.failures:
