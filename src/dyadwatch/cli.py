@@ -38,6 +38,8 @@ app = typer.Typer(
 )
 export_app = typer.Typer(help="Write tables out as CSV, JSON or Parquet.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
+sync_app = typer.Typer(help="Fetch published event files and load them (GDELT).", no_args_is_help=True)
+app.add_typer(sync_app, name="sync")
 
 out = Console()
 # Tables written to a pipe or file are not squeezed into 80 columns.
@@ -167,12 +169,12 @@ def ingest(
     files: Annotated[
         list[Path],
         typer.Argument(
-            help="GDELT 1.0/2.0 export files (.zip, .gz or plain), ICEWS files, or CSV files with --map.",
+            help="GDELT 1.0/2.0 export files (.zip, .gz or plain), ICEWS or POLECAT files, or CSV files with --map.",
             show_default=False,
         ),
     ],
     format: Annotated[
-        str, typer.Option("--format", help="auto (detect from content), gdelt1, gdelt2, icews, csv.")
+        str, typer.Option("--format", help="auto (detect from content), gdelt1, gdelt2, icews, polecat, csv.")
     ] = "auto",
     focus: Annotated[
         str, typer.Option("--focus", help="Keep events with this country on either side; ALL keeps everything.")
@@ -320,6 +322,111 @@ def ingest_indicators(
             for example in report.reject_examples[:3]:
                 err.print(f"[yellow]rejected[/] {escape(report.file)} {escape(example)}", highlight=False)
     if any(r.status == "failed" for r in reports):
+        raise typer.Exit(1)
+
+
+def _day(text: str, option: str) -> Any:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{option} {text!r} is not a date; use YYYY-MM-DD") from None
+
+
+@sync_app.command("gdelt")
+def sync_gdelt(
+    from_: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD) of the files to fetch.")],
+    to: Annotated[
+        str | None, typer.Option("--to", help="Last day (YYYY-MM-DD), inclusive; default: today.", show_default=False)
+    ] = None,
+    version: Annotated[int, typer.Option("--version", help="GDELT 1 (daily files) or 2 (15-minute files).")] = 2,
+    base_url: Annotated[
+        str | None,
+        typer.Option("--base-url", help="Where the list and the files are; default: GDELT's published location."),
+    ] = None,
+    jobs: Annotated[int, typer.Option("--jobs", help="Downloads at once.")] = 4,
+    keep: Annotated[
+        Path | None,
+        typer.Option("--keep", help="Keep the verified files in this folder (and reuse them next time)."),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what would be fetched.")] = False,
+    focus: Annotated[
+        str, typer.Option("--focus", help="Keep events with this country on either side; ALL keeps everything.")
+    ] = "PRK",
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds without data before a request fails.")] = 60.0,
+    retries: Annotated[int, typer.Option("--retries", help="Tries per file (timeouts, 5xx, broken transfers).")] = 4,
+    output: Annotated[
+        OutFormat, typer.Option("--output", "-o", help="Summary as table (Rich), json or csv.")
+    ] = OutFormat.table,
+    db: DbOption = None,
+) -> None:
+    """Fetch the GDELT event files published from --from to --to that the store lacks, and load them.
+
+    Reads GDELT's file list (version 2: masterfilelist.txt; version 1: md5sums and filesizes),
+    downloads the event files in range a few at a time, checks each one's size and MD5, and loads
+    it like `dyadwatch ingest` (focus filter, one transaction per file). Run again after an
+    interruption: it fetches only what is missing. A file that failed is named (exit 1).
+
+    Example: dyadwatch sync gdelt --from 2026-11-01 --to 2026-11-28
+    """
+    from datetime import date
+
+    from dyadwatch.ingest.sync import sync_gdelt as run_sync
+    from dyadwatch.store import Store
+
+    start = _day(from_, "--from")
+    end = _day(to, "--to") if to else date.today()
+    with (
+        Store(db) as store,
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            disable=not err.is_terminal,
+            transient=True,
+        ) as progress,
+    ):
+        task = progress.add_task("GDELT files", total=None)
+
+        def on_plan(count: int) -> None:
+            progress.update(task, total=count, description=f"GDELT files: 0/{count}")
+
+        def on_file(outcome: Any) -> None:
+            progress.advance(task)
+            done = int(progress.tasks[0].completed)
+            progress.update(task, description=f"GDELT files: {done}/{progress.tasks[0].total} ({outcome.name})")
+
+        summary = run_sync(
+            store,
+            version=version,
+            start=start,
+            end=end,
+            base_url=base_url,
+            jobs=jobs,
+            keep=keep,
+            dry_run=dry_run,
+            focus=focus,
+            timeout=timeout,
+            attempts=retries,
+            on_plan=on_plan,
+            on_file=on_file,
+        )
+    if output is OutFormat.json:
+        print_json(summary.to_dict())
+    else:
+        print_frame(pd.DataFrame([summary.counts()]), output, f"sync gdelt {version}: {start} to {end}")
+        if dry_run and output is OutFormat.table:
+            planned = [outcome for outcome in summary.files if outcome.status == "would fetch"]
+            for outcome in planned:
+                err.print(f"would fetch {outcome.name} ({outcome.bytes:,} bytes)", highlight=False)
+            total = sum(outcome.bytes for outcome in planned) / 1e6
+            err.print(f"would fetch {len(planned)} files, {total:,.1f} MB in all", highlight=False)
+    for outcome in summary.failures:
+        err.print(f"[red]error:[/] {escape(outcome.name)}: {escape(outcome.reason or 'failed')}", highlight=False)
+    if summary.failures:
         raise typer.Exit(1)
 
 

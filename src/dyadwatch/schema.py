@@ -104,6 +104,14 @@ CREATE TABLE IF NOT EXISTS rejects (
     raw     VARCHAR
 );
 
+-- Rows per day in each loaded GDELT file, all rows whatever the focus (base of --normalize all).
+CREATE TABLE IF NOT EXISTS daily_totals (
+    source  VARCHAR NOT NULL,
+    date    DATE NOT NULL,
+    events  BIGINT NOT NULL,
+    load_id INTEGER NOT NULL
+);
+
 -- Dyad-year evidence beside the events (design §11): UN vote agreement, trade shares.
 CREATE TABLE IF NOT EXISTS indicators (
     focus   VARCHAR NOT NULL,

@@ -93,13 +93,39 @@ def series_expr(
 
 
 def volume_expr(events: Any, focus: str | None, freq: str = "M") -> Any:
-    """Events per period involving ``focus`` (or all events when None): normalisation base."""
+    """Events per period involving ``focus`` (or all events when None): normalisation base.
+
+    With ``focus=None`` (``--normalize all``) and a store that keeps ``daily_totals``, GDELT's
+    events count in full: the rows per day of every loaded GDELT file, whatever the focus
+    filter kept, so the base is "all GDELT events that day" (design §9). Events of sources without
+    daily totals (the chronology, ICEWS, POLECAT) are counted as loaded.
+    """
     table = events
     if focus is not None:
         code = focus.upper()
         table = table.filter((table.actor1 == code) | (table.actor2 == code))
+    else:
+        totals = _daily_totals(events)
+        if totals is not None:
+            covered = [str(s) for s in totals.select("source").distinct().execute()["source"]]
+            table = table.filter(~table.source.isin(covered))
+            own = table.mutate(period=table.date.truncate(freq))
+            own = own.group_by("period").aggregate(base=own.count().cast("int64"))
+            full = totals.mutate(period=totals.date.truncate(freq))
+            full = full.group_by("period").aggregate(base=full.events.sum().cast("int64"))
+            both = own.union(full)
+            return both.group_by("period").aggregate(base=both.base.sum())
     table = table.mutate(period=table.date.truncate(freq))
     return table.group_by("period").aggregate(base=table.count())
+
+
+def _daily_totals(events: Any) -> Any | None:
+    """The ``daily_totals`` table beside ``events`` when it exists and holds rows, else None."""
+    try:
+        totals = events.get_backend().table("daily_totals")
+        return totals if int(totals.count().execute()) > 0 else None
+    except Exception:  # Spark over Parquet, an unbound BigQuery table, an older store: no totals
+        return None
 
 
 def finish_series(
@@ -156,7 +182,8 @@ def dyad_series(
     """The dyad series ``actor1`` → ``actor2`` from a store, as a pandas DataFrame.
 
     ``normalize="focus"`` divides counts and sums by the focus country's (``actor1``'s) events in
-    the period, per 1 000; ``"all"`` by all events loaded. Media attention grows by orders of
+    the period, per 1 000; ``"all"`` by all events loaded, GDELT's counted in full from
+    ``daily_totals`` (see :func:`volume_expr`). Media attention grows by orders of
     magnitude over the decades, so raw counts compare badly across eras.
     """
     return series_over(

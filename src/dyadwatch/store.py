@@ -113,7 +113,7 @@ class Store:
         on_file: Callable[[Path], ProgressHook | None] | None = None,
         on_done: Callable[[LoadReport], None] | None = None,
     ) -> list[LoadReport]:
-        """Load event files (GDELT 1.0/2.0, ICEWS, CSV with ``mapping``); one report per file.
+        """Load event files (GDELT 1.0/2.0, ICEWS, POLECAT, CSV with ``mapping``); one report per file.
 
         A file that cannot be read is reported with status ``failed`` and the others still load.
         By default GDELT rows that cannot involve ``focus`` are counted without being parsed (see

@@ -66,7 +66,21 @@ ICEWS_REQUIRED: tuple[str, ...] = (
     "Target Country",
 )
 
-FORMATS: tuple[str, ...] = ("gdelt1", "gdelt2", "icews", "csv")
+#: The POLECAT columns dyadwatch needs (besides ``Intensity`` or ``Event Intensity``); the files have
+#: 40 or more, e.g. ``Event ID, Event Date, Event Type, Event Mode, Intensity, Quad Code, Contexts,
+#: Actor Name, Actor Country, Actor COW, …, Recipient Name, Recipient Country, …, Language, Version``.
+POLECAT_REQUIRED: tuple[str, ...] = (
+    "Event ID",
+    "Event Date",
+    "Event Type",
+    "Event Mode",
+    "Actor Name",
+    "Actor Country",
+    "Recipient Name",
+    "Recipient Country",
+)
+
+FORMATS: tuple[str, ...] = ("gdelt1", "gdelt2", "icews", "polecat", "csv")
 
 
 @dataclass(frozen=True)
@@ -82,7 +96,8 @@ def detect_format(head: bytes) -> Detected | None:
 
     GDELT files have no header and a fixed number of tab-separated fields: 57 or 58 for GDELT
     1.0, 61 for 2.0, with a numeric event id and an eight-digit SQLDATE first. ICEWS files have a
-    tab-separated header starting with ``Event ID``. Anything else with a comma- or
+    tab-separated header starting with ``Event ID`` and naming ``CAMEO Code``; POLECAT files one
+    starting with ``Event ID`` and naming ``Event Type`` and ``Event Mode``. Anything else with a comma- or
     tab-separated header is a ``csv`` that needs ``--map``.
     """
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
@@ -95,6 +110,8 @@ def detect_format(head: bytes) -> Detected | None:
     first = lines[0].split("\t")
     if first[0] == "Event ID" and "CAMEO Code" in first:
         return Detected("icews", "tab-separated header starting with 'Event ID'")
+    if first[0] == "Event ID" and "Event Type" in first and "Event Mode" in first:
+        return Detected("polecat", "tab-separated header with 'Event ID', 'Event Type' and 'Event Mode' (POLECAT)")
     # Judge GDELT by most lines, not all: one malformed row near the top must go to the rejects
     # like any other, not make the whole file unrecognisable.
     rows = [line.split("\t") for line in lines]

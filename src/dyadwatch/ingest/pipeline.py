@@ -81,6 +81,12 @@ def register_lookups(con: duckdb.DuckDBPyConnection) -> None:
         [(alias.lower(), c.code) for c in countries().values() for alias in (c.code, c.name, *c.aliases)],
         columns=["alias", "code"],
     ).drop_duplicates("alias")
+    from dyadwatch.codebook.plover import plover_rows
+
+    plover = pd.DataFrame(plover_rows(), columns=["category", "mode", "quad", "score"])
+    con.register("dw_plover_df", plover)
+    con.execute("CREATE OR REPLACE TEMP TABLE dw_plover AS SELECT * FROM dw_plover_df")
+    con.unregister("dw_plover_df")
     con.register("dw_cameo_df", cameo)
     con.register("dw_aliases_df", aliases)
     con.execute("CREATE OR REPLACE TEMP TABLE dw_cameo AS SELECT * FROM dw_cameo_df")
@@ -132,7 +138,7 @@ def _locate_lines(prepared: PreparedFile, reader: readers.ReaderSQL, keys: set[s
         for number, raw in enumerate(handle, start=1):
             if reader.header and number == 1:
                 continue
-            text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            text = raw.decode(reader.encoding, errors="replace").rstrip("\r\n")
             fields = next(csv.reader(io.StringIO(text), delimiter=reader.delimiter), [])
             key = "\x1f".join(fields[i] if i < len(fields) else "" for i in reader.key_columns)
             if key in keys and key not in found:
@@ -268,6 +274,25 @@ def _record_load(
     )
 
 
+def _record_day_counts(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, fmt: str, load_id: int) -> None:
+    """Keep the file's rows per day (all rows, whatever the focus) in ``daily_totals``."""
+    if not prepared.day_counts or fmt not in ("gdelt1", "gdelt2"):
+        return
+    rows = []
+    for day, count in prepared.day_counts.items():
+        try:
+            when = datetime(day // 10000, day // 100 % 100, day % 100).date()
+        except ValueError:
+            continue  # not a date: the row itself is rejected or outside the focus
+        rows.append((fmt, when, count, load_id))
+    if rows:  # one INSERT from a frame: executemany costs a round trip per day (hundreds per file)
+        con.register("dw_days_df", pd.DataFrame(rows, columns=["source", "date", "events", "load_id"]))
+        try:
+            con.execute("INSERT INTO daily_totals SELECT source, date, events, load_id FROM dw_days_df")
+        finally:
+            con.unregister("dw_days_df")
+
+
 def _already_loaded(con: duckdb.DuckDBPyConnection, sha256: str) -> tuple[Any, ...] | None:
     return con.execute(
         "SELECT load_id, file, format FROM loads WHERE sha256 = ? ORDER BY load_id LIMIT 1", [sha256]
@@ -286,7 +311,7 @@ def _reader_for(
         if sniffed is None:
             raise InputError(
                 prepared.original,
-                "format not recognised (not GDELT 1.0/2.0, ICEWS, or a CSV with a header); pass --format",
+                "format not recognised (not GDELT 1.0/2.0, ICEWS, POLECAT, or a CSV with a header); pass --format",
             )
         fmt = sniffed
     if fmt == "gdelt1":
@@ -295,6 +320,8 @@ def _reader_for(
         return fmt, readers.gdelt(prepared.plain, 2)
     if fmt == "icews":
         return fmt, readers.icews(prepared.plain)
+    if fmt == "polecat":
+        return fmt, readers.polecat(prepared.plain)
     if fmt == "csv":
         return fmt, readers.mapped_csv(prepared.plain, readers.parse_map(mapping), date_format)
     raise UsageError(f"unknown format {fmt!r}: use one of auto, {', '.join(FORMATS)}")
@@ -382,9 +409,13 @@ def load_prepared(
             report.load_id = int(row[0]) if row else 0
             try:
                 _stage_file(con, prepared, reader, focus, hook)
+                if reader.extra_rows:
+                    extra = con.execute(reader.extra_rows).fetchone()
+                    report.rows_read += int(extra[0]) if extra else 0
             except duckdb.Error as exc:
                 raise InputError(path, f"cannot be read as {fmt}: {str(exc).splitlines()[0]}") from None
             _finish_load(con, report.load_id, report, dedupe, lambda keys: _locate_lines(prepared, reader, keys))
+            _record_day_counts(con, prepared, fmt, report.load_id)
             _record_load(con, report, focus, dedupe, started)
             con.execute("COMMIT")
         except BaseException:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from dyadwatch.codebook.countries import CAMEO_DIFFERS
 from dyadwatch.errors import InputError, UsageError
-from dyadwatch.ingest.formats import GDELT1_COLUMNS, GDELT2_COLUMNS, ICEWS_REQUIRED
+from dyadwatch.ingest.formats import GDELT1_COLUMNS, GDELT2_COLUMNS, ICEWS_REQUIRED, POLECAT_REQUIRED
 from dyadwatch.schema import EVENT_COLUMNS
 
 #: The staging columns every reader produces (the events columns but ``load_id``).
@@ -35,6 +35,10 @@ class ReaderSQL:
     key_columns: list[int] = field(default_factory=list)  # 0-based fields that identify a row
     delimiter: str = "\t"
     header: bool = False
+    # A query counting the rows beyond one per line (a POLECAT line naming several countries
+    # becomes one row per dyad); the loader adds it to the rows read so that every row is accounted for.
+    extra_rows: str | None = None
+    encoding: str = "utf-8"
 
 
 def _quote(text: str) -> str:
@@ -45,8 +49,9 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _read_csv(path: Path, columns: dict[str, str] | None, **options: str) -> str:
-    opts = {
+def _read_csv(path: Path, columns: dict[str, str] | None, **options: str | None) -> str:
+    """A ``read_csv`` call; an option given as None is left out."""
+    opts: dict[str, str | None] = {
         "delim": "'\\t'",
         "quote": "''",
         "escape": "''",
@@ -58,7 +63,7 @@ def _read_csv(path: Path, columns: dict[str, str] | None, **options: str) -> str
     if columns is not None:
         cols = ", ".join(f"{_quote(name)}: {_quote(kind)}" for name, kind in columns.items())
         opts["columns"] = "{" + cols + "}"
-    rendered = ", ".join(f"{key}={value}" for key, value in opts.items())
+    rendered = ", ".join(f"{key}={value}" for key, value in opts.items() if value is not None)
     return f"read_csv({_quote(str(path))}, {rendered})"
 
 
@@ -160,6 +165,100 @@ def icews(path: Path) -> ReaderSQL:
         LEFT JOIN dw_cameo AS cb ON cb.code = i."CAMEO Code"
     """
     return ReaderSQL(select, key_columns=[header.index("Event ID")], header=True)
+
+
+#: Spare columns for POLECAT lines longer than their header (a stray trailing tab, extra columns).
+POLECAT_SPARE_COLUMNS = 8
+
+
+def polecat(path: Path) -> ReaderSQL:
+    """POLECAT weekly or yearly files (design §2): PLOVER type and mode, ISO3 countries.
+
+    Tab-separated with a header, ISO-8859-1, the text ``None`` for missing values. A header may
+    say ``Intensity`` or ``Event Intensity``; lines may carry more fields than the header (extra
+    trailing columns, a stray trailing tab), which are ignored. The score and quad class come from
+    the PLOVER manual (:mod:`dyadwatch.codebook.plover`); POLECAT's own intensity is used only for
+    a type the manual does not list. A country field holding several codes (``RUS;BLR``) becomes
+    one row per actor–recipient pair, with ids ``polecat:<Event ID>:<actor>-<recipient>`` and the
+    group id ``polecat:<Event ID>`` (design §2's rule for multilateral events).
+    """
+    with path.open("rb") as handle:
+        first = handle.readline().decode("latin-1").lstrip("\ufeff").rstrip("\r\n")
+    header = first.split("\t")
+    while header and not header[-1].strip():
+        header.pop()  # a stray trailing tab
+    intensity = next((name for name in ("Intensity", "Event Intensity") if name in header), None)
+    missing = [name for name in POLECAT_REQUIRED if name not in header]
+    if intensity is None:
+        missing.append("Intensity (or Event Intensity)")
+    if missing or intensity is None:
+        raise InputError(path, f"POLECAT header lacks the columns {', '.join(missing)}")
+    if len(set(header)) != len(header):
+        raise InputError(path, "POLECAT header names a column twice")
+    types = dict.fromkeys(header, "VARCHAR")
+    types.update({"Event Date": "DATE", intensity: "DOUBLE"})
+    for index in range(POLECAT_SPARE_COLUMNS):
+        types[f"dw_spare_{index}"] = "VARCHAR"
+    options = {
+        "header": "true",
+        "auto_detect": "false",
+        "dateformat": "'%Y-%m-%d'",
+        "encoding": "'latin-1'",
+        "nullstr": "['None', '']",
+        "null_padding": "true",
+    }
+    scan = _read_csv(path, types, **options)
+    plain_scan = _read_csv(
+        path, types, **options, ignore_errors="true", store_rejects=None, rejects_table=None, rejects_scan=None
+    )
+    codes = """len(string_split(coalesce(p."Actor Country", ''), ';'))
+               * len(string_split(coalesce(p."Recipient Country", ''), ';'))"""
+    mode = """regexp_replace(lower(trim(coalesce(y."Event Mode", ''))), '[ _]+', '-', 'g')"""
+    source = """coalesce(y."Source", 'POLECAT')""" if "Source" in header else "'POLECAT'"
+    published = 'y."Publication Date"' if "Publication Date" in header else "NULL"
+    select = f"""
+        SELECT CASE WHEN y.dw_pairs = 1 THEN 'polecat:' || y."Event ID"
+                    ELSE 'polecat:' || y."Event ID" || ':' || coalesce(y.a1, '') || '-' || coalesce(y.a2, '') END
+                   AS event_id,
+               'polecat' AS source, y."Event Date" AS date,
+               coalesce(c1.code, y.a1) AS actor1, coalesce(c2.code, y.a2) AS actor2,
+               y."Actor Name" AS actor1_name, y."Recipient Name" AS actor2_name,
+               upper(trim(y."Event Type")) || CASE WHEN {mode} = '' THEN '' ELSE ':' || {mode} END AS event_code,
+               coalesce(pm.quad, pt.quad) AS quad_class,
+               coalesce(pm.score, pt.score, y."{intensity}") AS goldstein,
+               1 AS weight, NULL::DOUBLE AS tone,
+               CASE WHEN y.dw_pairs = 1 THEN NULL ELSE 'polecat:' || y."Event ID" END AS group_id,
+               coalesce(y."Actor Name", '?') || ' → ' || coalesce(y."Recipient Name", '?') || ': '
+                   || lower(coalesce(y."Event Type", '?'))
+                   || CASE WHEN {mode} = '' THEN '' ELSE ' (' || {mode} || ')' END AS summary,
+               {source} || CASE WHEN {published} IS NULL THEN '' ELSE ', ' || {published} END
+                   || ' (POLECAT ' || y."Event ID" || ')' AS reference,
+               CASE WHEN y."Event ID" IS NULL THEN 'missing Event ID'
+                    WHEN y."Event Date" IS NULL THEN 'missing Event Date'
+                    WHEN y."Event Type" IS NULL THEN 'missing Event Type'
+                    WHEN y.dw_spare_{POLECAT_SPARE_COLUMNS - 1} IS NOT NULL
+                        THEN 'more than {POLECAT_SPARE_COLUMNS} fields beyond the header'
+                    WHEN coalesce(pm.score, pt.score, y."{intensity}") IS NULL
+                        THEN 'unknown PLOVER type without an intensity'
+                    WHEN coalesce(pm.score, pt.score, y."{intensity}") NOT BETWEEN -10 AND 10
+                        THEN 'intensity outside -10..10'
+               END AS problem,
+               y."Event ID" AS row_key
+        FROM (
+            SELECT x.*, nullif(trim(unnest(string_split(coalesce(x."Recipient Country", ''), ';'))), '') AS a2
+            FROM (
+                SELECT p.*, {codes} AS dw_pairs,
+                       nullif(trim(unnest(string_split(coalesce(p."Actor Country", ''), ';'))), '') AS a1
+                FROM {scan} AS p
+            ) AS x
+        ) AS y
+        LEFT JOIN dw_aliases AS c1 ON c1.alias = lower(y.a1)
+        LEFT JOIN dw_aliases AS c2 ON c2.alias = lower(y.a2)
+        LEFT JOIN dw_plover AS pt ON pt.category = upper(trim(y."Event Type")) AND pt.mode = ''
+        LEFT JOIN dw_plover AS pm ON pm.category = upper(trim(y."Event Type")) AND pm.mode = {mode} AND pm.mode <> ''
+    """
+    extra = f"SELECT coalesce(sum({codes} - 1), 0) FROM {plain_scan} AS p"
+    return ReaderSQL(select, key_columns=[header.index("Event ID")], header=True, extra_rows=extra, encoding="latin-1")
 
 
 def parse_map(spec: str | None) -> dict[str, str]:

@@ -1,0 +1,335 @@
+"""`dyadwatch sync gdelt` against a loopback HTTP server serving generated GDELT files.
+
+The server publishes the lists in GDELT's own layouts (version 2: ``masterfilelist.txt`` with
+``SIZE MD5 URL``; version 1: ``md5sums`` with ``MD5  NAME`` and ``filesizes`` with ``SIZE NAME``)
+and the files themselves, some of them broken on purpose: a wrong MD5, a 404, a truncated body,
+a slow answer. Expected event counts are taken here from the raw files with plain Python.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import time
+import zipfile
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+import dyadwatch as dw
+from dyadwatch.cli import run
+from dyadwatch.errors import DyadwatchError
+from dyadwatch.ingest.sync import FileOutcome, SyncSummary, parse_v1_lists, parse_v2_list, sync_gdelt
+from dyadwatch.testing import write_gdelt2
+
+DATA = Path(__file__).parent / "data"
+GDELT1_SAMPLE = DATA / "gdelt1-export-sample" / "events.csv"
+NAMES = [  # three files on 1-2 March 2025, one on 5 March (outside --to 2025-03-04)
+    "20250301000000.export.CSV.zip",
+    "20250301001500.export.CSV.zip",
+    "20250302000000.export.CSV.zip",
+    "20250305000000.export.CSV.zip",
+]
+START, END = date(2025, 3, 1), date(2025, 3, 4)
+
+
+@pytest.fixture
+def httpserver() -> Iterator[HTTPServer]:
+    """A threaded loopback server, so that a slow answer does not hold up the other downloads."""
+    server = HTTPServer(threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    if server.is_running():
+        server.stop()
+
+
+def md5(data: bytes) -> str:
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+def focus_rows(data: bytes, code: str = "PRK") -> int:
+    """Rows of a zipped GDELT file with ``code`` as either actor's country (fields 8 and 18)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        text = archive.read(archive.namelist()[0]).decode("utf-8")
+    return sum(1 for line in text.splitlines() if code in (line.split("\t")[7], line.split("\t")[17]))
+
+
+@pytest.fixture(scope="module")
+def gdelt_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """Four generated GDELT 2.0 export zips (different rows each), keyed by their GDELT names."""
+    generated = write_gdelt2(tmp_path_factory.mktemp("gen"), 8_000, files=4, focus_share=0.05, seed=3)
+    return {name: path.read_bytes() for name, path in zip(NAMES, generated.files, strict=True)}
+
+
+def masterfilelist(files: dict[str, bytes], overrides: dict[str, tuple[int, str]] | None = None) -> str:
+    """GDELT 2.0's list: ``SIZE MD5 URL``, with the mentions and GKG files and a broken line."""
+    lines = []
+    for name, data in files.items():
+        size, digest = (overrides or {}).get(name, (len(data), md5(data)))
+        stamp = name[:14]
+        lines.append(f"{size} {digest} http://data.gdeltproject.org/gdeltv2/{name}")
+        lines.append(f"1234 {'a' * 32} http://data.gdeltproject.org/gdeltv2/{stamp}.mentions.CSV.zip")
+        lines.append(f"5678 {'b' * 32} http://data.gdeltproject.org/gdeltv2/{stamp}.gkg.csv.zip")
+    lines.insert(2, "")  # the real list has the odd blank or cut line
+    lines.insert(3, "http://data.gdeltproject.org/gdeltv2/20250301000000.translation.export.CSV.zip")
+    return "\n".join(lines) + "\n"
+
+
+def serve(server: HTTPServer, files: dict[str, bytes], listing: str) -> None:
+    server.expect_request("/gdeltv2/masterfilelist.txt").respond_with_data(listing, content_type="text/plain")
+    for name, data in files.items():
+        server.expect_request(f"/gdeltv2/{name}").respond_with_data(data, content_type="application/zip")
+
+
+def file_requests(server: HTTPServer) -> list[str]:
+    return [request.path for request, _ in server.log if request.path.endswith(".zip")]
+
+
+def run_sync(store: dw.Store, server: HTTPServer, **options: Any) -> SyncSummary:
+    settings: dict[str, Any] = {
+        "version": 2,
+        "start": START,
+        "end": END,
+        "base_url": server.url_for("/gdeltv2"),
+        "jobs": 3,
+        "timeout": 2.0,
+        "attempts": 3,
+        "retry_wait": 0.01,
+    }
+    settings.update(options)
+    return sync_gdelt(store, **settings)
+
+
+# -- the published lists ------------------------------------------------------------------------
+def test_v2_list_keeps_event_files_with_size_and_md5() -> None:
+    text = (
+        "150383 297a16b493de7cf6ca809a7cc31d0b93 http://data.gdeltproject.org/gdeltv2/20150218230000.export.CSV.zip\n"
+        "318084 bb27f78ba45f69a17ea6ed7755e9f8ff http://data.gdeltproject.org/gdeltv2/20150218230000.mentions.CSV.zip\n"
+        "10768507 ea8dde0beb0ba98810a92db068c0ce99 http://data.gdeltproject.org/gdeltv2/20150218230000.gkg.csv.zip\n"
+        "\n"
+        "broken line\n"
+    )
+    files = parse_v2_list(text)
+    assert [(f.name, f.first_day, f.size, f.md5) for f in files] == [
+        ("20150218230000.export.CSV.zip", date(2015, 2, 18), 150383, "297a16b493de7cf6ca809a7cc31d0b93")
+    ]
+
+
+def test_v1_lists_cover_years_months_and_days() -> None:
+    md5sums = (
+        "f6fcb7e955e35f93c9dae427c07b545d  GDELT.MASTERREDUCEDV2.1979-2013.zip\n"
+        "7fb1b6ff781aea3d441abf512dc5e0f9  1979.zip\n"
+        "c3cfe271c7f51eb8b6f8c2ad3ee6c0b0  200602.zip\n"
+        "5cab38b5595365007f1e509fbaf7ecf8  20200324.export.CSV.zip\n"
+    )
+    filesizes = "1000 1979.zip\n2000 200602.zip\n3000 20200324.export.CSV.zip\n"
+    files = {f.name: f for f in parse_v1_lists(md5sums, filesizes)}
+    assert set(files) == {"1979.zip", "200602.zip", "20200324.export.CSV.zip"}
+    assert (files["1979.zip"].first_day, files["1979.zip"].last_day) == (date(1979, 1, 1), date(1979, 12, 31))
+    assert (files["200602.zip"].first_day, files["200602.zip"].last_day) == (date(2006, 2, 1), date(2006, 2, 28))
+    assert files["20200324.export.CSV.zip"].size == 3000
+    assert files["20200324.export.CSV.zip"].md5 == "5cab38b5595365007f1e509fbaf7ecf8"
+
+
+# -- fetching -----------------------------------------------------------------------------------
+def test_sync_loads_files_in_range_and_a_second_run_fetches_nothing(
+    httpserver: HTTPServer, gdelt_files: dict[str, bytes], store: dw.Store
+) -> None:
+    serve(httpserver, gdelt_files, masterfilelist(gdelt_files))
+    summary = run_sync(store, httpserver)
+    counts = summary.counts()
+    assert {k: counts[k] for k in ("listed", "in_range", "already_loaded", "fetched", "verified", "loaded")} == {
+        "listed": 4,
+        "in_range": 3,
+        "already_loaded": 0,
+        "fetched": 3,
+        "verified": 3,
+        "loaded": 3,
+    }
+    assert counts["failed"] == 0
+    expected = sum(focus_rows(gdelt_files[name]) for name in NAMES[:3])
+    assert expected > 0
+    assert store.count("gdelt2") == expected
+    assert sorted(Path(f).name for f in store.loads()["file"]) == NAMES[:3]
+    assert sorted(file_requests(httpserver)) == [f"/gdeltv2/{n}" for n in NAMES[:3]]
+    # The temporary download folder is gone.
+    assert not store.path.with_name(store.path.name + ".sync-tmp").exists()
+
+    httpserver.clear_log()
+    again = run_sync(store, httpserver, end=date(2025, 3, 5))
+    assert file_requests(httpserver) == [f"/gdeltv2/{NAMES[3]}"]  # only the one new file
+    assert (again.already_loaded, again.loaded, again.failed) == (3, 1, 0)
+    assert store.count("gdelt2") == expected + focus_rows(gdelt_files[NAMES[3]])
+
+
+def test_bad_files_fail_with_reasons_and_the_others_load(
+    httpserver: HTTPServer, gdelt_files: dict[str, bytes], store: dw.Store
+) -> None:
+    good, wrong_md5, missing, truncated = NAMES[0], NAMES[1], NAMES[2], NAMES[3]
+    listing = masterfilelist(gdelt_files, {wrong_md5: (len(gdelt_files[wrong_md5]), "0" * 32)})
+    httpserver.expect_request("/gdeltv2/masterfilelist.txt").respond_with_data(listing)
+    httpserver.expect_request(f"/gdeltv2/{good}").respond_with_data(gdelt_files[good])
+    httpserver.expect_request(f"/gdeltv2/{wrong_md5}").respond_with_data(gdelt_files[wrong_md5])
+    httpserver.expect_request(f"/gdeltv2/{missing}").respond_with_data("not found", status=404)
+    httpserver.expect_request(f"/gdeltv2/{truncated}").respond_with_data(gdelt_files[truncated][:5000])
+    summary = run_sync(store, httpserver, end=date(2025, 3, 5))
+    reasons = {f.name: f.reason for f in summary.failures}
+    assert set(reasons) == {wrong_md5, missing, truncated}
+    assert "MD5 mismatch" in str(reasons[wrong_md5])
+    assert "HTTP 404" in str(reasons[missing])
+    assert "size mismatch" in str(reasons[truncated]) and "5000" in str(reasons[truncated])
+    assert (summary.loaded, summary.failed) == (1, 3)
+    # Broken downloads were tried again (3 attempts), the 404 only once; none reached the store.
+    requests = file_requests(httpserver)
+    assert requests.count(f"/gdeltv2/{wrong_md5}") == 3
+    assert requests.count(f"/gdeltv2/{truncated}") == 3
+    assert requests.count(f"/gdeltv2/{missing}") == 1
+    assert [Path(f).name for f in store.loads()["file"]] == [good]
+    assert store.count("gdelt2") == focus_rows(gdelt_files[good])
+
+
+def test_cli_names_failed_files_and_exits_1(
+    httpserver: HTTPServer, gdelt_files: dict[str, bytes], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = {name: gdelt_files[name] for name in NAMES[:2]}
+    httpserver.expect_request("/gdeltv2/masterfilelist.txt").respond_with_data(masterfilelist(files))
+    httpserver.expect_request(f"/gdeltv2/{NAMES[0]}").respond_with_data(files[NAMES[0]])
+    httpserver.expect_request(f"/gdeltv2/{NAMES[1]}").respond_with_data("gone", status=404)
+    db = str(tmp_path / "cli.duckdb")
+    base = ["sync", "gdelt", "--from", "2025-03-01", "--to", "2025-03-04", "--base-url", httpserver.url_for("/gdeltv2")]
+    assert run([*base, "--db", db, "--retries", "1", "--output", "json"]) == 1
+    captured = capsys.readouterr()
+    assert f"{NAMES[1]}: HTTP 404" in captured.err
+    summary = json.loads(captured.out)
+    assert (summary["in_range"], summary["loaded"], summary["failed"]) == (2, 1, 1)
+    # A dry run says what it would fetch and fetches nothing.
+    httpserver.clear_log()
+    assert run([*base, "--db", db, "--dry-run", "--output", "json"]) == 0
+    dry = json.loads(capsys.readouterr().out)
+    assert [(f["name"], f["status"]) for f in dry["files"]] == [(NAMES[0], "already loaded"), (NAMES[1], "would fetch")]
+    assert file_requests(httpserver) == []
+    # The table summary names the counts; a dry run as a table lists the files and their total size.
+    assert run([*base, "--db", db, "--retries", "1"]) == 1
+    table = capsys.readouterr()
+    assert "already_loaded" in table.out and f"{NAMES[1]}: HTTP 404" in table.err
+    assert run([*base, "--db", db, "--dry-run"]) == 0
+    size = len(files[NAMES[1]])
+    assert f"would fetch {NAMES[1]} ({size:,} bytes)\nwould fetch 1 files, {size / 1e6:,.1f} MB in all" in (
+        capsys.readouterr().err
+    )
+    # Bad dates and versions are usage errors (exit 2), in one line.
+    assert run(["sync", "gdelt", "--from", "March", "--db", db]) == 2
+    assert "is not a date" in capsys.readouterr().err
+    assert run([*base, "--version", "3", "--db", db]) == 2
+    assert "--version must be 1 or 2" in capsys.readouterr().err
+
+
+def test_slow_server_is_retried_then_given_up(
+    httpserver: HTTPServer, gdelt_files: dict[str, bytes], store: dw.Store
+) -> None:
+    files = {name: gdelt_files[name] for name in NAMES[:2]}
+    httpserver.expect_request("/gdeltv2/masterfilelist.txt").respond_with_data(masterfilelist(files))
+    calls = {"n": 0}
+
+    def slow_once(request: Request) -> Response:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            time.sleep(1.0)  # longer than the 0.3 s timeout: the first try times out
+        return Response(files[NAMES[0]], content_type="application/zip")
+
+    def always_slow(request: Request) -> Response:
+        time.sleep(1.0)
+        return Response(files[NAMES[1]], content_type="application/zip")
+
+    httpserver.expect_request(f"/gdeltv2/{NAMES[0]}").respond_with_handler(slow_once)
+    httpserver.expect_request(f"/gdeltv2/{NAMES[1]}").respond_with_handler(always_slow)
+    summary = run_sync(store, httpserver, timeout=0.3, attempts=2)
+    assert calls["n"] == 2
+    assert [f.name for f in summary.files if f.status == "loaded"] == [NAMES[0]]
+    failure = summary.failures[0]
+    assert failure.name == NAMES[1] and "timed out" in str(failure.reason)
+
+
+def test_interrupted_run_completes_when_run_again(
+    httpserver: HTTPServer, gdelt_files: dict[str, bytes], tmp_path: Path
+) -> None:
+    serve(httpserver, gdelt_files, masterfilelist(gdelt_files))
+    keep = tmp_path / "keep"
+    keep.mkdir()
+    # What a killed download leaves: a .part file, and (had it been renamed) a cut-short file.
+    (keep / f"{NAMES[1]}.part").write_bytes(gdelt_files[NAMES[1]][:1000])
+    (keep / NAMES[2]).write_bytes(gdelt_files[NAMES[2]][:1000])
+    db = tmp_path / "resume.duckdb"
+    seen: list[str] = []
+
+    def stop_after_first(outcome: FileOutcome) -> None:
+        seen.append(outcome.name)
+        raise KeyboardInterrupt  # Ctrl-C after the first file loaded
+
+    with dw.open(db) as store, pytest.raises(KeyboardInterrupt):
+        run_sync(store, httpserver, keep=keep, jobs=1, on_file=stop_after_first)
+    with dw.open(db) as store:
+        assert len(store.loads()) == 1
+        summary = run_sync(store, httpserver, keep=keep)
+        assert (summary.already_loaded, summary.loaded, summary.failed) == (1, 2, 0)
+        assert store.count("gdelt2") == sum(focus_rows(gdelt_files[name]) for name in NAMES[:3])
+        assert store.con.execute("SELECT count(*) - count(DISTINCT event_id) FROM events").fetchone() == (0,)
+    # The kept files are whole (the cut-short one was fetched again), and no .part is left.
+    for name in NAMES[:3]:
+        assert (keep / name).read_bytes() == gdelt_files[name]
+    assert not list(keep.glob("*.part"))
+    # Files verified on an earlier run are reused, not fetched again, by a new store.
+    httpserver.clear_log()
+    with dw.open(tmp_path / "other.duckdb") as other:
+        reused = run_sync(other, httpserver, keep=keep)
+    assert file_requests(httpserver) == []
+    assert (reused.fetched, reused.verified, reused.loaded) == (0, 3, 3)
+
+
+def test_version_1_reads_md5sums_and_filesizes(httpserver: HTTPServer, tmp_path: Path, store: dw.Store) -> None:
+    lines = GDELT1_SAMPLE.read_bytes().splitlines(keepends=True)
+    half = len(lines) // 2
+    files: dict[str, bytes] = {}
+    for name, part in (("20190101.export.CSV.zip", lines[:half]), ("20190102.export.CSV.zip", lines[half:])):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(name[:-4], b"".join(part))
+        files[name] = buffer.getvalue()
+    md5sums = "".join(f"{md5(data)}  {name}\n" for name, data in files.items()) + f"{'c' * 32}  2012.zip\n"
+    filesizes = "".join(f"{len(data)} {name}\n" for name, data in files.items())
+    httpserver.expect_request("/events/md5sums").respond_with_data(md5sums)
+    httpserver.expect_request("/events/filesizes").respond_with_data(filesizes)
+    for name, data in files.items():
+        httpserver.expect_request(f"/events/{name}").respond_with_data(data)
+    summary = sync_gdelt(
+        store,
+        version=1,
+        start=date(2019, 1, 1),
+        end=date(2019, 1, 31),
+        base_url=httpserver.url_for("/events"),
+        focus="ALL",
+        retry_wait=0.01,
+    )
+    assert (summary.listed, summary.in_range, summary.loaded, summary.failed) == (3, 2, 2, 0)
+    loads = store.loads()
+    assert set(loads["format"]) == {"gdelt1"}
+    assert int(loads["rows_read"].sum()) == len([line for line in lines if line.strip()])
+
+
+def test_list_that_cannot_be_read_is_one_clear_error(httpserver: HTTPServer, store: dw.Store) -> None:
+    httpserver.expect_request("/gdeltv2/masterfilelist.txt").respond_with_data("no", status=403)
+    with pytest.raises(DyadwatchError, match="HTTP 403; check --base-url"):
+        run_sync(store, httpserver)
+
+
+def test_no_server_at_all_is_one_clear_error(store: dw.Store) -> None:
+    # Nothing listens on port 9 (discard) of the loopback.
+    with pytest.raises(DyadwatchError, match="cannot read GDELT's file list"):
+        sync_gdelt(store, version=2, start=START, end=END, base_url="http://127.0.0.1:9", attempts=1, timeout=1)
