@@ -866,6 +866,68 @@ def backtest(
 
 
 @app.command()
+def provocations(
+    focus: Annotated[str, typer.Argument(help="Focus country, ISO alpha-3 (e.g. PRK).")] = "PRK",
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="First day (default: Hess's 2012-2016 and 1990-2025).")
+    ] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")] = None,
+    window: Annotated[int, typer.Option("--window", help="Days before and after each trigger.")] = 30,
+    source: Annotated[
+        list[str] | None,
+        typer.Option("--source", help="Lists of acts (repeatable): provocations, missile_tests. Default: both."),
+    ] = None,
+    permutations: Annotated[int, typer.Option("--permutations", help="Random calendar shifts per test.")] = 999,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the permutation tests.")] = 0,
+    output: FormatOption = OutFormat.table,
+    db: DbOption = None,
+) -> None:
+    """When does Pyongyang harden? Provocations around UN resolutions, US-ROK exercises and elections
+    (event study with permutation tests) and a self-exciting negative binomial count model, for
+    Hess's 2012-2016 and 1990-2025 (or --from/--to).
+
+    Example: dyadwatch provocations PRK --format json
+    """
+    from dyadwatch.analysis.provocations import provocations as study
+
+    if permutations < 99:
+        raise UsageError("--permutations must be at least 99")
+    with _open(db) as store:
+        result = study(
+            store,
+            focus,
+            date_from=date_from,
+            date_to=date_to,
+            sources=source or ("provocations", "missile_tests"),
+            window=window,
+            permutations=permutations,
+            seed=seed,
+        )
+    if output is OutFormat.json:
+        print_json(result.to_dict())
+        return
+    print_frame(result.to_frame(), output, f"provocations of {result.focus} around triggers")
+    if output is OutFormat.table:
+        print_frame(result.model_frame(), output, "negative binomial count model (incidence-rate ratios)")
+        for period in result.periods:
+            model = period.get("count_model")
+            if model:
+                aic = model["aic"]
+                out.print(
+                    f"{period['name']}: AIC lag only {aic['lag_only']:.1f}, triggers only {aic['triggers_only']:.1f}, "
+                    f"both {aic['both']:.1f}; "
+                    + (
+                        "the recent provocations predict better"
+                        if model["lag_predicts_better"]
+                        else "the triggers predict better"
+                    ),
+                    highlight=False,
+                )
+        for note in result.notes:
+            err.print(f"[dim]note:[/] {note}")
+
+
+@app.command()
 def simulate(
     actor1: Annotated[str, typer.Argument(help="A, whose response is estimated (e.g. PRK).")],
     actor2: Annotated[str, typer.Argument(help="B, whose strategies are compared (e.g. USA).")],

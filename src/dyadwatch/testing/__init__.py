@@ -10,7 +10,7 @@
   (``make validate`` and the quick calibration tests).
 """
 
-from dyadwatch.testing.events import rate_events
+from dyadwatch.testing.events import provocation_sequence, rate_events, trigger_calendar
 from dyadwatch.testing.gdelt import GeneratedFiles, write_gdelt2
 from dyadwatch.testing.series import (
     PlantedBreaks,
@@ -30,7 +30,9 @@ __all__ = [
     "focus_rows",
     "planted_breaks",
     "planted_reciprocity",
+    "provocation_sequence",
     "rate_events",
     "sparse_series",
+    "trigger_calendar",
     "write_gdelt2",
 ]
