@@ -70,7 +70,14 @@ def test_cli_on_the_bundled_lists(bundled_db: Path, capsys: pytest.CaptureFixtur
         model = period["count_model"]
         assert {t["term"] for t in model["terms"]} == {"const", "recent", "election", "exercise", "un_resolution"}
         assert set(model["aic"]) == {"lag_only", "triggers_only", "both"}
-    # the bundled lists hold 76 distinct days with an act in 2012-2016
-    assert data["periods"][0]["provocation_days"] == 76
+    # docs/methods.md §8: 76 provocation days in 2012-2016, 429 in 1990-2025; Hess's comparison holds
+    # in both (the lag-only model fits better than the triggers-only one)
+    hess, long_run = data["periods"]
+    assert (hess["provocation_days"], long_run["provocation_days"]) == (76, 429)
+    assert hess["count_model"]["lag_predicts_better"] and long_run["count_model"]["lag_predicts_better"]
+    recent = next(t for t in hess["count_model"]["terms"] if t["term"] == "recent")
+    assert recent["irr"] == pytest.approx(1.87, abs=0.01) and recent["irr_low"] > 1
+    election = next(t for t in hess["count_model"]["terms"] if t["term"] == "election")
+    assert election["status"] == "unstable" and election["irr"] is None
     assert run([*args, "--from", "2016-01-01", "--to", "2015-01-01"]) == 2
     assert "--to" in capsys.readouterr().err
