@@ -140,9 +140,7 @@ def test_cli_json_and_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 def test_the_documented_2018_detections_on_the_bundled_chronology(bundled_db: Path) -> None:
     """docs/early-warning-and-strategies.md §3: the 2018 summitry is caught four months late."""
     with dw.open(bundled_db, read_only=True) as store:
-        result = backtest(
-            store, "PRK", "bundled", date_from="2017-10-01", date_to="2019-03-31", sources=["chronology"]
-        )
+        result = backtest(store, "PRK", "bundled", date_from="2017-10-01", date_to="2019-03-31", sources=["chronology"])
     found = {e["name"]: (e["detected_at"], e["delay_months"]) for e in result.episodes}
     assert found["inter-korean-thaw-2018"] == ("2018-05-01", 4)
     assert found["us-summitry-2018"] == ("2018-07-01", 4)
