@@ -200,7 +200,9 @@ def test_cli_export_lists_the_chronology(bundled_db: Path, capsysbinary: pytest.
 def test_cli_sources_lists_licences(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["sources", "--format", "json"]) == 0
     listed = {row["name"]: row for row in json.loads(capsys.readouterr().out)}
-    assert set(listed) == {"chronology", "provocations", "missile_tests", "unvotes"}
+    assert set(listed) == {
+        "chronology", "provocations", "missile_tests", "un_resolutions", "exercises", "elections", "unvotes"
+    }  # fmt: skip
     assert "MIT" in listed["unvotes"]["licence"] and listed["unvotes"]["records"] == 6203
     assert "CC0" in listed["provocations"]["licence"] and "Apache" in listed["missile_tests"]["licence"]
     assert listed["provocations"]["records"] == 493

@@ -217,7 +217,9 @@ def test_series_undirected_is_the_sum_of_both_directions(filled: Path) -> None:
 def test_sources_lists_the_bundled_datasets(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["sources", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert [r["name"] for r in rows] == ["chronology", "provocations", "missile_tests", "unvotes"]
+    assert [r["name"] for r in rows] == [
+        "chronology", "provocations", "missile_tests", "un_resolutions", "exercises", "elections", "unvotes"
+    ]  # fmt: skip
     for row in rows:
         assert row["licence"] and row["provenance"] and row["records"] > 0
 

@@ -146,6 +146,10 @@ def test_overview_sections(site: Path) -> None:
         assert section in page.ids
     text = " ".join(page.text)
     assert "Partner shares over time" in text and "Shifts in the last twelve months" in text
+    # issue 13: when it hardens, from the bundled provocation lists and trigger data (docs/methods.md §8)
+    assert "hardens" in page.ids and "When it hardens" in text
+    assert "1.87" in text and "1.26–2.79" in text  # recent provocations, 2012-2016
+    assert "recent provocations predict the next week's provocations better (AIC 1921" in text
 
 
 def small_store(path: Path) -> Path:
@@ -176,6 +180,7 @@ def test_data_limits_are_said_in_words_and_exit_0(
     text = " ".join(parse(out / "index.html").text)
     assert "No flexibility ranking can be shown: only 5 periods; a dyad VAR needs at least 24" in text
     assert "No correlations between relationships can be shown: too few pairs" in text
+    assert "The provocation analysis cannot be shown: no acts of PRK from provocations, missile_tests" in text
     brief = " ".join(parse(out / "CUB.html").text)
     assert "cannot be estimated from these data: only 5 periods" in brief
     assert "Regime changes cannot be dated for Cuba: 3 years" in brief

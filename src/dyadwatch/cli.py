@@ -911,6 +911,132 @@ def shifts(
 
 
 @app.command()
+def backtest(
+    focus: Annotated[str, typer.Argument(help="Focus country, ISO alpha-3 (e.g. PRK).")],
+    date_from: Annotated[str, typer.Option("--from", help="First as-of day of the replay, YYYY-MM-DD.")],
+    date_to: Annotated[str, typer.Option("--to", help="Last day of the replay, YYYY-MM-DD.")],
+    episodes: Annotated[
+        str,
+        typer.Option("--episodes", help="CSV name,partner,kind,start[,reference], or 'bundled' (the referenced list)."),
+    ] = "bundled",
+    freq: FreqOption = Freq.M,
+    window: Annotated[int, typer.Option("--window", help="Months of the recent window at each step.")] = 6,
+    horizon: Annotated[
+        int, typer.Option("--horizon", help="Months after an episode's start in which an alarm counts.")
+    ] = 12,
+    baseline_years: Annotated[int, typer.Option("--baseline-years", help="Years of baseline before the window.")] = 10,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Only events of this source (repeatable), e.g. chronology.")
+    ] = None,
+    alpha: Annotated[float, typer.Option("--alpha", help="Significance level after adjustment.")] = 0.05,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the permutation tests.")] = 0,
+    output: FormatOption = OutFormat.table,
+    db: DbOption = None,
+) -> None:
+    """Does the early warning work? Replays `shifts` as of each period with only the data before it
+    and scores its alarms against episodes: detected, when, how late, false alarms per year,
+    precision and recall.
+
+    Example: dyadwatch backtest PRK --episodes bundled --from 1995-01-01 --to 2025-12-31 --source chronology
+    """
+    from dyadwatch.analysis.backtest import backtest as run_backtest
+
+    with _open(db) as store:
+        result = run_backtest(
+            store,
+            focus,
+            episodes,
+            date_from=date_from,
+            date_to=date_to,
+            freq=freq.value,
+            window_months=window,
+            horizon_months=horizon,
+            baseline_years=baseline_years,
+            alpha=alpha,
+            sources=source or None,
+            seed=seed,
+        )
+    if output is OutFormat.json:
+        print_json(result.to_dict())
+        return
+    print_frame(result.to_frame(), output, f"episodes of {result.focus}, {result.date_from} to {result.date_to}")
+    if output is OutFormat.table:
+        print_frame(result.alarms_frame(), output, "alarm onsets")
+        precision = "—" if result.precision is None else f"{result.precision:.2f}"
+        recall = "—" if result.recall is None else f"{result.recall:.2f}"
+        out.print(
+            f"{result.steps} steps over {result.years:.1f} years: {result.onsets} alarm onsets, "
+            f"{result.false_alarms} false ({result.false_alarms_per_year:.2f} per year); "
+            f"precision {precision}, recall {recall}",
+            highlight=False,
+        )
+        for note in result.notes:
+            err.print(f"[dim]note:[/] {note}")
+
+
+@app.command()
+def provocations(
+    focus: Annotated[str, typer.Argument(help="Focus country, ISO alpha-3 (e.g. PRK).")] = "PRK",
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="First day (default: Hess's 2012-2016 and 1990-2025).")
+    ] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")] = None,
+    window: Annotated[int, typer.Option("--window", help="Days before and after each trigger.")] = 30,
+    source: Annotated[
+        list[str] | None,
+        typer.Option("--source", help="Lists of acts (repeatable): provocations, missile_tests. Default: both."),
+    ] = None,
+    permutations: Annotated[int, typer.Option("--permutations", help="Random calendar shifts per test.")] = 999,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the permutation tests.")] = 0,
+    output: FormatOption = OutFormat.table,
+    db: DbOption = None,
+) -> None:
+    """When does Pyongyang harden? Provocations around UN resolutions, US-ROK exercises and elections
+    (event study with permutation tests) and a self-exciting negative binomial count model, for
+    Hess's 2012-2016 and 1990-2025 (or --from/--to).
+
+    Example: dyadwatch provocations PRK --format json
+    """
+    from dyadwatch.analysis.provocations import provocations as study
+
+    if permutations < 99:
+        raise UsageError("--permutations must be at least 99")
+    with _open(db) as store:
+        result = study(
+            store,
+            focus,
+            date_from=date_from,
+            date_to=date_to,
+            sources=source or ("provocations", "missile_tests"),
+            window=window,
+            permutations=permutations,
+            seed=seed,
+        )
+    if output is OutFormat.json:
+        print_json(result.to_dict())
+        return
+    print_frame(result.to_frame(), output, f"provocations of {result.focus} around triggers")
+    if output is OutFormat.table:
+        print_frame(result.model_frame(), output, "negative binomial count model (incidence-rate ratios)")
+        for period in result.periods:
+            model = period.get("count_model")
+            if model:
+                aic = model["aic"]
+                out.print(
+                    f"{period['name']}: AIC lag only {aic['lag_only']:.1f}, triggers only {aic['triggers_only']:.1f}, "
+                    f"both {aic['both']:.1f}; "
+                    + (
+                        "the recent provocations predict better"
+                        if model["lag_predicts_better"]
+                        else "the triggers predict better"
+                    ),
+                    highlight=False,
+                )
+        for note in result.notes:
+            err.print(f"[dim]note:[/] {note}")
+
+
+@app.command()
 def simulate(
     actor1: Annotated[str, typer.Argument(help="A, whose response is estimated (e.g. PRK).")],
     actor2: Annotated[str, typer.Argument(help="B, whose strategies are compared (e.g. USA).")],

@@ -55,6 +55,8 @@ SOURCES: tuple[str, ...] = (
     "chronology",
     "provocations",
     "missile_tests",
+    "un_resolutions",
+    "exercises",
     "csv",
 )
 

@@ -277,12 +277,18 @@ def shifts(
     sources: Sequence[str] | None = None,
     blocs: Mapping[str, Sequence[str]] | None = None,
     seed: int = 0,
+    permutations: int = PERMUTATIONS,
+    with_indicators: bool = True,
 ) -> ShiftsResult:
     """Shifts in ``focus``'s foreign relations since ``since`` against the ``baseline_years`` before.
 
     ``until`` defaults to the last event of ``focus`` in the store. ``sources`` restricts the events
     used (e.g. ``["chronology"]``); ``blocs`` replaces :data:`BLOCS`. ``seed`` fixes the permutations.
+    ``permutations`` (default :data:`PERMUTATIONS`) and ``with_indicators=False`` (no UN votes or
+    trade) make a call cheaper for the backtest, which replays this function hundreds of times.
     """
+    if permutations < 99:
+        raise UsageError("permutations must be at least 99")
     check_freq(freq)
     adjust_p([], adjust)  # checks the name early
     focus = focus.upper()
@@ -365,7 +371,7 @@ def shifts(
         scaled.iloc[-1] = scaled.iloc[-1] / exposure
     recent_exposure = recent - 1 + exposure
     rng = np.random.default_rng(seed)
-    masks = recent_masks(len(index), recent, rng)
+    masks = recent_masks(len(index), recent, rng, permutations)
     baseline_window = {"from": start_baseline.isoformat(), "to": (start_recent - dt.timedelta(days=1)).isoformat()}
     recent_window = {"from": start_recent.isoformat(), "to": test_end.isoformat()}
 
@@ -451,7 +457,7 @@ def shifts(
             f"not enough data to test {len(insufficient)} partner(s) ({', '.join(insufficient)}): fewer than "
             f"{MIN_ACTIVE_PERIODS} periods with events; no rise or fall is claimed for them"
         )
-    result.blocs = _realignment(counts, recent, rng, blocs or BLOCS, alpha, adjust)
+    result.blocs = _realignment(counts, recent, rng, blocs or BLOCS, alpha, adjust, permutations)
     for bloc in result.blocs:
         if bloc["status"] in ("rising", "falling"):
             members = [m for m in bloc["members"] if m in counts.columns]
@@ -476,7 +482,8 @@ def shifts(
                 }
             )
     result.shifts.extend(_multilateral(store, focus, start_recent, end, sources))
-    result.indicators = _indicators(store, result, blocs or BLOCS)
+    if with_indicators:
+        result.indicators = _indicators(store, result, blocs or BLOCS)
     notes.append(
         "the permutation test treats periods as exchangeable; slow trends in media coverage (GDELT) can "
         "make every partner look like it is rising; compare with a normalised series"
@@ -545,6 +552,7 @@ def _realignment(
     blocs: Mapping[str, Sequence[str]],
     alpha: float,
     adjust: str,
+    permutations: int = PERMUTATIONS,
 ) -> list[dict[str, Any]]:
     """Each bloc's share of the focus country's dyadic events, recent vs baseline, tested by permutation.
 
@@ -555,7 +563,11 @@ def _realignment(
     total = counts.sum(axis=1).to_numpy()
     active = total > 0
     active_recent = int(active[-recent:].sum())
-    masks = recent_masks(int(active.sum()), active_recent, rng) if active_recent else np.zeros((1, int(active.sum())))
+    masks = (
+        recent_masks(int(active.sum()), active_recent, rng, permutations)
+        if active_recent
+        else np.zeros((1, int(active.sum())))
+    )
     entries: list[dict[str, Any]] = []
     p_values: list[float] = []
     for name, members in blocs.items():

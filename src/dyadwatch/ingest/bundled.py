@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from dyadwatch.ingest import chronology, lists
+from dyadwatch.ingest import chronology, lists, triggers
 from dyadwatch.ingest.pipeline import LoadReport
 
 if TYPE_CHECKING:
@@ -51,6 +51,28 @@ BUNDLED: tuple[BundledSource, ...] = (
         "James Martin Center for Nonproliferation Studies. The CNS North Korea Missile Test Database. NTI.",
     ),
     BundledSource(
+        "un_resolutions",
+        "UN Security Council resolutions on the DPRK, 1950-2017 (number and adoption day)",
+        "Apache-2.0 (this project)",
+        "Compiled by the dyadwatch developers from the chronology's checked United Nations records; "
+        "each row with its reference.",
+        "dyadwatch developers (2026). Trigger data: UN Security Council resolutions on the DPRK.",
+    ),
+    BundledSource(
+        "exercises",
+        "US-ROK combined exercises with published start and end days, 1997-2025 (days not sourced: left out)",
+        "Apache-2.0 (this project)",
+        "Compiled by the dyadwatch developers from USFK, ROK defence-ministry and news reports, with references.",
+        "dyadwatch developers (2026). Trigger data: US-ROK combined exercises.",
+    ),
+    BundledSource(
+        "elections",
+        "South Korean and US presidential elections, 1987-2025 (polling days; trigger data, not events)",
+        "Apache-2.0 (this project)",
+        "Compiled by the dyadwatch developers; each row with its encyclopaedia reference.",
+        "dyadwatch developers (2026). Trigger data: South Korean and US presidential elections.",
+    ),
+    BundledSource(
         "unvotes",
         "UN General Assembly roll calls, 1946-2020 (votes of every member; issue labels)",
         "MIT (copyright David Robinson; the unvotes R package)",
@@ -64,7 +86,7 @@ BUNDLED: tuple[BundledSource, ...] = (
 
 
 def load_bundled(store: Store, on_done: Callable[[LoadReport], None] | None = None) -> list[LoadReport]:
-    """Load the chronology (every relationship file) and both lists into ``store``."""
+    """Load the chronology (every relationship file), both lists, UN resolutions and exercises into ``store``."""
     reports: list[LoadReport] = []
 
     def done(report: LoadReport) -> None:
@@ -89,6 +111,10 @@ def load_bundled(store: Store, on_done: Callable[[LoadReport], None] | None = No
     )
     frame, digest = lists.missile_tests()
     done(store.load_frame(frame, label="missile_tests/test.en.json", sha256=digest, fmt="missile_tests"))
+    frame, digest = triggers.resolution_events()
+    done(store.load_frame(frame, label="triggers/un_resolutions.csv", sha256=digest, fmt="un_resolutions"))
+    frame, digest = triggers.exercise_events()
+    done(store.load_frame(frame, label="triggers/exercises.csv", sha256=digest, fmt="exercises"))
     return reports
 
 
@@ -109,6 +135,16 @@ def coverage() -> dict[str, dict[str, object]]:
     for name, frame in (("provocations", provocation_frame), ("missile_tests", missile_frame)):
         days = frame["date"].dropna()
         result[name] = {"records": len(frame), "first": days.min(), "last": days.max(), "relationships": 0}
+    resolutions, _ = triggers.un_resolutions()
+    drills, _ = triggers.exercises()
+    polls, _ = triggers.elections()
+    trigger_days = (
+        ("un_resolutions", resolutions["date"]),
+        ("exercises", drills["start"]),
+        ("elections", polls["date"]),
+    )
+    for name, days in trigger_days:
+        result[name] = {"records": len(days), "first": days.min(), "last": days.max(), "relationships": 0}
     result["unvotes"] = unvotes_coverage()
     return result
 

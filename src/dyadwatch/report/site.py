@@ -18,6 +18,7 @@ import pandas as pd
 
 from dyadwatch.errors import UsageError
 from dyadwatch.report import charts, citations, content, narrative
+from dyadwatch.report import hardens as report_hardens
 from dyadwatch.report import votes as report_votes
 from dyadwatch.report.analyses import Outcome, focus_flexibility, focus_patterns, focus_shifts
 from dyadwatch.report.content import Overview, Relationship
@@ -479,6 +480,7 @@ def _write_site(store: Store, focus: str, target: Path, pdf: bool) -> None:
     context = overview_context(overview, briefs)
     names = {item.partner: item.name for item in overview.relationships}
     context.update(report_votes.overview_votes(votes, list(names), names))
+    context.update(report_hardens.overview_hardens(store, overview.focus))
     for chart in (context["flex_chart"], context["breaks_chart"], context["shares_chart"], context["votes_chart"]):
         _write_chart(chart_dir, chart)
     index = target / "index.html"

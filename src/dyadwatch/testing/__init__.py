@@ -5,10 +5,12 @@
 * :func:`planted_breaks`, :func:`planted_reciprocity` and :func:`dyad_events` make dyad series with
   planted regime changes or lag-1 reciprocity (known answers for :mod:`dyadwatch.analysis`);
   :func:`sparse_series` makes zero-inflated series like the chronology's.
+* :func:`rate_events` makes event stores whose partners' rates step at known dates (``backtest``).
 * :mod:`dyadwatch.testing.calibration` measures false-alarm rates and power over many seeds
   (``make validate`` and the quick calibration tests).
 """
 
+from dyadwatch.testing.events import provocation_sequence, rate_events, trigger_calendar
 from dyadwatch.testing.gdelt import GeneratedFiles, write_gdelt2
 from dyadwatch.testing.series import (
     PlantedBreaks,
@@ -28,6 +30,9 @@ __all__ = [
     "focus_rows",
     "planted_breaks",
     "planted_reciprocity",
+    "provocation_sequence",
+    "rate_events",
     "sparse_series",
+    "trigger_calendar",
     "write_gdelt2",
 ]

@@ -1,0 +1,61 @@
+"""The overview's "When it hardens" section (issue 13), from :mod:`dyadwatch.analysis.provocations`.
+
+Kept apart from :mod:`dyadwatch.report.site`, which only wires it in. Every key is always present
+(the templates are strict); when the store has no provocation lists the section says why.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from dyadwatch.errors import DyadwatchError
+
+if TYPE_CHECKING:
+    from dyadwatch.store import Store
+
+#: Fewer permutations than the command's default keep the report quick; the p-values are rounded.
+REPORT_PERMUTATIONS = 199
+TERM_NAMES = {
+    "recent": "provocations in the previous four weeks (per unit of log(1 + days))",
+    "exercise": "a week in or within 30 days after a US–ROK exercise",
+    "un_resolution": "a week within 30 days after a UN Security Council resolution",
+    "election": "a week within 30 days after a South Korean or US presidential election",
+}
+PERIOD_NAMES = {"hess_2012_2016": "2012–2016 (Hess's period)", "1990_2025": "1990–2025"}
+
+
+def overview_hardens(store: Store, focus: str) -> dict[str, Any]:
+    """``hardens_rows`` (period, term, rate ratio and interval), ``hardens_sentences`` and ``hardens_missing``."""
+    from dyadwatch.analysis.provocations import provocations
+
+    try:
+        result = provocations(store, focus, permutations=REPORT_PERMUTATIONS)
+    except DyadwatchError as exc:
+        return {"hardens_rows": [], "hardens_sentences": [], "hardens_missing": str(exc)}
+    rows: list[dict[str, Any]] = []
+    sentences: list[str] = []
+    for period in result.periods:
+        name = PERIOD_NAMES.get(period["name"], period["name"])
+        model = period["count_model"]
+        if not model:
+            continue
+        for term in model["terms"]:
+            if term["term"] == "const":
+                continue
+            rows.append(
+                {
+                    "period": name,
+                    "term": TERM_NAMES.get(term["term"], term["term"]),
+                    "irr": term["irr"],
+                    "low": term["irr_low"],
+                    "high": term["irr_high"],
+                }
+            )
+        aic = model["aic"]
+        better = "recent provocations" if model["lag_predicts_better"] else "the triggers"
+        sentences.append(
+            f"{name}: {period['provocation_days']} days with a provocation or missile test; {better} predict the "
+            f"next week's provocations better (AIC {aic['lag_only']:.0f} with the recent provocations only, "
+            f"{aic['triggers_only']:.0f} with the triggers only)."
+        )
+    return {"hardens_rows": rows, "hardens_sentences": sentences, "hardens_missing": None}
