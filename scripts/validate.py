@@ -45,19 +45,19 @@ def _commit() -> str:
         return "unknown"
 
 
-def _table(rates: list[object]) -> list[str]:
+def _table(rates: list[object], first: int = 1) -> list[str]:
     from dyadwatch.testing.calibration import Rate, within_bound
 
     lines = [
-        "| scenario | measure | rate | 95% interval | seeds | bound | holds |",
-        "|---|---|---|---|---|---|---|",
+        "| # | scenario | measure | rate | 95% interval | seeds | bound | holds |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for rate in rates:
+    for number, rate in enumerate(rates, start=first):
         assert isinstance(rate, Rate)
         low, high = rate.interval
         holds = "yes" if within_bound(rate) else "**no**"
         lines.append(
-            f"| {rate.scenario} | {rate.measure} | {rate.value:.3f} | {low:.3f}–{high:.3f} | {rate.seeds} | "
+            f"| {number} | {rate.scenario} | {rate.measure} | {rate.value:.3f} | {low:.3f}–{high:.3f} | {rate.seeds} | "
             f"{rate.bound} | {holds if rate.bound != 'reported' else '—'} |"
         )
     return lines
@@ -68,12 +68,14 @@ def _figure(rates: list[object], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
+    import textwrap
+
     import matplotlib.pyplot as plt
 
     from dyadwatch.testing.calibration import Rate
 
     chosen = [r for r in rates if isinstance(r, Rate)]
-    fig, ax = plt.subplots(figsize=(9, 0.34 * len(chosen) + 1.0))
+    fig, ax = plt.subplots(figsize=(11, 0.5 * len(chosen) + 1.2))
     for row, rate in enumerate(reversed(chosen)):
         low, high = rate.interval
         colour = {"breaks": "#0072B2", "flexibility": "#D55E00", "shifts": "#009E73"}[rate.method]
@@ -81,8 +83,11 @@ def _figure(rates: list[object], path: Path) -> None:
         ax.plot([rate.value], [row], "o", color=colour)
         if rate.bound != "reported":
             ax.plot([float(rate.bound.split()[1])], [row], "|", color="black", ms=12)
-    labels = [f"{r.method}: {r.measure[:38]} · {r.scenario[:44]}" for r in reversed(chosen)]
-    ax.set_yticks(range(len(chosen)), labels, fontsize=7)
+    labels = [
+        textwrap.fill(f"{len(chosen) - k}. {r.method}: {r.measure} — {r.scenario}", 90)
+        for k, r in enumerate(reversed(chosen))
+    ]
+    ax.set_yticks(range(len(chosen)), labels, fontsize=6.5)
     ax.set_xlim(-0.02, 1.02)
     ax.set_xlabel("rate over seeds (dot), 95% interval (line), bound (black tick)")
     fig.tight_layout()
@@ -165,8 +170,8 @@ def main() -> int:
         minutes=f"{elapsed / 60:.1f}",
         figure=figure.name,
         breaks="\n".join(_table(list(sections["breaks"]))),
-        flexibility="\n".join(_table(list(sections["flexibility"]))),
-        shifts="\n".join(_table(list(sections["shifts"]))),
+        flexibility="\n".join(_table(list(sections["flexibility"]), 1 + len(sections["breaks"]))),
+        shifts="\n".join(_table(list(sections["shifts"]), 1 + len(sections["breaks"]) + len(sections["flexibility"]))),
         bundled="\n".join(bundled),
         verdict="Every rate holds its bound."
         if not failures
