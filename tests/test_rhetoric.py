@@ -233,3 +233,23 @@ def test_report_shows_words_beside_deeds(bundled_db: Path, tmp_path: Path) -> No
     with dw.open(bundled_db, read_only=True) as store:
         build_site(store, "PRK", tmp_path / "plain")
     assert 'id="words"' not in (tmp_path / "plain" / "index.html").read_text("utf-8")
+
+
+def test_dashboard_rhetoric_api(tmp_path: Path, bundled_db: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from dyadwatch.web import create_app
+
+    db = constructed_store(tmp_path)
+    with TestClient(create_app(db)) as client:
+        answer = client.get("/api/rhetoric", params={"focus": "PRK", "partners": "JPN", "freq": "M"}).json()
+        assert [(r["period"], r["rhetoric_index"]) for r in answer["rows"]] == [
+            ("2002-01-01", 0.0),
+            ("2002-02-01", -1.0),
+        ]
+        assert answer["rows"][1]["goldstein_mean"] == pytest.approx(goldstein("057"))
+        page = client.get("/").text
+        assert 'id="words-chart"' in page
+    with TestClient(create_app(bundled_db)) as client:
+        response = client.get("/api/rhetoric", params={"partners": "JPN"})
+        assert response.status_code >= 400 and "ingest-texts" in response.json()["error"]

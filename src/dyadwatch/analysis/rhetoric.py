@@ -211,7 +211,10 @@ def index_frame(scored: pd.DataFrame, mentions: pd.DataFrame, freq: str) -> pd.D
     """Aggregate scored texts (``text_id``, ``date``, scores) to partner × period rows of design §10."""
     joined = mentions[["text_id", "partner"]].merge(scored, on="text_id")
     if joined.empty:
-        return pd.DataFrame({c: pd.Series(dtype=float) for c in ROW_COLUMNS})
+        empty = pd.DataFrame({c: pd.Series(dtype=float) for c in ROW_COLUMNS})
+        empty["partner"] = empty["partner"].astype(object)
+        empty["period"] = pd.to_datetime(empty["period"])
+        return empty
     joined["period"] = pd.to_datetime(joined["date"]).dt.to_period(PANDAS_FREQ[freq][0]).dt.start_time
     grouped = joined.groupby(["partner", "period"], as_index=False).agg(
         texts=("text_id", "size"),
@@ -238,6 +241,7 @@ def rhetoric(
     """The rhetoric index of the texts in ``store`` toward each partner, beside ``focus``'s events."""
     freq = check_freq(freq)
     focus = focus.upper()
+    require_texts(store)
     where, params = ["TRUE"], []
     if start:
         where.append("date >= CAST(? AS DATE)")
