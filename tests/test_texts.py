@@ -195,3 +195,21 @@ def test_search_texts_finds_koizumis_visit(
     assert run(["search-texts", '"Koizumi leaves"', "--db", str(path), "--format", "json"]) == 0
     assert [r["title"] for r in json.loads(capsys.readouterr().out)] == ["Koizumi leaves Pyongyang"]
     assert run(["search-texts", "Koizumi", "--from", "yesterday", "--db", str(path)]) == 2
+
+
+def test_history_as_reported_in_the_docs(texts_db: tuple[Path, list[dw.LoadReport]]) -> None:
+    """The yearly index of docs/rhetoric.md (headlines 1997-2014, KCNA 2024), episode by episode."""
+    from dyadwatch.analysis.rhetoric import rhetoric
+
+    path, _ = texts_db
+    with dw.open(path, read_only=True) as store:
+        rows = rhetoric(
+            store, "PRK", freq="Y", partners=["JPN", "USA", "KOR", "CHN", "RUS"],
+            collections=["kcna-headlines-1997-2014", "kcna"],
+        ).rows  # fmt: skip
+    index = rows.pivot(index="period", columns="partner", values="rhetoric_index").round(2)
+    year = {y: index.loc[pd.Timestamp(f"{y}-01-01")] for y in (1999, 2000, 2001, 2002, 2012, 2013, 2024)}
+    assert (year[1999]["KOR"], year[2000]["KOR"]) == (-0.82, -0.98)  # the 2000 summit: more pragmatic
+    assert (year[2001]["JPN"], year[2002]["JPN"]) == (-0.78, -0.80)  # Koizumi's visit: no change
+    assert (year[2012]["KOR"], year[2013]["KOR"]) == (-0.52, 0.02)  # the 2013 crisis: more ideological
+    assert year[2024].idxmin() == "RUS" and year[2024]["RUS"] == 0.05
