@@ -126,7 +126,37 @@ CREATE TABLE IF NOT EXISTS indicators (
     issue   VARCHAR NOT NULL DEFAULT 'all',
     load_id INTEGER
 );
+
+-- Texts (state media, speeches) and the partners each is about (design §10).
+CREATE TABLE IF NOT EXISTS texts (
+    text_id    VARCHAR PRIMARY KEY,
+    collection VARCHAR NOT NULL,
+    date       DATE NOT NULL,
+    language   VARCHAR,
+    title      VARCHAR,
+    text       VARCHAR NOT NULL,
+    reference  VARCHAR,
+    load_id    INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS texts_partners (
+    text_id VARCHAR NOT NULL,
+    partner VARCHAR NOT NULL,
+    how     VARCHAR NOT NULL
+);
+
+-- Lexicon scores per text, cached at load time (tokenizing Korean is slow); keyed by version.
+CREATE TABLE IF NOT EXISTS text_scores (
+    text_id         VARCHAR NOT NULL,
+    lexicon_version VARCHAR NOT NULL,
+    ideological     INTEGER NOT NULL,
+    pragmatic       INTEGER NOT NULL,
+    juche           INTEGER NOT NULL
+);
 """
 
 #: Column order of the indicators table (design §11, then ``issue`` and ``load_id``).
 INDICATOR_COLUMNS: tuple[str, ...] = ("focus", "partner", "year", "name", "value", "n", "source", "issue", "load_id")
+
+#: Column order of the texts table (design §10).
+TEXT_COLUMNS: tuple[str, ...] = ("text_id", "collection", "date", "language", "title", "text", "reference", "load_id")

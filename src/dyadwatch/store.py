@@ -157,6 +157,36 @@ class Store:
         self._writable()
         return load_indicators(self.con, paths, fmt=format, focus=focus)
 
+    def ingest_texts(
+        self,
+        paths: Sequence[str | Path],
+        *,
+        format: str = "auto",
+        mapping: str | None = None,
+        collection: str | None = None,
+    ) -> list[LoadReport]:
+        """Load texts (KCNA JSON, CSV with ``mapping``, a folder of .txt files) into ``texts``
+        (design §10; see :mod:`dyadwatch.ingest.texts`); one report per file or folder."""
+        from dyadwatch.ingest.texts import load_texts
+
+        self._writable()
+        return load_texts(self.con, paths, fmt=format, mapping=mapping, collection=collection)
+
+    def search_texts(
+        self,
+        query: str,
+        *,
+        start: str | None = None,
+        end: str | None = None,
+        partner: str | None = None,
+        limit: int = 20,
+    ) -> pd.DataFrame:
+        """Texts containing every word of ``query`` (see :func:`dyadwatch.analysis.rhetoric.search_texts`)."""
+        from dyadwatch.analysis.rhetoric import search_texts
+
+        with _dates_as_usage_errors():
+            return search_texts(self.con, query, start=start, end=end, partner=partner, limit=limit)
+
     # -- reading ----------------------------------------------------------------------------
     def indicators(
         self, focus: str = "PRK", *, names: Sequence[str] | None = None, partners: Sequence[str] | None = None

@@ -19,6 +19,7 @@ import pandas as pd
 from dyadwatch.errors import UsageError
 from dyadwatch.report import charts, citations, content, narrative
 from dyadwatch.report import hardens as report_hardens
+from dyadwatch.report import rhetoric as report_rhetoric
 from dyadwatch.report import votes as report_votes
 from dyadwatch.report.analyses import Outcome, focus_flexibility, focus_patterns, focus_shifts
 from dyadwatch.report.content import Overview, Relationship
@@ -456,9 +457,11 @@ def _write_site(store: Store, focus: str, target: Path, pdf: bool) -> None:
     briefs = []
     pages: list[Path] = []
     votes = report_votes.gather_votes(store, overview.focus, [item.partner for item in overview.relationships])
+    words = report_rhetoric.gather_rhetoric(store, overview.focus)
     for item in overview.relationships:
         context = brief_context(item, overview.name)
         context.update(report_votes.brief_votes(votes, item.partner, item.name))
+        context.update(report_rhetoric.brief_rhetoric(words, item.partner, item.name))
         _write_chart(chart_dir, context["votes_chart"])
         _write_chart(chart_dir, context["timeline"])
         _write_chart(chart_dir, context["era_chart"])
@@ -481,6 +484,7 @@ def _write_site(store: Store, focus: str, target: Path, pdf: bool) -> None:
     names = {item.partner: item.name for item in overview.relationships}
     context.update(report_votes.overview_votes(votes, list(names), names))
     context.update(report_hardens.overview_hardens(store, overview.focus))
+    context.update(report_rhetoric.overview_rhetoric(words, list(names), names))
     for chart in (context["flex_chart"], context["breaks_chart"], context["shares_chart"], context["votes_chart"]):
         _write_chart(chart_dir, chart)
     index = target / "index.html"

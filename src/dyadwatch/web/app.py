@@ -169,6 +169,22 @@ def create_app(db_path: str | Path) -> FastAPI:
             result = run_votes(store, focus.upper(), partners=codes, issues=issues)
         return dict(jsonable(result.to_dict()))
 
+    @app.get("/api/rhetoric")
+    def rhetoric(
+        focus: Code = "PRK",
+        partners: Annotated[
+            str | None, Query(pattern=PARTNERS, description="comma-separated ISO alpha-3 codes (default: all)")
+        ] = None,
+        freq: Freq = "Y",
+    ) -> dict[str, Any]:
+        """Words beside deeds per partner and period (JSON of ``dyadwatch rhetoric``, design §10)."""
+        from dyadwatch.analysis.rhetoric import rhetoric as run_rhetoric
+
+        codes = [code.upper() for code in (partners or "").split(",") if code] or None
+        with reading() as store:
+            result = run_rhetoric(store, focus.upper(), freq=freq, partners=codes)
+        return dict(jsonable(result.to_dict()))
+
     @app.get("/api/events")
     def events(
         a: Code | None = None,

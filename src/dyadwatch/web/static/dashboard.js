@@ -188,6 +188,29 @@ function drawVotes(result) {
   $("votes-caption").textContent = `Voted alike on ${Math.round(100 * first.agreement)}% of ${first.votes} shared roll calls in ${first.year}, ${Math.round(100 * last.agreement)}% of ${last.votes} in ${last.year} (${result.source}).`;
 }
 
+function drawWords(result) {
+  // Rhetoric index per year (GET /api/rhetoric) on a -1..+1 scale, with goldstein_mean / 10 dashed.
+  const svg = $("words-chart");
+  svg.replaceChildren();
+  if (result.error) { $("words-caption").textContent = `No words beside the deeds: ${result.error}`; return; }
+  const rows = result.rows.filter((row) => row.rhetoric_index !== null);
+  if (!rows.length) { $("words-caption").textContent = "No loaded text is about this partner (dyadwatch ingest-texts)."; return; }
+  const width = 800, height = 160, left = 40, bottom = 18, top = 8;
+  const step = (width - left - 10) / Math.max(rows.length - 1, 1);
+  const y = (value) => top + (1 - (value + 1) / 2) * (height - top - bottom);
+  const words = rows.map((row, index) => `${left + index * step},${y(row.rhetoric_index)}`).join(" ");
+  svg.append(element("line", { x1: left, x2: width, y1: y(0), y2: y(0), class: "axis" }));
+  svg.append(element("polyline", { points: words, class: "agreement" }));
+  const deeds = rows.map((row, index) => (row.goldstein_mean === null ? null : `${left + index * step},${y(row.goldstein_mean / 10)}`)).filter(Boolean);
+  if (deeds.length > 1) svg.append(element("polyline", { points: deeds.join(" "), class: "agreement deeds" }));
+  svg.append(element("text", { x: 2, y: y(1) + 10 }, "+1"));
+  svg.append(element("text", { x: 2, y: y(-1) }, "−1"));
+  svg.append(element("text", { x: left, y: height - 2 }, rows[0].period.slice(0, 4)));
+  svg.append(element("text", { x: width - 32, y: height - 2 }, rows[rows.length - 1].period.slice(0, 4)));
+  const texts = rows.reduce((sum, row) => sum + row.texts, 0);
+  $("words-caption").textContent = `Rhetoric index of ${texts} texts, ${rows[0].period.slice(0, 4)}–${rows[rows.length - 1].period.slice(0, 4)} (${result.lexicon_version}); dashed: mean Goldstein score of the DPRK's events ÷ 10.`;
+}
+
 async function refresh() {
   const partner = $("partner").value;
   const freq = $("freq").value;
@@ -195,6 +218,7 @@ async function refresh() {
   try {
     const query = `a=${focus}&b=${encodeURIComponent(partner)}&freq=${freq}`;
     const votes = getJSON(`/api/votes?focus=${focus}&partners=${encodeURIComponent(partner)}`).catch((error) => ({ error: error.message }));
+    const words = getJSON(`/api/rhetoric?focus=${focus}&partners=${encodeURIComponent(partner)}&freq=Y`).catch((error) => ({ error: error.message }));
     const [series, breaks, events] = await Promise.all([
       getJSON(`/api/series?${query}&undirected=true`),
       getJSON(`/api/breaks?${query}&metric=goldstein_sum&undirected=true`),
@@ -205,6 +229,7 @@ async function refresh() {
     showBreaks(breaks);
     showEvents(events);
     drawVotes(await votes);
+    drawWords(await words);
     $("status").textContent = `${events.count} events shown; ${series.series.length} periods.`;
     showFlex(partner, $("partner").selectedOptions[0].textContent, freq);
   } catch (error) {

@@ -1,0 +1,255 @@
+"""Partner mentions, lexicons and the rhetoric index (issue 11), with known answers.
+
+``tests/data/partner-mentions-labelled.csv``: 220 real KCNA headlines (130 drawn at random, seed 11,
+from the English 1997-2014 headlines, 90 from the 2024 archive), labelled by hand with every country
+the headline names or unmistakably refers to (by name, adjective, capital, leader, or an institution of
+that state such as Chongwadae); the DPRK itself, "Korean" alone, Korean communities' organisations
+(Chongryon) and multilateral talks are not partners; "Koreans in Japan" names Japan.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import dyadwatch as dw
+from dyadwatch.analysis.rhetoric import index_frame, korean_counts, lexicon, rhetoric, score_texts
+from dyadwatch.cli import run
+from dyadwatch.codebook.cameo import goldstein
+from dyadwatch.codebook.mentions import partner_dictionary, partners_of
+
+DATA = Path(__file__).parent / "data"
+MAIN = {"USA", "JPN", "KOR", "CHN", "RUS"}
+
+
+def precision_recall(only: set[str] | None = None) -> tuple[float, float, int]:
+    labelled = pd.read_csv(DATA / "partner-mentions-labelled.csv", keep_default_na=False)
+    tp = fp = fn = 0
+    for day, title, label in zip(labelled["date"], labelled["title"], labelled["partners"], strict=True):
+        gold = {p for p in label.split(";") if p}
+        got = set(partners_of(title, int(day[:4])))
+        if only is not None:
+            gold, got = gold & only, got & only
+        tp, fp, fn = tp + len(gold & got), fp + len(got - gold), fn + len(gold - got)
+    return tp / (tp + fp), tp / (tp + fn), len(labelled)
+
+
+def test_partner_mentions_precision_and_recall_on_labelled_headlines() -> None:
+    """The numbers reported in docs/rhetoric.md; a change to the dictionary must update both."""
+    precision, recall, size = precision_recall()
+    assert size == 220
+    assert (round(precision, 3), round(recall, 3)) == (1.0, 0.739)
+    precision, recall, _ = precision_recall(MAIN)
+    assert (round(precision, 3), round(recall, 3)) == (1.0, 0.93)
+
+
+def test_partner_mentions_known_answers() -> None:
+    assert partners_of("U.S. imperialists' war moves denounced", 2003) == {"USA": "name"}
+    assert set(partners_of("S. Korean puppets and Japanese reactionaries", 2003)) == {"KOR", "JPN"}
+    assert partners_of("Delegation of Soviet Union arrives", 1988) == {"RUS": "name"}
+    assert partners_of("Koizumi leaves Pyongyang", 2002) == {"JPN": "leader"}
+    assert partners_of("Abe's remarks", 2010) == {}  # not in office in 2010
+    assert partners_of("Abe's remarks", 2013) == {"JPN": "leader"}
+    assert partners_of('Kim Dae Jung\'s "sunshine policy"', 2000) == {"KOR": "leader"}
+    assert partners_of("Rally in South Hamgyong Province", 2024) == {}
+    assert partners_of("Korean people's struggle", 1999) == {}
+    assert partners_of("미제와 남조선괴뢰들", 1990) == {"USA": "korean", "KOR": "korean"}
+    assert partner_dictionary().version == "partners-v1"
+
+
+def frame(*texts: str, language: str = "en") -> pd.DataFrame:
+    return pd.DataFrame(
+        {"text_id": [f"t{k}" for k in range(len(texts))], "language": language, "title": None, "text": list(texts)}
+    )
+
+
+def test_lexicon_counts_known_answers() -> None:
+    scored = score_texts(
+        frame(
+            "Juche idea and self-reliance: anti-imperialist struggle against U.S. imperialists",
+            "DPRK-China talks on economic cooperation and trade; agreement signed",
+            "Weather forecast",
+            "Sovereignty defended; talks rejected",
+        )
+    )
+    assert scored[["ideological", "pragmatic", "juche"]].values.tolist() == [[4, 0, 1], [0, 5, 0], [0, 0, 0], [1, 1, 1]]
+    assert lexicon().version == "lexicon-v1"
+
+
+def test_korean_lexicon_uses_the_tokenizer() -> None:
+    lex = lexicon()
+    assert korean_counts("자주적인 외교와 경제협력", lex) == {"ideological": 1, "pragmatic": 2, "juche": 1}
+    # 자주 as the adverb "often" is not sovereignty.
+    assert korean_counts("우리는 자주 만났다", lex) == {"ideological": 0, "pragmatic": 0, "juche": 0}
+    assert korean_counts("자력갱생의 혁명정신", lex)["ideological"] == 2
+
+
+def test_index_formula_and_juche_share() -> None:
+    scored = pd.DataFrame(
+        {
+            "text_id": ["a", "b", "c", "d"],
+            "ideological": [3, 0, 1, 0],
+            "pragmatic": [1, 2, 0, 0],
+            "juche": [1, 0, 0, 0],
+            "date": pd.to_datetime(["2002-09-01", "2002-09-20", "2002-09-30", "2002-10-05"]).date,
+        }
+    )
+    mentions = pd.DataFrame({"text_id": ["a", "b", "c", "d", "a"], "partner": ["JPN", "JPN", "JPN", "JPN", "USA"]})
+    rows = index_frame(scored, mentions, "M").set_index(["partner", "period"])
+    september = rows.loc[("JPN", pd.Timestamp("2002-09-01"))]
+    assert (september["texts"], september["ideological"], september["pragmatic"]) == (3, 4, 3)
+    assert september["rhetoric_index"] == pytest.approx((4 - 3) / 7)
+    assert september["juche_share"] == pytest.approx(1 / 3)
+    assert np.isnan(rows.loc[("JPN", pd.Timestamp("2002-10-01")), "rhetoric_index"])  # no term: null
+    assert rows.loc[("USA", pd.Timestamp("2002-09-01")), "rhetoric_index"] == pytest.approx(0.5)
+
+
+def constructed_store(tmp_path: Path) -> Path:
+    """Texts about Japan and the US in 2002 with known counts, and PRK's events toward them."""
+    texts = pd.DataFrame(
+        {
+            "date": ["2002-01-10", "2002-01-20", "2002-02-05", "2002-02-06"],
+            "title": [
+                "Japanese imperialists and their puppets denounced",
+                "DPRK-Japan talks on trade",
+                "U.S. imperialists' sovereignty violation",
+                "Tokyo delegation: economic cooperation talks",
+            ],
+        }
+    )
+    texts.to_csv(tmp_path / "texts.csv", index=False)
+    events = pd.DataFrame(
+        {
+            "date": ["2002-01-03", "2002-01-04", "2002-02-02"],
+            "actor1": ["PRK", "PRK", "PRK"],
+            "actor2": ["JPN", "JPN", "JPN"],
+            "event_code": ["036", "111", "057"],
+        }
+    )
+    events.to_csv(tmp_path / "events.csv", index=False)
+    db = tmp_path / "s.duckdb"
+    assert run(["ingest-texts", str(tmp_path / "texts.csv"), "--db", str(db)]) == 0
+    mapping = "date=date,actor1=actor1,actor2=actor2,event_code=event_code"
+    assert run(["ingest", str(tmp_path / "events.csv"), "--format", "csv", "--map", mapping, "--db", str(db)]) == 0
+    return db
+
+
+def test_rhetoric_cli_json_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = constructed_store(tmp_path)
+    capsys.readouterr()
+    assert run(["rhetoric", "PRK", "--freq", "M", "--format", "json", "--db", str(db)]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert (answer["focus"], answer["freq"], answer["lexicon_version"]) == ("PRK", "M", "lexicon-v1")
+    rows = {(r["partner"], r["period"]): r for r in answer["rows"]}
+    assert set(rows) == {("JPN", "2002-01-01"), ("JPN", "2002-02-01"), ("USA", "2002-02-01")}
+    january = rows[("JPN", "2002-01-01")]
+    assert (january["texts"], january["ideological"], january["pragmatic"]) == (2, 2, 2)
+    assert january["rhetoric_index"] == 0.0 and january["juche_share"] == 0.0
+    assert january["goldstein_mean"] == pytest.approx((goldstein("036") + goldstein("111")) / 2)
+    february = rows[("JPN", "2002-02-01")]
+    assert february["rhetoric_index"] == -1.0 and february["goldstein_mean"] == pytest.approx(goldstein("057"))
+    usa = rows[("USA", "2002-02-01")]
+    assert (usa["rhetoric_index"], usa["juche_share"], usa["goldstein_mean"]) == (1.0, 1.0, None)
+    assert {t["partner"]: t["status"] for t in answer["lead_lag"]} == {
+        "JPN": "insufficient_data",
+        "USA": "insufficient_data",
+    }
+
+
+def test_lead_lag_finds_words_that_move_first(tmp_path: Path) -> None:
+    """Constructed: each month's rhetoric toward the US is drawn at random; the next month's
+    events follow it (hostile words, conflict a month later). Words lead deeds; deeds do not lead words."""
+    rng = np.random.default_rng(7)
+    months = pd.date_range("2000-01-01", periods=72, freq="MS")
+    hostile = rng.random(len(months)) < 0.5
+    titles, days, events = [], [], []
+    for month, bad in zip(months, hostile, strict=True):
+        for k in range(int(rng.integers(2, 5))):
+            titles.append("U.S. imperialists denounced" if bad or k == 0 else "U.S. talks on trade cooperation")
+            days.append((month + pd.Timedelta(days=k)).strftime("%Y-%m-%d"))
+        follow = month + pd.DateOffset(months=1)
+        for k in range(int(rng.integers(2, 6))):
+            code = "111" if (bad if rng.random() < 0.85 else not bad) else "057"
+            events.append(((follow + pd.Timedelta(days=k)).strftime("%Y-%m-%d"), "PRK", "USA", code))
+    pd.DataFrame({"date": days, "title": titles}).to_csv(tmp_path / "texts.csv", index=False)
+    pd.DataFrame(events, columns=["date", "actor1", "actor2", "event_code"]).to_csv(
+        tmp_path / "events.csv", index=False
+    )
+    with dw.open(tmp_path / "s.duckdb") as store:
+        store.ingest_texts([tmp_path / "texts.csv"])
+        store.ingest(
+            [tmp_path / "events.csv"],
+            format="csv",
+            mapping="date=date,actor1=actor1,actor2=actor2,event_code=event_code",
+        )
+        [test] = rhetoric(store, "PRK", freq="M").lead_lag
+    assert test["status"] == "ok" and test["periods"] >= 60
+    assert test["words_lead_deeds_p"] < 0.001
+    assert test["deeds_lead_words_p"] > 0.05
+
+
+def test_the_114641_headlines_are_scored_within_a_minute() -> None:
+    headlines = pd.read_csv(DATA / "kcna-1997-2014" / "kcna-headlines-1997-2014.csv.gz")
+    texts = pd.DataFrame(
+        {"text_id": range(len(headlines)), "language": "en", "title": headlines["title"], "text": headlines["title"]}
+    )
+    started = time.perf_counter()
+    scored = score_texts(texts)
+    mentions = sum(len(partners_of(t, int(d[:4]))) for t, d in zip(headlines["title"], headlines["date"], strict=True))
+    seconds = time.perf_counter() - started
+    assert len(scored) == 114641 and mentions > 30000
+    assert seconds <= 60, seconds
+
+
+def test_report_shows_words_beside_deeds(bundled_db: Path, tmp_path: Path) -> None:
+    """The bundled chronology plus KCNA's 2024 items: a words-and-deeds section in the overview
+    and in the briefs of partners that texts are about; none in a store without texts."""
+    import re
+    import shutil
+
+    from dyadwatch.report import build_site
+
+    db = tmp_path / "with-texts.duckdb"
+    shutil.copyfile(bundled_db, db)
+    with dw.open(db) as store:
+        [report] = store.ingest_texts([DATA / "kcna-headlines" / "headlines_2024-11-11.json"])
+        assert report.rows_kept == 1862
+        build_site(store, "PRK", tmp_path / "site")
+        expected = rhetoric(store, "PRK", freq="Y").rows
+    index = (tmp_path / "site" / "index.html").read_text("utf-8")
+    assert 'id="words"' in index and "Words and deeds" in index
+    russia = expected[(expected["partner"] == "RUS") & (expected["period"] == pd.Timestamp("2024-01-01"))].iloc[0]
+    brief = (tmp_path / "site" / "RUS.html").read_text("utf-8")
+    row = re.search(r"<tr><td>2024</td><td class=\"num\">(\d+)</td><td class=\"num\">([^<]+)</td>", brief)
+    assert row is not None
+    assert int(row.group(1)) == int(russia["texts"])
+    assert row.group(2) == f"{russia['rhetoric_index']:+.2f}"
+    assert not re.search(r"\b(NaN|nan|None|null)\b", re.sub(r"<[^>]+>", " ", brief))
+    with dw.open(bundled_db, read_only=True) as store:
+        build_site(store, "PRK", tmp_path / "plain")
+    assert 'id="words"' not in (tmp_path / "plain" / "index.html").read_text("utf-8")
+
+
+def test_dashboard_rhetoric_api(tmp_path: Path, bundled_db: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from dyadwatch.web import create_app
+
+    db = constructed_store(tmp_path)
+    with TestClient(create_app(db)) as client:
+        answer = client.get("/api/rhetoric", params={"focus": "PRK", "partners": "JPN", "freq": "M"}).json()
+        assert [(r["period"], r["rhetoric_index"]) for r in answer["rows"]] == [
+            ("2002-01-01", 0.0),
+            ("2002-02-01", -1.0),
+        ]
+        assert answer["rows"][1]["goldstein_mean"] == pytest.approx(goldstein("057"))
+        page = client.get("/").text
+        assert 'id="words-chart"' in page
+    with TestClient(create_app(bundled_db)) as client:
+        response = client.get("/api/rhetoric", params={"partners": "JPN"})
+        assert response.status_code >= 400 and "ingest-texts" in response.json()["error"]
