@@ -94,6 +94,47 @@ NormalizeOption = Annotated[
 DropStatementsOption = Annotated[
     bool, typer.Option("--drop-statements", help="Leave out bare 'make statement' events (CAMEO 010).")
 ]
+SourceOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--source",
+        help="Only events of this source (repeatable or comma-separated): gdelt1, gdelt2, icews, polecat, "
+        "chronology, provocations, missile_tests, csv. Default: all.",
+    ),
+]
+FromOption = Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")]
+ToOption = Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")]
+
+
+def _selection(
+    freq: Freq,
+    source: list[str] | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    normalize: Normalize = Normalize.none,
+    drop_statements: bool = False,
+    partners: str | None = None,
+) -> Any:
+    """The one selection of events (design §9) from the options every reading command shares."""
+    from dyadwatch.selection import Selection
+
+    names = [part for value in source or [] for part in value.split(",")]
+    return Selection(
+        freq=freq.value,
+        sources=tuple(names),
+        start=date_from,
+        end=date_to,
+        normalize=normalize.value,
+        drop_statements=drop_statements,
+        partners=tuple(_codes(partners) or ()),
+    )
+
+
+def _country(code: str, what: str) -> str:
+    """A country argument checked against the crosswalk: an unknown code is a usage error (exit 2)."""
+    from dyadwatch.codebook.countries import check_code
+
+    return check_code(code, what)
 
 
 def _open(db: Path | None, read_only: bool = True) -> Any:
@@ -371,11 +412,9 @@ def sources(output: FormatOption = OutFormat.table) -> None:
 @export_app.command("events")
 def export_events(
     format: Annotated[ExportFormat, typer.Option("--format", "-f", help="csv, json or parquet.")] = ExportFormat.csv,
-    source: Annotated[
-        str | None, typer.Option("--source", help="Only this source (gdelt1, icews, chronology, ...).")
-    ] = None,
-    date_from: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")] = None,
+    source: SourceOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
     out_path: Annotated[
         Path | None, typer.Option("--out", help="File to write; default stdout (not for parquet).")
     ] = None,
@@ -385,17 +424,19 @@ def export_events(
 
     Example: dyadwatch export events --source chronology --format csv --out chronology.csv
     """
+    selection = _selection(Freq.M, source, date_from, date_to)
+    sources, date_from, date_to = list(selection.sources) or None, selection.start, selection.end
     with _open(db) as store:
         if out_path is None:
             if format is ExportFormat.parquet:
                 raise UsageError("--format parquet needs --out PATH")
-            frame = store.events(source=source, start=date_from, end=date_to)
+            frame = store.events(source=sources, start=date_from, end=date_to)
             if format is ExportFormat.csv:
                 sys.stdout.write(frame.to_csv(index=False))
             else:
                 sys.stdout.write(frame.to_json(orient="records", date_format="iso", indent=1) + "\n")
             return
-        rows = store.export_events(out_path, format.value, source=source, start=date_from, end=date_to)
+        rows = store.export_events(out_path, format.value, source=sources, start=date_from, end=date_to)
         err.print(f"wrote {rows} events to {out_path}")
 
 
@@ -447,8 +488,9 @@ def series(
     undirected: Annotated[bool, typer.Option("--undirected", help="Both directions together.")] = False,
     normalize: NormalizeOption = Normalize.none,
     drop_statements: DropStatementsOption = False,
-    date_from: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")] = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    source: SourceOption = None,
     backend: Annotated[
         Backend,
         typer.Option(
@@ -482,11 +524,14 @@ def series(
     """
     from dyadwatch import backends
 
+    actor1, actor2 = _country(actor1, "ACTOR1"), _country(actor2, "ACTOR2")
+    selection = _selection(freq, source, date_from, date_to, normalize, drop_statements)
     options: dict[str, Any] = {
         "undirected": undirected,
         "drop_statements": drop_statements,
-        "start": date_from,
-        "end": date_to,
+        "start": selection.start,
+        "end": selection.end,
+        "sources": selection.sources,
     }
     if backend is Backend.spark and not events:
         raise UsageError("--backend spark needs --events PATH (a Parquet file from `export events --format parquet`)")
@@ -501,7 +546,7 @@ def series(
             sql = backends.series_sql(backends.unbound_events(), actor1, actor2, freq.value, dialect, **options)
         sys.stdout.write(sql.rstrip() + "\n")
         return
-    options["normalize"] = normalize.value
+    options = {"undirected": undirected, "selection": selection}
     if backend is Backend.spark:
         frame = backends.spark_series(str(events), actor1, actor2, freq.value, **options)
     elif backend is Backend.bigquery:
@@ -509,7 +554,7 @@ def series(
     else:
         with _open(db) as store:
             frame = store.series(actor1, actor2, freq.value, **options)
-    print_frame(frame, output, f"{actor1.upper()} → {actor2.upper()} ({freq.value})")
+    print_frame(frame, output, f"{actor1} → {actor2} ({selection.describe()})")
 
 
 # -- analysis: breaks, flex, circumstances, compare (issue 4; dyadwatch.analysis) -----------------
@@ -569,6 +614,9 @@ def breaks(
     ] = False,
     normalize: NormalizeOption = Normalize.none,
     drop_statements: DropStatementsOption = False,
+    source: SourceOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
     output: FormatOption = OutFormat.table,
     db: DbOption = None,
 ) -> None:
@@ -580,18 +628,18 @@ def breaks(
     """
     from dyadwatch.analysis.breaks import dyad_breaks
 
+    actor1, actor2 = _country(actor1, "ACTOR1"), _country(actor2, "ACTOR2")
+    selection = _selection(freq, source, date_from, date_to, normalize, drop_statements)
     with _open(db) as store:
         result = dyad_breaks(
             store,
             actor1,
             actor2,
-            freq=freq.value,
             metric=metric.value,
             method=method.value,
             min_size=min_size,
             markov=markov,
-            normalize=normalize.value,
-            drop_statements=drop_statements,
+            selection=selection,
         )
     print_result(result, output, f"breaks {actor1.upper()} → {actor2.upper()} ({metric.value}, {freq.value})")
     if output is OutFormat.table and result.reason:
@@ -611,6 +659,9 @@ def flex(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
     normalize: NormalizeOption = Normalize.none,
     drop_statements: DropStatementsOption = False,
+    source: SourceOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
     output: FormatOption = OutFormat.table,
     db: DbOption = None,
 ) -> None:
@@ -622,20 +673,11 @@ def flex(
     """
     from dyadwatch.analysis.flexibility import flexibility
 
+    focus = _country(focus, "FOCUS")
+    selection = _selection(freq, source, date_from, date_to, normalize, drop_statements, partners)
     with _open(db) as store:
-        result = flexibility(
-            store,
-            focus,
-            freq=freq.value,
-            partners=_codes(partners),
-            era=era.value,
-            by=by.value,
-            normalize=normalize.value,
-            drop_statements=drop_statements,
-            draws=draws,
-            seed=seed,
-        )
-    print_result(result, output, f"flexibility of {focus.upper()} ({freq.value})")
+        result = flexibility(store, focus, era=era.value, by=by.value, draws=draws, seed=seed, selection=selection)
+    print_result(result, output, f"flexibility of {focus} ({selection.describe()})")
 
 
 @app.command()
@@ -656,6 +698,9 @@ def circumstances(
     ] = None,
     normalize: NormalizeOption = Normalize.none,
     drop_statements: DropStatementsOption = False,
+    source: SourceOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
     output: FormatOption = OutFormat.table,
     db: DbOption = None,
 ) -> None:
@@ -667,18 +712,11 @@ def circumstances(
     from dyadwatch.analysis.circumstances import circumstances as run_circumstances
 
     names = [name.strip() for name in only.split(",") if name.strip()] if only else None
+    focus = _country(focus, "FOCUS")
+    selection = _selection(freq, source, date_from, date_to, normalize, drop_statements, partners)
     with _open(db) as store:
-        result = run_circumstances(
-            store,
-            focus,
-            freq=freq.value,
-            partners=_codes(partners),
-            conditions=names,
-            windows=condition or [],
-            normalize=normalize.value,
-            drop_statements=drop_statements,
-        )
-    print_result(result, output, f"circumstances of {focus.upper()} ({freq.value})")
+        result = run_circumstances(store, focus, conditions=names, windows=condition or [], selection=selection)
+    print_result(result, output, f"circumstances of {focus} ({selection.describe()})")
 
 
 @app.command()
@@ -691,6 +729,9 @@ def compare(
     partners: PartnersOption = None,
     normalize: NormalizeOption = Normalize.none,
     drop_statements: DropStatementsOption = False,
+    source: SourceOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
     output: FormatOption = OutFormat.table,
     db: DbOption = None,
 ) -> None:
@@ -702,17 +743,11 @@ def compare(
     """
     from dyadwatch.analysis.patterns import compare as run_compare
 
+    focus = _country(focus, "FOCUS")
+    selection = _selection(freq, source, date_from, date_to, normalize, drop_statements, partners)
     with _open(db) as store:
-        result = run_compare(
-            store,
-            focus,
-            freq=freq.value,
-            window=window,
-            partners=_codes(partners),
-            normalize=normalize.value,
-            drop_statements=drop_statements,
-        )
-    print_result(result, output, f"{focus.upper()}: concentration and bloc shares ({freq.value})")
+        result = run_compare(store, focus, window=window, selection=selection)
+    print_result(result, output, f"{focus}: concentration and bloc shares ({selection.describe()})")
 
 
 @app.command()
@@ -767,9 +802,13 @@ def shifts(
     baseline_years: Annotated[
         int, typer.Option("--baseline-years", help="Years before --since that form each partner's baseline.")
     ] = 10,
-    source: Annotated[
-        list[str] | None, typer.Option("--source", help="Only events of this source (repeatable), e.g. chronology.")
+    source: SourceOption = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="Baseline starts no earlier than this day, YYYY-MM-DD.")
     ] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Same as --until.")] = None,
+    normalize: NormalizeOption = Normalize.none,
+    drop_statements: DropStatementsOption = False,
     alpha: Annotated[float, typer.Option("--alpha", help="Significance level after adjustment.")] = 0.05,
     adjust: Annotated[
         str, typer.Option("--adjust", help="Across partners: fdr (Benjamini-Hochberg) or holm (family-wise).")
@@ -785,18 +824,21 @@ def shifts(
     """
     from dyadwatch.analysis.shifts import shifts as find_shifts
 
+    focus = _country(focus, "FOCUS")
+    if until and date_to and until != date_to:
+        raise UsageError("--until and --to name the same day; give one of them")
+    selection = _selection(freq, source, date_from, date_to or until, normalize, drop_statements)
     with _open(db) as store:
         result = find_shifts(
             store,
             focus,
             since,
-            until=until,
-            freq=freq.value,
+            until=selection.end,
             baseline_years=baseline_years,
             alpha=alpha,
             adjust=adjust,
-            sources=source or None,
             seed=seed,
+            selection=selection,
         )
     print_result(result, output, f"shifts of {result.focus} since {result.since}")
 
@@ -819,6 +861,9 @@ def simulate(
     freq: FreqOption = Freq.M,
     date_from: Annotated[str | None, typer.Option("--from", help="Estimate from this day, YYYY-MM-DD.")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Estimate up to this day, YYYY-MM-DD.")] = None,
+    source: SourceOption = None,
+    normalize: NormalizeOption = Normalize.none,
+    drop_statements: DropStatementsOption = False,
     output: FormatOption = OutFormat.table,
     db: DbOption = None,
 ) -> None:
@@ -829,18 +874,11 @@ def simulate(
     """
     from dyadwatch.analysis.simulate import simulate_dyad
 
+    actor1, actor2 = _country(actor1, "ACTOR1"), _country(actor2, "ACTOR2")
+    selection = _selection(freq, source, date_from, date_to, normalize, drop_statements)
     with _open(db) as store:
         result = simulate_dyad(
-            store,
-            actor1,
-            actor2,
-            strategy or None,
-            runs=runs,
-            seed=seed,
-            horizon=horizon,
-            freq=freq.value,
-            start=date_from,
-            end=date_to,
+            store, actor1, actor2, strategy or None, runs=runs, seed=seed, horizon=horizon, selection=selection
         )
     print_result(result, output, f"strategies of {result.partner} toward {result.focus}")
     if output is OutFormat.table:

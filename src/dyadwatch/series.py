@@ -12,11 +12,13 @@ with no events), ``q1``…``q4`` (quad-class counts), ``cooperation`` (q1 + q2) 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
 from dyadwatch.errors import UsageError
+from dyadwatch.selection import BARE_STATEMENT_CODES, Selection, resolve
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
@@ -37,9 +39,7 @@ SERIES_COLUMNS = (
     "conflict",
 )
 COUNT_COLUMNS = ("events", "weighted_events", "goldstein_sum", "q1", "q2", "q3", "q4", "cooperation", "conflict")
-#: CAMEO 010 "make statement, not specified below": the bulk of machine-coded GDELT rows and
-#: nearly content-free; ``drop_statements=True`` leaves it out.
-BARE_STATEMENT_CODES = ("010",)
+__all__ = ["BARE_STATEMENT_CODES", "Selection", "dyad_series", "series_expr", "series_over"]
 PANDAS_FREQ = {"M": "MS", "Q": "QS", "Y": "YS"}
 
 
@@ -59,23 +59,19 @@ def series_expr(
     drop_statements: bool = False,
     start: str | None = None,
     end: str | None = None,
+    sources: Sequence[str] | None = None,
+    selection: Selection | None = None,
 ) -> Any:
-    """The Ibis expression of the dyad series over an ``events`` table (any Ibis backend)."""
-    import ibis
+    """The Ibis expression of the dyad series over an ``events`` table (any Ibis backend).
 
-    check_freq(freq)
+    ``selection`` (design §9) wins over the separate keyword arguments when given."""
+    sel = resolve(selection, freq=freq, drop_statements=drop_statements, start=start, end=end, sources=sources)
     a, b = actor1.upper(), actor2.upper()
     condition = (events.actor1 == a) & (events.actor2 == b)
     if undirected:
         condition = condition | ((events.actor1 == b) & (events.actor2 == a))
-    table = events.filter(condition)
-    if drop_statements:
-        table = table.filter(~table.event_code.isin(BARE_STATEMENT_CODES))
-    if start:
-        table = table.filter(table.date >= ibis.date(start))
-    if end:
-        table = table.filter(table.date <= ibis.date(end))
-    table = table.mutate(period=table.date.truncate(freq))
+    table = sel.apply(events.filter(condition))
+    table = table.mutate(period=table.date.truncate(sel.freq))
     quad = table.quad_class
     return (
         table.group_by("period")
@@ -92,9 +88,10 @@ def series_expr(
     )
 
 
-def volume_expr(events: Any, focus: str | None, freq: str = "M") -> Any:
-    """Events per period involving ``focus`` (or all events when None): normalisation base."""
-    table = events
+def volume_expr(events: Any, focus: str | None, freq: str = "M", selection: Selection | None = None) -> Any:
+    """Events per period involving ``focus`` (or all events when None) in the selection's sources:
+    the normalisation base."""
+    table = selection.base(events) if selection is not None else events
     if focus is not None:
         code = focus.upper()
         table = table.filter((table.actor1 == code) | (table.actor2 == code))
@@ -151,6 +148,8 @@ def dyad_series(
     drop_statements: bool = False,
     start: str | None = None,
     end: str | None = None,
+    sources: Sequence[str] | None = None,
+    selection: Selection | None = None,
     fill: bool = True,
 ) -> pd.DataFrame:
     """The dyad series ``actor1`` → ``actor2`` from a store, as a pandas DataFrame.
@@ -169,6 +168,8 @@ def dyad_series(
         drop_statements=drop_statements,
         start=start,
         end=end,
+        sources=sources,
+        selection=selection,
         fill=fill,
     )
 
@@ -184,17 +185,23 @@ def series_over(
     drop_statements: bool = False,
     start: str | None = None,
     end: str | None = None,
+    sources: Sequence[str] | None = None,
+    selection: Selection | None = None,
     fill: bool = True,
 ) -> pd.DataFrame:
     """:func:`dyad_series` over any Ibis ``events`` table: the store's, Spark's, BigQuery's."""
-    check_freq(freq)
-    if normalize not in ("none", "focus", "all"):
-        raise UsageError(f"normalize must be none, focus or all, not {normalize!r}")
-    raw = series_expr(
-        events, actor1, actor2, freq, undirected=undirected, drop_statements=drop_statements, start=start, end=end
-    ).execute()
-    frame = finish_series(raw, freq, start=start, end=end, fill=fill)
-    if normalize != "none" and len(frame):
-        base = volume_expr(events, actor1 if normalize == "focus" else None, freq).execute()
+    sel = resolve(
+        selection,
+        freq=freq,
+        normalize=normalize,
+        drop_statements=drop_statements,
+        start=start,
+        end=end,
+        sources=sources,
+    )
+    raw = series_expr(events, actor1, actor2, undirected=undirected, selection=sel).execute()
+    frame = finish_series(raw, sel.freq, start=sel.start, end=sel.end, fill=fill)
+    if sel.normalize != "none" and len(frame):
+        base = volume_expr(events, actor1 if sel.normalize == "focus" else None, sel.freq, sel).execute()
         frame = normalise(frame, base)
     return frame
