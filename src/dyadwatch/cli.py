@@ -40,10 +40,22 @@ export_app = typer.Typer(help="Write tables out as CSV, JSON or Parquet.", no_ar
 app.add_typer(export_app, name="export")
 
 out = Console()
-# Tables written to a pipe or file are not squeezed into 80 columns.
+# Tables fit 100 characters (a pipe or a file gets 100, not Rich's 80); long texts wrap in their cells.
+TABLE_WIDTH = 100
 if not out.is_terminal:
-    out = Console(width=200)
-TABLE_TEXT_WIDTH = 40
+    out = Console(width=TABLE_WIDTH)
+#: The columns each table shows by default: the ones that answer the question and fit 100 characters.
+#: ``--columns`` chooses others (``all`` for every one); ``--format json|csv`` has everything.
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "series": ("period", "events", "goldstein_sum", "goldstein_mean", "cooperation", "conflict"),
+    "flex": ("partner", "subset", "status", "n_periods", "flexibility", "flexibility_upper", "co_movement", "reason"),
+    "circumstances": (
+        "condition", "partner", "status", "n_periods", "responsiveness_off", "responsiveness_on", "difference",
+        "difference_p",
+    ),
+    "compare": ("period", "events", "partners", "hhi", "effective_partners", "china_russia", "southeast_asia", "west"),
+    "simulate": ("name", "mean_cooperation", "breakdown_probability", "time_to_cooperation"),
+}  # fmt: skip
 # soft_wrap: an error line stays one line (for grep and log files) however narrow the terminal.
 err = Console(stderr=True, soft_wrap=True)
 
@@ -165,24 +177,60 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(_jsonable(data), indent=2, ensure_ascii=False) + "\n")
 
 
-def print_frame(frame: pd.DataFrame, fmt: OutFormat, title: str | None = None) -> None:
+ColumnsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--columns",
+        help="Columns of the table (and csv), comma-separated, or all. Default: a set that fits 100 characters.",
+    ),
+]
+
+
+def choose_columns(frame: pd.DataFrame, chosen: str | None, default: Sequence[str] | None = None) -> pd.DataFrame:
+    """The columns asked for (``--columns``), else the curated default (those present, in order)."""
+    if chosen is not None and chosen.strip().lower() == "all":
+        return frame
+    if chosen:
+        names = [name.strip() for name in chosen.split(",") if name.strip()]
+        unknown = [name for name in names if name not in frame.columns]
+        if unknown:
+            raise UsageError(f"unknown column {', '.join(unknown)}: choose from {', '.join(map(str, frame.columns))}")
+        return frame[names]
+    if default:
+        return frame[[name for name in default if name in frame.columns]]
+    return frame
+
+
+def print_frame(
+    frame: pd.DataFrame,
+    fmt: OutFormat,
+    title: str | None = None,
+    *,
+    columns: str | None = None,
+    default: Sequence[str] | None = None,
+) -> None:
+    """A frame as a Rich table (curated columns, at most 100 characters wide, texts wrapped), JSON or CSV
+    (every column unless ``--columns`` names some)."""
     if fmt is OutFormat.csv:
-        sys.stdout.write(frame.to_csv(index=False))
+        sys.stdout.write(choose_columns(frame, columns).to_csv(index=False))
     elif fmt is OutFormat.json:
         print_json(json.loads(frame.to_json(orient="records", date_format="iso")))
     else:
+        shown = choose_columns(frame, columns, default)
         table = Table(title=title, show_lines=False)
-        for column in frame.columns:
-            numeric = pd.api.types.is_numeric_dtype(frame[column])
-            table.add_column(str(column), justify="right" if numeric else "left", no_wrap=True, overflow="ellipsis")
-        for row in frame.itertuples(index=False):
+        for column in shown.columns:
+            numeric = pd.api.types.is_numeric_dtype(shown[column])
+            if numeric:
+                table.add_column(str(column), justify="right", overflow="fold")
+            else:  # short texts (codes, file names) keep their width; long ones wrap
+                longest = max((len(_cell(value)) for value in shown[column]), default=0)
+                table.add_column(str(column), justify="left", overflow="fold", min_width=min(max(longest, 4), 24))
+        for row in shown.itertuples(index=False):
             table.add_row(*[_cell(v) for v in row])
-        out.print(table)
+        out.print(table, width=min(out.width, TABLE_WIDTH))
 
 
 def _cell(value: Any) -> str:
-    if isinstance(value, str) and len(value) > TABLE_TEXT_WIDTH:
-        return value[: TABLE_TEXT_WIDTH - 1] + "…"
     if isinstance(value, float):
         return "—" if not math.isfinite(value) else f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
     if value is None or value is pd.NA or value is pd.NaT:
@@ -190,12 +238,12 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def print_result(result: Any, fmt: OutFormat, title: str) -> None:
+def print_result(result: Any, fmt: OutFormat, title: str, columns: str | None = None, command: str = "") -> None:
     """Analysis results offer ``to_dict()`` (JSON of design §4) and ``to_frame()`` (tables)."""
     if fmt is OutFormat.json:
         print_json(result.to_dict())
     else:
-        print_frame(result.to_frame(), fmt, title)
+        print_frame(result.to_frame(), fmt, title, columns=columns, default=TABLE_COLUMNS.get(command))
         notes = getattr(result, "notes", None)
         if fmt is OutFormat.table and notes:
             for note in notes:
@@ -367,10 +415,12 @@ def ingest_indicators(
 @app.command()
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the report site.")] = Path("site"),
+    force: Annotated[bool, typer.Option("--force", help="Rewrite the site even if nothing changed.")] = False,
     db: DbOption = None,
 ) -> None:
     """Build the store from the bundled data (chronology, provocations, missile tests) and write
-    the report site. Prints the path of index.html."""
+    the report site. Prints the path of index.html. When the store and options are unchanged since
+    the last run (a content hash), the site is left as it is; --force rewrites it."""
     from dyadwatch.errors import ReportError
     from dyadwatch.ingest.bundled import load_bundled
     from dyadwatch.store import Store
@@ -380,9 +430,12 @@ def demo(
         loaded = sum(r.rows_kept for r in reports)
         err.print(f"bundled data: {len(reports)} files, {loaded} new events, store {store.path}")
         from dyadwatch.report import build_site
+        from dyadwatch.report.site import site_is_current
 
+        if not force and site_is_current(store, "PRK", out_dir):
+            err.print(f"site unchanged (same store content and options): {out_dir}; --force rewrites it")
         try:
-            index = build_site(store, "PRK", out_dir)
+            index = build_site(store, "PRK", out_dir, skip_unchanged=not force)
         except ReportError as exc:  # exit 1, one line; the store is built, the site left as it was
             raise ReportError(f"{exc} (the store {store.path} is built; {out_dir} was left as it was)") from exc
     sys.stdout.write(f"{index}\n")
@@ -510,6 +563,7 @@ def series(
     show_sql: Annotated[
         bool, typer.Option("--show-sql", help="Print the SQL the backend would run, and stop.")
     ] = False,
+    columns: ColumnsOption = None,
     output: FormatOption = OutFormat.table,
     db: DbOption = None,
 ) -> None:
@@ -554,7 +608,9 @@ def series(
     else:
         with _open(db) as store:
             frame = store.series(actor1, actor2, freq.value, **options)
-    print_frame(frame, output, f"{actor1} → {actor2} ({selection.describe()})")
+    print_frame(
+        frame, output, f"{actor1} → {actor2} ({selection.describe()})", columns=columns, default=TABLE_COLUMNS["series"]
+    )
 
 
 # -- analysis: breaks, flex, circumstances, compare (issue 4; dyadwatch.analysis) -----------------
@@ -617,6 +673,7 @@ def breaks(
     source: SourceOption = None,
     date_from: FromOption = None,
     date_to: ToOption = None,
+    columns: ColumnsOption = None,
     output: FormatOption = OutFormat.table,
     db: DbOption = None,
 ) -> None:
@@ -641,7 +698,8 @@ def breaks(
             markov=markov,
             selection=selection,
         )
-    print_result(result, output, f"breaks {actor1.upper()} → {actor2.upper()} ({metric.value}, {freq.value})")
+    title = f"breaks {actor1} → {actor2} ({metric.value}, {selection.describe()})"
+    print_result(result, output, title, columns, "breaks")
     if output is OutFormat.table and result.reason:
         err.print(f"[yellow]{result.status}:[/] {result.reason}")
 
@@ -662,6 +720,7 @@ def flex(
     source: SourceOption = None,
     date_from: FromOption = None,
     date_to: ToOption = None,
+    columns: ColumnsOption = None,
     output: FormatOption = OutFormat.table,
     db: DbOption = None,
 ) -> None:
@@ -677,7 +736,7 @@ def flex(
     selection = _selection(freq, source, date_from, date_to, normalize, drop_statements, partners)
     with _open(db) as store:
         result = flexibility(store, focus, era=era.value, by=by.value, draws=draws, seed=seed, selection=selection)
-    print_result(result, output, f"flexibility of {focus} ({selection.describe()})")
+    print_result(result, output, f"flexibility of {focus} ({selection.describe()})", columns, "flex")
 
 
 @app.command()
@@ -701,6 +760,7 @@ def circumstances(
     source: SourceOption = None,
     date_from: FromOption = None,
     date_to: ToOption = None,
+    columns: ColumnsOption = None,
     output: FormatOption = OutFormat.table,
     db: DbOption = None,
 ) -> None:
@@ -716,7 +776,7 @@ def circumstances(
     selection = _selection(freq, source, date_from, date_to, normalize, drop_statements, partners)
     with _open(db) as store:
         result = run_circumstances(store, focus, conditions=names, windows=condition or [], selection=selection)
-    print_result(result, output, f"circumstances of {focus} ({selection.describe()})")
+    print_result(result, output, f"circumstances of {focus} ({selection.describe()})", columns, "circumstances")
 
 
 @app.command()
@@ -732,6 +792,7 @@ def compare(
     source: SourceOption = None,
     date_from: FromOption = None,
     date_to: ToOption = None,
+    columns: ColumnsOption = None,
     output: FormatOption = OutFormat.table,
     db: DbOption = None,
 ) -> None:
@@ -747,7 +808,7 @@ def compare(
     selection = _selection(freq, source, date_from, date_to, normalize, drop_statements, partners)
     with _open(db) as store:
         result = run_compare(store, focus, window=window, selection=selection)
-    print_result(result, output, f"{focus}: concentration and bloc shares ({selection.describe()})")
+    print_result(result, output, f"{focus}: concentration and bloc shares ({selection.describe()})", columns, "compare")
 
 
 @app.command()
@@ -765,6 +826,7 @@ def votes(
     ] = "all",
     year_from: Annotated[int | None, typer.Option("--from", help="First year.")] = None,
     year_to: Annotated[int | None, typer.Option("--to", help="Last year.")] = None,
+    columns: ColumnsOption = None,
     output: FormatOption = OutFormat.table,
     db: DbOption = None,
 ) -> None:
@@ -787,7 +849,7 @@ def votes(
     finally:
         if store is not None:
             store.close()
-    print_result(result, output, f"UN votes: agreement of {result.focus} ({result.source})")
+    print_result(result, output, f"UN votes: agreement of {result.focus} ({result.source})", columns, "votes")
 
 
 # -- early warning and strategies: shifts, simulate (issue 5; dyadwatch.analysis) ----------------
@@ -814,6 +876,7 @@ def shifts(
         str, typer.Option("--adjust", help="Across partners: fdr (Benjamini-Hochberg) or holm (family-wise).")
     ] = "fdr",
     seed: Annotated[int, typer.Option("--seed", help="Seed of the permutation tests.")] = 0,
+    columns: ColumnsOption = None,
     output: FormatOption = OutFormat.table,
     db: DbOption = None,
 ) -> None:
@@ -840,7 +903,7 @@ def shifts(
             seed=seed,
             selection=selection,
         )
-    print_result(result, output, f"shifts of {result.focus} since {result.since}")
+    print_result(result, output, f"shifts of {result.focus} since {result.since}", columns, "shifts")
 
 
 @app.command()
@@ -864,6 +927,7 @@ def simulate(
     source: SourceOption = None,
     normalize: NormalizeOption = Normalize.none,
     drop_statements: DropStatementsOption = False,
+    columns: ColumnsOption = None,
     output: FormatOption = OutFormat.table,
     db: DbOption = None,
 ) -> None:
@@ -880,7 +944,7 @@ def simulate(
         result = simulate_dyad(
             store, actor1, actor2, strategy or None, runs=runs, seed=seed, horizon=horizon, selection=selection
         )
-    print_result(result, output, f"strategies of {result.partner} toward {result.focus}")
+    print_result(result, output, f"strategies of {result.partner} toward {result.focus}", columns, "simulate")
     if output is OutFormat.table:
         if result.status != "ok":
             err.print(f"[yellow]{result.reason}[/]")
@@ -893,7 +957,10 @@ def simulate(
 def report(
     focus: Annotated[str, typer.Argument(help="Focus country, ISO alpha-3 (e.g. PRK).")] = "PRK",
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the report site.")] = Path("site"),
-    pdf: Annotated[bool, typer.Option("--pdf", help="Also write the series as one PDF (needs WeasyPrint).")] = False,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Also write the series as one PDF, dyadwatch-report.pdf (needs WeasyPrint).")
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Rewrite the site even if nothing changed.")] = False,
     db: DbOption = None,
 ) -> None:
     """Write the report series: index.html (all relationships compared) and one brief per relationship
@@ -905,10 +972,14 @@ def report(
     """
     from dyadwatch.errors import ReportError
     from dyadwatch.report import build_site
+    from dyadwatch.report.site import site_is_current
 
+    focus = _country(focus, "FOCUS")
     with _open(db) as store:
+        if not force and site_is_current(store, focus, out_dir, pdf):
+            err.print(f"site unchanged (same store content and options): {out_dir}; --force rewrites it")
         try:
-            index = build_site(store, focus, out_dir, pdf=pdf)
+            index = build_site(store, focus, out_dir, pdf=pdf, skip_unchanged=not force)
         except ReportError as exc:  # exit 1, one line, no traceback; nothing half-written in out_dir
             raise ReportError(f"{exc} ({out_dir} was left as it was)") from exc
     sys.stdout.write(f"{index}\n")

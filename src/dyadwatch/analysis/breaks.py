@@ -159,15 +159,11 @@ class BreaksResult:
                 "before_mean": item.before_mean,
                 "after_mean": item.after_mean,
                 "nearby_events": len(item.nearby_events),
-                "first_nearby": _shorten(item.nearby_events[0].summary) if item.nearby_events else item.nearby_note,
+                "first_nearby": item.nearby_events[0].summary if item.nearby_events else item.nearby_note,
             }
             for item in self.breaks
         ]
         return pd.DataFrame(rows, columns=["date", "before_mean", "after_mean", "nearby_events", "first_nearby"])
-
-
-def _shorten(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def default_penalty(values: np.ndarray[Any, np.dtype[np.float64]], min_size: int = 3) -> float:
