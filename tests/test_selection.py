@@ -226,3 +226,40 @@ def test_http_unknown_code_is_4xx_with_a_suggestion(bundled_db: Path) -> None:
     events = client.get("/api/events", params={"a": "PRK", "source": "provocations", "limit": 5})
     assert events.status_code == 200
     assert {row["source"] for row in events.json()["events"]} == {"provocations"}
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        Selection(freq="M"),
+        Selection(freq="Y", sources=("chronology",), start="1970-06-15", end="2019-12-31"),
+        Selection(freq="Q", drop_statements=True, normalize="focus"),
+        Selection(freq="Y", sources=("chronology", "provocations"), normalize="all"),
+    ],
+)
+def test_the_stores_sql_series_equals_the_ibis_series(bundled_db: Path, selection: Selection) -> None:
+    """The DuckDB store answers `series` with plain SQL (no Ibis on the path of a simple query); the
+    Ibis expression, which Spark and BigQuery run, gives the same frame."""
+    from dyadwatch.series import series_over
+
+    with dw.open(bundled_db, read_only=True) as store:
+        for undirected in (False, True):
+            by_sql = store.series("PRK", "USA", undirected=undirected, selection=selection)
+            by_ibis = series_over(store.ibis(), "PRK", "USA", undirected=undirected, selection=selection)
+            assert by_sql["events"].sum() > 0
+            pd.testing.assert_frame_equal(by_sql, by_ibis)
+
+
+def test_series_on_the_store_loads_neither_ibis_nor_the_analysis_layer(bundled_db: Path) -> None:
+    """Speed: nothing heavy on the path of a simple query (issue 10: `series` ≤ 0.4 s on the demo store)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom dyadwatch.cli import run\n"
+        f"code = run(['series', 'PRK', 'CHN', '--freq', 'Y', '--db', {str(bundled_db)!r}])\n"
+        "print(code, sorted(m for m in ('ibis', 'statsmodels', 'ruptures', 'scipy', 'sqlglot') if m in sys.modules))"
+    )
+    src = str(Path(__file__).parents[1] / "src")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={"PYTHONPATH": src})
+    assert done.stdout.strip().splitlines()[-1] == "0 []", done.stderr
