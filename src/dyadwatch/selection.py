@@ -17,10 +17,19 @@ from typing import Any
 from dyadwatch.errors import UsageError
 
 FREQS = ("M", "Q", "Y")
+#: The one frequency table: dyadwatch's period code → pandas' period-start alias.
+PANDAS_FREQ = {"M": "MS", "Q": "QS", "Y": "YS"}
 NORMALIZE = ("none", "focus", "all")
 #: CAMEO 010 "make statement, not specified below": the bulk of machine-coded GDELT rows and
 #: nearly content-free; ``drop_statements=True`` leaves it out.
 BARE_STATEMENT_CODES = ("010",)
+
+
+def check_freq(freq: str) -> str:
+    """``freq`` if it is M, Q or Y; the one check every entry point uses."""
+    if freq not in PANDAS_FREQ:
+        raise UsageError(f"--freq must be M (month), Q (quarter) or Y (year), not {freq!r}")
+    return freq
 
 
 def _day(text: str | dt.date | None, name: str) -> str | None:
@@ -62,8 +71,7 @@ class Selection:
         from dyadwatch.codebook.countries import check_code
         from dyadwatch.schema import SOURCES
 
-        if self.freq not in FREQS:
-            raise UsageError(f"--freq must be M (month), Q (quarter) or Y (year), not {self.freq!r}")
+        check_freq(self.freq)
         if self.normalize not in NORMALIZE:
             raise UsageError(f"--normalize must be none, focus or all, not {self.normalize!r}")
         object.__setattr__(self, "sources", tuple(dict.fromkeys(s.lower() for s in _tuple(self.sources))))

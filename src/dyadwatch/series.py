@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
-from dyadwatch.errors import UsageError
-from dyadwatch.selection import BARE_STATEMENT_CODES, Selection, resolve
+from dyadwatch.selection import BARE_STATEMENT_CODES, PANDAS_FREQ, Selection, check_freq, resolve
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
@@ -39,14 +38,15 @@ SERIES_COLUMNS = (
     "conflict",
 )
 COUNT_COLUMNS = ("events", "weighted_events", "goldstein_sum", "q1", "q2", "q3", "q4", "cooperation", "conflict")
-__all__ = ["BARE_STATEMENT_CODES", "Selection", "dyad_series", "series_expr", "series_over"]
-PANDAS_FREQ = {"M": "MS", "Q": "QS", "Y": "YS"}
-
-
-def check_freq(freq: str) -> Freq:
-    if freq not in PANDAS_FREQ:
-        raise UsageError(f"--freq must be M (month), Q (quarter) or Y (year), not {freq!r}")
-    return freq  # type: ignore[return-value]
+__all__ = [
+    "BARE_STATEMENT_CODES",
+    "PANDAS_FREQ",
+    "Selection",
+    "check_freq",
+    "dyad_series",
+    "series_expr",
+    "series_over",
+]
 
 
 def series_expr(
