@@ -343,7 +343,7 @@ def test_real_icews_sample_maps_north_korea_rows_to_the_right_partners(store: dw
         "SELECT event_id, goldstein, actor1_name, reference FROM events"
     ).fetchall():
         raw = by_id[event_id.removeprefix("icews:")]
-        assert goldstein == float(raw["Intensity"]) and name == raw["Source Name"]
+        assert float(goldstein) == float(raw["Intensity"]) and name == raw["Source Name"]
         assert reference == f"{raw['Publisher']}, story {raw['Story ID']}"
 
 

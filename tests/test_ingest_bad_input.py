@@ -339,3 +339,19 @@ def test_focus_filter_only_where_the_code_is_on_the_line() -> None:
     assert _filter_needle(gdelt_line, "auto", "IGOUNO")[0] is None  # organisations: IGO + group codes
     assert _filter_needle(gdelt_line, "auto", "ALL")[0] is None
     assert _filter_needle(gdelt_line, "gdelt1", "PRK")[0] is None  # forced into another format
+
+
+def test_a_csv_without_map_is_named_and_the_other_files_load(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`ingest a.tab b.csv`: the CSV (detected, no --map) fails with its name; the ICEWS file loads."""
+    own = tmp_path / "b.csv"
+    own.write_text("Date,Src,Tgt,Code\n2019-01-01,PRK,CHN,042\n", encoding="utf-8")
+    icews = DATA / "icews-sample" / "events.2018.sample.tab"
+    db = tmp_path / "nk.duckdb"
+    assert run(["ingest", "--db", str(db), str(icews), str(own), "--output", "json"]) == 1
+    captured = capsys.readouterr()
+    assert f"{own}: a csv file needs --map" in captured.err
+    with dw.open(db, read_only=True) as store:
+        assert store.count("icews") == 475
+        assert store.loads()["file"].str.endswith("events.2018.sample.tab").sum() == 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import json
 import os
 import re
 import shlex
@@ -19,6 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import dyadwatch as dw
@@ -71,7 +73,9 @@ def project(tmp_path: Path, bundled_db: Path) -> Path:
 def test_readme_shell_commands(project: Path) -> None:
     lines = shell_lines()
     assert any(line.startswith("dyadwatch ingest") for line in lines)
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    # `dyadwatch` is run as `python -m dyadwatch` with this checkout's src first, so the test runs
+    # the code under test, not whichever copy installed the console script.
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     env.pop("DYADWATCH_DB", None)
     outputs: dict[str, subprocess.CompletedProcess[str]] = {}
     for line in lines:
@@ -82,7 +86,8 @@ def test_readme_shell_commands(project: Path) -> None:
             env[name] = value
             continue
         assert line.startswith("dyadwatch "), f"README command not understood by this test: {line}"
-        result = subprocess.run(shlex.split(line), cwd=project, env=env, capture_output=True, text=True, timeout=300)
+        argv = [sys.executable, "-m", "dyadwatch", *shlex.split(line)[1:]]
+        result = subprocess.run(argv, cwd=project, env=env, capture_output=True, text=True, timeout=300)
         assert result.returncode == 0, (line, result.stderr)
         assert "Traceback" not in result.stderr
         outputs[line] = result
@@ -98,6 +103,40 @@ def test_readme_shell_commands(project: Path) -> None:
     assert "PRK → CHN (Y)" in series
     sources = next(out.stdout for line, out in outputs.items() if line.startswith("dyadwatch sources"))
     assert "chronology" in sources
+
+    def printed(prefix: str) -> str:
+        return next(out.stdout for line, out in outputs.items() if line.startswith(prefix))
+
+    # breaks: the title names the dyad and metric; one row per break with its date.
+    assert "breaks PRK → USA (goldstein_sum, Y)" in printed("dyadwatch breaks")
+    # flex: one row per partner asked for, with a flexibility or a status saying why not.
+    flex = printed("dyadwatch flex")
+    assert "flexibility" in flex
+    for partner in ("CHN", "RUS", "USA", "KOR", "JPN"):
+        assert f"│ {partner}" in flex, partner
+    # shifts: JSON of design §4 with rising/falling partners and multilateral events since the date.
+    shifts = json.loads(printed("dyadwatch shifts"))
+    assert shifts["focus"] == "PRK" and shifts["since"] == "2025-01-01"
+    assert {"kind", "summary", "evidence"} <= set(shifts["shifts"][0])
+    # votes: the numbers the README quotes (China 0.97 in 1992, 0.84 in 2019; Russia 0.42 and 0.78;
+    # the United States below 0.14 throughout).
+    with dw.open(project / "build" / "demo.duckdb", read_only=True) as store:
+        from dyadwatch.analysis.votes import votes as run_votes
+
+        rows = pd.DataFrame(run_votes(store, "PRK", partners=["CHN", "RUS", "USA"]).to_dict()["rows"])
+    agreement = rows.set_index(["partner", "year"])["agreement"]
+    assert round(agreement[("CHN", 1992)], 2) == 0.97 and round(agreement[("CHN", 2019)], 2) == 0.84
+    assert round(agreement[("RUS", 1992)], 2) == 0.42 and round(agreement[("RUS", 2019)], 2) == 0.78
+    assert agreement.loc["USA"].max() < 0.14
+    votes = printed("dyadwatch votes")
+    assert "UN votes: agreement of PRK" in votes and "1992" in votes
+    # simulate: the strategies compared, and the model's limits stated.
+    simulate = outputs[next(line for line in outputs if line.startswith("dyadwatch simulate"))]
+    assert "strategies of USA toward PRK" in simulate.stdout and "tit-for-tat" in simulate.stdout
+    assert "Lucas critique" in simulate.stderr
+    # ingest: one summary row per file.
+    ingest = printed("dyadwatch ingest --db nk.duckdb 2019")
+    assert "20190101.export.CSV.zip" in ingest and "events.2018.tab" in ingest
 
     with dw.open(project / "nk.duckdb", read_only=True) as store:
         loads = store.loads().set_index("file")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
@@ -364,6 +365,33 @@ def test_demo_writes_the_site_and_prints_its_path(tmp_path: Path, capsys: pytest
     printed = capsys.readouterr().out.strip().splitlines()
     assert printed[-1] == str(out / "index.html")
     assert len(briefs(out)) >= 8
+    # Run again: nothing changed in the store or the options, so nothing is rewritten (a content hash).
+    written = (out / "index.html").stat().st_mtime_ns
+    assert run(["demo", "--db", str(tmp_path / "demo.duckdb"), "--out", str(out)]) == 0
+    again = capsys.readouterr()
+    assert again.out.strip() == str(out / "index.html") and "site unchanged" in again.err
+    assert (out / "index.html").stat().st_mtime_ns == written
+    # --force rewrites it.
+    assert run(["demo", "--db", str(tmp_path / "demo.duckdb"), "--out", str(out), "--force"]) == 0
+    assert "site unchanged" not in capsys.readouterr().err
+    assert (out / "index.html").stat().st_mtime_ns > written
+
+
+def test_pdf_without_weasyprint_writes_nothing(
+    bundled_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # import weasyprint now raises ImportError
+    out = tmp_path / "site"
+    assert run(["report", "PRK", "--db", str(bundled_db), "--out", str(out), "--pdf"]) == 2
+    assert "--pdf needs WeasyPrint" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_the_pdf_is_named_as_the_readme_says() -> None:
+    from dyadwatch.report.site import PDF_NAME
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert PDF_NAME == "dyadwatch-report.pdf" and PDF_NAME in readme and "series.pdf" not in readme
 
 
 def test_report_command_on_an_empty_store_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

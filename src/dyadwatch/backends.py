@@ -192,7 +192,7 @@ def gdelt_events(table: Any) -> Any:
         actor2=_gdelt_actor(table.Actor2Code, table.Actor2CountryCode, table.Actor2KnownGroupCode),
         event_code=table.EventCode,
         quad_class=table.QuadClass.cast("int8"),
-        goldstein=table.GoldsteinScale,
+        goldstein=table.GoldsteinScale.cast("decimal(3, 1)"),  # tenths, as in the store: exact sums
         weight=table.NumMentions.cast("int32"),
         tone=table.AvgTone,
         reference=table.SOURCEURL,

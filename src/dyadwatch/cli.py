@@ -42,10 +42,22 @@ sync_app = typer.Typer(help="Fetch published event files and load them (GDELT)."
 app.add_typer(sync_app, name="sync")
 
 out = Console()
-# Tables written to a pipe or file are not squeezed into 80 columns.
+# Tables fit 100 characters (a pipe or a file gets 100, not Rich's 80); long texts wrap in their cells.
+TABLE_WIDTH = 100
 if not out.is_terminal:
-    out = Console(width=200)
-TABLE_TEXT_WIDTH = 40
+    out = Console(width=TABLE_WIDTH)
+#: The columns each table shows by default: the ones that answer the question and fit 100 characters.
+#: ``--columns`` chooses others (``all`` for every one); ``--format json|csv`` has everything.
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "series": ("period", "events", "goldstein_sum", "goldstein_mean", "cooperation", "conflict"),
+    "flex": ("partner", "subset", "status", "n_periods", "flexibility", "flexibility_upper", "co_movement", "reason"),
+    "circumstances": (
+        "condition", "partner", "status", "n_periods", "responsiveness_off", "responsiveness_on", "difference",
+        "difference_p",
+    ),
+    "compare": ("period", "events", "partners", "hhi", "effective_partners", "china_russia", "southeast_asia", "west"),
+    "simulate": ("name", "mean_cooperation", "breakdown_probability", "time_to_cooperation"),
+}  # fmt: skip
 # soft_wrap: an error line stays one line (for grep and log files) however narrow the terminal.
 err = Console(stderr=True, soft_wrap=True)
 
@@ -96,6 +108,47 @@ NormalizeOption = Annotated[
 DropStatementsOption = Annotated[
     bool, typer.Option("--drop-statements", help="Leave out bare 'make statement' events (CAMEO 010).")
 ]
+SourceOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--source",
+        help="Only events of this source (repeatable or comma-separated): gdelt1, gdelt2, icews, polecat, "
+        "chronology, provocations, missile_tests, csv. Default: all.",
+    ),
+]
+FromOption = Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")]
+ToOption = Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")]
+
+
+def _selection(
+    freq: Freq,
+    source: list[str] | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    normalize: Normalize = Normalize.none,
+    drop_statements: bool = False,
+    partners: str | None = None,
+) -> Any:
+    """The one selection of events (design §9) from the options every reading command shares."""
+    from dyadwatch.selection import Selection
+
+    names = [part for value in source or [] for part in value.split(",")]
+    return Selection(
+        freq=freq.value,
+        sources=tuple(names),
+        start=date_from,
+        end=date_to,
+        normalize=normalize.value,
+        drop_statements=drop_statements,
+        partners=tuple(_codes(partners) or ()),
+    )
+
+
+def _country(code: str, what: str) -> str:
+    """A country argument checked against the crosswalk: an unknown code is a usage error (exit 2)."""
+    from dyadwatch.codebook.countries import check_code
+
+    return check_code(code, what)
 
 
 def _open(db: Path | None, read_only: bool = True) -> Any:
@@ -126,24 +179,60 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(_jsonable(data), indent=2, ensure_ascii=False) + "\n")
 
 
-def print_frame(frame: pd.DataFrame, fmt: OutFormat, title: str | None = None) -> None:
+ColumnsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--columns",
+        help="Columns of the table (and csv), comma-separated, or all. Default: a set that fits 100 characters.",
+    ),
+]
+
+
+def choose_columns(frame: pd.DataFrame, chosen: str | None, default: Sequence[str] | None = None) -> pd.DataFrame:
+    """The columns asked for (``--columns``), else the curated default (those present, in order)."""
+    if chosen is not None and chosen.strip().lower() == "all":
+        return frame
+    if chosen:
+        names = [name.strip() for name in chosen.split(",") if name.strip()]
+        unknown = [name for name in names if name not in frame.columns]
+        if unknown:
+            raise UsageError(f"unknown column {', '.join(unknown)}: choose from {', '.join(map(str, frame.columns))}")
+        return frame[names]
+    if default:
+        return frame[[name for name in default if name in frame.columns]]
+    return frame
+
+
+def print_frame(
+    frame: pd.DataFrame,
+    fmt: OutFormat,
+    title: str | None = None,
+    *,
+    columns: str | None = None,
+    default: Sequence[str] | None = None,
+) -> None:
+    """A frame as a Rich table (curated columns, at most 100 characters wide, texts wrapped), JSON or CSV
+    (every column unless ``--columns`` names some)."""
     if fmt is OutFormat.csv:
-        sys.stdout.write(frame.to_csv(index=False))
+        sys.stdout.write(choose_columns(frame, columns).to_csv(index=False))
     elif fmt is OutFormat.json:
         print_json(json.loads(frame.to_json(orient="records", date_format="iso")))
     else:
+        shown = choose_columns(frame, columns, default)
         table = Table(title=title, show_lines=False)
-        for column in frame.columns:
-            numeric = pd.api.types.is_numeric_dtype(frame[column])
-            table.add_column(str(column), justify="right" if numeric else "left", no_wrap=True, overflow="ellipsis")
-        for row in frame.itertuples(index=False):
+        for column in shown.columns:
+            numeric = pd.api.types.is_numeric_dtype(shown[column])
+            if numeric:
+                table.add_column(str(column), justify="right", overflow="fold")
+            else:  # short texts (codes, file names) keep their width; long ones wrap
+                longest = max((len(_cell(value)) for value in shown[column]), default=0)
+                table.add_column(str(column), justify="left", overflow="fold", min_width=min(max(longest, 4), 24))
+        for row in shown.itertuples(index=False):
             table.add_row(*[_cell(v) for v in row])
-        out.print(table)
+        out.print(table, width=min(out.width, TABLE_WIDTH))
 
 
 def _cell(value: Any) -> str:
-    if isinstance(value, str) and len(value) > TABLE_TEXT_WIDTH:
-        return value[: TABLE_TEXT_WIDTH - 1] + "…"
     if isinstance(value, float):
         return "—" if not math.isfinite(value) else f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
     if value is None or value is pd.NA or value is pd.NaT:
@@ -151,12 +240,12 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def print_result(result: Any, fmt: OutFormat, title: str) -> None:
+def print_result(result: Any, fmt: OutFormat, title: str, columns: str | None = None, command: str = "") -> None:
     """Analysis results offer ``to_dict()`` (JSON of design §4) and ``to_frame()`` (tables)."""
     if fmt is OutFormat.json:
         print_json(result.to_dict())
     else:
-        print_frame(result.to_frame(), fmt, title)
+        print_frame(result.to_frame(), fmt, title, columns=columns, default=TABLE_COLUMNS.get(command))
         notes = getattr(result, "notes", None)
         if fmt is OutFormat.table and notes:
             for note in notes:
@@ -562,10 +651,12 @@ def rhetoric(
 @app.command()
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the report site.")] = Path("site"),
+    force: Annotated[bool, typer.Option("--force", help="Rewrite the site even if nothing changed.")] = False,
     db: DbOption = None,
 ) -> None:
     """Build the store from the bundled data (chronology, provocations, missile tests) and write
-    the report site. Prints the path of index.html."""
+    the report site. Prints the path of index.html. When the store and options are unchanged since
+    the last run (a content hash), the site is left as it is; --force rewrites it."""
     from dyadwatch.errors import ReportError
     from dyadwatch.ingest.bundled import load_bundled
     from dyadwatch.store import Store
@@ -575,9 +666,12 @@ def demo(
         loaded = sum(r.rows_kept for r in reports)
         err.print(f"bundled data: {len(reports)} files, {loaded} new events, store {store.path}")
         from dyadwatch.report import build_site
+        from dyadwatch.report.site import site_is_current
 
+        if not force and site_is_current(store, "PRK", out_dir):
+            err.print(f"site unchanged (same store content and options): {out_dir}; --force rewrites it")
         try:
-            index = build_site(store, "PRK", out_dir)
+            index = build_site(store, "PRK", out_dir, skip_unchanged=not force)
         except ReportError as exc:  # exit 1, one line; the store is built, the site left as it was
             raise ReportError(f"{exc} (the store {store.path} is built; {out_dir} was left as it was)") from exc
     sys.stdout.write(f"{index}\n")
@@ -607,11 +701,9 @@ def sources(output: FormatOption = OutFormat.table) -> None:
 @export_app.command("events")
 def export_events(
     format: Annotated[ExportFormat, typer.Option("--format", "-f", help="csv, json or parquet.")] = ExportFormat.csv,
-    source: Annotated[
-        str | None, typer.Option("--source", help="Only this source (gdelt1, icews, chronology, ...).")
-    ] = None,
-    date_from: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")] = None,
+    source: SourceOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
     out_path: Annotated[
         Path | None, typer.Option("--out", help="File to write; default stdout (not for parquet).")
     ] = None,
@@ -621,17 +713,19 @@ def export_events(
 
     Example: dyadwatch export events --source chronology --format csv --out chronology.csv
     """
+    selection = _selection(Freq.M, source, date_from, date_to)
+    sources, date_from, date_to = list(selection.sources) or None, selection.start, selection.end
     with _open(db) as store:
         if out_path is None:
             if format is ExportFormat.parquet:
                 raise UsageError("--format parquet needs --out PATH")
-            frame = store.events(source=source, start=date_from, end=date_to)
+            frame = store.events(source=sources, start=date_from, end=date_to)
             if format is ExportFormat.csv:
                 sys.stdout.write(frame.to_csv(index=False))
             else:
                 sys.stdout.write(frame.to_json(orient="records", date_format="iso", indent=1) + "\n")
             return
-        rows = store.export_events(out_path, format.value, source=source, start=date_from, end=date_to)
+        rows = store.export_events(out_path, format.value, source=sources, start=date_from, end=date_to)
         err.print(f"wrote {rows} events to {out_path}")
 
 
@@ -683,8 +777,9 @@ def series(
     undirected: Annotated[bool, typer.Option("--undirected", help="Both directions together.")] = False,
     normalize: NormalizeOption = Normalize.none,
     drop_statements: DropStatementsOption = False,
-    date_from: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")] = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    source: SourceOption = None,
     backend: Annotated[
         Backend,
         typer.Option(
@@ -704,6 +799,7 @@ def series(
     show_sql: Annotated[
         bool, typer.Option("--show-sql", help="Print the SQL the backend would run, and stop.")
     ] = False,
+    columns: ColumnsOption = None,
     output: FormatOption = OutFormat.table,
     db: DbOption = None,
 ) -> None:
@@ -718,11 +814,14 @@ def series(
     """
     from dyadwatch import backends
 
+    actor1, actor2 = _country(actor1, "ACTOR1"), _country(actor2, "ACTOR2")
+    selection = _selection(freq, source, date_from, date_to, normalize, drop_statements)
     options: dict[str, Any] = {
         "undirected": undirected,
         "drop_statements": drop_statements,
-        "start": date_from,
-        "end": date_to,
+        "start": selection.start,
+        "end": selection.end,
+        "sources": selection.sources,
     }
     if backend is Backend.spark and not events:
         raise UsageError("--backend spark needs --events PATH (a Parquet file from `export events --format parquet`)")
@@ -737,7 +836,7 @@ def series(
             sql = backends.series_sql(backends.unbound_events(), actor1, actor2, freq.value, dialect, **options)
         sys.stdout.write(sql.rstrip() + "\n")
         return
-    options["normalize"] = normalize.value
+    options = {"undirected": undirected, "selection": selection}
     if backend is Backend.spark:
         frame = backends.spark_series(str(events), actor1, actor2, freq.value, **options)
     elif backend is Backend.bigquery:
@@ -745,7 +844,9 @@ def series(
     else:
         with _open(db) as store:
             frame = store.series(actor1, actor2, freq.value, **options)
-    print_frame(frame, output, f"{actor1.upper()} → {actor2.upper()} ({freq.value})")
+    print_frame(
+        frame, output, f"{actor1} → {actor2} ({selection.describe()})", columns=columns, default=TABLE_COLUMNS["series"]
+    )
 
 
 # -- analysis: breaks, flex, circumstances, compare (issue 4; dyadwatch.analysis) -----------------
@@ -806,6 +907,10 @@ def breaks(
     ] = False,
     normalize: NormalizeOption = Normalize.none,
     drop_statements: DropStatementsOption = False,
+    source: SourceOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    columns: ColumnsOption = None,
     output: FormatOption = OutFormat.table,
     db: DbOption = None,
 ) -> None:
@@ -818,20 +923,21 @@ def breaks(
     """
     from dyadwatch.analysis.breaks import dyad_breaks
 
+    actor1, actor2 = _country(actor1, "ACTOR1"), _country(actor2, "ACTOR2")
+    selection = _selection(freq, source, date_from, date_to, normalize, drop_statements)
     with _open(db) as store:
         result = dyad_breaks(
             store,
             actor1,
             actor2,
-            freq=freq.value,
             metric=metric.value,
             method=method.value,
             min_size=min_size,
             markov=markov,
-            normalize=normalize.value,
-            drop_statements=drop_statements,
+            selection=selection,
         )
-    print_result(result, output, f"breaks {actor1.upper()} → {actor2.upper()} ({metric.value}, {freq.value})")
+    title = f"breaks {actor1} → {actor2} ({metric.value}, {selection.describe()})"
+    print_result(result, output, title, columns, "breaks")
     if output is OutFormat.table and result.reason:
         err.print(f"[yellow]{result.status}:[/] {result.reason}")
 
@@ -849,6 +955,10 @@ def flex(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
     normalize: NormalizeOption = Normalize.none,
     drop_statements: DropStatementsOption = False,
+    source: SourceOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    columns: ColumnsOption = None,
     output: FormatOption = OutFormat.table,
     db: DbOption = None,
 ) -> None:
@@ -860,20 +970,11 @@ def flex(
     """
     from dyadwatch.analysis.flexibility import flexibility
 
+    focus = _country(focus, "FOCUS")
+    selection = _selection(freq, source, date_from, date_to, normalize, drop_statements, partners)
     with _open(db) as store:
-        result = flexibility(
-            store,
-            focus,
-            freq=freq.value,
-            partners=_codes(partners),
-            era=era.value,
-            by=by.value,
-            normalize=normalize.value,
-            drop_statements=drop_statements,
-            draws=draws,
-            seed=seed,
-        )
-    print_result(result, output, f"flexibility of {focus.upper()} ({freq.value})")
+        result = flexibility(store, focus, era=era.value, by=by.value, draws=draws, seed=seed, selection=selection)
+    print_result(result, output, f"flexibility of {focus} ({selection.describe()})", columns, "flex")
 
 
 @app.command()
@@ -894,6 +995,10 @@ def circumstances(
     ] = None,
     normalize: NormalizeOption = Normalize.none,
     drop_statements: DropStatementsOption = False,
+    source: SourceOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    columns: ColumnsOption = None,
     output: FormatOption = OutFormat.table,
     db: DbOption = None,
 ) -> None:
@@ -905,18 +1010,11 @@ def circumstances(
     from dyadwatch.analysis.circumstances import circumstances as run_circumstances
 
     names = [name.strip() for name in only.split(",") if name.strip()] if only else None
+    focus = _country(focus, "FOCUS")
+    selection = _selection(freq, source, date_from, date_to, normalize, drop_statements, partners)
     with _open(db) as store:
-        result = run_circumstances(
-            store,
-            focus,
-            freq=freq.value,
-            partners=_codes(partners),
-            conditions=names,
-            windows=condition or [],
-            normalize=normalize.value,
-            drop_statements=drop_statements,
-        )
-    print_result(result, output, f"circumstances of {focus.upper()} ({freq.value})")
+        result = run_circumstances(store, focus, conditions=names, windows=condition or [], selection=selection)
+    print_result(result, output, f"circumstances of {focus} ({selection.describe()})", columns, "circumstances")
 
 
 @app.command()
@@ -929,6 +1027,10 @@ def compare(
     partners: PartnersOption = None,
     normalize: NormalizeOption = Normalize.none,
     drop_statements: DropStatementsOption = False,
+    source: SourceOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    columns: ColumnsOption = None,
     output: FormatOption = OutFormat.table,
     db: DbOption = None,
 ) -> None:
@@ -940,17 +1042,11 @@ def compare(
     """
     from dyadwatch.analysis.patterns import compare as run_compare
 
+    focus = _country(focus, "FOCUS")
+    selection = _selection(freq, source, date_from, date_to, normalize, drop_statements, partners)
     with _open(db) as store:
-        result = run_compare(
-            store,
-            focus,
-            freq=freq.value,
-            window=window,
-            partners=_codes(partners),
-            normalize=normalize.value,
-            drop_statements=drop_statements,
-        )
-    print_result(result, output, f"{focus.upper()}: concentration and bloc shares ({freq.value})")
+        result = run_compare(store, focus, window=window, selection=selection)
+    print_result(result, output, f"{focus}: concentration and bloc shares ({selection.describe()})", columns, "compare")
 
 
 @app.command()
@@ -968,6 +1064,7 @@ def votes(
     ] = "all",
     year_from: Annotated[int | None, typer.Option("--from", help="First year.")] = None,
     year_to: Annotated[int | None, typer.Option("--to", help="Last year.")] = None,
+    columns: ColumnsOption = None,
     output: FormatOption = OutFormat.table,
     db: DbOption = None,
 ) -> None:
@@ -990,7 +1087,7 @@ def votes(
     finally:
         if store is not None:
             store.close()
-    print_result(result, output, f"UN votes: agreement of {result.focus} ({result.source})")
+    print_result(result, output, f"UN votes: agreement of {result.focus} ({result.source})", columns, "votes")
 
 
 # -- early warning and strategies: shifts, simulate (issue 5; dyadwatch.analysis) ----------------
@@ -1005,14 +1102,19 @@ def shifts(
     baseline_years: Annotated[
         int, typer.Option("--baseline-years", help="Years before --since that form each partner's baseline.")
     ] = 10,
-    source: Annotated[
-        list[str] | None, typer.Option("--source", help="Only events of this source (repeatable), e.g. chronology.")
+    source: SourceOption = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="Baseline starts no earlier than this day, YYYY-MM-DD.")
     ] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Same as --until.")] = None,
+    normalize: NormalizeOption = Normalize.none,
+    drop_statements: DropStatementsOption = False,
     alpha: Annotated[float, typer.Option("--alpha", help="Significance level after adjustment.")] = 0.05,
     adjust: Annotated[
         str, typer.Option("--adjust", help="Across partners: fdr (Benjamini-Hochberg) or holm (family-wise).")
     ] = "fdr",
     seed: Annotated[int, typer.Option("--seed", help="Seed of the permutation tests.")] = 0,
+    columns: ColumnsOption = None,
     output: FormatOption = OutFormat.table,
     db: DbOption = None,
 ) -> None:
@@ -1023,20 +1125,23 @@ def shifts(
     """
     from dyadwatch.analysis.shifts import shifts as find_shifts
 
+    focus = _country(focus, "FOCUS")
+    if until and date_to and until != date_to:
+        raise UsageError("--until and --to name the same day; give one of them")
+    selection = _selection(freq, source, date_from, date_to or until, normalize, drop_statements)
     with _open(db) as store:
         result = find_shifts(
             store,
             focus,
             since,
-            until=until,
-            freq=freq.value,
+            until=selection.end,
             baseline_years=baseline_years,
             alpha=alpha,
             adjust=adjust,
-            sources=source or None,
             seed=seed,
+            selection=selection,
         )
-    print_result(result, output, f"shifts of {result.focus} since {result.since}")
+    print_result(result, output, f"shifts of {result.focus} since {result.since}", columns, "shifts")
 
 
 @app.command()
@@ -1183,6 +1288,10 @@ def simulate(
     freq: FreqOption = Freq.M,
     date_from: Annotated[str | None, typer.Option("--from", help="Estimate from this day, YYYY-MM-DD.")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Estimate up to this day, YYYY-MM-DD.")] = None,
+    source: SourceOption = None,
+    normalize: NormalizeOption = Normalize.none,
+    drop_statements: DropStatementsOption = False,
+    columns: ColumnsOption = None,
     output: FormatOption = OutFormat.table,
     db: DbOption = None,
 ) -> None:
@@ -1193,20 +1302,13 @@ def simulate(
     """
     from dyadwatch.analysis.simulate import simulate_dyad
 
+    actor1, actor2 = _country(actor1, "ACTOR1"), _country(actor2, "ACTOR2")
+    selection = _selection(freq, source, date_from, date_to, normalize, drop_statements)
     with _open(db) as store:
         result = simulate_dyad(
-            store,
-            actor1,
-            actor2,
-            strategy or None,
-            runs=runs,
-            seed=seed,
-            horizon=horizon,
-            freq=freq.value,
-            start=date_from,
-            end=date_to,
+            store, actor1, actor2, strategy or None, runs=runs, seed=seed, horizon=horizon, selection=selection
         )
-    print_result(result, output, f"strategies of {result.partner} toward {result.focus}")
+    print_result(result, output, f"strategies of {result.partner} toward {result.focus}", columns, "simulate")
     if output is OutFormat.table:
         if result.status != "ok":
             err.print(f"[yellow]{result.reason}[/]")
@@ -1219,7 +1321,10 @@ def simulate(
 def report(
     focus: Annotated[str, typer.Argument(help="Focus country, ISO alpha-3 (e.g. PRK).")] = "PRK",
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the report site.")] = Path("site"),
-    pdf: Annotated[bool, typer.Option("--pdf", help="Also write the series as one PDF (needs WeasyPrint).")] = False,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Also write the series as one PDF, dyadwatch-report.pdf (needs WeasyPrint).")
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Rewrite the site even if nothing changed.")] = False,
     db: DbOption = None,
 ) -> None:
     """Write the report series: index.html (all relationships compared) and one brief per relationship
@@ -1231,10 +1336,14 @@ def report(
     """
     from dyadwatch.errors import ReportError
     from dyadwatch.report import build_site
+    from dyadwatch.report.site import site_is_current
 
+    focus = _country(focus, "FOCUS")
     with _open(db) as store:
+        if not force and site_is_current(store, focus, out_dir, pdf):
+            err.print(f"site unchanged (same store content and options): {out_dir}; --force rewrites it")
         try:
-            index = build_site(store, focus, out_dir, pdf=pdf)
+            index = build_site(store, focus, out_dir, pdf=pdf, skip_unchanged=not force)
         except ReportError as exc:  # exit 1, one line, no traceback; nothing half-written in out_dir
             raise ReportError(f"{exc} ({out_dir} was left as it was)") from exc
     sys.stdout.write(f"{index}\n")

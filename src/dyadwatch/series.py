@@ -12,11 +12,12 @@ with no events), ``q1``…``q4`` (quad-class counts), ``cooperation`` (q1 + q2) 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
-from dyadwatch.errors import UsageError
+from dyadwatch.selection import BARE_STATEMENT_CODES, PANDAS_FREQ, Selection, check_freq, resolve
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
@@ -37,16 +38,15 @@ SERIES_COLUMNS = (
     "conflict",
 )
 COUNT_COLUMNS = ("events", "weighted_events", "goldstein_sum", "q1", "q2", "q3", "q4", "cooperation", "conflict")
-#: CAMEO 010 "make statement, not specified below": the bulk of machine-coded GDELT rows and
-#: nearly content-free; ``drop_statements=True`` leaves it out.
-BARE_STATEMENT_CODES = ("010",)
-PANDAS_FREQ = {"M": "MS", "Q": "QS", "Y": "YS"}
-
-
-def check_freq(freq: str) -> Freq:
-    if freq not in PANDAS_FREQ:
-        raise UsageError(f"--freq must be M (month), Q (quarter) or Y (year), not {freq!r}")
-    return freq  # type: ignore[return-value]
+__all__ = [
+    "BARE_STATEMENT_CODES",
+    "PANDAS_FREQ",
+    "Selection",
+    "check_freq",
+    "dyad_series",
+    "series_expr",
+    "series_over",
+]
 
 
 def series_expr(
@@ -59,23 +59,19 @@ def series_expr(
     drop_statements: bool = False,
     start: str | None = None,
     end: str | None = None,
+    sources: Sequence[str] | None = None,
+    selection: Selection | None = None,
 ) -> Any:
-    """The Ibis expression of the dyad series over an ``events`` table (any Ibis backend)."""
-    import ibis
+    """The Ibis expression of the dyad series over an ``events`` table (any Ibis backend).
 
-    check_freq(freq)
+    ``selection`` (design §9) wins over the separate keyword arguments when given."""
+    sel = resolve(selection, freq=freq, drop_statements=drop_statements, start=start, end=end, sources=sources)
     a, b = actor1.upper(), actor2.upper()
     condition = (events.actor1 == a) & (events.actor2 == b)
     if undirected:
         condition = condition | ((events.actor1 == b) & (events.actor2 == a))
-    table = events.filter(condition)
-    if drop_statements:
-        table = table.filter(~table.event_code.isin(BARE_STATEMENT_CODES))
-    if start:
-        table = table.filter(table.date >= ibis.date(start))
-    if end:
-        table = table.filter(table.date <= ibis.date(end))
-    table = table.mutate(period=table.date.truncate(freq))
+    table = sel.apply(events.filter(condition))
+    table = table.mutate(period=table.date.truncate(sel.freq))
     quad = table.quad_class
     return (
         table.group_by("period")
@@ -92,15 +88,16 @@ def series_expr(
     )
 
 
-def volume_expr(events: Any, focus: str | None, freq: str = "M") -> Any:
-    """Events per period involving ``focus`` (or all events when None): normalisation base.
+def volume_expr(events: Any, focus: str | None, freq: str = "M", selection: Selection | None = None) -> Any:
+    """Events per period involving ``focus`` (or all events when None) in the selection's sources:
+    the normalisation base.
 
     With ``focus=None`` (``--normalize all``) and a store that keeps ``daily_totals``, GDELT's
     events count in full: the rows per day of every loaded GDELT file, whatever the focus
     filter kept, so the base is "all GDELT events that day" (design §9). Events of sources without
     daily totals (the chronology, ICEWS, POLECAT) are counted as loaded.
     """
-    table = events
+    table = selection.base(events) if selection is not None else events
     if focus is not None:
         code = focus.upper()
         table = table.filter((table.actor1 == code) | (table.actor2 == code))
@@ -177,6 +174,8 @@ def dyad_series(
     drop_statements: bool = False,
     start: str | None = None,
     end: str | None = None,
+    sources: Sequence[str] | None = None,
+    selection: Selection | None = None,
     fill: bool = True,
 ) -> pd.DataFrame:
     """The dyad series ``actor1`` → ``actor2`` from a store, as a pandas DataFrame.
@@ -186,6 +185,21 @@ def dyad_series(
     ``daily_totals`` (see :func:`volume_expr`). Media attention grows by orders of
     magnitude over the decades, so raw counts compare badly across eras.
     """
+    sel = resolve(
+        selection,
+        freq=freq,
+        normalize=normalize,
+        drop_statements=drop_statements,
+        start=start,
+        end=end,
+        sources=sources,
+    )
+    if hasattr(store, "con"):  # the DuckDB store: plain SQL, so a simple query never loads Ibis
+        raw = _duckdb_series(store.con, actor1, actor2, sel, undirected)
+        frame = finish_series(raw, sel.freq, start=sel.start, end=sel.end, fill=fill)
+        if sel.normalize != "none" and len(frame):
+            frame = normalise(frame, _duckdb_volume(store.con, actor1 if sel.normalize == "focus" else None, sel))
+        return frame
     return series_over(
         store.ibis(),
         actor1,
@@ -196,8 +210,74 @@ def dyad_series(
         drop_statements=drop_statements,
         start=start,
         end=end,
+        sources=sources,
+        selection=selection,
         fill=fill,
     )
+
+
+_UNITS = {"M": "month", "Q": "quarter", "Y": "year"}
+
+
+def _duckdb_series(con: Any, actor1: str, actor2: str, selection: Selection, undirected: bool) -> pd.DataFrame:
+    """The aggregation of :func:`series_expr` as DuckDB SQL (the same rows; tested against Ibis)."""
+    a, b = actor1.upper(), actor2.upper()
+    condition, params = "(actor1 = ? AND actor2 = ?)", [a, b]
+    if undirected:
+        condition, params = condition + " OR (actor1 = ? AND actor2 = ?)", [a, b, b, a]
+    where, more = selection.sql_where()
+    sql = f"""SELECT CAST(date_trunc('{_UNITS[selection.freq]}', date) AS DATE) AS period, count(*) AS events,
+                     sum(weight) AS weighted_events, sum(goldstein) AS goldstein_sum,
+                     count_if(quad_class = 1) AS q1, count_if(quad_class = 2) AS q2,
+                     count_if(quad_class = 3) AS q3, count_if(quad_class = 4) AS q4
+              FROM events WHERE ({condition}){where} GROUP BY 1 ORDER BY 1"""
+    frame: pd.DataFrame = con.execute(sql, params + more).df()
+    return frame
+
+
+def _duckdb_volume(con: Any, focus: str | None, selection: Selection) -> pd.DataFrame:
+    """:func:`volume_expr` as DuckDB SQL."""
+    clauses, params = ["TRUE"], []
+    if focus is not None:
+        clauses.append("(actor1 = ? OR actor2 = ?)")
+        params += [focus.upper(), focus.upper()]
+    base = selection.with_(start=None, end=None, drop_statements=False)
+    where, more = base.sql_where()
+    unit = _UNITS[selection.freq]
+    covered = _covered_sources(con) if focus is None else []
+    if covered:
+        # --normalize all with GDELT daily totals: those sources count in full (every row of every
+        # loaded file, whatever the focus filter kept); other sources count as loaded.
+        marks = ", ".join("?" for _ in covered)
+        wanted = [s for s in covered if not selection.sources or s in selection.sources]
+        totals_filter = f"source IN ({', '.join('?' for _ in wanted)})" if wanted else "FALSE"
+        sql = (
+            "SELECT period, sum(base) AS base FROM ("
+            f"SELECT CAST(date_trunc('{unit}', date) AS DATE) AS period, count(*) AS base FROM events "
+            f"WHERE {' AND '.join(clauses)}{where} AND source NOT IN ({marks}) GROUP BY 1 "
+            f"UNION ALL SELECT CAST(date_trunc('{unit}', date) AS DATE) AS period, sum(events) AS base "
+            f"FROM daily_totals WHERE {totals_filter} GROUP BY 1) GROUP BY 1"
+        )
+        params = params + more + covered + wanted
+        more = []
+    else:
+        sql = (
+            f"SELECT CAST(date_trunc('{unit}', date) AS DATE) AS period, count(*) AS base "
+            f"FROM events WHERE {' AND '.join(clauses)}{where} GROUP BY 1"
+        )
+    frame: pd.DataFrame = con.execute(sql, params + more).df()
+    frame["base"] = frame["base"].astype("int64")
+    return frame
+
+
+def _covered_sources(con: Any) -> list[str]:
+    """Sources with rows in ``daily_totals`` (none in a store that predates the table)."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'daily_totals'"
+    ).fetchone()
+    if not exists or not exists[0]:
+        return []
+    return [str(row[0]) for row in con.execute("SELECT DISTINCT source FROM daily_totals").fetchall()]
 
 
 def series_over(
@@ -211,17 +291,23 @@ def series_over(
     drop_statements: bool = False,
     start: str | None = None,
     end: str | None = None,
+    sources: Sequence[str] | None = None,
+    selection: Selection | None = None,
     fill: bool = True,
 ) -> pd.DataFrame:
     """:func:`dyad_series` over any Ibis ``events`` table: the store's, Spark's, BigQuery's."""
-    check_freq(freq)
-    if normalize not in ("none", "focus", "all"):
-        raise UsageError(f"normalize must be none, focus or all, not {normalize!r}")
-    raw = series_expr(
-        events, actor1, actor2, freq, undirected=undirected, drop_statements=drop_statements, start=start, end=end
-    ).execute()
-    frame = finish_series(raw, freq, start=start, end=end, fill=fill)
-    if normalize != "none" and len(frame):
-        base = volume_expr(events, actor1 if normalize == "focus" else None, freq).execute()
+    sel = resolve(
+        selection,
+        freq=freq,
+        normalize=normalize,
+        drop_statements=drop_statements,
+        start=start,
+        end=end,
+        sources=sources,
+    )
+    raw = series_expr(events, actor1, actor2, undirected=undirected, selection=sel).execute()
+    frame = finish_series(raw, sel.freq, start=sel.start, end=sel.end, fill=fill)
+    if sel.normalize != "none" and len(frame):
+        base = volume_expr(events, actor1 if sel.normalize == "focus" else None, sel.freq, sel).execute()
         frame = normalise(frame, base)
     return frame

@@ -199,7 +199,7 @@ class Store:
     def events(
         self,
         *,
-        source: str | None = None,
+        source: str | Sequence[str] | None = None,
         start: str | None = None,
         end: str | None = None,
         actor: str | None = None,
@@ -214,7 +214,7 @@ class Store:
     @staticmethod
     def _events_query(
         *,
-        source: str | None = None,
+        source: str | Sequence[str] | None = None,
         start: str | None = None,
         end: str | None = None,
         actor: str | None = None,
@@ -225,8 +225,9 @@ class Store:
         where: list[str] = ["TRUE"]
         params: list[Any] = []
         if source:
-            where.append("source = ?")
-            params.append(source)
+            names = [source] if isinstance(source, str) else list(source)
+            where.append(f"source IN ({', '.join('?' for _ in names)})")
+            params += names
         if start:
             where.append("date >= CAST(? AS DATE)")
             params.append(start)

@@ -26,6 +26,7 @@ import ruptures as rpt
 from dyadwatch.analysis.costs import CostNormalScores, mbic_penalty, normal_scores, pelt_mean, permutation_penalty
 from dyadwatch.analysis.periods import FREQ_NAMES, check_freq, infer_freq, period_offset
 from dyadwatch.errors import UsageError
+from dyadwatch.selection import Selection, resolve
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
@@ -158,15 +159,11 @@ class BreaksResult:
                 "before_mean": item.before_mean,
                 "after_mean": item.after_mean,
                 "nearby_events": len(item.nearby_events),
-                "first_nearby": _shorten(item.nearby_events[0].summary) if item.nearby_events else item.nearby_note,
+                "first_nearby": item.nearby_events[0].summary if item.nearby_events else item.nearby_note,
             }
             for item in self.breaks
         ]
         return pd.DataFrame(rows, columns=["date", "before_mean", "after_mean", "nearby_events", "first_nearby"])
-
-
-def _shorten(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def default_penalty(values: np.ndarray[Any, np.dtype[np.float64]], min_size: int = 3) -> float:
@@ -420,11 +417,16 @@ def dyad_breaks(
     markov: bool = False,
     normalize: str = "none",
     drop_statements: bool = False,
+    selection: Selection | None = None,
 ) -> BreaksResult:
-    """Breaks in the store's series ``actor1`` → ``actor2``, with built-in events near each break."""
-    check_freq(freq)
+    """Breaks in the store's series ``actor1`` → ``actor2``, with built-in events near each break.
+
+    ``selection`` (design §9: sources, days, freq, normalisation) wins over ``freq``, ``normalize``
+    and ``drop_statements`` when given."""
+    sel = resolve(selection, freq=freq, normalize=normalize, drop_statements=drop_statements)
+    freq, normalize, drop_statements = sel.freq, sel.normalize, sel.drop_statements
     a, b = actor1.upper(), actor2.upper()
-    series = store.series(a, b, freq, normalize=normalize, drop_statements=drop_statements)
+    series = store.series(a, b, selection=sel)
     return breaks(
         series,
         metric=metric,

@@ -32,6 +32,7 @@ import pandas as pd
 from dyadwatch.analysis.dyads import FocusPanel, focus_panel
 from dyadwatch.analysis.periods import ERAS, FREQ_NAMES, UNSC_1718, period_start
 from dyadwatch.errors import UsageError
+from dyadwatch.selection import Selection, resolve
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
@@ -336,6 +337,7 @@ def circumstances(
     windows: list[str] | None = None,
     normalize: str = "none",
     drop_statements: bool = False,
+    selection: Selection | None = None,
 ) -> CircumstancesResult:
     """How the focus country's lag-1 response to each partner differs when a condition holds.
 
@@ -346,10 +348,11 @@ def circumstances(
         if not re.fullmatch(r"[A-Za-z][\w-]*", name):
             raise UsageError(f"condition name {name!r}: use letters, digits, - and _")
     code = focus.upper()
-    panel = focus_panel(store, code, freq, normalize=normalize, drop_statements=drop_statements, partners=partners)
+    sel = resolve(selection, freq=freq, normalize=normalize, drop_statements=drop_statements, partners=partners)
+    panel = focus_panel(store, code, selection=sel)
     return panel_circumstances(
         panel,
-        partners=partners,
+        partners=list(sel.partners) or None,
         nuclear_test_dates=nuclear_tests(store),
         summits=summit_dates(store, code),
         windows=parsed,

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from dyadwatch.analysis.periods import check_freq, period_index
-from dyadwatch.errors import UsageError
-from dyadwatch.series import BARE_STATEMENT_CODES, volume_expr
+from dyadwatch.analysis.periods import period_index
+from dyadwatch.selection import Selection, resolve
+from dyadwatch.series import volume_expr
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
@@ -32,6 +32,7 @@ class FocusPanel:
     normalize: str
     drop_statements: bool
     rows: pd.DataFrame  # partner, direction, period (Timestamp), events, goldstein_sum, q1..q4
+    selection: Selection | None = None
 
     def partners(self) -> list[str]:
         """Partners, most events (both directions) first."""
@@ -69,19 +70,20 @@ def focus_panel(
     normalize: str = "none",
     drop_statements: bool = False,
     partners: list[str] | None = None,
+    selection: Selection | None = None,
 ) -> FocusPanel:
-    """Every dyad series of ``focus`` (both directions) at ``freq``, as one long frame."""
-    check_freq(freq)
-    if normalize not in ("none", "focus", "all"):
-        raise UsageError(f"normalize must be none, focus or all, not {normalize!r}")
+    """Every dyad series of ``focus`` (both directions) at ``freq``, as one long frame.
+
+    ``selection`` (design §9) wins over the separate keyword arguments when given."""
+    sel = resolve(selection, freq=freq, normalize=normalize, drop_statements=drop_statements, partners=partners)
+    freq, normalize = sel.freq, sel.normalize
     code = focus.upper()
     events = store.ibis()
     table = events.filter(
         ((events.actor1 == code) & events.actor2.notnull() & (events.actor2 != "") & (events.actor2 != code))
         | ((events.actor2 == code) & events.actor1.notnull() & (events.actor1 != "") & (events.actor1 != code))
     )
-    if drop_statements:
-        table = table.filter(~table.event_code.isin(BARE_STATEMENT_CODES))
+    table = sel.apply(table)
     table = table.mutate(period=table.date.truncate(freq))
     quad = table.quad_class
     raw = (
@@ -101,15 +103,14 @@ def focus_panel(
     raw["partner"] = raw["actor2"].where(raw["actor1"] == code, raw["actor1"])
     for column in VALUE_COLUMNS:
         raw[column] = raw[column].fillna(0).astype(float)
-    if partners:
-        wanted = [p.upper() for p in partners]
-        raw = raw[raw["partner"].isin(wanted)]
+    if sel.partners:
+        raw = raw[raw["partner"].isin(list(sel.partners))]
     if normalize != "none" and len(raw):
-        base = volume_expr(events, code if normalize == "focus" else None, freq).execute()
+        base = volume_expr(events, code if normalize == "focus" else None, freq, sel).execute()
         base["period"] = pd.to_datetime(base["period"])
         merged = raw.merge(base, on="period", how="left")
         scale = 1000.0 / merged["base"].where(merged["base"] > 0)
         for column in VALUE_COLUMNS:
             raw[column] = (merged[column] * scale).fillna(0.0).to_numpy()
     rows = raw[["partner", "direction", "period", *VALUE_COLUMNS]].sort_values(["partner", "direction", "period"])
-    return FocusPanel(code, freq, normalize, drop_statements, rows.reset_index(drop=True))
+    return FocusPanel(code, freq, normalize, sel.drop_statements, rows.reset_index(drop=True), sel)

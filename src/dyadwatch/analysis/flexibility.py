@@ -45,6 +45,7 @@ from dyadwatch.analysis.dyads import FocusPanel, focus_panel
 from dyadwatch.analysis.periods import ERAS, FREQ_NAMES, era_named
 from dyadwatch.analysis.var import HORIZON, bootstrap_vars, fit_dyad_var, lag_cap
 from dyadwatch.errors import InsufficientDataError, UsageError
+from dyadwatch.selection import Selection, resolve
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
@@ -392,6 +393,7 @@ def flexibility(
     max_lags: int = 4,
     min_periods: int = MIN_PERIODS,
     min_active: int = MIN_ACTIVE,
+    selection: Selection | None = None,
 ) -> FlexibilityResult:
     """Flexibility of ``focus`` toward each partner in the store (all partners, most events first).
 
@@ -399,10 +401,11 @@ def flexibility(
     windows (ten years, or ``min_periods`` periods if longer; step half a window). On the sparse bundled
     chronology use ``freq="Y"``; ``min_periods`` and ``min_active`` set when a partner has enough data.
     """
-    panel = focus_panel(store, focus, freq, normalize=normalize, drop_statements=drop_statements, partners=partners)
+    sel = resolve(selection, freq=freq, normalize=normalize, drop_statements=drop_statements, partners=partners)
+    panel = focus_panel(store, focus, selection=sel)
     return panel_flexibility(
         panel,
-        partners=partners,
+        partners=list(sel.partners) or None,
         era=era,
         by=by,
         draws=draws,

@@ -28,6 +28,7 @@ from dyadwatch.analysis.breaks import detect_breaks
 from dyadwatch.analysis.dyads import FocusPanel, focus_panel
 from dyadwatch.analysis.periods import FREQ_NAMES, period_index
 from dyadwatch.errors import UsageError
+from dyadwatch.selection import Selection, resolve
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
@@ -201,23 +202,26 @@ def _concentration(panel: FocusPanel) -> tuple[list[dict[str, Any]], list[dict[s
     return concentration, blocs
 
 
-def third_party_means(store: Store, actor: str, exclude: tuple[str, ...], drop_statements: bool) -> dict[str, float]:
-    """Mean Goldstein score of ``actor`` toward each other country over the whole store."""
-    statement = "AND event_code <> '010'" if drop_statements else ""
+def third_party_means(
+    store: Store, actor: str, exclude: tuple[str, ...], drop_statements: bool, selection: Selection | None = None
+) -> dict[str, float]:
+    """Mean Goldstein score of ``actor`` toward each other country over the selection (whole store by default)."""
+    sel = resolve(selection, drop_statements=drop_statements)
+    where, params = sel.sql_where()
     rows = store.con.execute(
         f"""SELECT actor2, avg(goldstein) FROM events
-            WHERE actor1 = ? AND actor2 IS NOT NULL AND actor2 <> '' AND goldstein IS NOT NULL {statement}
+            WHERE actor1 = ? AND actor2 IS NOT NULL AND actor2 <> '' AND goldstein IS NOT NULL {where}
             GROUP BY actor2""",
-        [actor],
+        [actor, *params],
     ).fetchall()
     return {str(k): float(v) for k, v in rows if k not in exclude}
 
 
-def _alignment(store: Store, focus: str, partners: list[str], drop_statements: bool) -> list[dict[str, Any]]:
+def _alignment(store: Store, focus: str, partners: list[str], selection: Selection) -> list[dict[str, Any]]:
     out = []
     for partner in partners:
-        mine = third_party_means(store, focus, (focus, partner), drop_statements)
-        theirs = third_party_means(store, partner, (focus, partner), drop_statements)
+        mine = third_party_means(store, focus, (focus, partner), selection.drop_statements, selection)
+        theirs = third_party_means(store, partner, (focus, partner), selection.drop_statements, selection)
         score, shared = alignment_score(mine, theirs)
         row: dict[str, Any] = {"partner": partner, "alignment": None, "third_parties": shared}
         if shared < MIN_THIRD_PARTIES:
@@ -242,6 +246,7 @@ def compare(
     max_partners: int = 12,
     normalize: str = "none",
     drop_statements: bool = False,
+    selection: Selection | None = None,
 ) -> CompareResult:
     """Patterns across the focus country's relationships (see the module docstring).
 
@@ -251,8 +256,11 @@ def compare(
     if window < 0:
         raise UsageError("--window must be 0 or more periods")
     code = focus.upper()
-    panel = focus_panel(store, code, freq, normalize=normalize, drop_statements=drop_statements)
-    chosen = [p.upper() for p in partners] if partners else panel.partners()[:max_partners]
+    sel = resolve(selection, freq=freq, normalize=normalize, drop_statements=drop_statements, partners=partners)
+    freq, normalize, drop_statements = sel.freq, sel.normalize, sel.drop_statements
+    # Concentration and bloc shares use every partner, so the panel is not cut to ``partners``.
+    panel = focus_panel(store, code, selection=sel.with_(partners=()))
+    chosen = list(sel.partners) if sel.partners else panel.partners()[:max_partners]
     concentration, blocs = _concentration(panel)
     notes = [
         f"frequency: one value per {FREQ_NAMES[freq]}; NC = Goldstein sum of {code} → partner",
@@ -273,7 +281,7 @@ def compare(
         _shared_breaks(panel, chosen, window),
         concentration,
         blocs,
-        _alignment(store, code, chosen, drop_statements),
+        _alignment(store, code, chosen, sel),
         notes,
         compare_indicators(store, code, chosen, BLOCS, blocs if freq == "Y" else ()),
     )

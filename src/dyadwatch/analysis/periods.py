@@ -14,7 +14,10 @@ import pandas as pd
 
 from dyadwatch.errors import UsageError
 
-PANDAS_FREQ = {"M": "MS", "Q": "QS", "Y": "YS"}
+# The one frequency table and check live with the selection (design §9); re-exported here.
+from dyadwatch.selection import PANDAS_FREQ as PANDAS_FREQ
+from dyadwatch.selection import check_freq as check_freq
+
 FREQ_NAMES = {"M": "month", "Q": "quarter", "Y": "year"}
 
 
@@ -58,11 +61,6 @@ def era_of(moment: pd.Timestamp) -> str:
             return era.name
     return ERAS[-1].name
 
-
-def check_freq(freq: str) -> str:
-    if freq not in PANDAS_FREQ:
-        raise UsageError(f"freq must be M (month), Q (quarter) or Y (year), not {freq!r}")
-    return freq
 
 
 def infer_freq(periods: pd.Series | pd.DatetimeIndex) -> str:

@@ -39,7 +39,8 @@ from numpy.typing import NDArray
 
 from dyadwatch.analysis.blocs import BLOCS
 from dyadwatch.errors import UsageError
-from dyadwatch.series import PANDAS_FREQ, check_freq
+from dyadwatch.selection import BARE_STATEMENT_CODES, Selection, resolve
+from dyadwatch.series import PANDAS_FREQ
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
@@ -185,12 +186,19 @@ def _period_index(start: dt.date, end: dt.date, freq: str) -> pd.DatetimeIndex:
     return pd.date_range(first, pd.Timestamp(end), freq=PANDAS_FREQ[freq])
 
 
-def _dyadic_events(store: Store, focus: str, start: dt.date, end: dt.date, sources: Sequence[str] | None) -> str:
-    """SQL (with ? for focus, focus, start, end) selecting the focus country's dyadic events."""
+Sources = Selection | Sequence[str] | None
+
+
+def _dyadic_events(store: Store, focus: str, start: dt.date, end: dt.date, sources: Sources) -> str:
+    """SQL (with ? for focus, focus, start, end) selecting the focus country's dyadic events of the
+    selection's sources (bare statements left out when it says so)."""
     source_filter = ""
-    if sources:
-        quoted = ", ".join("'" + s.replace("'", "''") + "'" for s in sources)
+    names = sources.sources if isinstance(sources, Selection) else sources
+    if names:
+        quoted = ", ".join("'" + s.replace("'", "''") + "'" for s in names)
         source_filter = f" AND source IN ({quoted})"
+    if isinstance(sources, Selection) and sources.drop_statements:
+        source_filter += " AND event_code NOT IN (" + ", ".join(f"'{c}'" for c in BARE_STATEMENT_CODES) + ")"
     return (
         "SELECT *, CASE WHEN actor1 = ? THEN actor2 ELSE actor1 END AS partner FROM events "
         "WHERE (actor1 = ? OR actor2 = ?) AND actor1 IS NOT NULL AND actor2 IS NOT NULL "
@@ -200,7 +208,7 @@ def _dyadic_events(store: Store, focus: str, start: dt.date, end: dt.date, sourc
 
 
 def _counts(
-    store: Store, focus: str, start: dt.date, end: dt.date, freq: str, sources: Sequence[str] | None
+    store: Store, focus: str, start: dt.date, end: dt.date, freq: str, sources: Sources
 ) -> pd.DataFrame:
     """Periods × partners event counts between ``start`` and ``end`` (every period present)."""
     unit = {"M": "month", "Q": "quarter", "Y": "year"}[freq]
@@ -218,13 +226,31 @@ def _counts(
     return table.reindex(index, fill_value=0).astype(float)
 
 
+def _volume(
+    store: Store, focus: str | None, start: dt.date, end: dt.date, freq: str, selection: Selection
+) -> pd.Series:
+    """Events per period of ``focus`` (all events when None) in the selection's sources: the base of
+    ``normalize``, as in :func:`dyadwatch.series.volume_expr`."""
+    unit = {"M": "month", "Q": "quarter", "Y": "year"}[freq]
+    where, params = selection.with_(start=start.isoformat(), end=end.isoformat(), drop_statements=False).sql_where()
+    actor = ""
+    if focus is not None:
+        actor = " AND (actor1 = ? OR actor2 = ?)"
+        params = [focus, focus, *params]
+    rows = store.con.execute(
+        f"SELECT date_trunc('{unit}', date) AS period, count(*) AS n FROM events WHERE TRUE{actor}{where} GROUP BY 1",
+        params,
+    ).df()
+    return pd.Series(rows["n"].to_numpy(dtype=float), index=pd.to_datetime(rows["period"]), dtype=float)
+
+
 def _evidence_events(
     store: Store,
     focus: str,
     partners: Sequence[str],
     start: dt.date,
     end: dt.date,
-    sources: Sequence[str] | None,
+    sources: Sources,
     limit: int = EVIDENCE_EVENTS,
 ) -> list[dict[str, Any]]:
     """The events behind a shift: the latest ``limit`` of them, oldest first."""
@@ -279,6 +305,7 @@ def shifts(
     seed: int = 0,
     permutations: int = PERMUTATIONS,
     with_indicators: bool = True,
+    selection: Selection | None = None,
 ) -> ShiftsResult:
     """Shifts in ``focus``'s foreign relations since ``since`` against the ``baseline_years`` before.
 
@@ -289,7 +316,11 @@ def shifts(
     """
     if permutations < 99:
         raise UsageError("permutations must be at least 99")
-    check_freq(freq)
+    sel = resolve(selection, freq=freq, sources=sources)
+    freq = sel.freq
+    sources = sel  # type: ignore[assignment]  # the helpers below read sources and statements from it
+    if until is None and sel.end:
+        until = sel.end
     adjust_p([], adjust)  # checks the name early
     focus = focus.upper()
     start_recent = _parse_date(since, "--since")
@@ -306,6 +337,8 @@ def shifts(
         raise UsageError(f"no dyadic events of {focus} in the store; load data first (dyadwatch demo or ingest)")
     end = _parse_date(until, "--until") if until is not None else pd.Timestamp(last_row[0]).date()
     first_data = pd.Timestamp(last_row[1]).date()
+    if sel.start and dt.date.fromisoformat(sel.start) > first_data:
+        first_data = dt.date.fromisoformat(sel.start)
     if end < start_recent:
         raise UsageError(f"the store's last event of {focus} is on {end}, before --since {start_recent}")
     wanted_start = (pd.Timestamp(start_recent) - pd.DateOffset(years=baseline_years)).date()
@@ -370,6 +403,13 @@ def shifts(
     if exposure < 1.0:
         scaled.iloc[-1] = scaled.iloc[-1] / exposure
     recent_exposure = recent - 1 + exposure
+    if sel.normalize != "none":
+        # Per 1 000 events of the focus country (or of all) in each period: a ratio, so an
+        # incomplete last period needs no exposure scaling.
+        base = _volume(store, focus if sel.normalize == "focus" else None, index[0].date(), test_end, freq, sel)
+        scaled = counts.mul(1000.0 / base.reindex(index).where(lambda b: b > 0), axis=0).fillna(0.0)
+        recent_exposure = float(recent)
+        notes.append(f"rates per 1 000 events of {focus if sel.normalize == 'focus' else 'all countries'} per period")
     rng = np.random.default_rng(seed)
     masks = recent_masks(len(index), recent, rng, permutations)
     baseline_window = {"from": start_baseline.isoformat(), "to": (start_recent - dt.timedelta(days=1)).isoformat()}
@@ -402,8 +442,12 @@ def shifts(
         adjusted = adjust_p(list(p_values), adjust)
         for partner, p, p_adj in zip(tested, p_values, adjusted, strict=True):
             entry = by_partner[partner]
-            rate_before = entry["baseline_events"] / baseline
-            rate_after = entry["recent_events"] / recent_exposure
+            if sel.normalize != "none":
+                rate_before = float(scaled[partner].iloc[:-recent].sum()) / baseline
+                rate_after = float(scaled[partner].iloc[-recent:].sum()) / recent_exposure
+            else:
+                rate_before = entry["baseline_events"] / baseline
+                rate_after = entry["recent_events"] / recent_exposure
             ratio = rate_after / rate_before if rate_before > 0 else None
             rising = rate_after > rate_before
             significant = p_adj < alpha
@@ -611,7 +655,7 @@ def _realignment(
 
 
 def _multilateral(
-    store: Store, focus: str, start: dt.date, end: dt.date, sources: Sequence[str] | None
+    store: Store, focus: str, start: dt.date, end: dt.date, sources: Sources
 ) -> list[dict[str, Any]]:
     """Groups (``group_id``; or one date in the chronology) with three or more foreign partners.
 

@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 
 from dyadwatch.analysis.strategies import STRATEGIES, MoveScale, Strategy
 from dyadwatch.errors import InsufficientDataError, UsageError
-from dyadwatch.series import check_freq
+from dyadwatch.selection import Selection, resolve
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
@@ -129,6 +129,7 @@ def estimate_response_model(
     draws: int = 200,
     max_lags: int = 4,
     seed: int = 0,
+    selection: Selection | None = None,
 ) -> ResponseModel:
     """A's reaction function from the dyad VAR of the store's data, with bootstrap parameter draws.
 
@@ -137,10 +138,11 @@ def estimate_response_model(
     """
     from dyadwatch.analysis.var import bootstrap_vars, fit_dyad_var
 
-    check_freq(freq)
+    sel = resolve(selection, freq=freq, start=start, end=end)
+    freq = sel.freq
     focus, partner = focus.upper(), partner.upper()
-    forward = store.series(focus, partner, freq=freq, start=start, end=end)
-    backward = store.series(partner, focus, freq=freq, start=start, end=end)
+    forward = store.series(focus, partner, selection=sel)
+    backward = store.series(partner, focus, selection=sel)
     merged = forward[["period", "events", "goldstein_sum"]].merge(
         backward[["period", "events", "goldstein_sum"]], on="period", how="outer", suffixes=("_a", "_b")
     )
@@ -473,13 +475,15 @@ def simulate_dyad(
     freq: str = "M",
     start: str | None = None,
     end: str | None = None,
+    selection: Selection | None = None,
 ) -> SimulationResult:
     """Estimate A's reaction function from the store and play B's strategies against it.
 
     When the dyad has too little data the result has ``status = "insufficient_data"``, a reason and
     no strategies: no number is made up.
     """
-    check_freq(freq)
+    sel = resolve(selection, freq=freq, start=start, end=end)
+    freq = sel.freq
     focus, partner = focus.upper(), partner.upper()
     steps = horizon if horizon is not None else DEFAULT_HORIZON[freq]
     names = list(strategies) if strategies else list(STRATEGIES)
@@ -490,7 +494,7 @@ def simulate_dyad(
         raise UsageError("--runs and --horizon must be at least 1")
     try:
         model = estimate_response_model(
-            store, focus, partner, freq=freq, start=start, end=end, draws=min(max(runs, 50), 500), seed=seed
+            store, focus, partner, draws=min(max(runs, 50), 500), seed=seed, selection=sel
         )
     except InsufficientDataError as exc:
         return SimulationResult(

@@ -116,3 +116,40 @@ def country(value: str) -> Country:
     if code is None:
         raise UsageError(f"unknown country or organisation {value!r}: use an ISO alpha-3 code such as PRK, CHN, RUS")
     return countries()[code]
+
+
+def suggest(value: str, limit: int = 3) -> list[str]:
+    """The known codes nearest to ``value``, as ``"RUS (Russia)"``: a name or alias maps to its
+    code first, then the closest codes and names by spelling (:mod:`difflib`)."""
+    import difflib
+
+    table = countries()
+    found: list[str] = []
+    exact = to_code(value)
+    if exact is not None:
+        found.append(exact)
+    index = _lookup()
+    text = value.strip().lower()
+    # A code-like value is compared with codes, a longer one with names and aliases.
+    keys = [k for k in index if (len(k) <= 3) == (len(text) <= 3)]
+    if len(text) <= 3:  # codes: letters in the same place count most (RUA → RUS, not USA)
+        scored = [(sum(a == b for a, b in zip(text, key, strict=False)), key) for key in keys]
+        close = [key for score, key in sorted(scored, key=lambda item: (-item[0], item[1])) if score >= 2]
+    else:
+        close = difflib.get_close_matches(text, keys, n=limit * 3, cutoff=0.6)
+    for key in close:
+        code = index[key]
+        if code not in found:
+            found.append(code)
+    return [f"{code} ({table[code].name})" for code in found[:limit] if code in table]
+
+
+def check_code(value: str, option: str = "country") -> str:
+    """``value`` as a known dyadwatch code (upper-cased); a :class:`UsageError` naming the code and
+    the nearest known ones otherwise ("Russia" → "did you mean RUS (Russia)?")."""
+    code = str(value).strip().upper()
+    if code in countries() or code in CAMEO_DIFFERS:
+        return CAMEO_DIFFERS.get(code, code)
+    hints = suggest(str(value))
+    hint = f"; did you mean {' or '.join(hints)}?" if hints else "; use an ISO alpha-3 code such as PRK, CHN, RUS"
+    raise UsageError(f"{option}: unknown country code {str(value).strip()!r}{hint}")

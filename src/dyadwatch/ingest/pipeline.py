@@ -523,8 +523,11 @@ def load_many(
             enqueue(index + ahead + 1)
             try:
                 report = load_prepared(con, job.result(), started=started, hook=hook, **options)
-            except UsageError:
-                raise
+            except UsageError as exc:
+                if fmt != "auto":
+                    raise
+                # Detected from content (a CSV without --map): this file's problem, named; the others load.
+                report = LoadReport(file=str(path), format=fmt, status="failed", error=f"{path}: {exc}")
             except DyadwatchError as exc:
                 report = LoadReport(file=str(path), format=fmt, status="failed", error=str(exc))
             reports.append(report)

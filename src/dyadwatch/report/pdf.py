@@ -9,6 +9,16 @@ from pathlib import Path
 from dyadwatch.errors import UsageError
 
 
+def require_weasyprint() -> None:
+    """Raise the usage error of a missing WeasyPrint before anything is written (not after the site)."""
+    try:
+        import weasyprint  # noqa: F401
+    except ImportError:
+        raise UsageError("--pdf needs WeasyPrint: pip install 'dyadwatch[pdf]' (nothing was written)") from None
+    except OSError as exc:  # WeasyPrint present but its system libraries (Pango) missing
+        raise UsageError(f"--pdf needs WeasyPrint's system libraries: {exc} (nothing was written)") from None
+
+
 def write_pdf(pages: Sequence[Path], target: Path) -> Path:
     """Render the HTML ``pages`` in order into one PDF at ``target``."""
     try:

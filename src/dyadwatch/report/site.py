@@ -409,20 +409,65 @@ def _write_chart(folder: Path, chart: charts.Chart | None) -> None:
         (folder / f"{chart.name}.svg").write_text(chart.svg, encoding="utf-8")
 
 
-def build_site(store: Store, focus: str = "PRK", out_dir: str | Path = "site", pdf: bool = False) -> Path:
+#: The content hash of the last site written into a folder (store content, options, dyadwatch version).
+STAMP_NAME = ".dyadwatch-build"
+
+
+def content_hash(store: Store, focus: str, pdf: bool) -> str:
+    """A hash of what the site is made from: every load (file hash and rows kept), the events and
+    indicators counts, the options and dyadwatch's version. Equal hashes mean an equal site."""
+    import hashlib
+    import json
+
+    from dyadwatch import __version__
+
+    loads = store.con.execute("SELECT load_id, sha256, rows_kept FROM loads ORDER BY load_id").fetchall()
+    counts = store.con.execute(
+        "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM indicators), "
+        "(SELECT coalesce(sum(hash(event_id)), 0) FROM events)"
+    ).fetchone()
+    payload = json.dumps(
+        {"loads": loads, "counts": counts, "focus": focus.upper(), "pdf": pdf, "version": __version__},
+        default=str,
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def site_is_current(store: Store, focus: str, out_dir: str | Path, pdf: bool = False) -> bool:
+    """True when ``out_dir`` holds a complete site built from the same store content and options."""
+    target = Path(out_dir)
+    stamp = target / STAMP_NAME
+    if not stamp.is_file() or not (target / "index.html").is_file() or (pdf and not (target / PDF_NAME).is_file()):
+        return False
+    return stamp.read_text(encoding="utf-8").strip() == content_hash(store, focus, pdf)
+
+
+def build_site(
+    store: Store, focus: str = "PRK", out_dir: str | Path = "site", pdf: bool = False, *, skip_unchanged: bool = False
+) -> Path:
     """Write the report site for ``focus`` into ``out_dir``; returns the path of ``index.html``.
 
-    With ``pdf=True`` the same pages are also written as one PDF (needs the ``pdf`` extra, WeasyPrint).
+    With ``pdf=True`` the same pages are also written as one PDF (needs the ``pdf`` extra, WeasyPrint,
+    checked before anything is written). With ``skip_unchanged=True`` nothing is rewritten when the
+    folder already holds the site of the same store content and options (:func:`site_is_current`).
 
     The site is written into a hidden temporary folder inside ``out_dir`` and moved into place only
     when every page is written, so a failed analysis (:class:`~dyadwatch.errors.ReportError`) leaves
     ``out_dir`` as it was: no half-written site that looks complete. Other files in ``out_dir`` are kept.
     """
+    if pdf:
+        from dyadwatch.report.pdf import require_weasyprint
+
+        require_weasyprint()
     target = Path(out_dir)
+    if skip_unchanged and site_is_current(store, focus, target, pdf):
+        return target / "index.html"
     target.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".dyadwatch-partial-", dir=target))
     try:
         _write_site(store, focus, staging, pdf)
+        (staging / STAMP_NAME).write_text(content_hash(store, focus, pdf) + "\n", encoding="utf-8")
         _move_into(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -17,7 +17,7 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
-PANDAS_FREQ = {"M": "MS", "Q": "QS", "Y": "YS"}
+from dyadwatch.selection import PANDAS_FREQ
 
 
 @dataclass

@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from dyadwatch.codebook.countries import check_code
 from dyadwatch.errors import DyadwatchError, StoreError, UsageError
+from dyadwatch.selection import Selection
 from dyadwatch.store import Store
 
 CODE = r"^[A-Za-z]{3}([A-Za-z]{3})?$"
@@ -29,6 +31,35 @@ PARTNERS = r"^[A-Za-z]{3,6}(,[A-Za-z]{3,6})*$"
 MAX_EVENTS = 5000
 Code = Annotated[str, Query(pattern=CODE, description="ISO alpha-3 country code or CAMEO IGO code")]
 Freq = Annotated[str, Query(pattern="^[MQY]$", description="M month, Q quarter, Y year")]
+
+
+def selection_query(
+    freq: Freq = "M",
+    source: Annotated[
+        list[str] | None, Query(description="source (repeatable or comma-separated); default all")
+    ] = None,
+    date_from: Annotated[str | None, Query(alias="from", pattern=DATE, description="first day")] = None,
+    date_to: Annotated[str | None, Query(alias="to", pattern=DATE, description="last day")] = None,
+    normalize: Annotated[str, Query(pattern="^(none|focus|all)$")] = "none",
+    drop_statements: bool = False,
+    partners: Annotated[
+        str | None, Query(pattern=PARTNERS, description="comma-separated ISO alpha-3 codes (default: all)")
+    ] = None,
+) -> Selection:
+    """The one selection of events (design §9) from the URL: the same names as on the command line."""
+    names = tuple(part for value in source or [] for part in value.split(",") if part)
+    return Selection(
+        freq=freq,
+        sources=names,
+        start=date_from,
+        end=date_to,
+        normalize=normalize,
+        drop_statements=drop_statements,
+        partners=tuple(p for p in (partners or "").split(",") if p),
+    )
+
+
+Selected = Annotated[Selection, Depends(selection_query)]
 
 
 def jsonable(value: Any) -> Any:
@@ -101,17 +132,24 @@ def create_app(db_path: str | Path) -> FastAPI:
         return {"focus": focus.upper(), "partners": [{"code": c, "name": display_name(c)} for c in codes]}
 
     @app.get("/api/series")
-    def series(a: Code, b: Code, freq: Freq = "M", undirected: bool = False) -> dict[str, Any]:
-        """The dyad series a → b (columns of design §4)."""
+    def series(a: Code, b: Code, selection: Selected, undirected: bool = False) -> dict[str, Any]:
+        """The dyad series a → b (columns of design §4) over the selection."""
+        first, second = check_code(a, "a"), check_code(b, "b")
         with reading() as store:
-            frame = store.series(a.upper(), b.upper(), freq, undirected=undirected)
-        return {"actor1": a.upper(), "actor2": b.upper(), "freq": freq, "series": _records(frame)}
+            frame = store.series(first, second, undirected=undirected, selection=selection)
+        return {
+            "actor1": first,
+            "actor2": second,
+            "freq": selection.freq,
+            "selection": selection.to_dict(),
+            "series": _records(frame),
+        }
 
     @app.get("/api/breaks")
     def breaks(
         a: Code,
         b: Code,
-        freq: Freq = "M",
+        selection: Selected,
         metric: Annotated[str, Query(pattern="^[a-z_]+$")] = "goldstein_mean",
         undirected: bool = False,
     ) -> dict[str, Any]:
@@ -119,11 +157,12 @@ def create_app(db_path: str | Path) -> FastAPI:
         from dyadwatch.analysis.breaks import breaks as find_breaks
         from dyadwatch.analysis.breaks import built_in_events, dyad_breaks
 
-        first, second = a.upper(), b.upper()
+        first, second = check_code(a, "a"), check_code(b, "b")
+        freq = selection.freq
         with reading() as store:
             if undirected:
                 result = find_breaks(
-                    store.series(first, second, freq, undirected=True),
+                    store.series(first, second, undirected=True, selection=selection),
                     metric=metric,
                     freq=freq,
                     events=built_in_events(store, first, second),
@@ -131,25 +170,29 @@ def create_app(db_path: str | Path) -> FastAPI:
                     actor2=second,
                 )
             else:
-                result = dyad_breaks(store, first, second, freq=freq, metric=metric)
+                result = dyad_breaks(store, first, second, metric=metric, selection=selection)
         return dict(jsonable(result.to_dict()))
 
     @app.get("/api/flex")
-    def flex(focus: Code = "PRK", freq: Freq = "Y") -> dict[str, Any]:
+    def flex(
+        selection: Selected, focus: Code = "PRK", draws: Annotated[int, Query(ge=0, le=1000)] = 200
+    ) -> dict[str, Any]:
         """Flexibility of ``focus`` towards each partner (JSON of ``dyadwatch flex``)."""
         from dyadwatch.analysis.flexibility import flexibility
 
         with reading() as store:
-            result = flexibility(store, focus.upper(), freq=freq)
+            result = flexibility(store, check_code(focus, "focus"), draws=draws, selection=selection)
         return dict(jsonable(result.to_dict()))
 
     @app.get("/api/shifts")
-    def shifts(focus: Code = "PRK", since: Annotated[str, Query(pattern=DATE)] = "2025-01-01") -> dict[str, Any]:
+    def shifts(
+        selection: Selected, focus: Code = "PRK", since: Annotated[str, Query(pattern=DATE)] = "2025-01-01"
+    ) -> dict[str, Any]:
         """Shifts in ``focus``'s relations since ``since`` (JSON of ``dyadwatch shifts``)."""
         from dyadwatch.analysis.shifts import shifts as find_shifts
 
         with reading() as store:
-            result = find_shifts(store, focus.upper(), since=since)
+            result = find_shifts(store, check_code(focus, "focus"), since=since, selection=selection)
         return dict(jsonable(result.to_dict()))
 
     @app.get("/api/votes")
@@ -192,16 +235,21 @@ def create_app(db_path: str | Path) -> FastAPI:
         date_from: Annotated[str | None, Query(alias="from", pattern=DATE)] = None,
         date_to: Annotated[str | None, Query(alias="to", pattern=DATE)] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_EVENTS)] = 100,
+        source: Annotated[list[str] | None, Query(description="source (repeatable or comma-separated)")] = None,
     ) -> dict[str, Any]:
         """Events of a (with b: the dyad, both directions), oldest first, at most ``limit``."""
         if b and not a:
             raise UsageError("b needs a: give the first actor too")
+        chosen = Selection(
+            sources=tuple(s for v in source or [] for s in v.split(",") if s), start=date_from, end=date_to
+        )
         with reading() as store:
             frame = store.events(
-                actor=a.upper() if a else None,
-                partner=b.upper() if b else None,
-                start=date_from,
-                end=date_to,
+                actor=check_code(a, "a") if a else None,
+                partner=check_code(b, "b") if b else None,
+                source=list(chosen.sources) or None,
+                start=chosen.start,
+                end=chosen.end,
                 limit=limit,
             )
         columns = ["event_id", "source", "date", "actor1", "actor2", "event_code", "quad_class", "goldstein"]

@@ -1,0 +1,189 @@
+"""One selection of events (design §9): which sources, which days, which period, how counted.
+
+Every command and function that reads events takes one :class:`Selection` rather than its own
+copy of ``--source/--from/--to/--freq/--normalize/--drop-statements/--partners``, so the same
+selection gives the same numbers on the command line, in Python and over HTTP. It is checked when
+it is made: an unknown frequency, date, source or country code is a :class:`UsageError` that says
+what would work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from dyadwatch.errors import UsageError
+
+FREQS = ("M", "Q", "Y")
+#: The one frequency table: dyadwatch's period code → pandas' period-start alias.
+PANDAS_FREQ = {"M": "MS", "Q": "QS", "Y": "YS"}
+NORMALIZE = ("none", "focus", "all")
+#: CAMEO 010 "make statement, not specified below": the bulk of machine-coded GDELT rows and
+#: nearly content-free; ``drop_statements=True`` leaves it out.
+BARE_STATEMENT_CODES = ("010",)
+
+
+def check_freq(freq: str) -> str:
+    """``freq`` if it is M, Q or Y; the one check every entry point uses."""
+    if freq not in PANDAS_FREQ:
+        raise UsageError(f"--freq must be M (month), Q (quarter) or Y (year), not {freq!r}")
+    return freq
+
+
+def _day(text: str | dt.date | None, name: str) -> str | None:
+    if text is None or text == "":
+        return None
+    if isinstance(text, dt.date):
+        return text.isoformat()
+    try:
+        return dt.date.fromisoformat(str(text)).isoformat()
+    except ValueError:
+        raise UsageError(f"bad date: {name} must be a day like 2019-01-31, not {text!r}") from None
+
+
+def _tuple(values: str | Iterable[str] | None) -> tuple[str, ...]:
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        values = values.split(",")
+    return tuple(v.strip() for v in values if v and v.strip())
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which events an analysis reads and how they are counted (design §9).
+
+    ``sources`` empty means every source; ``start``/``end`` are inclusive ISO days; ``partners``
+    empty means every partner (where an analysis has partners).
+    """
+
+    freq: str = "M"
+    sources: tuple[str, ...] = ()
+    start: str | None = None
+    end: str | None = None
+    normalize: str = "none"
+    drop_statements: bool = False
+    partners: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        from dyadwatch.codebook.countries import check_code
+        from dyadwatch.schema import SOURCES
+
+        check_freq(self.freq)
+        if self.normalize not in NORMALIZE:
+            raise UsageError(f"--normalize must be none, focus or all, not {self.normalize!r}")
+        object.__setattr__(self, "sources", tuple(dict.fromkeys(s.lower() for s in _tuple(self.sources))))
+        unknown = [s for s in self.sources if s not in SOURCES]
+        if unknown:
+            raise UsageError(f"unknown source {', '.join(unknown)}: use one of {', '.join(SOURCES)} (repeat --source)")
+        start, end = _day(self.start, "--from"), _day(self.end, "--to")
+        if start and end and start > end:
+            raise UsageError(f"--from {start} is after --to {end}")
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "end", end)
+        partners = tuple(check_code(p, "--partners") for p in _tuple(self.partners))
+        object.__setattr__(self, "partners", tuple(dict.fromkeys(partners)))
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> Selection:
+        """A selection from URL query values or JSON (``from``/``to`` or ``start``/``end``)."""
+        known = {
+            "freq": values.get("freq") or "M",
+            "sources": values.get("sources", values.get("source")),
+            "start": values.get("start", values.get("from")),
+            "end": values.get("end", values.get("to")),
+            "normalize": values.get("normalize") or "none",
+            "drop_statements": str(values.get("drop_statements", "false")).lower() in ("1", "true", "yes", "on"),
+            "partners": values.get("partners"),
+        }
+        return cls(**known)
+
+    def with_(self, **changes: Any) -> Selection:
+        """A copy with some fields changed (checked again)."""
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The selection as JSON: every output states what it was computed from."""
+        data = asdict(self)
+        data["sources"] = list(self.sources)
+        data["partners"] = list(self.partners)
+        return data
+
+    def describe(self) -> str:
+        """One line for a table title or a report header."""
+        parts = [self.freq]
+        if self.sources:
+            parts.append("sources " + "+".join(self.sources))
+        if self.start or self.end:
+            parts.append(f"{self.start or '…'} to {self.end or '…'}")
+        if self.normalize != "none":
+            parts.append(f"per 1 000 events ({self.normalize})")
+        if self.drop_statements:
+            parts.append("bare statements left out")
+        if self.partners:
+            parts.append("partners " + ",".join(self.partners))
+        return "; ".join(parts)
+
+    def query(self) -> dict[str, str]:
+        """URL query parameters for the dashboard and the HTTP API."""
+        params = {"freq": self.freq}
+        if self.sources:
+            params["source"] = ",".join(self.sources)
+        if self.start:
+            params["from"] = self.start
+        if self.end:
+            params["to"] = self.end
+        if self.normalize != "none":
+            params["normalize"] = self.normalize
+        if self.drop_statements:
+            params["drop_statements"] = "true"
+        if self.partners:
+            params["partners"] = ",".join(self.partners)
+        return params
+
+    # -- applied to an Ibis events table ------------------------------------------------------------
+    def base(self, events: Any) -> Any:
+        """Events of the chosen sources: what ``normalize`` divides by (all days, statements kept)."""
+        if self.sources:
+            events = events.filter(events.source.isin(list(self.sources)))
+        return events
+
+    def apply(self, events: Any) -> Any:
+        """Events of the chosen sources and days, bare statements left out on request."""
+        import ibis
+
+        table = self.base(events)
+        if self.drop_statements:
+            table = table.filter(~table.event_code.isin(BARE_STATEMENT_CODES))
+        if self.start:
+            table = table.filter(table.date >= ibis.date(self.start))
+        if self.end:
+            table = table.filter(table.date <= ibis.date(self.end))
+        return table
+
+    def sql_where(self) -> tuple[str, list[Any]]:
+        """The same filter as SQL (``AND …`` clauses, to follow a WHERE) with bound parameters."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if self.sources:
+            clauses.append(f"source IN ({', '.join('?' for _ in self.sources)})")
+            params += list(self.sources)
+        if self.drop_statements:
+            clauses.append("event_code NOT IN (" + ", ".join(f"'{c}'" for c in BARE_STATEMENT_CODES) + ")")
+        if self.start:
+            clauses.append("date >= CAST(? AS DATE)")
+            params.append(self.start)
+        if self.end:
+            clauses.append("date <= CAST(? AS DATE)")
+            params.append(self.end)
+        return "".join(f" AND {c}" for c in clauses), params
+
+
+def resolve(selection: Selection | None, **defaults: Any) -> Selection:
+    """``selection`` if given, else one made from an entry point's keyword arguments."""
+    if selection is not None:
+        return selection
+    values = {k: v for k, v in defaults.items() if v is not None}
+    return Selection(**values)
