@@ -214,6 +214,8 @@ def test_dashboard_draws_from_the_api(browser: WebDriver, server: str) -> None:
     # a different partner and period redraw the chart
     browser.find_element(By.CSS_SELECTOR, "#partner option[value='CHN']").click()
     WebDriverWait(browser, 30).until(lambda d: "China" in d.find_element(By.ID, "chart-title").text)
+    # The store has no texts: the words panel hides itself (no failed request, no empty chart).
+    WebDriverWait(browser, 30).until(lambda d: not d.find_element(By.ID, "words-panel").is_displayed())
     assert console_errors(browser) == []
     scripts = [s.get_attribute("src") for s in browser.find_elements(By.TAG_NAME, "script")]
     assert all(src.startswith(server) for src in scripts)

@@ -21,7 +21,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from dyadwatch.codebook.countries import check_code
-from dyadwatch.errors import DyadwatchError, StoreError, UsageError
+from dyadwatch.errors import DyadwatchError, InsufficientDataError, StoreError, UsageError
 from dyadwatch.selection import Selection
 from dyadwatch.store import Store
 
@@ -221,10 +221,16 @@ def create_app(db_path: str | Path) -> FastAPI:
         freq: Freq = "Y",
     ) -> dict[str, Any]:
         """Words beside deeds per partner and period (JSON of ``dyadwatch rhetoric``, design §10)."""
+        from dyadwatch.analysis.rhetoric import require_texts
         from dyadwatch.analysis.rhetoric import rhetoric as run_rhetoric
 
         codes = [code.upper() for code in (partners or "").split(",") if code] or None
         with reading() as store:
+            try:
+                require_texts(store)
+            except InsufficientDataError as exc:
+                # No texts is a state of the store, not a bad request: the dashboard hides its panel.
+                return {"focus": focus.upper(), "freq": freq, "texts_loaded": 0, "rows": [], "reason": str(exc)}
             result = run_rhetoric(store, focus.upper(), freq=freq, partners=codes)
         return dict(jsonable(result.to_dict()))
 

@@ -192,7 +192,9 @@ function drawWords(result) {
   // Rhetoric index per year (GET /api/rhetoric) on a -1..+1 scale, with goldstein_mean / 10 dashed.
   const svg = $("words-chart");
   svg.replaceChildren();
-  if (result.error) { $("words-caption").textContent = `No words beside the deeds: ${result.error}`; return; }
+  // A store without texts has no words to show: the panel stays hidden (GET /api/rhetoric says why).
+  $("words-panel").hidden = result.texts_loaded === 0;
+  if (result.error || result.reason) { $("words-caption").textContent = `No words beside the deeds: ${result.error || result.reason}`; return; }
   const rows = result.rows.filter((row) => row.rhetoric_index !== null);
   if (!rows.length) { $("words-caption").textContent = "No loaded text is about this partner (dyadwatch ingest-texts)."; return; }
   const width = 800, height = 160, left = 40, bottom = 18, top = 8;
