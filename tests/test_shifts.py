@@ -13,6 +13,7 @@ import dyadwatch as dw
 from dyadwatch.analysis.shifts import rate_change_p, recent_masks, shifts
 from dyadwatch.cli import run
 from dyadwatch.errors import UsageError
+from dyadwatch.testing.events import event_frame, visit_row
 
 SINCE = "2025-01-01"
 
@@ -27,25 +28,11 @@ def planted_events(seed: int) -> pd.DataFrame:
 
     def add(day: pd.Timestamp, partner: str, group: str | None = None, summary: str = "planted event") -> None:
         outgoing = rng.random() < 0.5
+        reference = f"https://example.org/{len(rows)}"
         rows.append(
-            {
-                "event_id": f"csv:planted-{len(rows)}",
-                "source": "csv",
-                "date": day.date(),
-                "actor1": "PRK" if outgoing else partner,
-                "actor2": partner if outgoing else "PRK",
-                "actor1_name": None,
-                "actor2_name": None,
-                "event_code": "042",
-                "quad_class": 1,
-                "goldstein": 1.9,
-                "weight": 1,
-                "tone": None,
-                "group_id": group,
-                "summary": summary,
-                "reference": f"https://example.org/{len(rows)}",
-            }
-        )
+            visit_row(f"csv:planted-{len(rows)}", day, "PRK", partner, outgoing,
+                      summary=summary, reference=reference, group_id=group)
+        )  # fmt: skip
 
     for month in months:
         recent = month >= pd.Timestamp(SINCE)
@@ -59,10 +46,7 @@ def planted_events(seed: int) -> pd.DataFrame:
         add(day, partner, group="party-anniversary", summary=f"{partner} delegation at the anniversary")
     for partner in ("CHN", "RUS"):
         add(pd.Timestamp("2025-11-03"), partner, summary="two guests only")
-    frame = pd.DataFrame(rows)
-    frame["quad_class"] = frame["quad_class"].astype("int8")
-    frame["tone"] = frame["tone"].astype(float)
-    return frame
+    return event_frame(rows)
 
 
 def planted_store(path: Path, seed: int) -> dw.Store:
@@ -188,28 +172,10 @@ def constant_rate_events(seed: int, until: str, per_day: float = 3.0) -> pd.Data
             for _ in range(int(n)):
                 outgoing = rng.random() < 0.5
                 rows.append(
-                    {
-                        "event_id": f"csv:constant-{len(rows)}",
-                        "source": "csv",
-                        "date": day.date(),
-                        "actor1": "PRK" if outgoing else partner,
-                        "actor2": partner if outgoing else "PRK",
-                        "actor1_name": None,
-                        "actor2_name": None,
-                        "event_code": "042",
-                        "quad_class": 1,
-                        "goldstein": 1.9,
-                        "weight": 1,
-                        "tone": None,
-                        "group_id": None,
-                        "summary": "constant-rate event",
-                        "reference": f"https://example.org/c{len(rows)}",
-                    }
-                )
-    frame = pd.DataFrame(rows)
-    frame["quad_class"] = frame["quad_class"].astype("int8")
-    frame["tone"] = frame["tone"].astype(float)
-    return frame
+                    visit_row(f"csv:constant-{len(rows)}", day, "PRK", partner, outgoing,
+                              summary="constant-rate event", reference=f"https://example.org/c{len(rows)}")
+                )  # fmt: skip
+    return event_frame(rows)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])

@@ -2,6 +2,8 @@
 
 :func:`rate_events` draws, for each partner, a Poisson number of dyadic events per month whose
 rate steps at given dates, so a test knows exactly which partner rose or fell, and when.
+:func:`visit_row` and :func:`event_frame` build such rows one at a time, for tests that plant
+their own events.
 """
 
 from __future__ import annotations
@@ -10,6 +12,45 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+
+
+def visit_row(
+    event_id: str,
+    day: pd.Timestamp,
+    focus: str,
+    partner: str,
+    outgoing: bool,
+    *,
+    summary: str,
+    reference: str,
+    group_id: str | None = None,
+) -> dict[str, object]:
+    """One cooperative visit (CAMEO 042) between ``focus`` and ``partner``, in either direction."""
+    return {
+        "event_id": event_id,
+        "source": "csv",
+        "date": day.date(),
+        "actor1": focus if outgoing else partner,
+        "actor2": partner if outgoing else focus,
+        "actor1_name": None,
+        "actor2_name": None,
+        "event_code": "042",
+        "quad_class": 1,
+        "goldstein": 1.9,
+        "weight": 1,
+        "tone": None,
+        "group_id": group_id,
+        "summary": summary,
+        "reference": reference,
+    }
+
+
+def event_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    """Rows from :func:`visit_row` as the frame :meth:`dyadwatch.Store.load_frame` expects."""
+    frame = pd.DataFrame(rows)
+    frame["quad_class"] = frame["quad_class"].astype("int8")
+    frame["tone"] = frame["tone"].astype(float)
+    return frame
 
 
 def rate_events(
@@ -36,29 +77,19 @@ def rate_events(
                     rate = value
             for _ in range(int(rng.poisson(rate))):
                 outgoing = rng.random() < 0.5
+                when = month + pd.Timedelta(days=int(rng.integers(0, 28)))
                 rows.append(
-                    {
-                        "event_id": f"csv:rate-{seed}-{len(rows)}",
-                        "source": "csv",
-                        "date": (month + pd.Timedelta(days=int(rng.integers(0, 28)))).date(),
-                        "actor1": focus if outgoing else partner,
-                        "actor2": partner if outgoing else focus,
-                        "actor1_name": None,
-                        "actor2_name": None,
-                        "event_code": "042",
-                        "quad_class": 1,
-                        "goldstein": 1.9,
-                        "weight": 1,
-                        "tone": None,
-                        "group_id": None,
-                        "summary": f"generated event with {partner}",
-                        "reference": f"https://example.org/generated/{seed}/{len(rows)}",
-                    }
+                    visit_row(
+                        f"csv:rate-{seed}-{len(rows)}",
+                        when,
+                        focus,
+                        partner,
+                        outgoing,
+                        summary=f"generated event with {partner}",
+                        reference=f"https://example.org/generated/{seed}/{len(rows)}",
+                    )
                 )
-    frame = pd.DataFrame(rows)
-    frame["quad_class"] = frame["quad_class"].astype("int8")
-    frame["tone"] = frame["tone"].astype(float)
-    return frame
+    return event_frame(rows)
 
 
 def provocation_sequence(
