@@ -6,6 +6,7 @@ Issue 9: one CAMEO code per recurring kind of event, month-only dates said as su
 from __future__ import annotations
 
 import csv
+import gzip
 import datetime as dt
 import io
 import json
@@ -21,7 +22,7 @@ import dyadwatch as dw
 from dyadwatch.cli import run
 from dyadwatch.errors import InputError
 from dyadwatch.ingest import chronology, lists
-from dyadwatch.ingest.bundled import load_bundled
+from dyadwatch.ingest.bundled import KCNA_2024, load_bundled
 
 REQUIRED_PARTNERS = {
     "RUS",
@@ -176,6 +177,12 @@ def test_list_counts_match_their_files(tmp_path: Path) -> None:
             "SELECT count(*) FROM events WHERE source IN ('provocations', 'missile_tests') AND actor2 IS NOT NULL"
         ).fetchone()
         assert unilateral == (0,)
+        # The CC0 KCNA items of 2024 load as texts (2 111 items; 249 have no story text and are rejected).
+        kcna = reports["texts:kcna-json"]
+        items = json.loads(gzip.decompress(KCNA_2024.read_bytes()))
+        empty = sum(1 for item in items if not (item.get("story_text") or "").strip())
+        assert (kcna.rows_read, kcna.rows_kept) == (len(items), len(items) - empty) == (2111, 1862)
+        assert store.con.execute("SELECT count(*) FROM texts WHERE collection = 'kcna'").fetchone() == (1862,)
         # Loading the bundled data again adds nothing.
         again = load_bundled(store)
         assert all(r.status == "already loaded" for r in again)
@@ -201,8 +208,11 @@ def test_cli_sources_lists_licences(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["sources", "--format", "json"]) == 0
     listed = {row["name"]: row for row in json.loads(capsys.readouterr().out)}
     assert set(listed) == {
-        "chronology", "provocations", "missile_tests", "un_resolutions", "exercises", "elections", "unvotes"
+        "chronology", "provocations", "missile_tests", "un_resolutions", "exercises", "elections", "kcna_2024",
+        "unvotes",
     }  # fmt: skip
+    assert "CC0" in listed["kcna_2024"]["licence"] and listed["kcna_2024"]["records"] == 2111
+    assert (listed["kcna_2024"]["first"][:10], listed["kcna_2024"]["last"][:10]) == ("2023-12-24", "2024-11-10")
     assert "MIT" in listed["unvotes"]["licence"] and listed["unvotes"]["records"] == 6203
     assert "CC0" in listed["provocations"]["licence"] and "Apache" in listed["missile_tests"]["licence"]
     assert listed["provocations"]["records"] == 493

@@ -218,7 +218,8 @@ def test_sources_lists_the_bundled_datasets(capsys: pytest.CaptureFixture[str]) 
     assert run(["sources", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["name"] for r in rows] == [
-        "chronology", "provocations", "missile_tests", "un_resolutions", "exercises", "elections", "unvotes"
+        "chronology", "provocations", "missile_tests", "un_resolutions", "exercises", "elections", "kcna_2024",
+        "unvotes",
     ]  # fmt: skip
     for row in rows:
         assert row["licence"] and row["provenance"] and row["records"] > 0
@@ -235,7 +236,9 @@ def test_demo_builds_the_store_and_prints_the_site(tmp_path: Path) -> None:
     with dw.open(db, read_only=True) as store:
         chronology = store.count("chronology")
         assert chronology > 100
-        assert set(store.loads()["format"]) >= {"chronology", "provocations", "missile_tests"}
+        assert set(store.loads()["format"]) >= {"chronology", "provocations", "missile_tests", "texts:kcna-json"}
+        assert store.con.execute("SELECT count(*) FROM texts").fetchone() == (1862,)
+    assert "1862 new texts" in result.stderr
     # Idempotent: a second run adds no event.
     assert child("demo", "--db", db, "--out", site).returncode == 0
     with dw.open(db, read_only=True) as store:

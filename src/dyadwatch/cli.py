@@ -663,8 +663,9 @@ def demo(
 
     with Store(db) as store:
         reports = load_bundled(store)
-        loaded = sum(r.rows_kept for r in reports)
-        err.print(f"bundled data: {len(reports)} files, {loaded} new events, store {store.path}")
+        events = sum(r.rows_kept for r in reports if not r.format.startswith("texts"))
+        texts = sum(r.rows_kept for r in reports if r.format.startswith("texts"))
+        err.print(f"bundled data: {len(reports)} files, {events} new events, {texts} new texts, store {store.path}")
         from dyadwatch.report import build_site
         from dyadwatch.report.site import site_is_current
 

@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dyadwatch.ingest import chronology, lists, triggers
 from dyadwatch.ingest.pipeline import LoadReport
+
+# KCNA's English items of 2024 (CC0; see data/PROVENANCE.md): the words beside the deeds in the demo.
+KCNA_2024 = Path(__file__).resolve().parent.parent / "data" / "texts" / "kcna-headlines-2024-11-11.json.gz"
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
@@ -73,6 +77,14 @@ BUNDLED: tuple[BundledSource, ...] = (
         "dyadwatch developers (2026). Trigger data: South Korean and US presidential elections.",
     ),
     BundledSource(
+        "kcna_2024",
+        "KCNA English articles, 24 December 2023 to 10 November 2024 (2 111 items with full text; texts, not events)",
+        "CC0 1.0 (repository LICENSE); the texts are KCNA (kcna.kp) output",
+        "stiles/north-korea-news, data/archive/headlines_2024-11-11.json, commit 8154df9a5908, gzip-compressed; "
+        "loaded into the texts table for `dyadwatch rhetoric` (design §10).",
+        "Stiles, M. north-korea-news: KCNA headlines and stories scraped daily (GitHub, 2024). Korean Central News Agency.",
+    ),
+    BundledSource(
         "unvotes",
         "UN General Assembly roll calls, 1946-2020 (votes of every member; issue labels)",
         "MIT (copyright David Robinson; the unvotes R package)",
@@ -115,6 +127,9 @@ def load_bundled(store: Store, on_done: Callable[[LoadReport], None] | None = No
     done(store.load_frame(frame, label="triggers/un_resolutions.csv", sha256=digest, fmt="un_resolutions"))
     frame, digest = triggers.exercise_events()
     done(store.load_frame(frame, label="triggers/exercises.csv", sha256=digest, fmt="exercises"))
+    # Texts go to the texts table, not events; re-loading the same file adds nothing (content hash).
+    for report in store.ingest_texts([KCNA_2024], format="kcna-json", collection="kcna"):
+        done(report)
     return reports
 
 
@@ -146,6 +161,7 @@ def coverage() -> dict[str, dict[str, object]]:
     for name, days in trigger_days:
         result[name] = {"records": len(days), "first": days.min(), "last": days.max(), "relationships": 0}
     result["unvotes"] = unvotes_coverage()
+    result["kcna_2024"] = kcna_coverage()
     return result
 
 
@@ -162,3 +178,14 @@ def unvotes_coverage() -> dict[str, object]:
         ).fetchone()
     count, first, last = row if row else (0, None, None)
     return {"records": int(count), "first": first, "last": last, "relationships": 0}
+
+
+def kcna_coverage() -> dict[str, object]:
+    """Items, first and last day of the bundled KCNA texts (``date`` is epoch milliseconds, UTC)."""
+    import gzip
+    import json
+    from datetime import UTC, datetime
+
+    items = json.loads(gzip.decompress(KCNA_2024.read_bytes()))
+    days = [datetime.fromtimestamp(item["date"] / 1000, UTC).date() for item in items if item.get("date")]
+    return {"records": len(items), "first": min(days, default=None), "last": max(days, default=None), "relationships": 0}
