@@ -115,17 +115,41 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
         server.wait()
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process and its children (``--workers``), from Linux /proc; 0 elsewhere."""
-    total = 0.0
+def process_tree(pid: int) -> list[Path]:
+    """/proc folders of a process and its children (the ``--workers`` processes); none off Linux."""
+    found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parent = stat.read_text().rsplit(")", 1)[1].split()[1]
         except OSError:  # a process that ended meanwhile
             continue
-        if stat.parent.name == str(pid) or fields[1] == str(pid):  # fields[1]: the parent's pid
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        if stat.parent.name == str(pid) or parent == str(pid):
+            found.append(stat.parent)
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children, from Linux /proc; 0 elsewhere."""
+    total = 0.0
+    for folder in process_tree(pid):
+        try:
+            fields = (folder / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
+
+
+def resident_mb(pid: int) -> float:
+    """Resident memory of a process and its children in MB (Linux /proc; 0 elsewhere)."""
+    total = 0.0
+    for folder in process_tree(pid):
+        try:
+            lines = (folder / "status").read_text().splitlines()
+        except OSError:
+            continue
+        total += sum(int(line.split()[1]) / 1024 for line in lines if line.startswith("VmRSS:"))
+    return round(total, 1)
 
 
 # -- the requests --------------------------------------------------------------------------------
@@ -341,7 +365,8 @@ def markdown(report: dict[str, Any], host: dict[str, str]) -> str:
             f"{'met' if met['rate_met'] else 'missed'}), worst p99 **{met['worst_p99_ms']:.1f} ms** (target ≤ "
             f"{TARGET_P99_MS:g} ms: {'met' if met['p99_met'] else 'missed'}); the server answered "
             f"{run['startup_s']:.1f} s after it was started (reading the store into memory); CPU in the measured "
-            f"{run['seconds']:g} s: server {run['server_cpu_s']:.1f} s, clients {run['client_cpu_s']:.1f} s"
+            f"{run['seconds']:g} s: server {run['server_cpu_s']:.1f} s, clients {run['client_cpu_s']:.1f} s; server "
+            f"memory (RSS, all processes) {run['server_rss_mb']:,.0f} MB"
         )
     lines.append("")
     return "\n".join(lines)
@@ -387,6 +412,7 @@ def main(argv: list[str] | None = None) -> int:
             codes = partners(port)
             print(f"{workers} worker(s) up in {startup:.1f} s; {len(codes)} partners; driving...", file=sys.stderr)
             run = drive(port, server.pid, codes, args.clients, args.warmup, args.duration, args.seed)
+            run["server_rss_mb"] = resident_mb(server.pid)
         finally:
             stop_server(server)
         run.update(workers=workers, startup_s=round(startup, 2), load_before=load_before)

@@ -44,7 +44,7 @@ def test_dashboard_benchmark_smoke_run(tmp_path: Path) -> None:
             assert row["failed"] == 0 and row["requests"] > 0  # every request answered 200 with the right JSON
             assert row["p50_ms"] <= row["p95_ms"] <= row["p99_ms"] <= row["max_ms"]
         assert table["all"]["requests"] == table["series"]["requests"] + table["events"]["requests"]
-        assert run["problems"] == [] and run["server_cpu_s"] > 0 and run["startup_s"] > 0
+        assert run["problems"] == [] and run["server_cpu_s"] > 0 and run["startup_s"] > 0 and run["server_rss_mb"] > 0
         assert set(run["verdict"]) == {"rate_met", "p99_met", "worst_p99_ms"}
     assert {"cpu", "cores", "memory", "python", "duckdb", "uvicorn"} <= set(data["machine"])
     assert (tmp_path / "out" / "dashboard-20000-2024.duckdb").exists()  # the store is kept for the next run

@@ -1377,7 +1377,7 @@ def serve(
         int,
         typer.Option(
             "--workers",
-            help="Server processes; each keeps its own copy of the store in memory (about 300 bytes an event).",
+            help="Server processes; each keeps its own copy of the store in memory (about 400 bytes an event).",
             min=1,
             max=64,
         ),

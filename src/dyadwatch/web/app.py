@@ -107,7 +107,7 @@ def create_app(db_path: str | Path, *, max_events_in_memory: int = MAX_EVENTS_IN
     """The dashboard app over the store at ``db_path`` (which must exist; it is never written).
 
     A store of at most ``max_events_in_memory`` events is copied into memory for the series and
-    events endpoints (about 150 bytes an event); a larger one is asked through DuckDB."""
+    events endpoints (about 400 bytes an event); a larger one is asked through DuckDB."""
     path = Path(db_path).expanduser()
     if not path.exists():
         raise StoreError(f"{path}: no event store here yet; run `dyadwatch demo` or `dyadwatch ingest FILES`")
