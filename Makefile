@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 DB     ?= build/demo.duckdb
 SITE   ?= site
 
-.PHONY: demo test lint typecheck browser-deps java-deps bench validate clean
+.PHONY: demo test lint typecheck browser-deps java-deps bench bench-dashboard validate clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ test: $(VENV)/.installed-dev browser-deps java-deps lint
 
 bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/ingest.py
+
+# Requests/s and latency of the dashboard's /api/series and /api/events (1M generated events,
+# 8 clients on loopback, 1 and 2 server workers); writes its section of docs/benchmarks.md.
+bench-dashboard: $(VENV)/.installed-dev
+	$(PY) benchmarks/dashboard.py
 
 # False-alarm rates and power of every detector on generated data (several minutes); writes
 # docs/validation.md and docs/validation-rates.svg. The suite runs a quick version.

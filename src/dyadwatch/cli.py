@@ -1374,20 +1374,38 @@ def serve(
         "127.0.0.1"
     ),
     port: Annotated[int, typer.Option("--port", help="TCP port.", min=1, max=65535)] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            help="Server processes; each keeps its own copy of the store in memory (about 400 bytes an event).",
+            min=1,
+            max=64,
+        ),
+    ] = 1,
     db: DbOption = None,
 ) -> None:
     """The dashboard and its JSON API over the store, read-only (design §7).
 
     Example: dyadwatch serve --port 8000, then open http://127.0.0.1:8000/
     """
+    import os
+
     import uvicorn
 
     from dyadwatch.store import default_path
     from dyadwatch.web import create_app
 
-    application = create_app(db or default_path())
+    path = Path(db or default_path()).expanduser().resolve()
+    application = create_app(path)  # checks the store before anything is started
     err.print(f"dashboard on http://{host}:{port}/ (Ctrl-C stops it)")
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    # No access log: a line per request costs more than answering from memory does.
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": "warning", "access_log": False}
+    if workers == 1:
+        uvicorn.run(application, **options)
+    else:  # worker processes import the app by name and find the store in the environment
+        os.environ["DYADWATCH_SERVE_DB"] = str(path)
+        uvicorn.run("dyadwatch.web.app:app_from_environment", factory=True, workers=workers, **options)
 
 
 # Recent Typer releases carry their own copy of Click (``typer._click``) whose exceptions are not
