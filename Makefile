@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 DB     ?= build/demo.duckdb
 SITE   ?= site
 
-.PHONY: demo test lint typecheck browser-deps java-deps bench validate clean
+.PHONY: demo test lint typecheck browser-deps java-deps bench bench-startup validate clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ test: $(VENV)/.installed-dev browser-deps java-deps lint
 
 bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/ingest.py
+
+# `dyadwatch --help` and `dyadwatch series PRK CHN` on the demo store, each in a fresh process
+# (median of 11); writes the Start-up section of docs/benchmarks.md.
+bench-startup: $(VENV)/.installed
+	$(PY) benchmarks/startup.py
 
 # False-alarm rates and power of every detector on generated data (several minutes); writes
 # docs/validation.md and docs/validation-rates.svg. The suite runs a quick version.
