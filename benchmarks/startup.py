@@ -199,10 +199,11 @@ def markdown(numbers: dict[str, Any], host: dict[str, str], repeat: int, db: Pat
         )
     lines += [
         "",
-        "`--help` and the table and CSV of `series` load Typer, Rich's console and DuckDB only: pandas, "
-        "Ibis, statsmodels and the rest are imported inside the commands that use them, `import dyadwatch` "
-        "loads its names on first use (PEP 562), and `series` prints the store's rows without pandas. "
-        "`--format json` still builds a pandas frame (the JSON cleaner's territory), which shows what pandas costs.",
+        "`--help` loads Typer and Rich; the table and CSV of `series` load Typer (whose 0.29 release coerces "
+        "options through pydantic), Rich's console and DuckDB. pandas, Ibis, statsmodels and the rest are "
+        "imported inside the commands that use them, `import dyadwatch` loads its names on first use (PEP 562), "
+        "`series` prints the store's rows without pandas, and long tables skip Rich's per-cell layout "
+        "(`dyadwatch.tables`). `--format json` still builds a pandas frame, which shows what pandas costs.",
         END,
     ]
     return "\n".join(lines)
