@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 DB     ?= build/demo.duckdb
 SITE   ?= site
 
-.PHONY: demo test lint typecheck browser-deps java-deps bench bench-dashboard validate clean
+.PHONY: demo test lint typecheck browser-deps java-deps bench bench-dashboard bench-startup validate clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ bench: $(VENV)/.installed-dev
 # 8 clients on loopback, 1 and 2 server workers); writes its section of docs/benchmarks.md.
 bench-dashboard: $(VENV)/.installed-dev
 	$(PY) benchmarks/dashboard.py
+# `dyadwatch --help` and `dyadwatch series PRK CHN` on the demo store, each in a fresh process
+# (median of 11); writes the Start-up section of docs/benchmarks.md.
+bench-startup: $(VENV)/.installed
+	$(PY) benchmarks/startup.py
 
 # False-alarm rates and power of every detector on generated data (several minutes); writes
 # docs/validation.md and docs/validation-rates.svg. The suite runs a quick version.

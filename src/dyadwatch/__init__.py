@@ -8,9 +8,12 @@ Typical use::
     monthly = store.series("PRK", "CHN", freq="M")
     dw.breaks(monthly), dw.flexibility(store, "PRK"), dw.shifts(store, "PRK", since="2025-01-01")
 
-The analysis functions are imported on first use, so that the command line starts quickly.
+Everything but the exceptions is imported on first use (PEP 562), so that ``import dyadwatch``
+and the command line start without pandas, DuckDB or the analysis layer; ``from dyadwatch import
+Store`` works as before.
 """
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from dyadwatch.errors import (
@@ -21,25 +24,40 @@ from dyadwatch.errors import (
     StoreLockedError,
     UsageError,
 )
-from dyadwatch.ingest.pipeline import LoadReport
-from dyadwatch.series import dyad_series
-from dyadwatch.store import Store, default_path, open
 
 if TYPE_CHECKING:
     from dyadwatch.analysis import breaks, circumstances, compare, flexibility, shifts, simulate_dyad
+    from dyadwatch.ingest.pipeline import LoadReport
+    from dyadwatch.series import dyad_series
+    from dyadwatch.store import Store, default_path, open
 
 __version__ = "0.1.0"
 
-_ANALYSIS = {"breaks", "circumstances", "compare", "flexibility", "shifts", "simulate_dyad"}
+#: Public name → the module that defines it, imported when the name is first used.
+_LAZY = {
+    "LoadReport": "dyadwatch.ingest.pipeline",
+    "dyad_series": "dyadwatch.series",
+    "Store": "dyadwatch.store",
+    "default_path": "dyadwatch.store",
+    "open": "dyadwatch.store",
+    **dict.fromkeys(
+        ("breaks", "circumstances", "compare", "flexibility", "shifts", "simulate_dyad"), "dyadwatch.analysis"
+    ),
+}
 
 
 def __getattr__(name: str) -> Any:
-    """Load the analysis layer (statsmodels, ruptures) only when one of its names is used."""
-    if name in _ANALYSIS:
-        from dyadwatch import analysis
+    """Load a public name's module (DuckDB, pandas, statsmodels, ruptures …) when it is first used."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dyadwatch' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
 
-        return getattr(analysis, name)
-    raise AttributeError(f"module 'dyadwatch' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 
 __all__ = [

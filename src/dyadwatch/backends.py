@@ -24,15 +24,17 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
 import platformdirs
 
 from dyadwatch.codebook.countries import CAMEO_DIFFERS
 from dyadwatch.errors import DyadwatchError, InputError, StoreError, UsageError
 from dyadwatch.schema import EVENT_TYPES
 from dyadwatch.series import Normalize, check_freq, series_expr, series_over
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Backend = Literal["duckdb", "spark", "bigquery"]
 BACKENDS: tuple[str, ...] = ("duckdb", "spark", "bigquery")

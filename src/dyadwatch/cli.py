@@ -9,20 +9,22 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import click
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from dyadwatch.errors import DyadwatchError, UsageError
+
+# Start-up time (issue 10, issue 14): only Typer and Rich's console load with this module. pandas,
+# DuckDB, Rich's tables and progress bars and the analysis layer are imported inside the commands
+# that use them, so `--help` and a simple `series` never load them.
+if TYPE_CHECKING:
+    import pandas as pd
 
 app = typer.Typer(
     name="dyadwatch",
@@ -188,19 +190,24 @@ ColumnsOption = Annotated[
 ]
 
 
-def choose_columns(frame: pd.DataFrame, chosen: str | None, default: Sequence[str] | None = None) -> pd.DataFrame:
-    """The columns asked for (``--columns``), else the curated default (those present, in order)."""
+def column_names(available: Sequence[Any], chosen: str | None, default: Sequence[str] | None = None) -> list[Any]:
+    """The columns asked for (``--columns``), else the curated default (those present, in order), else all."""
     if chosen is not None and chosen.strip().lower() == "all":
-        return frame
+        return list(available)
     if chosen:
         names = [name.strip() for name in chosen.split(",") if name.strip()]
-        unknown = [name for name in names if name not in frame.columns]
+        unknown = [name for name in names if name not in available]
         if unknown:
-            raise UsageError(f"unknown column {', '.join(unknown)}: choose from {', '.join(map(str, frame.columns))}")
-        return frame[names]
+            raise UsageError(f"unknown column {', '.join(unknown)}: choose from {', '.join(map(str, available))}")
+        return names
     if default:
-        return frame[[name for name in default if name in frame.columns]]
-    return frame
+        return [name for name in default if name in available]
+    return list(available)
+
+
+def choose_columns(frame: pd.DataFrame, chosen: str | None, default: Sequence[str] | None = None) -> pd.DataFrame:
+    """The columns asked for (``--columns``), else the curated default (those present, in order)."""
+    return frame[column_names(list(frame.columns), chosen, default)]
 
 
 def print_frame(
@@ -218,24 +225,66 @@ def print_frame(
     elif fmt is OutFormat.json:
         print_json(json.loads(frame.to_json(orient="records", date_format="iso")))
     else:
+        import pandas as pd
+
         shown = choose_columns(frame, columns, default)
-        table = Table(title=title, show_lines=False)
-        for column in shown.columns:
-            numeric = pd.api.types.is_numeric_dtype(shown[column])
-            if numeric:
-                table.add_column(str(column), justify="right", overflow="fold")
-            else:  # short texts (codes, file names) keep their width; long ones wrap
-                longest = max((len(_cell(value)) for value in shown[column]), default=0)
-                table.add_column(str(column), justify="left", overflow="fold", min_width=min(max(longest, 4), 24))
-        for row in shown.itertuples(index=False):
-            table.add_row(*[_cell(v) for v in row])
-        out.print(table, width=min(out.width, TABLE_WIDTH))
+        numeric = [pd.api.types.is_numeric_dtype(shown[column]) for column in shown.columns]
+        _print_table(title, [str(column) for column in shown.columns], numeric, shown.itertuples(index=False))
+
+
+def print_rows(
+    rows: Sequence[Mapping[str, Any]],
+    names: Sequence[str],
+    fmt: OutFormat,
+    title: str | None = None,
+    *,
+    numeric: Collection[str],
+    columns: str | None = None,
+    default: Sequence[str] | None = None,
+) -> None:
+    """Plain rows (dicts with the columns ``names``; ``numeric`` those holding numbers) as a table or
+    CSV, byte for byte what :func:`print_frame` prints for the same DataFrame, without loading pandas."""
+    if fmt is OutFormat.json:
+        raise ValueError("print_rows writes tables and CSV; JSON goes through print_frame")
+    if fmt is OutFormat.csv:
+        import csv
+
+        shown = column_names(names, columns)
+        writer = csv.writer(sys.stdout, lineterminator="\n")  # floats as repr(), like pandas' to_csv
+        writer.writerow(shown)
+        writer.writerows([row[name] for name in shown] for row in rows)
+    else:
+        shown = column_names(names, columns, default)
+        _print_table(title, shown, [name in numeric for name in shown], ([row[n] for n in shown] for row in rows))
+
+
+def _print_table(
+    title: str | None, names: Sequence[str], numeric: Sequence[bool], rows: Iterable[Iterable[Any]]
+) -> None:
+    """Rows as a Rich table at most 100 characters wide: numbers right-aligned; short texts (codes,
+    file names) keep their width, long ones wrap (long tables print fast: :mod:`dyadwatch.tables`)."""
+    from dyadwatch.tables import print_table
+
+    cells = [[_cell(value) for value in row] for row in rows]
+    columns: list[dict[str, Any]] = []
+    for index, (name, is_number) in enumerate(zip(names, numeric, strict=True)):
+        if is_number:
+            columns.append({"header": name, "justify": "right", "overflow": "fold"})
+        else:
+            longest = max((len(row[index]) for row in cells), default=0)
+            columns.append(
+                {"header": name, "justify": "left", "overflow": "fold", "min_width": min(max(longest, 4), 24)}
+            )
+    print_table(out, title, columns, cells, min(out.width, TABLE_WIDTH))
 
 
 def _cell(value: Any) -> str:
     if isinstance(value, float):
         return "—" if not math.isfinite(value) else f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
-    if value is None or value is pd.NA or value is pd.NaT:
+    if value is None:
+        return "—"
+    pandas = sys.modules.get("pandas")  # its missing values can only be here once it is loaded
+    if pandas is not None and (value is pandas.NA or value is pandas.NaT):
         return "—"
     return str(value)
 
@@ -309,6 +358,9 @@ def ingest(
 
     Example: dyadwatch ingest 2019*.export.CSV.zip --dedupe
     """
+    import pandas as pd
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
     from dyadwatch.store import Store
 
     with (
@@ -392,6 +444,8 @@ def ingest_indicators(
     Example: dyadwatch ingest-indicators --format comtrade trade-2019.csv
     Example: dyadwatch ingest-indicators --format unvotes un_votes.csv un_roll_calls.csv un_roll_call_issues.csv
     """
+    import pandas as pd
+
     from dyadwatch.ingest.pipeline import iter_summary
     from dyadwatch.store import Store
 
@@ -460,6 +514,9 @@ def sync_gdelt(
     Example: dyadwatch sync gdelt --from 2026-11-01 --to 2026-11-28
     """
     from datetime import date
+
+    import pandas as pd
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
     from dyadwatch.ingest.sync import sync_gdelt as run_sync
     from dyadwatch.store import Store
@@ -561,6 +618,8 @@ def ingest_texts(
     Example: dyadwatch ingest-texts kcna-headlines-1997-2014.csv.gz --format csv --map reference=story_link
     Example: dyadwatch ingest-texts nk-newyear-speeches/ --collection newyear
     """
+    import pandas as pd
+
     from dyadwatch.ingest.pipeline import iter_summary
     from dyadwatch.store import Store
 
@@ -681,6 +740,8 @@ def demo(
 @app.command()
 def sources(output: FormatOption = OutFormat.table) -> None:
     """List the datasets bundled with dyadwatch: coverage, licence and provenance."""
+    import pandas as pd
+
     from dyadwatch.ingest.bundled import BUNDLED, coverage
 
     rows = []
@@ -838,6 +899,18 @@ def series(
         sys.stdout.write(sql.rstrip() + "\n")
         return
     options = {"undirected": undirected, "selection": selection}
+    title = f"{actor1} → {actor2} ({selection.describe()})"
+    if backend is Backend.duckdb and output is not OutFormat.json:
+        # Table and CSV straight from the store's rows: no pandas on the path of a simple query.
+        from dyadwatch.series import SERIES_COLUMNS, series_rows
+
+        with _open(db) as store:
+            rows = series_rows(store.con, actor1, actor2, selection, undirected=undirected)
+        numeric = SERIES_COLUMNS[1:]
+        print_rows(
+            rows, SERIES_COLUMNS, output, title, numeric=numeric, columns=columns, default=TABLE_COLUMNS["series"]
+        )
+        return
     if backend is Backend.spark:
         frame = backends.spark_series(str(events), actor1, actor2, freq.value, **options)
     elif backend is Backend.bigquery:
@@ -845,9 +918,7 @@ def series(
     else:
         with _open(db) as store:
             frame = store.series(actor1, actor2, freq.value, **options)
-    print_frame(
-        frame, output, f"{actor1} → {actor2} ({selection.describe()})", columns=columns, default=TABLE_COLUMNS["series"]
-    )
+    print_frame(frame, output, title, columns=columns, default=TABLE_COLUMNS["series"])
 
 
 # -- analysis: breaks, flex, circumstances, compare (issue 4; dyadwatch.analysis) -----------------
@@ -1408,14 +1479,16 @@ def serve(
         uvicorn.run("dyadwatch.web.app:app_from_environment", factory=True, workers=workers, **options)
 
 
-# Recent Typer releases carry their own copy of Click (``typer._click``) whose exceptions are not
-# ``click``'s; catch both kinds so that a usage error exits 2 with no traceback on either.
-_EXIT_ERRORS: tuple[type[Exception], ...] = (click.exceptions.Exit, typer.Exit)
-_ABORT_ERRORS: tuple[type[BaseException], ...] = (click.exceptions.Abort, typer.Abort)
-_CLICK_ERRORS: tuple[type[Exception], ...] = (
-    click.exceptions.ClickException,
-    getattr(typer, "TyperException", click.exceptions.ClickException),
-)
+def _caught(typer_name: str, click_name: str) -> tuple[type[BaseException], ...]:
+    """Typer's exception ``typer_name`` and Click's ``click_name``, where each exists.
+
+    Recent Typer releases carry their own copy of Click (``typer._click``) whose exceptions are not
+    ``click``'s; catch both kinds so that a usage error exits 2 with no traceback on either. Click is
+    looked up, not imported (start-up time): only a loaded Click can have raised (older Typers load it).
+    """
+    click = sys.modules.get("click.exceptions")
+    found = (getattr(typer, typer_name, None), getattr(click, click_name, None))
+    return tuple(kind for kind in found if isinstance(kind, type) and issubclass(kind, BaseException))
 
 
 def run(argv: Sequence[str] | None = None) -> int:
@@ -1423,16 +1496,16 @@ def run(argv: Sequence[str] | None = None) -> int:
     try:
         result = app(args=list(argv) if argv is not None else None, standalone_mode=False)
         return int(result) if isinstance(result, int) else 0
-    except _EXIT_ERRORS as exc:
+    except _caught("Exit", "Exit") as exc:
         return int(getattr(exc, "exit_code", 0))
-    except _CLICK_ERRORS as exc:
+    except _caught("TyperException", "ClickException") as exc:
         show = getattr(exc, "show", None)
         if show is not None:
             show(file=sys.stderr)
         else:
             err.print(f"error: {exc}", highlight=False, markup=False)
         return int(getattr(exc, "exit_code", 1))  # UsageError: 2, other Click errors: 1
-    except _ABORT_ERRORS:
+    except _caught("Abort", "Abort"):
         err.print("interrupted")
         return 130
     except KeyboardInterrupt:

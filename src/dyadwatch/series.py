@@ -1,8 +1,10 @@
 """Dyad series: events of actor1 → actor2 aggregated per month, quarter or year (design §4, §8).
 
-The query is written once with Ibis, so the same expression runs on the embedded DuckDB store
-and on Spark over a Parquet export (:mod:`dyadwatch.backends`). Everything after this step works
-on small pandas frames.
+The query is written once with Ibis, so the same expression runs on Spark over a Parquet export
+and on BigQuery (:mod:`dyadwatch.backends`); the DuckDB store runs the same aggregation as plain
+SQL. The periods are then filled in, the means taken and the counts normalised in plain Python
+(:func:`finish_rows`, a few hundred rows), so that the command line prints a series without
+loading pandas; :func:`dyad_series` hands the rows over as a pandas frame.
 
 Columns: ``period`` (first day), ``events``, ``weighted_events`` (GDELT mentions), ``goldstein_sum``
 (net cooperation NC, Goldstein & Freeman 1990), ``goldstein_mean`` (NC / events; 0 in a period
@@ -12,14 +14,15 @@ with no events), ``q1``…``q4`` (quad-class counts), ``cooperation`` (q1 + q2) 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
-
-import pandas as pd
 
 from dyadwatch.selection import BARE_STATEMENT_CODES, PANDAS_FREQ, Selection, check_freq, resolve
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from dyadwatch.store import Store
 
 Freq = Literal["M", "Q", "Y"]
@@ -44,8 +47,12 @@ __all__ = [
     "Selection",
     "check_freq",
     "dyad_series",
+    "finish_rows",
+    "normalise_rows",
     "series_expr",
+    "series_frame",
     "series_over",
+    "series_rows",
 ]
 
 
@@ -125,42 +132,106 @@ def _daily_totals(events: Any) -> Any | None:
         return None
 
 
-def finish_series(
-    raw: pd.DataFrame, freq: str, *, start: str | None = None, end: str | None = None, fill: bool = True
-) -> pd.DataFrame:
-    """Turn the aggregated rows into the public series frame: every period present, types fixed."""
-    frame = raw.copy()
-    frame["period"] = pd.to_datetime(frame["period"])
-    for column in ("events", "weighted_events", "q1", "q2", "q3", "q4"):
-        frame[column] = frame[column].fillna(0).astype("int64")
-    frame["goldstein_sum"] = frame["goldstein_sum"].fillna(0.0).astype(float)
+_MONTHS = {"M": 1, "Q": 3, "Y": 12}
+
+
+def _period_start(day: dt.date, freq: str) -> dt.date:
+    """The first day of the month, quarter or year that ``day`` falls in."""
+    months = _MONTHS[freq]
+    return dt.date(day.year, (day.month - 1) // months * months + 1, 1)
+
+
+def _next_period(start: dt.date, freq: str) -> dt.date:
+    index = start.year * 12 + start.month - 1 + _MONTHS[freq]
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _day(value: Any) -> dt.date:
+    """A period as a date (DuckDB gives dates; Ibis frames give pandas Timestamps)."""
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _number(value: Any) -> Any:
+    """``value``, or 0 for a sum over no rows (None)."""
+    return 0 if value is None else value
+
+
+def finish_rows(
+    raw: Iterable[Mapping[str, Any]],
+    freq: str,
+    *,
+    start: str | None = None,
+    end: str | None = None,
+    fill: bool = True,
+) -> list[dict[str, Any]]:
+    """The public series rows from the aggregated ones (``period``, ``events``, ``weighted_events``,
+    ``goldstein_sum``, ``q1``…``q4``, in period order): every period from ``start`` (or the first)
+    to ``end`` (or the last) present and the means taken.
+
+    Plain Python, so that the command line needs no pandas; each row is a dict in the order of
+    :data:`SERIES_COLUMNS`, with ints for counts and floats for sums and means.
+    """
+    rows = {
+        _day(row["period"]): (
+            int(_number(row["events"])),
+            int(_number(row["weighted_events"])),
+            float(_number(row["goldstein_sum"])),
+            *(int(_number(row[f"q{quad}"])) for quad in (1, 2, 3, 4)),
+        )
+        for row in raw
+    }
+    periods = list(rows)
     if fill:
-        first = pd.Timestamp(start) if start else (frame["period"].min() if len(frame) else None)
-        last = pd.Timestamp(end) if end else (frame["period"].max() if len(frame) else None)
+        first = _period_start(dt.date.fromisoformat(start), freq) if start else (min(rows) if rows else None)
+        last = dt.date.fromisoformat(end) if end else (max(rows) if rows else None)
         if first is not None and last is not None:
-            index = pd.date_range(first, last, freq=PANDAS_FREQ[freq])
-            if start:  # a start in mid-period still includes its period
-                index = pd.date_range(_period_start(first, freq), last, freq=PANDAS_FREQ[freq])
-            frame = frame.set_index("period").reindex(index, fill_value=0).rename_axis("period").reset_index()
-    frame["goldstein_mean"] = (frame["goldstein_sum"] / frame["events"].where(frame["events"] > 0)).fillna(0.0)
-    frame["cooperation"] = frame["q1"] + frame["q2"]
-    frame["conflict"] = frame["q3"] + frame["q4"]
-    frame["period"] = frame["period"].dt.date
-    return frame[list(SERIES_COLUMNS)].reset_index(drop=True)
-
-
-def _period_start(moment: pd.Timestamp, freq: str) -> pd.Timestamp:
-    return pd.Timestamp(moment.to_period({"M": "M", "Q": "Q", "Y": "Y"}[freq]).start_time)
-
-
-def normalise(frame: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
-    """Express counts per 1 000 events of the base (focus country's or all) in each period."""
-    merged = frame.merge(base.assign(period=pd.to_datetime(base["period"]).dt.date), on="period", how="left")
-    scale = 1000.0 / merged["base"].where(merged["base"] > 0)
-    out = frame.copy()
-    for column in COUNT_COLUMNS:
-        out[column] = (merged[column] * scale).fillna(0.0)
+            periods = []
+            while first <= last:  # a start in mid-period still includes its period
+                periods.append(first)
+                first = _next_period(first, freq)
+    empty = (0, 0, 0.0, 0, 0, 0, 0)
+    out: list[dict[str, Any]] = []
+    for period in periods:
+        events, weighted, goldstein, q1, q2, q3, q4 = rows.get(period, empty)
+        row: dict[str, Any] = {
+            "period": period,
+            "events": events,
+            "weighted_events": weighted,
+            "goldstein_sum": goldstein,
+            "goldstein_mean": goldstein / events if events > 0 else 0.0,
+            "q1": q1,
+            "q2": q2,
+            "q3": q3,
+            "q4": q4,
+            "cooperation": q1 + q2,
+            "conflict": q3 + q4,
+        }
+        out.append(row)
     return out
+
+
+def normalise_rows(rows: Iterable[Mapping[str, Any]], base: Mapping[dt.date, int]) -> list[dict[str, Any]]:
+    """Counts and sums per 1 000 events of the base (the focus country's or all) in each period;
+    0.0 in a period without base events. The means stay as they were."""
+    out = []
+    for row in rows:
+        volume = base.get(row["period"], 0)
+        scale = 1000.0 / volume if volume > 0 else None
+        out.append({**row, **{c: row[c] * scale if scale is not None else 0.0 for c in COUNT_COLUMNS}})
+    return out
+
+
+def series_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Series rows (:func:`finish_rows`) as the public pandas frame: ``period`` dates, int64 counts
+    (float64 once normalised), float64 sums and means."""
+    import pandas as pd
+
+    columns: dict[str, Any] = {"period": pd.Series([row["period"] for row in rows], dtype=object)}
+    for name in SERIES_COLUMNS[1:]:
+        values = [row[name] for row in rows]
+        floats = name in ("goldstein_sum", "goldstein_mean") or any(isinstance(value, float) for value in values)
+        columns[name] = pd.Series(values, dtype="float64" if floats else "int64")
+    return pd.DataFrame(columns)
 
 
 def dyad_series(
@@ -195,11 +266,7 @@ def dyad_series(
         sources=sources,
     )
     if hasattr(store, "con"):  # the DuckDB store: plain SQL, so a simple query never loads Ibis
-        raw = _duckdb_series(store.con, actor1, actor2, sel, undirected)
-        frame = finish_series(raw, sel.freq, start=sel.start, end=sel.end, fill=fill)
-        if sel.normalize != "none" and len(frame):
-            frame = normalise(frame, _duckdb_volume(store.con, actor1 if sel.normalize == "focus" else None, sel))
-        return frame
+        return series_frame(series_rows(store.con, actor1, actor2, sel, undirected=undirected, fill=fill))
     return series_over(
         store.ibis(),
         actor1,
@@ -219,7 +286,31 @@ def dyad_series(
 _UNITS = {"M": "month", "Q": "quarter", "Y": "year"}
 
 
-def _duckdb_series(con: Any, actor1: str, actor2: str, selection: Selection, undirected: bool) -> pd.DataFrame:
+def series_rows(
+    con: Any, actor1: str, actor2: str, selection: Selection, *, undirected: bool = False, fill: bool = True
+) -> list[dict[str, Any]]:
+    """:func:`dyad_series` on a DuckDB connection as plain rows (:func:`finish_rows`), without
+    pandas or Ibis: what ``dyadwatch series`` prints."""
+    rows = finish_rows(
+        _duckdb_series(con, actor1, actor2, selection, undirected),
+        selection.freq,
+        start=selection.start,
+        end=selection.end,
+        fill=fill,
+    )
+    if selection.normalize != "none" and rows:
+        rows = normalise_rows(rows, _duckdb_volume(con, actor1 if selection.normalize == "focus" else None, selection))
+    return rows
+
+
+def _fetch_rows(con: Any, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    """The rows of a query as dicts by column name."""
+    cursor = con.execute(sql, params)
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _duckdb_series(con: Any, actor1: str, actor2: str, selection: Selection, undirected: bool) -> list[dict[str, Any]]:
     """The aggregation of :func:`series_expr` as DuckDB SQL (the same rows; tested against Ibis)."""
     a, b = actor1.upper(), actor2.upper()
     condition, params = "(actor1 = ? AND actor2 = ?)", [a, b]
@@ -231,12 +322,11 @@ def _duckdb_series(con: Any, actor1: str, actor2: str, selection: Selection, und
                      count_if(quad_class = 1) AS q1, count_if(quad_class = 2) AS q2,
                      count_if(quad_class = 3) AS q3, count_if(quad_class = 4) AS q4
               FROM events WHERE ({condition}){where} GROUP BY 1 ORDER BY 1"""
-    frame: pd.DataFrame = con.execute(sql, params + more).df()
-    return frame
+    return _fetch_rows(con, sql, params + more)
 
 
-def _duckdb_volume(con: Any, focus: str | None, selection: Selection) -> pd.DataFrame:
-    """:func:`volume_expr` as DuckDB SQL."""
+def _duckdb_volume(con: Any, focus: str | None, selection: Selection) -> dict[dt.date, int]:
+    """:func:`volume_expr` as DuckDB SQL: the base per period."""
     clauses, params = ["TRUE"], []
     if focus is not None:
         clauses.append("(actor1 = ? OR actor2 = ?)")
@@ -265,9 +355,7 @@ def _duckdb_volume(con: Any, focus: str | None, selection: Selection) -> pd.Data
             f"SELECT CAST(date_trunc('{unit}', date) AS DATE) AS period, count(*) AS base "
             f"FROM events WHERE {' AND '.join(clauses)}{where} GROUP BY 1"
         )
-    frame: pd.DataFrame = con.execute(sql, params + more).df()
-    frame["base"] = frame["base"].astype("int64")
-    return frame
+    return {period: int(base) for period, base in con.execute(sql, params + more).fetchall()}
 
 
 def _covered_sources(con: Any) -> list[str]:
@@ -306,8 +394,13 @@ def series_over(
         sources=sources,
     )
     raw = series_expr(events, actor1, actor2, undirected=undirected, selection=sel).execute()
-    frame = finish_series(raw, sel.freq, start=sel.start, end=sel.end, fill=fill)
-    if sel.normalize != "none" and len(frame):
+    rows = finish_rows(_records(raw), sel.freq, start=sel.start, end=sel.end, fill=fill)
+    if sel.normalize != "none" and rows:
         base = volume_expr(events, actor1 if sel.normalize == "focus" else None, sel.freq, sel).execute()
-        frame = normalise(frame, base)
-    return frame
+        rows = normalise_rows(rows, {_day(r["period"]): int(r["base"]) for r in _records(base)})
+    return series_frame(rows)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A frame an Ibis backend returned as dicts of Python values, None where a value is missing."""
+    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")  # type: ignore[return-value]

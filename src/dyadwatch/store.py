@@ -13,16 +13,18 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
-import pandas as pd
 import platformdirs
 
 from dyadwatch.errors import StoreError, StoreLockedError, UsageError
-from dyadwatch.ingest.pipeline import LoadReport, ProgressHook, load_many, load_records, register_lookups
-from dyadwatch.ingest.source import clean_workdir
 from dyadwatch.schema import DDL, EVENT_COLUMNS
+
+if TYPE_CHECKING:  # pandas and the ingest pipeline load on first use: reading a series needs neither
+    import pandas as pd
+
+    from dyadwatch.ingest.pipeline import LoadReport, ProgressHook
 
 ExportFormat = Literal["csv", "json", "parquet"]
 
@@ -120,6 +122,9 @@ class Store:
         :class:`~dyadwatch.ingest.source.FocusFilter`); ``check_all_rows=True`` parses and
         validates every row, so malformed rows between other countries are rejected too.
         """
+        from dyadwatch.ingest.pipeline import load_many, register_lookups
+        from dyadwatch.ingest.source import clean_workdir
+
         self._writable()
         register_lookups(self.con)
         clean_workdir(self.workdir)
@@ -143,6 +148,8 @@ class Store:
 
     def load_frame(self, records: pd.DataFrame, *, label: str, sha256: str, fmt: str, focus: str = "ALL") -> LoadReport:
         """Load rows already in memory (the bundled datasets) with the same accounting as files."""
+        from dyadwatch.ingest.pipeline import load_records, register_lookups
+
         self._writable()
         register_lookups(self.con)
         return load_records(self.con, records, label=label, sha256=sha256, fmt=fmt, focus=focus)

@@ -1,0 +1,251 @@
+"""Start-up benchmark: how long ``dyadwatch --help`` and ``dyadwatch series PRK CHN`` take, end to end.
+
+Run it with ``make bench-startup`` (or ``.venv/bin/python benchmarks/startup.py --help``). It
+
+1. builds the demo store once (the bundled data, as ``dyadwatch demo`` loads it, without the
+   report site) in ``benchmarks/out/startup-demo.duckdb``, or uses ``--db``;
+2. runs each command ``--repeat`` times in a fresh process (interleaved, so that drift in the
+   machine hits all alike) and takes the median wall time and the median CPU time (user + system
+   of the child, from ``wait4``; on a busy machine the wall time grows, the CPU time much less);
+3. lists the heavy libraries each command imports (``python -X importtime``): none is the aim;
+4. writes a "Start-up" section into ``docs/benchmarks.md`` between ``<!-- startup:begin -->`` and
+   ``<!-- startup:end -->``, leaving the other sections as they are.
+
+Targets (issues 10 and 14): ``series PRK CHN`` on the demo store ≤ 0.4 s, ``--help`` ≤ 0.3 s.
+Nothing here runs in the test suite but a tiny smoke run (``tests/test_startup.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / "out"
+DOC = ROOT / "docs" / "benchmarks.md"
+BEGIN, END = "<!-- startup:begin -->", "<!-- startup:end -->"
+#: Libraries that a simple command should not load (each costs 0.1-0.5 s to import).
+HEAVY = (
+    "pandas", "numpy", "pyarrow", "ibis", "sqlglot", "statsmodels", "scipy", "ruptures", "matplotlib", "fastapi",
+    "uvicorn", "jinja2", "httpx",
+)  # fmt: skip
+#: name → (arguments of ``python -m dyadwatch``, target seconds or None). ``{db}`` is the store.
+COMMANDS: dict[str, tuple[list[str], float | None]] = {
+    "dyadwatch --help": (["--help"], 0.3),
+    "dyadwatch series PRK CHN": (["series", "PRK", "CHN", "--db", "{db}"], 0.4),
+    "dyadwatch series PRK CHN --format csv": (["series", "PRK", "CHN", "--format", "csv", "--db", "{db}"], None),
+    "dyadwatch series PRK CHN --format json": (["series", "PRK", "CHN", "--format", "json", "--db", "{db}"], None),
+}
+FLOOR = "python -c pass"  # the interpreter alone: what no command can go below
+
+
+def demo_store(path: Path) -> Path:
+    """The demo store (all bundled data), built once; ``dyadwatch demo`` also writes the site."""
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.unlink(missing_ok=True)
+    code = (
+        "import sys, dyadwatch as dw\nfrom dyadwatch.ingest.bundled import load_bundled\n"
+        "with dw.open(sys.argv[1]) as store:\n    load_bundled(store)\n"
+    )
+    subprocess.run([sys.executable, "-c", code, str(partial)], env=_env(), check=True)
+    partial.rename(path)
+    return path
+
+
+def _env() -> dict[str, str]:
+    """This checkout's sources first on the path, so the numbers are for this code."""
+    src = str(ROOT / "src")
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": src + (os.pathsep + path if path else "")}
+
+
+def _command(args: list[str], db: Path) -> list[str]:
+    if args == ["-c", "pass"]:
+        return [sys.executable, *args]
+    return [sys.executable, "-m", "dyadwatch", *(arg.replace("{db}", str(db)) for arg in args)]
+
+
+def timed_run(command: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system) of one run in a fresh process; output discarded."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert process.stderr is not None
+    errors = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    process.stderr.close()
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed (exit {process.returncode}): {errors.decode()[-2000:]}")
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def heavy_imports(command: list[str]) -> list[str]:
+    """The libraries of :data:`HEAVY` that ``command`` imports (from ``python -X importtime``)."""
+    traced = [command[0], "-X", "importtime", *command[1:]]
+    done = subprocess.run(traced, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return sorted(set(imported_modules(done.stderr)) & set(HEAVY))
+
+
+def imported_modules(importtime: str) -> list[str]:
+    """Top-level package names in ``-X importtime`` output (lines ``import time: self | cumulative | name``)."""
+    names = []
+    for line in importtime.splitlines():
+        if line.startswith("import time:") and line.count("|") == 2:
+            name = line.rsplit("|", 1)[1].strip()
+            if name != "package":  # the header line
+                names.append(name.split(".")[0])
+    return names
+
+
+def measure(db: Path, repeat: int) -> dict[str, Any]:
+    commands = {FLOOR: (["-c", "pass"], None), **COMMANDS}
+    for args, _ in commands.values():  # one warm-up each: the page cache and .pyc files, not counted
+        timed_run(_command(args, db))
+    walls: dict[str, list[float]] = {name: [] for name in commands}
+    cpus: dict[str, list[float]] = {name: [] for name in commands}
+    load_before = os.getloadavg()[0]
+    for attempt in range(repeat):
+        for name, (args, _) in commands.items():
+            wall, cpu = timed_run(_command(args, db))
+            walls[name].append(wall)
+            cpus[name].append(cpu)
+        print(f"run {attempt + 1}: " + ", ".join(f"{walls[n][-1]:.2f}" for n in commands), file=sys.stderr)
+    results = {}
+    for name, (args, target) in commands.items():
+        wall = statistics.median(walls[name])
+        results[name] = {
+            "wall_s": round(wall, 3),
+            "cpu_s": round(statistics.median(cpus[name]), 3),
+            "min_wall_s": round(min(walls[name]), 3),
+            "all_wall_s": [round(value, 3) for value in walls[name]],
+            "target_s": target,
+            "met": None if target is None else wall <= target,
+            "heavy_imports": heavy_imports(_command(args, db)),
+        }
+    return {"commands": results, "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)]}
+
+
+def machine() -> dict[str, str]:
+    import duckdb
+    import rich
+    import typer
+
+    cpu, memory = platform.processor() or platform.machine(), "?"
+    if Path("/proc/cpuinfo").exists():
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+                break
+    versions = {"duckdb": duckdb.__version__, "typer": typer.__version__}
+    versions["rich"] = getattr(rich, "__version__", None) or _version("rich")
+    return {
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "memory": memory,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        **versions,
+    }
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import version
+
+    return version(package)
+
+
+def markdown(numbers: dict[str, Any], host: dict[str, str], repeat: int, db: Path) -> str:
+    low, high = numbers["load_average"]
+    lines = [
+        BEGIN,
+        "## Start-up (issues 10 and 14)",
+        "",
+        f"Measured {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} with `make bench-startup` "
+        f"(`benchmarks/startup.py`, median of {repeat} runs, each a fresh `python -m dyadwatch` process; "
+        f"store: the demo store, `{db.name}`).",
+        "",
+        f"**Machine:** {host['cpu']}, {host['cores']} cores, {host['memory']} memory; {host['os']}; "
+        f"Python {host['python']}, DuckDB {host['duckdb']}, Typer {host['typer']}, Rich {host['rich']}. "
+        f"Load average (1 min) {low} before the runs, {high} after: with more than {host['cores']} the wall "
+        "times include waiting for a core, and the CPU times (user + system of the child) are the steadier figure.",
+        "",
+        "| command | wall (median) | CPU (median) | fastest | target | heavy libraries imported |",
+        "|---|---:|---:|---:|---|---|",
+    ]
+    for name, result in numbers["commands"].items():
+        target = result["target_s"]
+        verdict = "—" if target is None else f"≤ {target} s: {'met' if result['met'] else 'missed'}"
+        heavy = ", ".join(result["heavy_imports"]) or "none"
+        lines.append(
+            f"| `{name}` | {result['wall_s']:.3f} s | {result['cpu_s']:.3f} s | {result['min_wall_s']:.3f} s "
+            f"| {verdict} | {heavy} |"
+        )
+    lines += [
+        "",
+        "`--help` loads Typer and Rich; the table and CSV of `series` load Typer (whose 0.29 release coerces "
+        "options through pydantic), Rich's console and DuckDB. pandas, Ibis, statsmodels and the rest are "
+        "imported inside the commands that use them, `import dyadwatch` loads its names on first use (PEP 562), "
+        "`series` prints the store's rows without pandas, and long tables skip Rich's per-cell layout "
+        "(`dyadwatch.tables`). `--format json` still builds a pandas frame, which shows what pandas costs.",
+        END,
+    ]
+    return "\n".join(lines)
+
+
+def write_section(doc: Path, section: str) -> None:
+    """Put ``section`` between the start-up markers in ``doc`` (appended when they are missing)."""
+    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n"
+    if BEGIN in text and END in text:
+        before, _, rest = text.partition(BEGIN)
+        _, _, after = rest.partition(END)
+        text = before + section + after
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    doc.parent.mkdir(parents=True, exist_ok=True)
+    doc.write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--db", type=Path, default=None, help="store to query (default: the demo store, built once)")
+    parser.add_argument("--repeat", type=int, default=11, help="runs per command; the median is reported")
+    parser.add_argument("--out", type=Path, default=OUT, help="where the demo store is kept (default benchmarks/out)")
+    parser.add_argument("--doc", type=Path, default=DOC, help="Markdown report to write (default docs/benchmarks.md)")
+    parser.add_argument("--json", type=Path, default=None, help="also write the numbers as JSON here")
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    db = args.db if args.db is not None else demo_store(args.out / "startup-demo.duckdb")
+    if not db.exists():
+        parser.error(f"--db {db}: no such store")
+    numbers = measure(db, args.repeat)
+    host = machine()
+    write_section(args.doc, markdown(numbers, host, args.repeat, db))
+    if args.json:
+        args.json.write_text(json.dumps({**numbers, "machine": host, "repeat": args.repeat}, indent=1) + "\n")
+    for name, result in numbers["commands"].items():
+        heavy = ", ".join(result["heavy_imports"]) or "no heavy imports"
+        print(f"{name:42s} wall {result['wall_s']:.3f} s  cpu {result['cpu_s']:.3f} s  ({heavy})")
+    print(f"wrote {args.doc}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,245 @@
+"""Start-up (issues 10 and 14): `--help` and a simple `series` load nothing heavy, and the series
+printed without pandas is byte for byte the one printed from the pandas frame.
+
+These are tests of what is imported and printed, never of timings (``benchmarks/startup.py``
+measures those)."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import subprocess
+import sys
+from contextlib import redirect_stdout
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import dyadwatch as dw
+from dyadwatch.cli import OutFormat, print_frame, print_rows
+from dyadwatch.selection import Selection
+from dyadwatch.series import SERIES_COLUMNS, series_rows
+from dyadwatch.testing.events import event_frame, visit_row
+
+ROOT = Path(__file__).parents[1]
+SRC = ROOT / "src"
+HEAVY = {
+    "pandas", "numpy", "pyarrow", "ibis", "sqlglot", "statsmodels", "scipy", "ruptures", "matplotlib", "fastapi",
+    "uvicorn", "jinja2",
+}  # fmt: skip
+
+
+def _load_benchmark() -> object:
+    spec = importlib.util.spec_from_file_location("startup_benchmark", ROOT / "benchmarks" / "startup.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+benchmark = _load_benchmark()
+
+
+@pytest.fixture(scope="module")
+def small_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """PRK → CHN and back over two years, with scores whose sums and means are not round numbers."""
+    path = tmp_path_factory.mktemp("startup") / "small.duckdb"
+    scores = [(1.9, 1), (-4.4, 4), (3.4, 2), (-0.1, 3), (7.0, 1), (0.3, 2), (-2.2, 3)]
+    rows = []
+    for number, day in enumerate(pd.date_range("2018-01-03", "2019-12-20", freq="9D")):
+        goldstein, quad = scores[number % len(scores)]
+        partner = "CHN" if number % 5 else "USA"
+        row = visit_row(f"e{number}", day, "PRK", partner, number % 3 != 0, summary="s", reference="r")
+        rows.append({**row, "goldstein": goldstein, "quad_class": quad, "weight": 1 + number % 4})
+    with dw.open(path) as store:
+        store.load_frame(event_frame(rows), label="startup test", sha256="startup-test", fmt="csv")
+    return path
+
+
+def _traced(*args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run ``python -X importtime -m dyadwatch ARGS``; the result and the heavy libraries it imported."""
+    command = [sys.executable, "-X", "importtime", "-m", "dyadwatch", *args]
+    done = subprocess.run(command, capture_output=True, text=True, env={"PYTHONPATH": str(SRC)}, timeout=300)
+    imported = set(benchmark.imported_modules(done.stderr))  # type: ignore[attr-defined]
+    assert {"dyadwatch", "typer"} <= imported, done.stderr[-2000:]  # the trace was read
+    return done, imported & HEAVY
+
+
+def test_help_imports_nothing_heavy() -> None:
+    done, heavy = _traced("--help")
+    assert done.returncode == 0 and "series" in done.stdout and "ingest" in done.stdout
+    assert heavy == set()
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [[], ["--format", "csv"], ["--freq", "Q", "--normalize", "focus", "--from", "2018-02-10", "--undirected"]],
+    ids=["table", "csv", "normalized"],
+)
+def test_series_imports_nothing_heavy(small_store: Path, extra: list[str]) -> None:
+    done, heavy = _traced("series", "PRK", "CHN", *extra, "--db", str(small_store))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "2019-10-01" in done.stdout
+    assert heavy == set()
+
+
+def test_the_trace_sees_pandas_where_it_is_used(small_store: Path) -> None:
+    """The check above can fail: `--format json` builds a pandas frame, and the trace shows it."""
+    done, heavy = _traced("series", "PRK", "CHN", "--format", "json", "--db", str(small_store))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert {"pandas", "numpy"} <= heavy
+
+
+def test_import_dyadwatch_is_light_and_names_load_on_use(small_store: Path) -> None:
+    code = (
+        "import sys, dyadwatch\n"
+        "print(sorted(m for m in ('duckdb', 'pandas', 'numpy', 'statsmodels') if m in sys.modules))\n"
+        "from dyadwatch import Store, dyad_series\n"
+        "print('duckdb' in sys.modules, 'pandas' in sys.modules, 'statsmodels' in sys.modules)\n"
+        f"with dyadwatch.open({str(small_store)!r}, read_only=True) as store:\n"
+        "    print(type(store) is Store, int(dyad_series(store, 'PRK', 'CHN', 'Y')['events'].sum()))\n"
+        "print('pandas' in sys.modules, callable(dyadwatch.breaks), 'breaks' in dir(dyadwatch))\n"
+        "try:\n    dyadwatch.no_such_name\nexcept AttributeError as exc:\n    print(exc)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={"PYTHONPATH": str(SRC)})
+    assert done.returncode == 0, done.stderr
+    with dw.open(small_store, read_only=True) as store:
+        events = int(store.series("PRK", "CHN", "Y")["events"].sum())
+    assert events > 0
+    assert done.stdout.splitlines() == [
+        "[]",
+        "True False False",  # DuckDB for the store; pandas only once a frame is built
+        f"True {events}",
+        "True True True",
+        "module 'dyadwatch' has no attribute 'no_such_name'",
+    ]
+
+
+SELECTIONS = [
+    Selection(),
+    Selection(freq="Q", start="2018-02-10", end="2019-08-31"),
+    Selection(freq="Y", normalize="focus"),
+    Selection(freq="M", normalize="all", start="2017-11-15"),
+    Selection(freq="Q", start="2030-01-01"),  # no rows
+    Selection(freq="Q", start="2025-01-01", end="2025-12-31", normalize="focus"),  # filled with zeros only
+]
+
+
+@pytest.mark.parametrize("selection", SELECTIONS, ids=lambda s: s.describe())
+@pytest.mark.parametrize("fmt", [OutFormat.table, OutFormat.csv])
+@pytest.mark.parametrize("columns", [None, "all", "conflict,period,goldstein_mean"])
+def test_rows_print_as_the_frame_does(small_store: Path, selection: Selection, fmt: OutFormat, columns: str) -> None:
+    """What `series` prints from plain rows equals what the pandas frame prints, byte for byte."""
+    with dw.open(small_store, read_only=True) as store:
+        frame = store.series("PRK", "CHN", selection=selection, undirected=True)
+        rows = series_rows(store.con, "PRK", "CHN", selection, undirected=True)
+    from_frame, from_rows = io.StringIO(), io.StringIO()
+    default = ("period", "events", "goldstein_sum", "goldstein_mean", "cooperation", "conflict")
+    with redirect_stdout(from_frame):
+        print_frame(frame, fmt, "title", columns=columns, default=default)
+    with redirect_stdout(from_rows):
+        print_rows(rows, SERIES_COLUMNS, fmt, "title", numeric=SERIES_COLUMNS[1:], columns=columns, default=default)
+    assert from_rows.getvalue() == from_frame.getvalue()
+    assert len(from_rows.getvalue().splitlines()) >= 1
+
+
+def test_series_rows_fill_periods_and_keep_types(small_store: Path) -> None:
+    with dw.open(small_store, read_only=True) as store:
+        quarterly = series_rows(store.con, "PRK", "CHN", Selection(freq="Q", start="2018-02-10", end="2018-12-31"))
+        normalised = series_rows(store.con, "PRK", "CHN", Selection(freq="Y", normalize="focus"))
+    assert [row["period"] for row in quarterly] == [date(2018, m, 1) for m in (1, 4, 7, 10)]
+    assert all(type(row["events"]) is int and type(row["goldstein_sum"]) is float for row in quarterly)
+    assert all(list(row) == list(SERIES_COLUMNS) for row in quarterly)
+    assert all(type(row["events"]) is float for row in normalised)
+    assert sum(row["events"] for row in normalised) > 0
+
+
+def test_series_json_is_unchanged_and_unknown_columns_are_a_usage_error(
+    small_store: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dyadwatch.cli import run
+
+    assert run(["series", "PRK", "CHN", "--columns", "period,nope", "--db", str(small_store)]) == 2
+    assert "unknown column nope: choose from period, events" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="JSON goes through print_frame"):
+        print_rows([], SERIES_COLUMNS, OutFormat.json, numeric=())
+
+
+def test_benchmark_smoke_run(small_store: Path, tmp_path: Path) -> None:
+    """The benchmark's report and its marked section, never its timings."""
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("# Benchmarks\n\n## Ingest (issue 2)\n\nkept as it is\n", encoding="utf-8")
+    numbers = tmp_path / "startup.json"
+    command = [sys.executable, str(ROOT / "benchmarks" / "startup.py"), "--db", str(small_store), "--repeat", "1"]
+    command += ["--doc", str(doc), "--json", str(numbers)]
+    for _ in range(2):  # the second run replaces its own section
+        done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+    text = doc.read_text(encoding="utf-8")
+    assert text.startswith("# Benchmarks\n\n## Ingest (issue 2)\n\nkept as it is\n")
+    assert text.count("<!-- startup:begin -->") == text.count("<!-- startup:end -->") == 1
+    assert text.count("## Start-up") == 1 and "| `dyadwatch series PRK CHN` |" in text and "≤ 0.4 s" in text
+    import json
+
+    data = json.loads(numbers.read_text(encoding="utf-8"))
+    series = data["commands"]["dyadwatch series PRK CHN"]
+    assert series["wall_s"] > 0 and series["cpu_s"] > 0 and series["heavy_imports"] == []
+    assert "pandas" in data["commands"]["dyadwatch series PRK CHN --format json"]["heavy_imports"]
+    assert {"cpu", "cores", "python", "duckdb", "typer"} <= set(data["machine"])
+
+
+# -- long tables: dyadwatch.tables prints what Rich prints ------------------------------------------
+def _rich_and_fast(cells: list[list[str]], columns: list[dict[str, object]], terminal: bool) -> tuple[str, str, bool]:
+    """The table rendered by Rich alone and by :func:`dyadwatch.tables.print_table`, and whether the
+    shortcut was taken."""
+    from rich.console import Console
+
+    from dyadwatch import tables
+
+    def console() -> tuple[Console, io.StringIO]:
+        buffer = io.StringIO()
+        # colours as Rich picks them for a terminal and for a pipe
+        made = Console(file=buffer, width=100, force_terminal=terminal, color_system="truecolor" if terminal else None)
+        return made, buffer
+
+    rich_console, rich_buffer = console()
+    rich_console.print(tables._table("a title", columns, cells), width=100)
+    fast_console, fast_buffer = console()
+    shortcut = tables._fast_render(fast_console, "a title", columns, cells, 100) is not None
+    tables.print_table(fast_console, "a title", columns, cells, 100)
+    return rich_buffer.getvalue(), fast_buffer.getvalue(), shortcut
+
+
+NUMBERS = [{"header": name, "justify": "right", "overflow": "fold"} for name in ("events", "goldstein_mean")]
+PERIOD = {"header": "period", "justify": "left", "overflow": "fold", "min_width": 10}
+TEXT = {"header": "summary", "justify": "left", "overflow": "fold", "min_width": 24}
+DASHES = [["1990-01-01", "—", "-0.5"], ["1991-01-01", "12,345", "—"], ["1992-01-01", "1", "2"]]
+MARKUP = [["1990-01-01", "[bold]x[/bold]"], ["1991-01-01", ":flag_cn:"], ["1992-01-01", "y"]]
+WIDE = [PERIOD, *[{**NUMBERS[0], "header": f"column_number_{i}"} for i in range(8)]]
+
+
+@pytest.mark.parametrize("terminal", [False, True], ids=["pipe", "terminal"])
+@pytest.mark.parametrize(
+    ("columns", "cells", "shortcut"),
+    [
+        ([PERIOD, *NUMBERS], [[f"19{n:02d}-01-01", str(n * 7), f"{n / 7:.3g}"] for n in range(60)], True),
+        ([PERIOD, *NUMBERS], DASHES, True),
+        ([PERIOD, TEXT], [["1990-01-01", "short"], ["1991-01-01", "a b c d"], ["1992-01-01", "x"]], True),
+        # a text that must wrap: Rich renders the whole table
+        ([PERIOD, TEXT], [["1990-01-01", "word " * 30], ["1991-01-01", "x"], ["1992-01-01", "y"]], False),
+        # markup and emoji codes are Rich's to interpret
+        ([PERIOD, TEXT], MARKUP, False),
+        # wider than 100 characters: Rich crops the right edge
+        (WIDE, [["1990-01-01"] + ["1"] * 8] * 4, False),
+    ],
+    ids=["series", "dashes", "texts", "wrapping", "markup", "cropped"],
+)
+def test_long_tables_print_as_rich_prints_them(
+    columns: list[dict[str, object]], cells: list[list[str]], shortcut: bool, terminal: bool
+) -> None:
+    by_rich, by_shortcut, taken = _rich_and_fast(cells, columns, terminal)
+    assert taken is shortcut
+    assert by_shortcut == by_rich
+    assert ("\x1b[" in by_rich) is terminal  # the terminal case carries styles (title, header)
