@@ -166,4 +166,4 @@ def test_real_cc0_archive_scores_with_counts_checked(tmp_path: Path) -> None:
     russia = rows.loc[("RUS", pd.Timestamp("2024-06-01"))]
     assert int(russia["texts"]) == 4 and -1 <= russia["embedding_score"] <= 1
     # Agreement with the lexicon on these texts is positive (the size is reported in docs/rhetoric.md).
-    assert result.embedding["per_text"]["n"] > 80 and result.embedding["per_text"]["rho"] > 0
+    assert result.embedding["per_text"]["n"] > 60 and result.embedding["per_text"]["rho"] > 0
