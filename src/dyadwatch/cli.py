@@ -674,6 +674,14 @@ def rhetoric(
     ] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD).")] = None,
+    embedding: Annotated[
+        bool,
+        typer.Option(
+            "--embedding",
+            help="Add embedding_score, the model-based score, and its agreement with the lexicon "
+            "(needs dyadwatch[embeddings]; embeds every text: minutes for 100 000 headlines).",
+        ),
+    ] = False,
     output: FormatOption = OutFormat.table,
     db: DbOption = None,
 ) -> None:
@@ -695,6 +703,7 @@ def rhetoric(
             start=date_from,
             end=date_to,
             collections=_names(collection),
+            embedding=embedding,
         )
     print_result(result, output, f"rhetoric of {result.focus} ({result.lexicon_version})")
     if output is OutFormat.table:

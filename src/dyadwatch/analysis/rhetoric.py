@@ -112,6 +112,13 @@ def korean_counts(text: str, lex: Lexicon) -> dict[str, int]:
     return counts
 
 
+def text_bodies(frame: pd.DataFrame) -> list[str]:
+    """Title and text of each row, the title left out when the text repeats it (headline-only)."""
+    titles = frame["title"].fillna("").astype(str)
+    texts = frame["text"].fillna("").astype(str)
+    return [t if not h or t == h else f"{h}\n{t}" for h, t in zip(titles, texts, strict=True)]
+
+
 def score_texts(frame: pd.DataFrame, lex: Lexicon | None = None) -> pd.DataFrame:
     """``ideological``, ``pragmatic`` (term counts) and ``juche`` (0/1) per text.
 
@@ -119,9 +126,7 @@ def score_texts(frame: pd.DataFrame, lex: Lexicon | None = None) -> pd.DataFrame
     text unless the text repeats it (a headline-only collection).
     """
     lex = lex or lexicon()
-    titles = frame["title"].fillna("").astype(str)
-    texts = frame["text"].fillna("").astype(str)
-    bodies = [t if not h or t == h else f"{h}\n{t}" for h, t in zip(titles, texts, strict=True)]
+    bodies = text_bodies(frame)
     ideological = np.zeros(len(bodies), dtype=np.int64)
     pragmatic = np.zeros(len(bodies), dtype=np.int64)
     juche = np.zeros(len(bodies), dtype=np.int64)
@@ -175,6 +180,8 @@ class RhetoricResult:
     rows: pd.DataFrame
     lead_lag: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The model-based score's provenance and its agreement with the lexicon (None: not computed).
+    embedding: dict[str, Any] | None = None
 
     def to_frame(self) -> pd.DataFrame:
         frame = self.rows.copy()
@@ -192,7 +199,7 @@ class RhetoricResult:
             "rows": rows,
             "lead_lag": self.lead_lag,
             "notes": self.notes,
-        }
+        } | ({"embedding": self.embedding} if self.embedding is not None else {})
 
 
 ROW_COLUMNS = (
@@ -216,16 +223,18 @@ def index_frame(scored: pd.DataFrame, mentions: pd.DataFrame, freq: str) -> pd.D
         empty["period"] = pd.to_datetime(empty["period"])
         return empty
     joined["period"] = pd.to_datetime(joined["date"]).dt.to_period(PANDAS_FREQ[freq][0]).dt.start_time
+    extra = {"embedding_score": ("embedding", "mean")} if "embedding" in joined else {}
     grouped = joined.groupby(["partner", "period"], as_index=False).agg(
         texts=("text_id", "size"),
         ideological=("ideological", "sum"),
         pragmatic=("pragmatic", "sum"),
         juche_share=("juche", "mean"),
+        **extra,
     )
     total = grouped["ideological"] + grouped["pragmatic"]
     grouped["rhetoric_index"] = ((grouped["ideological"] - grouped["pragmatic"]) / total.where(total > 0)).astype(float)
     grouped["goldstein_mean"] = np.nan
-    return grouped[list(ROW_COLUMNS)]
+    return grouped[list(ROW_COLUMNS) + list(extra)]
 
 
 def rhetoric(
@@ -237,9 +246,21 @@ def rhetoric(
     start: str | None = None,
     end: str | None = None,
     collections: Sequence[str] | None = None,
+    embedding: bool = False,
 ) -> RhetoricResult:
-    """The rhetoric index of the texts in ``store`` toward each partner, beside ``focus``'s events."""
+    """The rhetoric index of the texts in ``store`` toward each partner, beside ``focus``'s events.
+
+    With ``embedding``, also the model-based score (``embedding_score``, the mean over the partner's
+    English texts; :mod:`dyadwatch.analysis.embedding`) and its Spearman agreement with the lexicon
+    per text and per partner-period; it needs ``dyadwatch[embeddings]`` and embeds every text.
+    """
     freq = check_freq(freq)
+    if embedding:
+        from dyadwatch.analysis.embedding import missing_requirement
+
+        reason = missing_requirement()
+        if reason:
+            raise UsageError(reason)
     focus = focus.upper()
     require_texts(store)
     where, params = ["TRUE"], []
@@ -265,6 +286,13 @@ def rhetoric(
     lex = lexicon()
     scored = cached_scores(store.con, texts, lex)
     scored["date"] = texts["date"].to_numpy()
+    if embedding:
+        english = (texts["language"] == "en").to_numpy()
+        from dyadwatch.analysis.embedding import embedding_scores
+
+        scored["embedding"] = np.nan
+        bodies = text_bodies(texts)
+        scored.loc[english, "embedding"] = embedding_scores([bodies[k] for k in np.flatnonzero(english)])
     rows = index_frame(scored, mentions, freq)
     notes = [
         f"{len(texts)} texts scored with {lex.version}; a text about several partners counts for each.",
@@ -282,10 +310,32 @@ def rhetoric(
         mask = rows["partner"] == partner
         rows.loc[mask, "goldstein_mean"] = rows.loc[mask, "period"].map(means).to_numpy(dtype=float)
     result = RhetoricResult(focus, freq, lex.version, rows.reset_index(drop=True), notes=notes)
+    if embedding:
+        result.embedding = embedding_agreement(scored, result.rows)
+        agree = result.embedding
+        notes.append(
+            f"embedding_score: {agree['model']} with {agree['anchors_version']} on {agree['texts_scored']} English "
+            f"texts; Spearman with the lexicon {agree['per_text']['rho']} per text (n = {agree['per_text']['n']}), "
+            f"{agree['per_period']['rho']} per partner-period (n = {agree['per_period']['n']})"
+        )
     if freq in ("M", "Q"):
         for partner in sorted(rows["partner"].unique()):
             result.lead_lag.append(lead_lag(store, focus, str(partner), rows[rows["partner"] == partner], freq))
     return result
+
+
+def embedding_agreement(scored: pd.DataFrame, rows: pd.DataFrame) -> dict[str, Any]:
+    """Which model scored the texts, and its Spearman agreement with the lexicon index: per text
+    (texts with at least one lexicon term) and per partner-period (rows with both values)."""
+    from dyadwatch.analysis.embedding import MODEL_ID, anchors, per_text_index, spearman
+
+    return {
+        "model": MODEL_ID,
+        "anchors_version": anchors().version,
+        "texts_scored": int(scored["embedding"].notna().sum()),
+        "per_text": spearman(per_text_index(scored["ideological"], scored["pragmatic"]), scored["embedding"]),
+        "per_period": spearman(rows["rhetoric_index"], rows["embedding_score"]),
+    }
 
 
 def lead_lag(store: Store, focus: str, partner: str, rows: pd.DataFrame, freq: str = "M") -> dict[str, Any]:

@@ -1,12 +1,13 @@
 """Which partner a text is about (design §10, ``texts_partners``).
 
-A versioned dictionary in package data (``codebook/data/partners-v1.json``) lists, per country,
+A versioned dictionary in package data (``codebook/data/partners-v2.json``) lists, per country,
 its names, adjectives, capital and other metonyms ("Pentagon", "Kremlin"), historical names
 ("Soviet" → RUS, as design §2 stores the Soviet Union) and leaders with their years in office.
 A leader's name counts only when the text's year is within one of the terms listed, so "Abe" in
 2010 is not read as Japan's prime minister. English terms are case-sensitive regular expressions
 on word boundaries (KCNA writes "south Korea" and "S. Korean", both listed); Korean terms (the
-New Year addresses) are substrings, since Korean attaches particles to nouns. Precision and
+New Year addresses) are regular-expression fragments matched as substrings, since Korean attaches
+particles to nouns; a lookbehind keeps a short name from matching inside another word. Precision and
 recall on hand-labelled KCNA headlines are in ``docs/rhetoric.md``.
 """
 
@@ -18,7 +19,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
-PARTNERS_FILE = "data/partners-v1.json"
+PARTNERS_FILE = "data/partners-v2.json"
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def partner_dictionary() -> PartnerDictionary:
 
 
 def build_dictionary(raw: dict[str, object]) -> PartnerDictionary:
-    """Compile a dictionary in the layout of ``partners-v1.json``."""
+    """Compile a dictionary in the layout of ``partners-v2.json``."""
     partners = raw["partners"]
     assert isinstance(partners, dict)
     name_parts: list[str] = []
@@ -86,7 +87,7 @@ def build_dictionary(raw: dict[str, object]) -> PartnerDictionary:
             name_parts.append(f"(?P<{group}>{'|'.join(names)})")
         korean = entry.get("ko", [])
         if korean:
-            korean_parts.append(f"(?P<{group}>{'|'.join(re.escape(k) for k in korean)})")
+            korean_parts.append(f"(?P<{group}>{'|'.join(korean)})")
         for leader in entry.get("leaders", []):
             terms.setdefault(leader["name"], []).append(
                 Leader(code, leader["name"], int(leader["from"]), int(leader["to"]))
