@@ -288,7 +288,13 @@ def _record_day_counts(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, f
     if rows:  # one INSERT from a frame: executemany costs a round trip per day (hundreds per file)
         con.register("dw_days_df", pd.DataFrame(rows, columns=["source", "date", "events", "load_id"]))
         try:
-            con.execute("INSERT INTO daily_totals SELECT source, date, events, load_id FROM dw_days_df")
+            # A day whose total GDELT published (sync, load_id 0) is whole already: not added to.
+            con.execute(
+                """INSERT INTO daily_totals SELECT d.source, d.date, d.events, d.load_id FROM dw_days_df AS d
+                           ANTI JOIN (SELECT date FROM daily_totals WHERE source = ? AND load_id = 0) AS p
+                           ON p.date = d.date""",
+                [fmt],
+            )
         finally:
             con.unregister("dw_days_df")
 
