@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 DB     ?= build/demo.duckdb
 SITE   ?= site
 
-.PHONY: demo test lint typecheck browser-deps java-deps bench bench-dashboard bench-startup validate clean
+.PHONY: demo test lint typecheck browser-deps java-deps bench bench-dashboard bench-startup bench-scale validate clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ bench-dashboard: $(VENV)/.installed-dev
 # (median of 11); writes the Start-up section of docs/benchmarks.md.
 bench-startup: $(VENV)/.installed
 	$(PY) benchmarks/startup.py
+# Ingest and series at 1, 4 and 16 M generated GDELT rows (generated once into build/scale, about
+# 4 GB of text at 16 M; tens of minutes in all); Spark local when Java is there. Writes the scale
+# section of docs/benchmarks.md and docs/benchmarks-scale.svg.
+bench-scale: $(VENV)/.installed-dev java-deps
+	$(PY) benchmarks/scale.py
 
 # False-alarm rates and power of every detector on generated data (several minutes); writes
 # docs/validation.md and docs/validation-rates.svg. The suite runs a quick version.

@@ -10,7 +10,7 @@ Run it with ``make bench`` (or ``.venv/bin/python benchmarks/ingest.py --help``)
        separator, no header, the GDELT column names; keep North Korea's rows; insert them into a
        DuckDB table) and (c) ``Store.ingest`` through the Python API (North Korea focus, the default);
 3. prints rows/s and MB/s (compressed and uncompressed), the ratios against the targets
-   (ingest within 1.5x the time of decompression, at least 5x faster than pandas), the peak
+   (ingest within 1.0x the time of decompression, at least 5x faster than pandas), the peak
    resident memory of each loader, and the machine, and writes all of it to ``docs/benchmarks.md``.
 
 Nothing here runs in the test suite but a tiny smoke run (``tests/test_benchmark.py``).
@@ -38,7 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out"
 DOC = ROOT / "docs" / "benchmarks.md"
-TARGET_VS_UNZIP = 1.5  # ingest may take at most this many times the decompression time
+TARGET_VS_UNZIP = 1.0  # ingest may take at most this many times the decompression time
 TARGET_VS_PANDAS = 5.0  # and must be at least this many times faster than pandas
 METHODS = ("unzip", "pandas", "ingest")
 SECTION = "## Ingest (issue 2)"
@@ -151,12 +151,23 @@ def child(method: str, paths: list[Path], db: Path) -> None:
         import dyadwatch  # noqa: F401
         import dyadwatch.ingest.pipeline  # noqa: F401
 
-    started = time.perf_counter()
+    started, cpu_before = time.perf_counter(), cpu_seconds()
     kept = {"unzip": lambda: run_unzip(paths), "pandas": lambda: run_pandas(paths, db)}.get(
         method, lambda: run_ingest(paths, db)
     )()
     seconds = time.perf_counter() - started
-    print(json.dumps({"seconds": seconds, "kept": kept, "peak_rss_mb": peak_rss_mb()}))
+    cpu = cpu_seconds() - cpu_before
+    print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "kept": kept, "peak_rss_mb": peak_rss_mb()}))
+
+
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process's threads and of the children it waited for.
+
+    Beside the wall-clock time it shows the work done: on a busy machine the wall clock of a
+    loader that uses both cores stretches more than its CPU time.
+    """
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def measure(method: str, paths: list[Path], scratch: Path) -> dict[str, Any]:
@@ -213,6 +224,7 @@ def summarise(data: dict[str, Any], runs: dict[str, list[dict[str, Any]]]) -> di
             "compressed_mb_per_s": round(packed / 1e6 / seconds, 1),
             "uncompressed_mb_per_s": round(plain / 1e6 / seconds, 1),
             "peak_rss_mb": round(max(r["peak_rss_mb"] for r in results), 1),
+            "cpu_seconds": round(statistics.median(r.get("cpu_seconds", 0.0) for r in results), 3),
             "kept": results[0]["kept"],
         }
     ingest = table["ingest"]["seconds"]
@@ -245,13 +257,14 @@ def markdown(data: dict[str, Any], summary: dict[str, Any], host: dict[str, str]
         f"{data['focus_rows']:,} rows involve North Korea (the default focus), and every loader kept exactly those "
         f"({data['expected_kept']:,} by the generator's count).",
         "",
-        "| method | seconds | rows/s | MB/s zipped | MB/s text | peak memory (RSS) |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| method | seconds | CPU seconds | rows/s | MB/s zipped | MB/s text | peak memory (RSS) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for method in METHODS:
         m = methods[method]
         lines.append(
-            f"| {names[method]} | {m['seconds']:.2f} | {m['rows_per_s']:,} | {m['compressed_mb_per_s']:,} "
+            f"| {names[method]} | {m['seconds']:.2f} | {m['cpu_seconds']:.2f} | {m['rows_per_s']:,} "
+            f"| {m['compressed_mb_per_s']:,} "
             f"| {m['uncompressed_mb_per_s']:,} | {m['peak_rss_mb']:,.0f} MB |"
         )
     lines += [
@@ -263,7 +276,8 @@ def markdown(data: dict[str, Any], summary: dict[str, Any], host: dict[str, str]
         f"- peak memory of the ingest: {methods['ingest']['peak_rss_mb']:,.0f} MB for all {len(data['files'])} "
         f"files, {summary['ingest_partial']['peak_rss_mb']:,.0f} MB for the first "
         f"{summary['ingest_partial']['files']} (files of the same size; DuckDB runs with a 1 GB memory limit and "
-        "spills beyond it, and each archive is inflated to a scratch file, not into memory)",
+        "spills beyond it; archives are inflated block by block, and only the focus country's lines are kept, "
+        "in a scratch file)",
         "- all runs (s): "
         + "; ".join(f"{method} {', '.join(map(str, methods[method]['all_seconds']))}" for method in METHODS),
         "",

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 import dyadwatch as dw
-from dyadwatch.ingest.source import DayCounter
+from dyadwatch.ingest.source import TextScan
 from dyadwatch.testing import GeneratedFiles, write_gdelt2
 
 
@@ -63,7 +63,7 @@ def test_normalize_all_is_per_1000_gdelt_events_of_the_period(generated: Generat
 
 
 def test_day_counter_skips_lines_that_are_not_gdelt_rows() -> None:
-    counter = DayCounter()
+    counter = TextScan(count_days=True)
     text = (
         b"1\t20190102\tx\n"
         b"\n"  # blank line
@@ -76,4 +76,5 @@ def test_day_counter_skips_lines_that_are_not_gdelt_rows() -> None:
     counter.feed(text[20:60])
     counter.feed(text[60:] + b"\tz")
     counter.finish()
-    assert counter.counts == {20190102: 2, 20190105: 1}
+    assert counter.day_counts == {20190102: 2, 20190105: 1}
+    assert counter.lines == 5  # the blank line is not a row

@@ -333,3 +333,114 @@ def test_no_server_at_all_is_one_clear_error(store: dw.Store) -> None:
     # Nothing listens on port 9 (discard) of the loopback.
     with pytest.raises(DyadwatchError, match="cannot read GDELT's file list"):
         sync_gdelt(store, version=2, start=START, end=END, base_url="http://127.0.0.1:9", attempts=1, timeout=1)
+
+
+# -- GDELT 1.0's published daily totals (normfiles) -------------------------------------------------
+def serve_v1_sample(server: HTTPServer) -> tuple[dict[str, bytes], list[list[str]]]:
+    """The GDELT 1.0 sample as two daily files with their lists; returns the files and the rows."""
+    lines = GDELT1_SAMPLE.read_bytes().splitlines(keepends=True)
+    files: dict[str, bytes] = {}
+    for name, part in (("20190101.export.CSV.zip", lines[:350]), ("20190102.export.CSV.zip", lines[350:])):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(name[:-4], b"".join(part))
+        files[name] = buffer.getvalue()
+    server.expect_request("/events/md5sums").respond_with_data(
+        "".join(f"{md5(data)}  {name}\n" for name, data in files.items())
+    )
+    server.expect_request("/events/filesizes").respond_with_data(
+        "".join(f"{len(data)} {name}\n" for name, data in files.items())
+    )
+    for name, data in files.items():
+        server.expect_request(f"/events/{name}").respond_with_data(data)
+    rows = [line.decode("utf-8").rstrip("\r\n").split("\t") for line in lines if line.strip()]
+    return files, rows
+
+
+# Generated totals in GDELT's layout: two days of the sample (20160728, 19820102) and one it lacks;
+# a malformed line is skipped. 20160727 and 19820103 are not published: their counted totals stay.
+PUBLISHED_DAILY = "20160728,250000\n19820102,4000\n20200101,99\nnot,a,line\n"
+PUBLISHED_COUNTRY = "20160728,US,120000\n20160728,KN,35\n19820102,US,900\n"
+
+
+def totals_by_day(store: dw.Store) -> dict[date, int]:
+    rows = store.con.execute("SELECT date, sum(events) FROM daily_totals WHERE source = 'gdelt1' GROUP BY 1")
+    return {day: int(events) for day, events in rows.fetchall()}
+
+
+@pytest.mark.parametrize("loaded_before", [False, True], ids=["fetched-first", "files-loaded-before"])
+def test_version_1_keeps_published_daily_totals_in_place_of_counted_ones(
+    httpserver: HTTPServer, tmp_path: Path, store: dw.Store, loaded_before: bool
+) -> None:
+    files, rows = serve_v1_sample(httpserver)
+    httpserver.expect_request("/normfiles/daily.csv").respond_with_data(PUBLISHED_DAILY)
+    httpserver.expect_request("/normfiles/daily_country.csv").respond_with_data(PUBLISHED_COUNTRY)
+    if loaded_before:  # counted at ingest first; the sync's published totals then replace them
+        for name, data in files.items():
+            (tmp_path / name).write_bytes(data)
+        store.ingest([tmp_path / name for name in files], focus="ALL")
+    summary = sync_gdelt(
+        store,
+        version=1,
+        start=date(2019, 1, 1),
+        end=date(2019, 1, 2),
+        base_url=httpserver.url_for("/events"),
+        focus="ALL",
+        country_totals=True,
+        retry_wait=0.01,
+    )
+    assert summary.totals_days == 3 and summary.totals_note is None and summary.failed == 0
+    assert summary.counts()["daily_totals"] == 3
+    counted: dict[date, int] = {}
+    for row in rows:
+        day = date(int(row[1][:4]), int(row[1][4:6]), int(row[1][6:8]))
+        counted[day] = counted.get(day, 0) + 1
+    expected = {**counted, date(2016, 7, 28): 250_000, date(1982, 1, 2): 4_000, date(2020, 1, 1): 99}
+    assert totals_by_day(store) == expected
+    published = store.con.execute("SELECT count(*) FROM daily_totals WHERE load_id = 0").fetchone()
+    assert published is not None and published[0] == 3
+    by_country = store.con.execute("SELECT date, country, events FROM daily_country_totals ORDER BY 1, 2").fetchall()
+    assert by_country == [
+        (date(1982, 1, 2), "US", 900),
+        (date(2016, 7, 28), "KN", 35),
+        (date(2016, 7, 28), "US", 120_000),
+    ]
+    # --normalize all now divides by GDELT's published total for July 2016 plus the counted days.
+    pairs = [(r[7], r[17]) for r in rows if r[1].startswith("201607") and r[7] and r[17] and r[7] != "ROM"]
+    actor1, actor2 = max(set(pairs), key=pairs.count)
+    series = store.series(actor1, actor2, freq="M", normalize="all", start="2016-07-01", end="2016-07-31")
+    july = sum(events for day, events in expected.items() if (day.year, day.month) == (2016, 7))
+    assert series["events"].iloc[0] == pytest.approx(1000 * pairs.count((actor1, actor2)) / july)
+
+
+def test_version_1_without_published_totals_notes_it_and_counts_at_ingest(
+    httpserver: HTTPServer, store: dw.Store
+) -> None:
+    _, rows = serve_v1_sample(httpserver)
+    httpserver.expect_request("/normfiles/daily.csv").respond_with_data("gone", status=404)
+    summary = sync_gdelt(
+        store,
+        version=1,
+        start=date(2019, 1, 1),
+        end=date(2019, 1, 2),
+        base_url=httpserver.url_for("/events"),
+        focus="ALL",
+        retry_wait=0.01,
+    )
+    assert summary.loaded == 2 and summary.totals_days == 0
+    assert (
+        summary.totals_note is not None
+        and "HTTP 404" in summary.totals_note
+        and "counted at ingest" in summary.totals_note
+    )
+    assert sum(totals_by_day(store).values()) == len(rows)
+
+
+def test_normfile_parsers_skip_what_is_not_a_total() -> None:
+    from dyadwatch.ingest.sync import parse_country_totals, parse_daily_totals
+
+    assert parse_daily_totals("20190101,5\n2019013,1\n20190230,4\nx,y\n20190102, 7\n") == {
+        date(2019, 1, 1): 5,
+        date(2019, 1, 2): 7,
+    }
+    assert parse_country_totals("20190101,US,5\n20190101,US\n20190101,KN,x\n") == [(date(2019, 1, 1), "US", 5)]

@@ -497,6 +497,9 @@ def sync_gdelt(
     focus: Annotated[
         str, typer.Option("--focus", help="Keep events with this country on either side; ALL keeps everything.")
     ] = "PRK",
+    country_totals: Annotated[
+        bool, typer.Option("--country-totals", help="Version 1: also keep GDELT's daily totals per country.")
+    ] = False,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds without data before a request fails.")] = 60.0,
     retries: Annotated[int, typer.Option("--retries", help="Tries per file (timeouts, 5xx, broken transfers).")] = 4,
     output: Annotated[
@@ -509,7 +512,8 @@ def sync_gdelt(
     Reads GDELT's file list (version 2: masterfilelist.txt; version 1: md5sums and filesizes),
     downloads the event files in range a few at a time, checks each one's size and MD5, and loads
     it like `dyadwatch ingest` (focus filter, one transaction per file). Run again after an
-    interruption: it fetches only what is missing. A file that failed is named (exit 1).
+    interruption: it fetches only what is missing. A file that failed is named (exit 1). Version 1
+    also keeps GDELT's published daily totals (normfiles/daily.csv), the base of --normalize all.
 
     Example: dyadwatch sync gdelt --from 2026-11-01 --to 2026-11-28
     """
@@ -555,6 +559,7 @@ def sync_gdelt(
             keep=keep,
             dry_run=dry_run,
             focus=focus,
+            country_totals=country_totals,
             timeout=timeout,
             attempts=retries,
             on_plan=on_plan,
@@ -570,6 +575,8 @@ def sync_gdelt(
                 err.print(f"would fetch {outcome.name} ({outcome.bytes:,} bytes)", highlight=False)
             total = sum(outcome.bytes for outcome in planned) / 1e6
             err.print(f"would fetch {len(planned)} files, {total:,.1f} MB in all", highlight=False)
+    if summary.totals_note:
+        err.print(f"note: {escape(summary.totals_note)}", highlight=False)
     for outcome in summary.failures:
         err.print(f"[red]error:[/] {escape(outcome.name)}: {escape(outcome.reason or 'failed')}", highlight=False)
     if summary.failures:

@@ -106,12 +106,22 @@ CREATE TABLE IF NOT EXISTS rejects (
     raw     VARCHAR
 );
 
--- Rows per day in each loaded GDELT file, all rows whatever the focus (base of --normalize all).
+-- Rows per day in each loaded GDELT file, all rows whatever the focus (base of --normalize all);
+-- load_id 0: the day's total as GDELT publishes it (sync gdelt --version 1), in place of counted ones.
 CREATE TABLE IF NOT EXISTS daily_totals (
     source  VARCHAR NOT NULL,
     date    DATE NOT NULL,
     events  BIGINT NOT NULL,
     load_id INTEGER NOT NULL
+);
+
+-- GDELT 1.0's published events per day and country (normfiles/daily_country.csv; FIPS 10-4 codes
+-- of where the event took place), kept by sync gdelt --version 1 --country-totals.
+CREATE TABLE IF NOT EXISTS daily_country_totals (
+    source  VARCHAR NOT NULL,
+    date    DATE NOT NULL,
+    country VARCHAR NOT NULL,
+    events  BIGINT NOT NULL
 );
 
 -- Dyad-year evidence beside the events (design §11): UN vote agreement, trade shares.

@@ -73,6 +73,9 @@ class Store:
         # A bounded memory budget: DuckDB spills to disk beyond it, so a 2 GB input file loads in
         # well under 2 GB of RAM.
         self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        # DuckDB draws its own progress bar on stdout for a query over 2 s, which would corrupt
+        # `--output json`; the ingest reads the progress itself (query_progress) for its own bar.
+        self.con.execute("SET enable_progress_bar_print = false")
         if not read_only:
             self.con.execute(DDL)
 

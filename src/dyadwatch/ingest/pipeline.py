@@ -288,7 +288,13 @@ def _record_day_counts(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, f
     if rows:  # one INSERT from a frame: executemany costs a round trip per day (hundreds per file)
         con.register("dw_days_df", pd.DataFrame(rows, columns=["source", "date", "events", "load_id"]))
         try:
-            con.execute("INSERT INTO daily_totals SELECT source, date, events, load_id FROM dw_days_df")
+            # A day whose total GDELT published (sync, load_id 0) is whole already: not added to.
+            con.execute(
+                """INSERT INTO daily_totals SELECT d.source, d.date, d.events, d.load_id FROM dw_days_df AS d
+                           ANTI JOIN (SELECT date FROM daily_totals WHERE source = ? AND load_id = 0) AS p
+                           ON p.date = d.date""",
+                [fmt],
+            )
         finally:
             con.unregister("dw_days_df")
 
@@ -469,9 +475,13 @@ def load_records(
     return report
 
 
-def prefetch_workers() -> int:
-    """Files inflated ahead of the one in the database: 1 on small machines, up to 4 on big ones."""
-    return max(1, min(4, (os.cpu_count() or 2) // 4))
+def prepare_workers() -> int:
+    """Files checked, inflated and filtered at once: one per core (at least 2, at most 8).
+
+    ISA-L's inflate, the hashing and numpy's passes release the GIL, so threads use the cores;
+    the database work of the file before runs beside them.
+    """
+    return max(2, min(8, os.cpu_count() or 2))
 
 
 def load_many(
@@ -485,9 +495,10 @@ def load_many(
 ) -> list[LoadReport]:
     """Load files one after another; a failing file is reported and the others still load.
 
-    While DuckDB reads one file, background threads check, inflate and count the lines of the
-    next ones (:func:`prepare`; zlib and file writes release the GIL), so that decompression
-    overlaps parsing. Each file still loads in its own transaction, in the order given.
+    While DuckDB loads one file, :func:`prepare_workers` threads check, inflate, count and filter
+    the next ones (:func:`prepare`), so that both cores work. At most that many files are in
+    preparation and one more waits ready, so memory and scratch space stay bounded whatever the
+    number of files. Each file still loads in its own transaction, in the order given.
     """
     # Usage errors first, before any file is read: a bad --format or --map is nobody's file's fault.
     fmt = str(options.get("fmt", "auto"))
@@ -498,7 +509,7 @@ def load_many(
     # Only the preparation step filters rows; the loaders below never see this option.
     filter_focus = "ALL" if options.pop("check_all_rows", False) else str(options.get("focus", "PRK"))
     reports: list[LoadReport] = []
-    ahead = prefetch_workers()
+    ahead = prepare_workers()
     pool = ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="dyadwatch-prepare")
     queued: deque[tuple[datetime, ProgressHook | None, Future[PreparedFile]]] = deque()
 

@@ -21,6 +21,18 @@ file, the focus filter, the ``loads`` table). A killed sync therefore leaves at 
 file, which is never loaded; run again, it fetches what is missing. A file counts as already
 loaded when the ``loads`` table holds a load of a file with the same name (GDELT's names are
 unique), so a second run fetches nothing it has.
+
+**Daily totals.** ``--normalize all`` divides by all GDELT events of the period. For GDELT 1.0,
+GDELT publishes these totals beside the event files, in ``normfiles/`` (documented on GDELT's data
+page as its "normalization files"): ``daily.csv`` (lines ``YYYYMMDD,COUNT``: all events of the day)
+and ``daily_country.csv`` (lines ``YYYYMMDD,CC,COUNT``, ``CC`` the FIPS 10-4 code of where the event
+took place, ActionGeo). ``sync gdelt --version 1`` fetches ``daily.csv`` and keeps it in the
+store's ``daily_totals`` (``load_id`` 0, :data:`PUBLISHED`); for a day it covers, the totals
+counted while loading files are replaced and no longer added (the published count is the whole
+day, whatever files were loaded). With ``country_totals`` (``--country-totals``) it also keeps
+``daily_country.csv`` in ``daily_country_totals``. A list that cannot be fetched is noted in the
+summary and the sync goes on; without published totals (and always for GDELT 2.0, for which GDELT
+publishes none) the totals are those counted at ingest from every row's date.
 """
 
 from __future__ import annotations
@@ -53,6 +65,12 @@ DEFAULT_BASE_URLS: dict[int, str] = {
 V2_LIST = "masterfilelist.txt"
 V1_MD5S = "md5sums"
 V1_SIZES = "filesizes"
+#: GDELT 1.0's published daily totals, in a folder beside ``events/``.
+NORMFILES = "normfiles"
+DAILY_TOTALS = "daily.csv"
+COUNTRY_TOTALS = "daily_country.csv"
+#: The ``load_id`` of daily totals published by GDELT (those counted at ingest carry their load's id).
+PUBLISHED = 0
 
 _V2_EVENTS = re.compile(r"^(\d{14})\.export\.CSV\.zip$")
 _V1_DAILY = re.compile(r"^(\d{8})\.export\.CSV\.zip$")
@@ -103,6 +121,8 @@ class SyncSummary:
     bytes_fetched: int = 0
     seconds: float = 0.0
     dry_run: bool = False
+    totals_days: int = 0  # days of GDELT's published daily totals kept (version 1)
+    totals_note: str | None = None  # why none were kept, when they were wanted
     files: list[FileOutcome] = field(default_factory=list)
 
     @property
@@ -113,8 +133,9 @@ class SyncSummary:
         return asdict(self)
 
     def counts(self) -> dict[str, Any]:
-        """The one-row summary (listed, in range, already loaded, fetched, verified, loaded, failed)."""
-        return {
+        """The one-row summary (listed, in range, already loaded, fetched, verified, loaded, failed;
+        for version 1 also the days of published daily totals kept)."""
+        counts: dict[str, Any] = {
             "listed": self.listed,
             "in_range": self.in_range,
             "already_loaded": self.already_loaded,
@@ -125,6 +146,9 @@ class SyncSummary:
             "megabytes": round(self.bytes_fetched / 1e6, 1),
             "seconds": round(self.seconds, 1),
         }
+        if self.version == 1:
+            counts["daily_totals"] = self.totals_days
+        return counts
 
 
 class SyncError(DyadwatchError):
@@ -201,6 +225,88 @@ def parse_v1_lists(md5sums: str, filesizes: str | None) -> list[RemoteFile]:
         if period:
             files.append(RemoteFile(name, period[0], period[1], sizes.get(name), parts[0].lower()))
     return files
+
+
+def _day_of(text: str) -> date | None:
+    text = text.strip()
+    if len(text) != 8 or not text.isdigit():
+        return None
+    try:
+        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        return None
+
+
+def parse_daily_totals(text: str) -> dict[date, int]:
+    """GDELT's ``normfiles/daily.csv``: ``YYYYMMDD,COUNT`` per line; other lines are skipped."""
+    totals: dict[date, int] = {}
+    for line in text.splitlines():
+        parts = line.split(",")
+        if len(parts) == 2 and (day := _day_of(parts[0])) is not None and parts[1].strip().isdigit():
+            totals[day] = int(parts[1])
+    return totals
+
+
+def parse_country_totals(text: str) -> list[tuple[date, str, int]]:
+    """GDELT's ``normfiles/daily_country.csv``: ``YYYYMMDD,CC,COUNT`` per line (CC: FIPS 10-4)."""
+    rows: list[tuple[date, str, int]] = []
+    for line in text.splitlines():
+        parts = line.split(",")
+        if len(parts) == 3 and (day := _day_of(parts[0])) is not None and parts[2].strip().isdigit():
+            rows.append((day, parts[1].strip(), int(parts[2])))
+    return rows
+
+
+def normfiles_url(base: str) -> str:
+    """Where GDELT 1.0's daily totals are: ``normfiles/`` beside the ``events/`` folder of ``base``."""
+    return base.rstrip("/").rsplit("/", 1)[0] + "/" + NORMFILES
+
+
+def keep_published_totals(
+    store: Store, daily: dict[date, int], countries: list[tuple[date, str, int]] | None, source: str = "gdelt1"
+) -> None:
+    """Store GDELT's published totals in one transaction, in place of those counted for the same days."""
+    import pandas as pd
+
+    con = store.con
+    frame = pd.DataFrame({"date": list(daily), "events": list(daily.values())})
+    con.register("dw_published_df", frame)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            "DELETE FROM daily_totals WHERE source = ? AND date IN (SELECT date FROM dw_published_df)", [source]
+        )
+        con.execute(f"INSERT INTO daily_totals SELECT ?, date, events, {PUBLISHED} FROM dw_published_df", [source])
+        if countries is not None:
+            by_country = pd.DataFrame(countries, columns=["date", "country", "events"])
+            con.register("dw_country_df", by_country)
+            con.execute("DELETE FROM daily_country_totals WHERE source = ?", [source])
+            con.execute("INSERT INTO daily_country_totals SELECT ?, date, country, events FROM dw_country_df", [source])
+            con.unregister("dw_country_df")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("dw_published_df")
+
+
+def _fetch_totals(
+    client: httpx.Client, base: str, retrying: tenacity.Retrying, store: Store, country_totals: bool
+) -> tuple[int, str | None]:
+    """Fetch and keep GDELT 1.0's published daily totals; (days kept, or 0 and why not)."""
+    folder = normfiles_url(base)
+    try:
+        daily = parse_daily_totals(_get_text(client, f"{folder}/{DAILY_TOTALS}", retrying))
+        countries = (
+            parse_country_totals(_get_text(client, f"{folder}/{COUNTRY_TOTALS}", retrying)) if country_totals else None
+        )
+    except (SyncError, httpx.TransportError, _Transient) as exc:
+        return 0, f"published daily totals not fetched ({_reason(exc)}); totals counted at ingest are used"
+    if not daily:
+        return 0, f"{folder}/{DAILY_TOTALS} holds no YYYYMMDD,COUNT lines; totals counted at ingest are used"
+    keep_published_totals(store, daily, countries)
+    return len(daily), None
 
 
 # -- downloading -------------------------------------------------------------------------------
@@ -307,6 +413,8 @@ def sync_gdelt(
     keep: Path | None = None,
     dry_run: bool = False,
     focus: str = "PRK",
+    totals: bool = True,
+    country_totals: bool = False,
     timeout: float = 60.0,
     attempts: int = 4,
     retry_wait: float = 1.0,
@@ -322,7 +430,8 @@ def sync_gdelt(
     without it they are removed once loaded. A file that fails (HTTP error, size or MD5 mismatch
     after ``attempts`` tries, an unreadable archive) is reported with its reason and the others
     still load. ``on_plan`` gets the number of files to fetch, ``on_file`` each outcome, and
-    ``on_bytes`` the bytes as they arrive (the progress bar).
+    ``on_bytes`` the bytes as they arrive (the progress bar). For version 1, ``totals`` fetches
+    GDELT's published daily totals (and ``country_totals`` those per country) first (see above).
     """
     import time
 
@@ -374,6 +483,8 @@ def sync_gdelt(
                 summary.files.append(FileOutcome(remote.name, "would fetch", bytes=remote.size or 0))
             summary.seconds = time.monotonic() - began
             return summary
+        if version == 1 and totals:
+            summary.totals_days, summary.totals_note = _fetch_totals(client, base, retrying, store, country_totals)
         if on_plan:
             on_plan(len(todo))
         folder = keep if keep is not None else store.path.with_name(store.path.name + ".sync-tmp")

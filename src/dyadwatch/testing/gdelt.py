@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import gzip
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from dyadwatch.codebook import cameo_codes
 
@@ -38,38 +41,64 @@ class GeneratedFiles:
         return sum(f.stat().st_size for f in self.files)
 
 
-def _line(
-    event_id: int,
-    day: str,
-    a1: str,
-    a2: str,
-    code: str,
-    quad: int,
-    goldstein: float,
-    mentions: int,
-    tone: float,
-    url: str,
-) -> str:
-    # 61 fields: ids and dates (5), actor 1 (10), actor 2 (10), event (10), three geography
-    # blocks of 8, DATEADDED and SOURCEURL.
-    actor1 = [a1, f"{a1} GOVERNMENT", a1, "", "", "", "", "GOV", "", ""]
-    actor2 = [a2, f"{a2} GOVERNMENT", a2, "", "", "", "", "GOV", "", ""]
-    event = [
-        "1",
-        code,
-        code[:3],
-        code[:2],
-        str(quad),
-        f"{goldstein:.1f}",
-        str(mentions),
-        "1",
-        str(mentions),
-        f"{tone:.4f}",
-    ]
-    geo = ["1", "Somewhere", "XX", "XX", "", "0", "0", "0"] * 3
-    fields = [str(event_id), day, day[:6], day[:4], f"{day[:4]}.5"] + actor1 + actor2 + event + geo
-    fields += [day + "000000", url]
-    return "\t".join(fields)
+#: Rows formatted at once: a chunk's text stays well under Arrow's 2 GB string limit.
+FORMAT_ROWS = 500_000
+
+
+def _fixed(values: np.ndarray, decimals: int) -> pa.Array:
+    """Numbers as text with ``decimals`` places, as ``f"{x:.{decimals}f}"`` writes them."""
+    scale = 10**decimals
+    scaled = np.abs(np.round(np.asarray(values, dtype=float) * scale).astype(np.int64))
+    sign = pa.array(np.where(np.signbit(values), "-", ""))
+    fraction = pc.utf8_lpad(_text_of(scaled % scale), width=decimals, padding="0")
+    return pc.binary_join_element_wise(sign, _text_of(scaled // scale), ".", fraction, "")
+
+
+def _text_of(values: np.ndarray) -> pa.Array:
+    return pc.cast(pa.array(np.asarray(values, dtype=np.int64)), pa.string())
+
+
+def _lines(part: pd.DataFrame) -> Iterator[memoryview]:
+    """The GDELT 2.0 lines of ``part`` (61 tab-separated fields each), in chunks of text.
+
+    Formatted column by column with Arrow, not line by line in Python: 16 M rows take a minute
+    or so rather than a quarter of an hour.
+    """
+    for begin in range(0, len(part), FORMAT_ROWS):
+        rows = part.iloc[begin : begin + FORMAT_ROWS]
+        days = rows["date"].to_numpy().astype("datetime64[D]")
+        months = days.astype("datetime64[M]")
+        years = months.astype("datetime64[Y]").astype(np.int64) + 1970
+        stamp = years * 10000 + (months.astype(np.int64) % 12 + 1) * 100 + (days - months).astype(np.int64) + 1
+        day, year = _text_of(stamp), _text_of(years)
+        code = pa.array(rows["event_code"].astype(str).to_numpy())
+        mentions = _text_of(rows["weight"].to_numpy())
+        actors = []
+        for column in ("actor1", "actor2"):
+            actor = pa.array(rows[column].astype(str).to_numpy())
+            government = pc.binary_join_element_wise(actor, " GOVERNMENT", "")
+            actors += [actor, government, actor, "", "", "", "", "GOV", "", ""]
+        event = [
+            "1",
+            code,
+            pc.utf8_slice_codeunits(code, 0, 3),
+            pc.utf8_slice_codeunits(code, 0, 2),
+            _text_of(rows["quad_class"].to_numpy()),
+            _fixed(rows["goldstein"].to_numpy(), 1),
+            mentions,
+            "1",
+            mentions,
+            _fixed(rows["tone"].to_numpy(), 4),
+        ]
+        geo = ["1", "Somewhere", "XX", "XX", "", "0", "0", "0"] * 3
+        event_id = _text_of(rows["event_id"].to_numpy())
+        ids_and_dates = [event_id, day, _text_of(stamp // 100), year, pc.binary_join_element_wise(year, ".5", "")]
+        url = pc.binary_join_element_wise(pa.array(rows["url"].astype(str).to_numpy()), "\n", "")
+        fields = [*ids_and_dates, *actors, *event, *geo, pc.binary_join_element_wise(day, "000000", ""), url]
+        lines = pc.binary_join_element_wise(*fields, "\t")
+        # The lines end in a newline and nothing separates them: the array's data buffer is the text.
+        offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)[lines.offset : lines.offset + len(lines) + 1]
+        yield memoryview(lines.buffers()[2])[offsets[0] : offsets[-1]]
 
 
 def write_gdelt2(
@@ -86,10 +115,13 @@ def write_gdelt2(
     reemit_share: float = 0.0,
     compress: str | None = "zip",
     seed: int = 0,
+    first_id: int = 1_000_000_000,
 ) -> GeneratedFiles:
     """Write ``rows`` data lines of GDELT 2.0 events across ``files`` files in ``out_dir``.
 
-    ``compress`` is ``"zip"`` (as GDELT ships them), ``"gz"`` or None (plain ``.CSV``).
+    ``compress`` is ``"zip"`` (as GDELT ships them), ``"gz"`` or None (plain ``.CSV``). Event ids
+    run from ``first_id`` (re-emitted copies from ``first_id`` + 1 000 000 000): calls meant to
+    fill one store together need ids far enough apart.
     """
     rng = np.random.default_rng(seed)
     out = Path(out_dir)
@@ -119,7 +151,7 @@ def write_gdelt2(
     actor2 = np.where(involves_focus, np.where(focus_first, partner, focus), other2)
     frame = pd.DataFrame(
         {
-            "event_id": np.arange(1_000_000_000, 1_000_000_000 + n_unique),
+            "event_id": np.arange(first_id, first_id + n_unique),
             "date": days,
             "actor1": actor1,
             "actor2": actor2,
@@ -135,7 +167,7 @@ def write_gdelt2(
     reemit = (
         frame.sample(n=n_reemit, random_state=seed, replace=n_reemit > n_unique).copy() if n_reemit else frame.iloc[:0]
     )
-    reemit["event_id"] = np.arange(2_000_000_000, 2_000_000_000 + len(reemit))
+    reemit["event_id"] = np.arange(first_id + 1_000_000_000, first_id + 1_000_000_000 + len(reemit))
     duplicates = frame.sample(n=n_dup, random_state=seed + 1, replace=n_dup > n_unique) if n_dup else frame.iloc[:0]
     everything = pd.concat([frame, reemit, duplicates], ignore_index=True)
     everything = everything.iloc[rng.permutation(len(everything))].reset_index(drop=True)
@@ -144,32 +176,20 @@ def write_gdelt2(
     bounds = np.linspace(0, len(everything), files + 1).astype(int)
     for index in range(files):
         part = everything.iloc[bounds[index] : bounds[index + 1]]
-        columns = zip(
-            part["event_id"].tolist(),
-            part["date"].dt.strftime("%Y%m%d").tolist(),
-            part["actor1"].tolist(),
-            part["actor2"].tolist(),
-            part["event_code"].tolist(),
-            part["quad_class"].tolist(),
-            part["goldstein"].tolist(),
-            part["weight"].tolist(),
-            part["tone"].tolist(),
-            part["url"].tolist(),
-            strict=True,
-        )
-        text = "\n".join(_line(*row) for row in columns) + "\n"
         name = f"2019{index:04d}000000.export.CSV"
-        data = text.encode("utf-8")
         if compress == "zip":
             path = out / f"{name}.zip"
-            with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
-                archive.writestr(name, data)
-        elif compress == "gz":
-            path = out / f"{name}.gz"
-            path.write_bytes(gzip.compress(data, compresslevel=6))
+            with (
+                zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive,
+                archive.open(name, "w", force_zip64=len(part) > 4_000_000) as member,
+            ):
+                for text in _lines(part):
+                    member.write(text)
         else:
-            path = out / name
-            path.write_bytes(data)
+            path = out / (f"{name}.gz" if compress == "gz" else name)
+            with gzip.open(path, "wb", compresslevel=6) if compress == "gz" else path.open("wb") as handle:
+                for text in _lines(part):
+                    handle.write(text)
         written.append(path)
 
     focus_mask = (everything["actor1"] == focus) | (everything["actor2"] == focus)

@@ -1,0 +1,111 @@
+"""The one-pass text scan behind every load (``TextScan``) against a plain-Python reading of the
+same text: line counts, GDELT rows per day and the focus lines with their original numbers must
+not depend on where the blocks are cut, on blank or CRLF lines, or on event ids of mixed lengths.
+Also the ISA-L zip reader against ``zipfile``, and its checks of a damaged archive."""
+
+from __future__ import annotations
+
+import io
+import random
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from dyadwatch.errors import InputError
+from dyadwatch.ingest.source import TextScan, _text_blocks, prepare
+
+DATE = re.compile(rb"^[^\t]{1,14}\t(\d{8})\t")  # an id of up to 14 characters
+
+
+def reference(text: bytes, needle: bytes) -> tuple[int, dict[int, int], list[int], bytes]:
+    """Lines (not blank), rows per day, focus line numbers and the focus lines, line by line."""
+    physical = text.split(b"\n")
+    if physical and physical[-1] == b"":
+        physical.pop()  # the text ends with a newline
+    lines = sum(1 for line in physical if line not in (b"", b"\r"))
+    days: dict[int, int] = {}
+    for line in physical:
+        if match := DATE.match(line):
+            days[int(match.group(1))] = days.get(int(match.group(1)), 0) + 1
+    kept = [number for number, line in enumerate(physical, start=1) if needle in line]
+    copied = b"".join(physical[number - 1] + b"\n" for number in kept)
+    return lines, days, kept, copied
+
+
+def random_text(rng: random.Random) -> bytes:
+    id_length = rng.randint(1, 12)
+    rows = []
+    for _ in range(rng.randint(1, 400)):
+        roll = rng.random()
+        if roll < 0.05:
+            rows.append(b"")
+        elif roll < 0.08:
+            rows.append(b"\r")
+        elif roll < 0.1:
+            rows.append(b"not a row, PRK named")
+        elif roll < 0.12:
+            rows.append(b"12\t2019010\tshort date")
+        else:
+            # Mostly one id length (the fast path), sometimes another (the window search).
+            length = id_length if rng.random() < 0.9 else rng.randint(1, 15)
+            alphabet = "0123456789\t" if rng.random() < 0.02 else "0123456789"  # now and then a tab inside
+            event_id = "".join(rng.choice(alphabet) for _ in range(length)).encode()
+            day = b"2019%02d%02d" % (rng.randint(1, 12), rng.randint(1, 28))
+            actor = b"PRK" if rng.random() < 0.2 else b"FRA"
+            end = b"\r" if rng.random() < 0.1 else b""
+            rows.append(event_id + b"\t" + day + b"\t201901\t" + actor + b"\tx" + end)
+    return b"\n".join(rows) + (b"\n" if rng.random() < 0.7 else b"")
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_scan_matches_a_line_by_line_reading(seed: int) -> None:
+    rng = random.Random(seed)
+    text = random_text(rng)
+    cuts = sorted(rng.sample(range(len(text) + 1), min(len(text), rng.randint(0, 12))))
+    out = io.BytesIO()
+    scan = TextScan(count_days=True, needle=b"PRK", out=out)
+    for start, stop in zip([0, *cuts], [*cuts, len(text)], strict=True):
+        scan.feed(text[start:stop])
+    scan.finish()
+    lines, days, kept, copied = reference(text, b"PRK")
+    assert scan.lines == lines
+    assert scan.day_counts == days
+    assert scan.kept.tolist() == kept
+    assert out.getvalue() == copied
+
+
+def test_scan_of_a_file_with_no_date_field_counts_lines_only() -> None:
+    scan = TextScan(count_days=True)
+    scan.feed(b"Event ID\tEvent Date\n1\t2019-01-01\n\n2\t2019-01-02")
+    scan.finish()
+    assert scan.lines == 3 and scan.day_counts == {}
+
+
+def write_zip(path: Path, text: bytes, method: int = zipfile.ZIP_DEFLATED) -> Path:
+    with zipfile.ZipFile(path, "w", compression=method) as archive:
+        archive.writestr("events.CSV", text)
+    return path
+
+
+def test_zip_blocks_inflate_what_zipfile_reads(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    text = b"".join(random_text(rng) for _ in range(300))  # a few MB: several blocks
+    for method in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED, zipfile.ZIP_BZIP2):
+        path = write_zip(tmp_path / f"m{method}.zip", text, method)
+        assert b"".join(_text_blocks(path, "zip")) == text
+
+
+def test_a_damaged_archive_is_reported_and_leaves_no_scratch_copy(tmp_path: Path) -> None:
+    text = b"".join(random_text(random.Random(3)) for _ in range(50))
+    good = write_zip(tmp_path / "good.zip", text)
+    data = bytearray(good.read_bytes())
+    info = zipfile.ZipFile(good).infolist()[0]
+    data[info.header_offset + 30 + len(info.filename) + 200] ^= 0xFF  # a flipped byte in the deflate data
+    bad = tmp_path / "bad.zip"
+    bad.write_bytes(bytes(data))
+    workdir = tmp_path / "work"
+    with pytest.raises(InputError, match="corrupt or truncated zip archive"):
+        prepare(bad, workdir, focus="PRK")
+    assert not list(workdir.iterdir())
