@@ -224,14 +224,17 @@ def normalise_rows(rows: Iterable[Mapping[str, Any]], base: Mapping[dt.date, int
 def series_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """Series rows (:func:`finish_rows`) as the public pandas frame: ``period`` dates, int64 counts
     (float64 once normalised), float64 sums and means."""
+    import numpy as np
     import pandas as pd
 
-    columns: dict[str, Any] = {"period": pd.Series([row["period"] for row in rows], dtype=object)}
+    # numpy arrays, not pd.Series: a frame built from Series aligns (reindexes) each one, which cost
+    # more than the query itself on a one-dyad series (benchmarks/scale.py, API against plain SQL).
+    columns: dict[str, Any] = {"period": np.array([row["period"] for row in rows], dtype=object)}
     for name in SERIES_COLUMNS[1:]:
         values = [row[name] for row in rows]
         floats = name in ("goldstein_sum", "goldstein_mean") or any(isinstance(value, float) for value in values)
-        columns[name] = pd.Series(values, dtype="float64" if floats else "int64")
-    return pd.DataFrame(columns)
+        columns[name] = np.array(values, dtype="float64" if floats else "int64")
+    return pd.DataFrame(columns, copy=False)
 
 
 def dyad_series(
