@@ -23,6 +23,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from dyadwatch.errors import DyadwatchError, UsageError
+from dyadwatch.jsonable import jsonable
 
 app = typer.Typer(
     name="dyadwatch",
@@ -157,26 +158,8 @@ def _open(db: Path | None, read_only: bool = True) -> Any:
     return Store(db, read_only=read_only)
 
 
-def _jsonable(value: Any) -> Any:
-    """Make analysis output JSON-safe: NaN and infinities become null, dates ISO strings."""
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if hasattr(value, "item") and not isinstance(value, str | bytes):
-        try:
-            return _jsonable(value.item())
-        except (ValueError, AttributeError):
-            pass
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(_jsonable(data), indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.write(json.dumps(jsonable(data), indent=2, ensure_ascii=False) + "\n")
 
 
 ColumnsOption = Annotated[

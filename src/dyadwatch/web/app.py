@@ -6,8 +6,6 @@ DuckDB as bound parameters. A bad parameter is answered 4xx with ``{"error": mes
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -22,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 
 from dyadwatch.codebook.countries import check_code
 from dyadwatch.errors import DyadwatchError, InsufficientDataError, StoreError, UsageError
+from dyadwatch.jsonable import jsonable
 from dyadwatch.selection import Selection
 from dyadwatch.store import Store
 
@@ -60,23 +59,6 @@ def selection_query(
 
 
 Selected = Annotated[Selection, Depends(selection_query)]
-
-
-def jsonable(value: Any) -> Any:
-    """JSON-safe values: NaN and infinities become null, dates ISO strings, numpy scalars plain."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if value is pd.NaT:
-        return None
-    if hasattr(value, "item") and not isinstance(value, str | bytes):
-        return jsonable(value.item())
-    if isinstance(value, dt.date | dt.datetime | pd.Timestamp):
-        return value.isoformat()[:10] if isinstance(value, dt.date) else value.isoformat()
-    return value
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
