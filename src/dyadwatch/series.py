@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
-from dyadwatch.selection import BARE_STATEMENT_CODES, PANDAS_FREQ, Selection, check_freq, resolve
+from dyadwatch.periods import FREQ_NAMES, PANDAS_FREQ, check_freq, period_index
+from dyadwatch.selection import BARE_STATEMENT_CODES, Selection, resolve
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
@@ -137,20 +138,14 @@ def finish_series(
     if fill:
         first = pd.Timestamp(start) if start else (frame["period"].min() if len(frame) else None)
         last = pd.Timestamp(end) if end else (frame["period"].max() if len(frame) else None)
-        if first is not None and last is not None:
-            index = pd.date_range(first, last, freq=PANDAS_FREQ[freq])
-            if start:  # a start in mid-period still includes its period
-                index = pd.date_range(_period_start(first, freq), last, freq=PANDAS_FREQ[freq])
+        if first is not None and last is not None:  # a start in mid-period still includes its period
+            index = period_index(first, last, freq)
             frame = frame.set_index("period").reindex(index, fill_value=0).rename_axis("period").reset_index()
     frame["goldstein_mean"] = (frame["goldstein_sum"] / frame["events"].where(frame["events"] > 0)).fillna(0.0)
     frame["cooperation"] = frame["q1"] + frame["q2"]
     frame["conflict"] = frame["q3"] + frame["q4"]
     frame["period"] = frame["period"].dt.date
     return frame[list(SERIES_COLUMNS)].reset_index(drop=True)
-
-
-def _period_start(moment: pd.Timestamp, freq: str) -> pd.Timestamp:
-    return pd.Timestamp(moment.to_period({"M": "M", "Q": "Q", "Y": "Y"}[freq]).start_time)
 
 
 def normalise(frame: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
@@ -216,9 +211,6 @@ def dyad_series(
     )
 
 
-_UNITS = {"M": "month", "Q": "quarter", "Y": "year"}
-
-
 def _duckdb_series(con: Any, actor1: str, actor2: str, selection: Selection, undirected: bool) -> pd.DataFrame:
     """The aggregation of :func:`series_expr` as DuckDB SQL (the same rows; tested against Ibis)."""
     a, b = actor1.upper(), actor2.upper()
@@ -226,7 +218,7 @@ def _duckdb_series(con: Any, actor1: str, actor2: str, selection: Selection, und
     if undirected:
         condition, params = condition + " OR (actor1 = ? AND actor2 = ?)", [a, b, b, a]
     where, more = selection.sql_where()
-    sql = f"""SELECT CAST(date_trunc('{_UNITS[selection.freq]}', date) AS DATE) AS period, count(*) AS events,
+    sql = f"""SELECT CAST(date_trunc('{FREQ_NAMES[selection.freq]}', date) AS DATE) AS period, count(*) AS events,
                      sum(weight) AS weighted_events, sum(goldstein) AS goldstein_sum,
                      count_if(quad_class = 1) AS q1, count_if(quad_class = 2) AS q2,
                      count_if(quad_class = 3) AS q3, count_if(quad_class = 4) AS q4
@@ -243,7 +235,7 @@ def _duckdb_volume(con: Any, focus: str | None, selection: Selection) -> pd.Data
         params += [focus.upper(), focus.upper()]
     base = selection.with_(start=None, end=None, drop_statements=False)
     where, more = base.sql_where()
-    unit = _UNITS[selection.freq]
+    unit = FREQ_NAMES[selection.freq]
     covered = _covered_sources(con) if focus is None else []
     if covered:
         # --normalize all with GDELT daily totals: those sources count in full (every row of every

@@ -39,7 +39,7 @@ import pandas as pd
 
 from dyadwatch.analysis.blocs import BLOCS
 from dyadwatch.errors import InputError, UsageError
-from dyadwatch.series import check_freq
+from dyadwatch.periods import MONTHS_PER, check_freq, period_index
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
@@ -50,7 +50,6 @@ REPLAY_PERMUTATIONS = 999
 EPISODES_VERSION = 1
 EPISODE_KINDS = ("rising", "falling", "realignment")
 ALARM_KINDS = {"rising_partner": "rising", "falling_partner": "falling", "realignment": "realignment"}
-MONTHS_PER = {"M": 1, "Q": 3, "Y": 12}
 
 
 @dataclass(frozen=True)
@@ -239,11 +238,7 @@ def backtest(
     blocs = BLOCS
     as_of_days = [
         d.date()
-        for d in pd.date_range(
-            pd.Timestamp(first).to_period(freq).start_time,
-            pd.Timestamp(last),
-            freq={"M": "MS", "Q": "QS", "Y": "YS"}[freq],
-        )
+        for d in period_index(first, last, freq)
         if d.date() >= first
     ]
     if not as_of_days:

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from dyadwatch.errors import InsufficientDataError, StoreError, UsageError
-from dyadwatch.series import PANDAS_FREQ, check_freq
+from dyadwatch.periods import check_freq, period_starts
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
@@ -215,7 +215,7 @@ def index_frame(scored: pd.DataFrame, mentions: pd.DataFrame, freq: str) -> pd.D
         empty["partner"] = empty["partner"].astype(object)
         empty["period"] = pd.to_datetime(empty["period"])
         return empty
-    joined["period"] = pd.to_datetime(joined["date"]).dt.to_period(PANDAS_FREQ[freq][0]).dt.start_time
+    joined["period"] = period_starts(joined["date"], freq).to_numpy()
     grouped = joined.groupby(["partner", "period"], as_index=False).agg(
         texts=("text_id", "size"),
         ideological=("ideological", "sum"),
