@@ -224,14 +224,14 @@ def _cell(value: Any) -> str:
 
 
 def print_result(result: Any, fmt: OutFormat, title: str, columns: str | None = None, command: str = "") -> None:
-    """Analysis results offer ``to_dict()`` (JSON of design §4) and ``to_frame()`` (tables)."""
+    """An analysis result (:class:`dyadwatch.analysis.results.AnalysisResult`): ``to_dict()`` as JSON
+    (design §4, with the selection it used), ``to_frame()`` as a table or CSV, ``notes`` under the table."""
     if fmt is OutFormat.json:
         print_json(result.to_dict())
     else:
         print_frame(result.to_frame(), fmt, title, columns=columns, default=TABLE_COLUMNS.get(command))
-        notes = getattr(result, "notes", None)
-        if fmt is OutFormat.table and notes:
-            for note in notes:
+        if fmt is OutFormat.table:
+            for note in result.notes:
                 err.print(f"[dim]note:[/] {note}")
 
 

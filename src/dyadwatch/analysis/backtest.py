@@ -38,8 +38,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from dyadwatch.analysis.blocs import BLOCS
+from dyadwatch.analysis.results import selection_json
 from dyadwatch.errors import InputError, UsageError
 from dyadwatch.periods import MONTHS_PER, check_freq, period_index
+from dyadwatch.selection import Selection
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
@@ -142,6 +144,8 @@ class BacktestResult:
     precision: float | None
     recall: float | None
     notes: list[str] = field(default_factory=list)
+    #: The selection of events the result was computed from (design §9); in to_dict() as "selection".
+    selection: Selection | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of design §12, extended with the settings and the totals behind the rates."""
@@ -161,6 +165,7 @@ class BacktestResult:
             "precision": self.precision,
             "recall": self.recall,
             "notes": self.notes,
+            "selection": selection_json(self.selection),
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -362,4 +367,6 @@ def backtest(
         precision=(len(onsets) - len(false_alarms)) / len(onsets) if onsets else None,
         recall=detected / len(episode_rows) if episode_rows else None,
         notes=notes,
+        # The events each replayed shifts call reads: these sources, every day up to its as-of day.
+        selection=Selection(freq=freq, sources=tuple(sources or ())),
     )

@@ -31,8 +31,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from dyadwatch.analysis.results import selection_json
 from dyadwatch.errors import InsufficientDataError, StoreError, UsageError
 from dyadwatch.periods import check_freq, period_starts
+from dyadwatch.selection import Selection
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
@@ -175,6 +177,8 @@ class RhetoricResult:
     rows: pd.DataFrame
     lead_lag: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: The selection of events the result was computed from (design §9); in to_dict() as "selection".
+    selection: Selection | None = None
 
     def to_frame(self) -> pd.DataFrame:
         frame = self.rows.copy()
@@ -192,6 +196,7 @@ class RhetoricResult:
             "rows": rows,
             "lead_lag": self.lead_lag,
             "notes": self.notes,
+            "selection": selection_json(self.selection),
         }
 
 
@@ -241,6 +246,8 @@ def rhetoric(
     """The rhetoric index of the texts in ``store`` toward each partner, beside ``focus``'s events."""
     freq = check_freq(freq)
     focus = focus.upper()
+    # The texts' days and partners, and the period of the index and of the events beside it (all sources).
+    selection = Selection(freq=freq, start=start, end=end, partners=tuple(partners or ()))
     require_texts(store)
     where, params = ["TRUE"], []
     if start:
@@ -281,7 +288,7 @@ def rhetoric(
         means = events.set_index(pd.to_datetime(events["period"]))["goldstein_mean"]
         mask = rows["partner"] == partner
         rows.loc[mask, "goldstein_mean"] = rows.loc[mask, "period"].map(means).to_numpy(dtype=float)
-    result = RhetoricResult(focus, freq, lex.version, rows.reset_index(drop=True), notes=notes)
+    result = RhetoricResult(focus, freq, lex.version, rows.reset_index(drop=True), notes=notes, selection=selection)
     if freq in ("M", "Q"):
         for partner in sorted(rows["partner"].unique()):
             result.lead_lag.append(lead_lag(store, focus, str(partner), rows[rows["partner"] == partner], freq))

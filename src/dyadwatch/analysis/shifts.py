@@ -38,6 +38,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from dyadwatch.analysis.blocs import BLOCS
+from dyadwatch.analysis.results import selection_json
 from dyadwatch.errors import UsageError
 from dyadwatch.periods import FREQ_NAMES, period_end, period_index, period_start
 from dyadwatch.selection import BARE_STATEMENT_CODES, Selection, resolve
@@ -87,6 +88,8 @@ class ShiftsResult:
     partial_period: dict[str, Any] | None = None
     #: UN vote agreement and trade share, recent vs baseline years (issue 12; analysis/votes.py).
     indicators: dict[str, Any] = field(default_factory=dict)
+    #: The selection of events the result was computed from (design §9); in to_dict() as "selection".
+    selection: Selection | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of design §4 (``focus``, ``since``, ``shifts``), extended with the tests behind it."""
@@ -103,6 +106,7 @@ class ShiftsResult:
             "blocs": self.blocs,
             "partial_period": self.partial_period,
             "notes": self.notes,
+            "selection": selection_json(self.selection),
             "indicators": self.indicators,
         }
 
@@ -369,6 +373,7 @@ def shifts(
         },
         notes=notes,
         partial_period=partial,
+        selection=sel,
     )
     if period_start(start_recent, freq) != pd.Timestamp(start_recent):
         notes.append(f"--since {start_recent} falls inside a period; that whole period counts as recent")

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from dyadwatch.analysis.results import selection_json
 from dyadwatch.analysis.strategies import STRATEGIES, MoveScale, Strategy
 from dyadwatch.errors import InsufficientDataError, UsageError
 from dyadwatch.selection import Selection, resolve
@@ -263,6 +264,8 @@ class SimulationResult:
     reason: str | None = None
     limitations: list[str] = field(default_factory=lambda: list(LIMITATIONS))
     notes: list[str] = field(default_factory=list)
+    #: The selection of events the result was computed from (design §9); in to_dict() as "selection".
+    selection: Selection | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of design §4 (``strategies`` with ``name``, ``mean_cooperation``, ...), extended."""
@@ -280,6 +283,7 @@ class SimulationResult:
             "strategies": self.strategies,
             "limitations": self.limitations,
             "notes": self.notes,
+            "selection": selection_json(self.selection),
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -508,5 +512,8 @@ def simulate_dyad(
             status="insufficient_data",
             reason=f"not enough data: {exc}",
             notes=[f"not enough data: {exc}"],
+            selection=sel,
         )
-    return simulate(model, names, runs=runs, horizon=steps, seed=seed, freq=freq, focus=focus, partner=partner)
+    result = simulate(model, names, runs=runs, horizon=steps, seed=seed, freq=freq, focus=focus, partner=partner)
+    result.selection = sel
+    return result
