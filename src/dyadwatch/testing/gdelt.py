@@ -38,7 +38,7 @@ class GeneratedFiles:
         return sum(f.stat().st_size for f in self.files)
 
 
-def _line(
+def gdelt2_line(
     event_id: int,
     day: str,
     a1: str,
@@ -50,6 +50,7 @@ def _line(
     tone: float,
     url: str,
 ) -> str:
+    """One GDELT 2.0 export line: ``day`` is YYYYMMDD, ``goldstein`` written with one decimal."""
     # 61 fields: ids and dates (5), actor 1 (10), actor 2 (10), event (10), three geography
     # blocks of 8, DATEADDED and SOURCEURL.
     actor1 = [a1, f"{a1} GOVERNMENT", a1, "", "", "", "", "GOV", "", ""]
@@ -157,7 +158,7 @@ def write_gdelt2(
             part["url"].tolist(),
             strict=True,
         )
-        text = "\n".join(_line(*row) for row in columns) + "\n"
+        text = "\n".join(gdelt2_line(*row) for row in columns) + "\n"
         name = f"2019{index:04d}000000.export.CSV"
         data = text.encode("utf-8")
         if compress == "zip":
