@@ -6,8 +6,8 @@ Issue 9: one CAMEO code per recurring kind of event, month-only dates said as su
 from __future__ import annotations
 
 import csv
-import gzip
 import datetime as dt
+import gzip
 import io
 import json
 import re

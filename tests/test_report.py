@@ -99,6 +99,32 @@ def test_pages_never_show_missing_numbers_or_empty_tables(site: Path) -> None:
         assert all(rows > 0 for rows in page.tbody_rows), path.name
 
 
+def test_every_page_header_states_the_selection(site: Path, bundled_db: Path) -> None:
+    """Design §9: the report's header says which events every number comes from."""
+    with dw.open(bundled_db, read_only=True) as store:
+        sources = content.sources_in(store, "PRK")
+    for path in site.glob("*.html"):
+        html = path.read_text(encoding="utf-8")
+        header = html[html.index('class="masthead"') : html.index("</header>")]
+        assert "Selection: one value per year; sources all in the store (" + ", ".join(sources) + ")" in header
+        assert "raw counts; bare statements (CAMEO 010) kept" in header and "--freq Y)" in header, path.name
+
+
+def test_the_selection_line_names_every_choice() -> None:
+    from dyadwatch.selection import Selection
+
+    chosen = Selection(
+        freq="Q", sources=("gdelt2", "chronology"), start="2000-01-01", normalize="focus", drop_statements=True,
+        partners=("CHN",),
+    )  # fmt: skip
+    line = narrative.selection_line(chosen, ["chronology", "gdelt2", "icews"], 1990, 2024)
+    assert line == (
+        "Selection: one value per quarter; sources gdelt2, chronology; days 2000-01-01 to last; counts per 1 000 "
+        "events (focus); bare statements (CAMEO 010) left out; partners CHN (on the command line: --freq Q "
+        "--source gdelt2 --source chronology --from 2000-01-01 --normalize focus --drop-statements --partners CHN)"
+    )
+
+
 def test_every_page_ends_with_references(site: Path) -> None:
     for path in site.glob("*.html"):
         html = path.read_text(encoding="utf-8")

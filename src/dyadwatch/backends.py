@@ -30,8 +30,9 @@ import platformdirs
 
 from dyadwatch.codebook.countries import CAMEO_DIFFERS
 from dyadwatch.errors import DyadwatchError, InputError, StoreError, UsageError
+from dyadwatch.periods import check_freq
 from dyadwatch.schema import EVENT_TYPES
-from dyadwatch.series import Normalize, check_freq, series_expr, series_over
+from dyadwatch.series import Normalize, series_expr, series_over
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from dyadwatch.errors import DyadwatchError, UsageError
+from dyadwatch.jsonable import jsonable
 
 # Start-up time (issue 10, issue 14): only Typer and Rich's console load with this module. pandas,
 # DuckDB, Rich's tables and progress bars and the analysis layer are imported inside the commands
@@ -159,26 +160,8 @@ def _open(db: Path | None, read_only: bool = True) -> Any:
     return Store(db, read_only=read_only)
 
 
-def _jsonable(value: Any) -> Any:
-    """Make analysis output JSON-safe: NaN and infinities become null, dates ISO strings."""
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if hasattr(value, "item") and not isinstance(value, str | bytes):
-        try:
-            return _jsonable(value.item())
-        except (ValueError, AttributeError):
-            pass
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(_jsonable(data), indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.write(json.dumps(jsonable(data), indent=2, ensure_ascii=False) + "\n")
 
 
 ColumnsOption = Annotated[
@@ -290,14 +273,14 @@ def _cell(value: Any) -> str:
 
 
 def print_result(result: Any, fmt: OutFormat, title: str, columns: str | None = None, command: str = "") -> None:
-    """Analysis results offer ``to_dict()`` (JSON of design §4) and ``to_frame()`` (tables)."""
+    """An analysis result (:class:`dyadwatch.analysis.results.AnalysisResult`): ``to_dict()`` as JSON
+    (design §4, with the selection it used), ``to_frame()`` as a table or CSV, ``notes`` under the table."""
     if fmt is OutFormat.json:
         print_json(result.to_dict())
     else:
         print_frame(result.to_frame(), fmt, title, columns=columns, default=TABLE_COLUMNS.get(command))
-        notes = getattr(result, "notes", None)
-        if fmt is OutFormat.table and notes:
-            for note in notes:
+        if fmt is OutFormat.table:
+            for note in result.notes:
                 err.print(f"[dim]note:[/] {note}")
 
 

@@ -16,20 +16,15 @@ from typing import Any
 
 from dyadwatch.errors import UsageError
 
-FREQS = ("M", "Q", "Y")
-#: The one frequency table: dyadwatch's period code → pandas' period-start alias.
-PANDAS_FREQ = {"M": "MS", "Q": "QS", "Y": "YS"}
+# The one frequency table and check live in dyadwatch.periods; re-exported here for callers of the selection.
+from dyadwatch.periods import FREQS as FREQS
+from dyadwatch.periods import PANDAS_FREQ as PANDAS_FREQ
+from dyadwatch.periods import check_freq as check_freq
+
 NORMALIZE = ("none", "focus", "all")
 #: CAMEO 010 "make statement, not specified below": the bulk of machine-coded GDELT rows and
 #: nearly content-free; ``drop_statements=True`` leaves it out.
 BARE_STATEMENT_CODES = ("010",)
-
-
-def check_freq(freq: str) -> str:
-    """``freq`` if it is M, Q or Y; the one check every entry point uses."""
-    if freq not in PANDAS_FREQ:
-        raise UsageError(f"--freq must be M (month), Q (quarter) or Y (year), not {freq!r}")
-    return freq
 
 
 def _day(text: str | dt.date | None, name: str) -> str | None:

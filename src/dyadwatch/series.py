@@ -18,7 +18,8 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from dyadwatch.selection import BARE_STATEMENT_CODES, PANDAS_FREQ, Selection, check_freq, resolve
+from dyadwatch.periods import FREQ_NAMES, PANDAS_FREQ, check_freq, first_day_of_period, next_period_start
+from dyadwatch.selection import BARE_STATEMENT_CODES, Selection, resolve
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -132,20 +133,6 @@ def _daily_totals(events: Any) -> Any | None:
         return None
 
 
-_MONTHS = {"M": 1, "Q": 3, "Y": 12}
-
-
-def _period_start(day: dt.date, freq: str) -> dt.date:
-    """The first day of the month, quarter or year that ``day`` falls in."""
-    months = _MONTHS[freq]
-    return dt.date(day.year, (day.month - 1) // months * months + 1, 1)
-
-
-def _next_period(start: dt.date, freq: str) -> dt.date:
-    index = start.year * 12 + start.month - 1 + _MONTHS[freq]
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def _day(value: Any) -> dt.date:
     """A period as a date (DuckDB gives dates; Ibis frames give pandas Timestamps)."""
     return value.date() if isinstance(value, dt.datetime) else value
@@ -182,13 +169,13 @@ def finish_rows(
     }
     periods = list(rows)
     if fill:
-        first = _period_start(dt.date.fromisoformat(start), freq) if start else (min(rows) if rows else None)
+        first = first_day_of_period(dt.date.fromisoformat(start), freq) if start else (min(rows) if rows else None)
         last = dt.date.fromisoformat(end) if end else (max(rows) if rows else None)
         if first is not None and last is not None:
             periods = []
             while first <= last:  # a start in mid-period still includes its period
                 periods.append(first)
-                first = _next_period(first, freq)
+                first = next_period_start(first, freq)
     empty = (0, 0, 0.0, 0, 0, 0, 0)
     out: list[dict[str, Any]] = []
     for period in periods:
@@ -286,9 +273,6 @@ def dyad_series(
     )
 
 
-_UNITS = {"M": "month", "Q": "quarter", "Y": "year"}
-
-
 def series_rows(
     con: Any, actor1: str, actor2: str, selection: Selection, *, undirected: bool = False, fill: bool = True
 ) -> list[dict[str, Any]]:
@@ -320,7 +304,7 @@ def _duckdb_series(con: Any, actor1: str, actor2: str, selection: Selection, und
     if undirected:
         condition, params = condition + " OR (actor1 = ? AND actor2 = ?)", [a, b, b, a]
     where, more = selection.sql_where()
-    sql = f"""SELECT CAST(date_trunc('{_UNITS[selection.freq]}', date) AS DATE) AS period, count(*) AS events,
+    sql = f"""SELECT CAST(date_trunc('{FREQ_NAMES[selection.freq]}', date) AS DATE) AS period, count(*) AS events,
                      sum(weight) AS weighted_events, sum(goldstein) AS goldstein_sum,
                      count_if(quad_class = 1) AS q1, count_if(quad_class = 2) AS q2,
                      count_if(quad_class = 3) AS q3, count_if(quad_class = 4) AS q4
@@ -336,7 +320,7 @@ def _duckdb_volume(con: Any, focus: str | None, selection: Selection) -> dict[dt
         params += [focus.upper(), focus.upper()]
     base = selection.with_(start=None, end=None, drop_statements=False)
     where, more = base.sql_where()
-    unit = _UNITS[selection.freq]
+    unit = FREQ_NAMES[selection.freq]
     covered = _covered_sources(con) if focus is None else []
     if covered:
         # --normalize all with GDELT daily totals: those sources count in full (every row of every

@@ -38,8 +38,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from dyadwatch.analysis.blocs import BLOCS
+from dyadwatch.analysis.results import selection_json
 from dyadwatch.errors import InputError, UsageError
-from dyadwatch.series import check_freq
+from dyadwatch.periods import MONTHS_PER, check_freq, period_index
+from dyadwatch.selection import Selection
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
@@ -50,7 +52,6 @@ REPLAY_PERMUTATIONS = 999
 EPISODES_VERSION = 1
 EPISODE_KINDS = ("rising", "falling", "realignment")
 ALARM_KINDS = {"rising_partner": "rising", "falling_partner": "falling", "realignment": "realignment"}
-MONTHS_PER = {"M": 1, "Q": 3, "Y": 12}
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,8 @@ class BacktestResult:
     precision: float | None
     recall: float | None
     notes: list[str] = field(default_factory=list)
+    #: The selection of events the result was computed from (design §9); in to_dict() as "selection".
+    selection: Selection | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of design §12, extended with the settings and the totals behind the rates."""
@@ -162,6 +165,7 @@ class BacktestResult:
             "precision": self.precision,
             "recall": self.recall,
             "notes": self.notes,
+            "selection": selection_json(self.selection),
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -239,11 +243,7 @@ def backtest(
     blocs = BLOCS
     as_of_days = [
         d.date()
-        for d in pd.date_range(
-            pd.Timestamp(first).to_period(freq).start_time,
-            pd.Timestamp(last),
-            freq={"M": "MS", "Q": "QS", "Y": "YS"}[freq],
-        )
+        for d in period_index(first, last, freq)
         if d.date() >= first
     ]
     if not as_of_days:
@@ -367,4 +367,6 @@ def backtest(
         precision=(len(onsets) - len(false_alarms)) / len(onsets) if onsets else None,
         recall=detected / len(episode_rows) if episode_rows else None,
         notes=notes,
+        # The events each replayed shifts call reads: these sources, every day up to its as-of day.
+        selection=Selection(freq=freq, sources=tuple(sources or ())),
     )

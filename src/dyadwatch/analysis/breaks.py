@@ -25,6 +25,7 @@ import ruptures as rpt
 
 from dyadwatch.analysis.costs import CostNormalScores, mbic_penalty, normal_scores, pelt_mean, permutation_penalty
 from dyadwatch.analysis.periods import FREQ_NAMES, check_freq, infer_freq, period_offset
+from dyadwatch.analysis.results import selection_json
 from dyadwatch.errors import UsageError
 from dyadwatch.selection import Selection, resolve
 
@@ -129,6 +130,8 @@ class BreaksResult:
     drop_statements: bool = False
     notes: list[str] = field(default_factory=list)
     penalty_sweep: list[dict[str, float]] = field(default_factory=list)
+    #: The selection of events the result was computed from (design §9); in to_dict() as "selection".
+    selection: Selection | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -150,6 +153,7 @@ class BreaksResult:
             "penalty_sweep": self.penalty_sweep,
             "markov": self.markov.to_dict() if self.markov else None,
             "notes": self.notes,
+            "selection": selection_json(self.selection),
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -311,9 +315,11 @@ def breaks(
     actor2: str | None = None,
     normalize: str = "none",
     drop_statements: bool = False,
+    selection: Selection | None = None,
 ) -> BreaksResult:
     """Regime changes in a dyad series frame (as from ``store.series``), with before/after means.
 
+    ``selection`` is the selection the series was made with, echoed in the result (design §9).
     ``events`` (columns date, actor1, actor2, summary, reference, source) supplies the
     ``nearby_events`` of each break; :func:`dyad_breaks` passes the store's built-in events.
     """
@@ -339,7 +345,7 @@ def breaks(
     active = int((series["events"] > 0).sum()) if "events" in series else len(series)
     result = BreaksResult(
         actor1, actor2, freq, metric, method, "ok", None, len(values), None, min_size, None, [], [], None,
-        normalize, drop_statements, notes,
+        normalize, drop_statements, notes, selection=selection,
     )  # fmt: skip
     if len(values) < 2 * min_size or active < 2 * min_size:
         result.status = "insufficient_data"
@@ -439,4 +445,5 @@ def dyad_breaks(
         actor2=b,
         normalize=normalize,
         drop_statements=drop_statements,
+        selection=sel,
     )

@@ -31,6 +31,7 @@ import pandas as pd
 
 from dyadwatch.analysis.dyads import FocusPanel, focus_panel
 from dyadwatch.analysis.periods import ERAS, FREQ_NAMES, UNSC_1718, period_start
+from dyadwatch.analysis.results import selection_json
 from dyadwatch.errors import UsageError
 from dyadwatch.selection import Selection, resolve
 
@@ -90,6 +91,8 @@ class CircumstancesResult:
     conditions: dict[str, str]  # name -> definition
     rows: list[ConditionRow]
     notes: list[str] = field(default_factory=list)
+    #: The selection of events the result was computed from (design §9); in to_dict() as "selection".
+    selection: Selection | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -102,6 +105,7 @@ class CircumstancesResult:
             "conditions": [{"name": k, "definition": v} for k, v in self.conditions.items()],
             "rows": [row.to_dict() for row in self.rows],
             "notes": self.notes,
+            "selection": selection_json(self.selection),
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -295,7 +299,9 @@ def panel_circumstances(
         f"{'left out' if panel.drop_statements else 'kept'}",
         "method: " + SPECIFICATION,
     ]
-    return CircumstancesResult(panel.focus, freq, panel.normalize, panel.drop_statements, definitions, rows, notes)
+    return CircumstancesResult(
+        panel.focus, freq, panel.normalize, panel.drop_statements, definitions, rows, notes, panel.selection
+    )
 
 
 def _condition(

@@ -84,6 +84,9 @@ def focus_panel(
         | ((events.actor2 == code) & events.actor1.notnull() & (events.actor1 != "") & (events.actor1 != code))
     )
     table = sel.apply(table)
+    if sel.partners:  # only the chosen partners' rows (the normalisation base below still counts all)
+        chosen = list(sel.partners)
+        table = table.filter(table.actor1.isin(chosen) | table.actor2.isin(chosen))
     table = table.mutate(period=table.date.truncate(freq))
     quad = table.quad_class
     raw = (

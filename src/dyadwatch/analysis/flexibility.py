@@ -43,6 +43,7 @@ import pandas as pd
 from dyadwatch.analysis.breaks import detect_breaks
 from dyadwatch.analysis.dyads import FocusPanel, focus_panel
 from dyadwatch.analysis.periods import ERAS, FREQ_NAMES, era_named
+from dyadwatch.analysis.results import selection_json
 from dyadwatch.analysis.var import HORIZON, bootstrap_vars, fit_dyad_var, lag_cap
 from dyadwatch.errors import InsufficientDataError, UsageError
 from dyadwatch.selection import Selection, resolve
@@ -249,6 +250,8 @@ class FlexibilityResult:
     draws: int
     partners: list[PartnerFlexibility]
     notes: list[str] = field(default_factory=list)
+    #: The selection of events the result was computed from (design §9); in to_dict() as "selection".
+    selection: Selection | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -262,6 +265,7 @@ class FlexibilityResult:
             "bootstrap_draws": self.draws,
             "partners": [row.to_dict() for row in self.partners],
             "notes": self.notes,
+            "selection": selection_json(self.selection),
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -374,7 +378,7 @@ def panel_flexibility(
         window = max(ROLLING_WINDOW[panel.freq], regime_min)
         notes.append(f"by rolling: windows of {window} periods moved by {max(window // 2, 1)}")
     return FlexibilityResult(
-        panel.focus, panel.freq, era, by, panel.normalize, panel.drop_statements, draws, rows, notes
+        panel.focus, panel.freq, era, by, panel.normalize, panel.drop_statements, draws, rows, notes, panel.selection
     )
 
 

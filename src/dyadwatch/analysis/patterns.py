@@ -27,6 +27,7 @@ from dyadwatch.analysis.blocs import BLOCS
 from dyadwatch.analysis.breaks import detect_breaks
 from dyadwatch.analysis.dyads import FocusPanel, focus_panel
 from dyadwatch.analysis.periods import FREQ_NAMES, period_index
+from dyadwatch.analysis.results import selection_json
 from dyadwatch.errors import UsageError
 from dyadwatch.selection import Selection, resolve
 
@@ -78,6 +79,8 @@ class CompareResult:
     notes: list[str] = field(default_factory=list)
     #: UN vote agreement and trade share beside the event shares (issue 12; analysis/votes.py).
     indicators: dict[str, Any] = field(default_factory=dict)
+    #: The selection of events the result was computed from (design §9); in to_dict() as "selection".
+    selection: Selection | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -92,6 +95,7 @@ class CompareResult:
             "bloc_shares": self.bloc_shares,
             "alignment": self.alignment,
             "notes": self.notes,
+            "selection": selection_json(self.selection),
             "indicators": self.indicators,
         }
 
@@ -284,4 +288,5 @@ def compare(
         _alignment(store, code, chosen, sel),
         notes,
         compare_indicators(store, code, chosen, BLOCS, blocs if freq == "Y" else ()),
+        sel,
     )

@@ -14,11 +14,14 @@ import pandas as pd
 
 from dyadwatch.errors import UsageError
 
-# The one frequency table and check live with the selection (design §9); re-exported here.
-from dyadwatch.selection import PANDAS_FREQ as PANDAS_FREQ
-from dyadwatch.selection import check_freq as check_freq
-
-FREQ_NAMES = {"M": "month", "Q": "quarter", "Y": "year"}
+# The frequency table, its check and the period index live in dyadwatch.periods; re-exported here.
+from dyadwatch.periods import FREQ_NAMES as FREQ_NAMES
+from dyadwatch.periods import PANDAS_FREQ as PANDAS_FREQ
+from dyadwatch.periods import check_freq as check_freq
+from dyadwatch.periods import infer_freq as infer_freq
+from dyadwatch.periods import period_index as period_index
+from dyadwatch.periods import period_offset as period_offset
+from dyadwatch.periods import period_start as period_start
 
 
 @dataclass(frozen=True)
@@ -60,29 +63,3 @@ def era_of(moment: pd.Timestamp) -> str:
         if era.contains(moment):
             return era.name
     return ERAS[-1].name
-
-
-
-def infer_freq(periods: pd.Series | pd.DatetimeIndex) -> str:
-    """M, Q or Y from the spacing of period starts (series frames do not carry their frequency)."""
-    stamps = pd.DatetimeIndex(pd.to_datetime(pd.Series(periods)))
-    if len(stamps) < 2:
-        return "M"
-    days = float(pd.Series(stamps).diff().dt.days.median())
-    return "M" if days < 45 else "Q" if days < 150 else "Y"
-
-
-def period_offset(freq: str) -> pd.DateOffset:
-    return {"M": pd.DateOffset(months=1), "Q": pd.DateOffset(months=3), "Y": pd.DateOffset(years=1)}[freq]
-
-
-def period_index(start: pd.Timestamp, end: pd.Timestamp, freq: str) -> pd.DatetimeIndex:
-    """Every period start from the period holding ``start`` to the one holding ``end``."""
-    code = {"M": "M", "Q": "Q", "Y": "Y"}[freq]
-    first = pd.Timestamp(pd.Timestamp(start).to_period(code).start_time)
-    last = pd.Timestamp(pd.Timestamp(end).to_period(code).start_time)
-    return pd.date_range(first, last, freq=PANDAS_FREQ[freq])
-
-
-def period_start(moment: pd.Timestamp, freq: str) -> pd.Timestamp:
-    return pd.Timestamp(pd.Timestamp(moment).to_period({"M": "M", "Q": "Q", "Y": "Y"}[freq]).start_time)

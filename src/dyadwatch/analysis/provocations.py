@@ -32,7 +32,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from dyadwatch.analysis.results import selection_json
 from dyadwatch.errors import InsufficientDataError, UsageError
+from dyadwatch.selection import Selection
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
@@ -248,6 +250,8 @@ class ProvocationsResult:
     periods: list[dict[str, Any]]
     method: dict[str, str]
     notes: list[str] = field(default_factory=list)
+    #: The selection of events the result was computed from (design §9); in to_dict() as "selection".
+    selection: Selection | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -257,6 +261,7 @@ class ProvocationsResult:
             "method": self.method,
             "periods": self.periods,
             "notes": self.notes,
+            "selection": selection_json(self.selection),
         }
 
     def to_frame(self) -> pd.DataFrame:

@@ -31,8 +31,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from dyadwatch.analysis.results import selection_json
 from dyadwatch.errors import InsufficientDataError, StoreError, UsageError
-from dyadwatch.series import PANDAS_FREQ, check_freq
+from dyadwatch.periods import check_freq, period_starts
+from dyadwatch.selection import Selection
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
@@ -182,6 +184,8 @@ class RhetoricResult:
     notes: list[str] = field(default_factory=list)
     # The model-based score's provenance and its agreement with the lexicon (None: not computed).
     embedding: dict[str, Any] | None = None
+    #: The selection of events the result was computed from (design §9); in to_dict() as "selection".
+    selection: Selection | None = None
 
     def to_frame(self) -> pd.DataFrame:
         frame = self.rows.copy()
@@ -199,6 +203,7 @@ class RhetoricResult:
             "rows": rows,
             "lead_lag": self.lead_lag,
             "notes": self.notes,
+            "selection": selection_json(self.selection),
         } | ({"embedding": self.embedding} if self.embedding is not None else {})
 
 
@@ -222,7 +227,7 @@ def index_frame(scored: pd.DataFrame, mentions: pd.DataFrame, freq: str) -> pd.D
         empty["partner"] = empty["partner"].astype(object)
         empty["period"] = pd.to_datetime(empty["period"])
         return empty
-    joined["period"] = pd.to_datetime(joined["date"]).dt.to_period(PANDAS_FREQ[freq][0]).dt.start_time
+    joined["period"] = period_starts(joined["date"], freq).to_numpy()
     extra = {"embedding_score": ("embedding", "mean")} if "embedding" in joined else {}
     grouped = joined.groupby(["partner", "period"], as_index=False).agg(
         texts=("text_id", "size"),
@@ -262,6 +267,8 @@ def rhetoric(
         if reason:
             raise UsageError(reason)
     focus = focus.upper()
+    # The texts' days and partners, and the period of the index and of the events beside it (all sources).
+    selection = Selection(freq=freq, start=start, end=end, partners=tuple(partners or ()))
     require_texts(store)
     where, params = ["TRUE"], []
     if start:
@@ -309,7 +316,9 @@ def rhetoric(
         means = events.set_index(pd.to_datetime(events["period"]))["goldstein_mean"]
         mask = rows["partner"] == partner
         rows.loc[mask, "goldstein_mean"] = rows.loc[mask, "period"].map(means).to_numpy(dtype=float)
-    result = RhetoricResult(focus, freq, lex.version, rows.reset_index(drop=True), notes=notes)
+    result = RhetoricResult(
+        focus, freq, lex.version, rows.reset_index(drop=True), notes=notes, selection=selection
+    )
     if embedding:
         result.embedding = embedding_agreement(scored, result.rows)
         agree = result.embedding

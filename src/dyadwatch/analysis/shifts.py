@@ -38,9 +38,10 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from dyadwatch.analysis.blocs import BLOCS
+from dyadwatch.analysis.results import selection_json
 from dyadwatch.errors import UsageError
+from dyadwatch.periods import FREQ_NAMES, period_end, period_index, period_start
 from dyadwatch.selection import BARE_STATEMENT_CODES, Selection, resolve
-from dyadwatch.series import PANDAS_FREQ
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
@@ -87,6 +88,8 @@ class ShiftsResult:
     partial_period: dict[str, Any] | None = None
     #: UN vote agreement and trade share, recent vs baseline years (issue 12; analysis/votes.py).
     indicators: dict[str, Any] = field(default_factory=dict)
+    #: The selection of events the result was computed from (design §9); in to_dict() as "selection".
+    selection: Selection | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of design §4 (``focus``, ``since``, ``shifts``), extended with the tests behind it."""
@@ -103,6 +106,7 @@ class ShiftsResult:
             "blocs": self.blocs,
             "partial_period": self.partial_period,
             "notes": self.notes,
+            "selection": selection_json(self.selection),
             "indicators": self.indicators,
         }
 
@@ -181,11 +185,6 @@ def adjust_p(p_values: Sequence[float], method: str = "fdr") -> list[float]:
 
 
 # -- reading the store -----------------------------------------------------------------------------
-def _period_index(start: dt.date, end: dt.date, freq: str) -> pd.DatetimeIndex:
-    first = pd.Timestamp(start).to_period({"M": "M", "Q": "Q", "Y": "Y"}[freq]).start_time
-    return pd.date_range(first, pd.Timestamp(end), freq=PANDAS_FREQ[freq])
-
-
 Sources = Selection | Sequence[str] | None
 
 
@@ -211,14 +210,14 @@ def _counts(
     store: Store, focus: str, start: dt.date, end: dt.date, freq: str, sources: Sources
 ) -> pd.DataFrame:
     """Periods × partners event counts between ``start`` and ``end`` (every period present)."""
-    unit = {"M": "month", "Q": "quarter", "Y": "year"}[freq]
+    unit = FREQ_NAMES[freq]
     sql = (
         f"SELECT date_trunc('{unit}', date) AS period, partner, count(*) AS n FROM ("
         + _dyadic_events(store, focus, start, end, sources)
         + ") GROUP BY 1, 2"
     )
     rows = store.con.execute(sql, [focus, focus, focus, start.isoformat(), end.isoformat()]).df()
-    index = _period_index(start, end, freq)
+    index = period_index(start, end, freq)
     if rows.empty:
         return pd.DataFrame(index=index)
     rows["period"] = pd.to_datetime(rows["period"])
@@ -231,7 +230,7 @@ def _volume(
 ) -> pd.Series:
     """Events per period of ``focus`` (all events when None) in the selection's sources: the base of
     ``normalize``, as in :func:`dyadwatch.series.volume_expr`."""
-    unit = {"M": "month", "Q": "quarter", "Y": "year"}[freq]
+    unit = FREQ_NAMES[freq]
     where, params = selection.with_(start=start.isoformat(), end=end.isoformat(), drop_statements=False).sql_where()
     actor = ""
     if focus is not None:
@@ -347,8 +346,8 @@ def shifts(
     if start_baseline > wanted_start:
         notes.append(f"the data begin on {first_data}, so the baseline is shorter than {baseline_years} years")
 
-    index = _period_index(start_baseline, end, freq)
-    recent = len(_period_index(start_recent, end, freq))
+    index = period_index(start_baseline, end, freq)
+    recent = len(period_index(start_recent, end, freq))
     test_end, exposure, partial = _last_period(index, end, freq)
     if partial is not None and partial["treatment"] == "left_out":
         index = index[:-1]
@@ -374,8 +373,9 @@ def shifts(
         },
         notes=notes,
         partial_period=partial,
+        selection=sel,
     )
-    if pd.Timestamp(start_recent).to_period(PANDAS_FREQ[freq][0]).start_time != pd.Timestamp(start_recent):
+    if period_start(start_recent, freq) != pd.Timestamp(start_recent):
         notes.append(f"--since {start_recent} falls inside a period; that whole period counts as recent")
     if partial is not None:
         notes.append(_partial_note(partial))
@@ -543,7 +543,7 @@ def _last_period(index: pd.DatetimeIndex, end: dt.date, freq: str) -> tuple[dt.d
     one covered for less is left out: the last day counted is the day before it, exposure 1.
     """
     first = index[-1].date()
-    last = index[-1].to_period({"M": "M", "Q": "Q", "Y": "Y"}[freq]).end_time.date()
+    last = period_end(index[-1], freq).date()
     days = (last - first).days + 1
     covered = (end - first).days + 1
     if covered >= days:

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from dyadwatch.analysis.results import selection_json
 from dyadwatch.analysis.strategies import STRATEGIES, MoveScale, Strategy
 from dyadwatch.errors import InsufficientDataError, UsageError
 from dyadwatch.selection import Selection, resolve
@@ -136,35 +137,33 @@ def estimate_response_model(
     Raises :class:`InsufficientDataError` when either direction has events in fewer than
     :data:`MIN_ACTIVE_PERIODS` periods, or the VAR cannot be fitted.
     """
+    from dyadwatch.analysis.dyads import focus_panel
     from dyadwatch.analysis.var import bootstrap_vars, fit_dyad_var
 
     sel = resolve(selection, freq=freq, start=start, end=end)
     freq = sel.freq
     focus, partner = focus.upper(), partner.upper()
-    forward = store.series(focus, partner, selection=sel)
-    backward = store.series(partner, focus, selection=sel)
-    merged = forward[["period", "events", "goldstein_sum"]].merge(
-        backward[["period", "events", "goldstein_sum"]], on="period", how="outer", suffixes=("_a", "_b")
+    # The same panel of focus-partner series as flexibility and the VAR (one query, one normalisation);
+    # a --from/--to window is filled in full, as the series are.
+    panel = focus_panel(store, focus, selection=sel.with_(partners=(partner,)))
+    pair = panel.pair(
+        partner,
+        pd.Timestamp(sel.start) if sel.start else None,
+        pd.Timestamp(sel.end) if sel.end else None,
     )
-    merged = merged.sort_values("period").fillna(0.0)
-    if not len(merged):
+    if not len(pair):
         raise InsufficientDataError(f"no events between {focus} and {partner} in the store")
-    periods = pd.date_range(
-        pd.Timestamp(merged["period"].min()),
-        pd.Timestamp(merged["period"].max()),
-        freq={"M": "MS", "Q": "QS", "Y": "YS"}[freq],
-    )
-    merged = merged.set_index(pd.to_datetime(merged["period"])).drop(columns="period").reindex(periods, fill_value=0.0)
-    active_a = int((merged["events_a"] > 0).sum())
-    active_b = int((merged["events_b"] > 0).sum())
+    periods = pd.DatetimeIndex(pair["period"])
+    active_a = int((pair["out_events"] > 0).sum())
+    active_b = int((pair["in_events"] > 0).sum())
     if min(active_a, active_b) < MIN_ACTIVE_PERIODS:
         raise InsufficientDataError(
-            f"{focus}→{partner} has events in {active_a} and {partner}→{focus} in {active_b} of {len(merged)} "
+            f"{focus}→{partner} has events in {active_a} and {partner}→{focus} in {active_b} of {len(pair)} "
             f"periods (freq {freq}); the response model needs at least {MIN_ACTIVE_PERIODS} in each direction. "
             "Use a coarser --freq, or load denser data (GDELT, ICEWS)"
         )
-    x = merged["goldstein_sum_a"].to_numpy(dtype=float)
-    z = merged["goldstein_sum_b"].to_numpy(dtype=float)
+    x = pair["focus_to_partner"].to_numpy(dtype=float)
+    z = pair["partner_to_focus"].to_numpy(dtype=float)
     var = fit_dyad_var(x, z, max_lags=max_lags)
     rng = np.random.default_rng(seed)
     fitted = [var, *bootstrap_vars(var, draws - 1, rng)]
@@ -265,6 +264,8 @@ class SimulationResult:
     reason: str | None = None
     limitations: list[str] = field(default_factory=lambda: list(LIMITATIONS))
     notes: list[str] = field(default_factory=list)
+    #: The selection of events the result was computed from (design §9); in to_dict() as "selection".
+    selection: Selection | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of design §4 (``strategies`` with ``name``, ``mean_cooperation``, ...), extended."""
@@ -282,6 +283,7 @@ class SimulationResult:
             "strategies": self.strategies,
             "limitations": self.limitations,
             "notes": self.notes,
+            "selection": selection_json(self.selection),
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -510,5 +512,8 @@ def simulate_dyad(
             status="insufficient_data",
             reason=f"not enough data: {exc}",
             notes=[f"not enough data: {exc}"],
+            selection=sel,
         )
-    return simulate(model, names, runs=runs, horizon=steps, seed=seed, freq=freq, focus=focus, partner=partner)
+    result = simulate(model, names, runs=runs, horizon=steps, seed=seed, freq=freq, focus=focus, partner=partner)
+    result.selection = sel
+    return result

@@ -37,8 +37,10 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pandas as pd
 
+from dyadwatch.analysis.results import selection_json
 from dyadwatch.codebook.countries import countries, to_code
 from dyadwatch.errors import UsageError
+from dyadwatch.selection import Selection
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
@@ -295,6 +297,8 @@ class VotesResult:
     issues: list[str]
     rows: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    #: The selection of events the result was computed from (design §9); in to_dict() as "selection".
+    selection: Selection | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """``{"focus","source","issues","method","rows":[{"partner","year","votes","agreement",
@@ -309,6 +313,7 @@ class VotesResult:
             },
             "rows": self.to_frame().to_dict(orient="records"),
             "notes": self.notes,
+            "selection": selection_json(self.selection),
         }
 
     def to_frame(self) -> pd.DataFrame:

@@ -82,7 +82,8 @@ BUNDLED: tuple[BundledSource, ...] = (
         "CC0 1.0 (repository LICENSE); the texts are KCNA (kcna.kp) output",
         "stiles/north-korea-news, data/archive/headlines_2024-11-11.json, commit 8154df9a5908, gzip-compressed; "
         "loaded into the texts table for `dyadwatch rhetoric` (design §10).",
-        "Stiles, M. north-korea-news: KCNA headlines and stories scraped daily (GitHub, 2024). Korean Central News Agency.",
+        "github.com/stiles/north-korea-news: KCNA headlines and stories scraped daily (archive of 2024-11-11). "
+        "Texts: Korean Central News Agency.",
     ),
     BundledSource(
         "unvotes",
@@ -188,4 +189,5 @@ def kcna_coverage() -> dict[str, object]:
 
     items = json.loads(gzip.decompress(KCNA_2024.read_bytes()))
     days = [datetime.fromtimestamp(item["date"] / 1000, UTC).date() for item in items if item.get("date")]
-    return {"records": len(items), "first": min(days, default=None), "last": max(days, default=None), "relationships": 0}
+    first, last = min(days, default=None), max(days, default=None)
+    return {"records": len(items), "first": first, "last": last, "relationships": 0}

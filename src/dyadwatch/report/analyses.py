@@ -21,6 +21,7 @@ from dyadwatch.analysis.flexibility import flexibility
 from dyadwatch.analysis.patterns import compare
 from dyadwatch.analysis.shifts import shifts as find_shifts
 from dyadwatch.errors import InsufficientDataError, ReportError
+from dyadwatch.jsonable import jsonable
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
@@ -61,7 +62,7 @@ def _run(section: str, subject: str, call: Callable[[], Any]) -> Outcome:
         return Outcome(None, str(exc))
     except Exception as exc:
         raise failed(f"{type(exc).__name__}: {exc}") from exc
-    data = result.to_dict() if hasattr(result, "to_dict") else result
+    data = jsonable(result.to_dict() if hasattr(result, "to_dict") else result)
     if not isinstance(data, dict):
         raise failed(f"it returned {type(data).__name__}, not a result")
     status = data.get("status")

@@ -14,6 +14,7 @@ import pandas as pd
 
 from dyadwatch.codebook.countries import countries
 from dyadwatch.report.analyses import Outcome, relationship_breaks
+from dyadwatch.selection import Selection
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
 MIN_BRIEF_EVENTS = 10
 #: Charts and numbers use one value per year: the chronology has too few events per month.
 FREQ = "Y"
+#: The selection of events (design §9) behind every number of the report, stated in each page's
+#: header: one value per year, every source and day in the store, raw counts, bare statements kept.
+SELECTION = Selection(freq=FREQ)
 #: The chronology table of a brief lists at most this many events (the most recent referenced ones
 #: first when a large event feed such as GDELT is loaded).
 MAX_TABLE_ROWS = 400

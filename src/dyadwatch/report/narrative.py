@@ -7,10 +7,16 @@ cannot be computed it says so and why, never printing NaN or None.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+from dyadwatch.periods import FREQ_NAMES
+
+if TYPE_CHECKING:
+    from dyadwatch.selection import Selection
 
 #: How many departures (unusual years) a brief describes.
 DEPARTURES = 3
@@ -280,3 +286,30 @@ def ranking_sentence(focus_name: str, rows: list[dict[str, Any]], names: dict[st
             f" For {len(undetected)} of them no lagged response is detectable (Granger test p ≥ {GRANGER_ALPHA:.2f})."
         )
     return text
+
+
+def selection_line(selection: Selection, sources: Sequence[str], first_year: int, last_year: int) -> str:
+    """The report header's statement of its selection of events (design §9), field by field, with the
+    command-line options that give the same numbers."""
+    chosen = list(selection.sources)
+    parts = [
+        f"one value per {FREQ_NAMES[selection.freq]}",
+        "sources " + (", ".join(chosen) if chosen else "all in the store (" + ", ".join(sources) + ")"),
+        "days "
+        + (
+            f"{selection.start or 'first'} to {selection.end or 'last'}"
+            if selection.start or selection.end
+            else f"all ({first_year}–{last_year})"
+        ),
+        "raw counts" if selection.normalize == "none" else f"counts per 1 000 events ({selection.normalize})",
+        "bare statements (CAMEO 010) " + ("left out" if selection.drop_statements else "kept"),
+    ]
+    if selection.partners:
+        parts.append("partners " + ", ".join(selection.partners))
+    options = [f"--freq {selection.freq}", *(f"--source {name}" for name in chosen)]
+    options += [f"--from {selection.start}"] if selection.start else []
+    options += [f"--to {selection.end}"] if selection.end else []
+    options += [f"--normalize {selection.normalize}"] if selection.normalize != "none" else []
+    options += ["--drop-statements"] if selection.drop_statements else []
+    options += ["--partners " + ",".join(selection.partners)] if selection.partners else []
+    return "Selection: " + "; ".join(parts) + f" (on the command line: {' '.join(options)})"

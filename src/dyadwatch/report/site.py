@@ -498,6 +498,12 @@ def _write_site(store: Store, focus: str, target: Path, pdf: bool) -> None:
         "focus_name": overview.name,
         "pdf_name": PDF_NAME if pdf else None,
         "threshold": content.MIN_BRIEF_EVENTS,
+        "selection_line": narrative.selection_line(
+            content.SELECTION,
+            overview.sources,
+            min(item.first_year for item in overview.relationships),
+            max(item.last_year for item in overview.relationships),
+        ),
     }
     briefs = []
     pages: list[Path] = []

@@ -101,6 +101,41 @@ def _lines(part: pd.DataFrame) -> Iterator[memoryview]:
         yield memoryview(lines.buffers()[2])[offsets[0] : offsets[-1]]
 
 
+def gdelt2_line(
+    event_id: int,
+    day: str,
+    a1: str,
+    a2: str,
+    code: str,
+    quad: int,
+    goldstein: float,
+    mentions: int,
+    tone: float,
+    url: str,
+) -> str:
+    """One GDELT 2.0 export line: ``day`` is YYYYMMDD, ``goldstein`` written with one decimal."""
+    # 61 fields: ids and dates (5), actor 1 (10), actor 2 (10), event (10), three geography
+    # blocks of 8, DATEADDED and SOURCEURL.
+    actor1 = [a1, f"{a1} GOVERNMENT", a1, "", "", "", "", "GOV", "", ""]
+    actor2 = [a2, f"{a2} GOVERNMENT", a2, "", "", "", "", "GOV", "", ""]
+    event = [
+        "1",
+        code,
+        code[:3],
+        code[:2],
+        str(quad),
+        f"{goldstein:.1f}",
+        str(mentions),
+        "1",
+        str(mentions),
+        f"{tone:.4f}",
+    ]
+    geo = ["1", "Somewhere", "XX", "XX", "", "0", "0", "0"] * 3
+    fields = [str(event_id), day, day[:6], day[:4], f"{day[:4]}.5"] + actor1 + actor2 + event + geo
+    fields += [day + "000000", url]
+    return "\t".join(fields)
+
+
 def write_gdelt2(
     out_dir: str | Path,
     rows: int,

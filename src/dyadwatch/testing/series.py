@@ -17,7 +17,7 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
-from dyadwatch.selection import PANDAS_FREQ
+from dyadwatch.periods import PANDAS_FREQ
 
 
 @dataclass

@@ -10,8 +10,6 @@ is answered 4xx with ``{"error": message}``.
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from importlib import resources
@@ -28,6 +26,7 @@ from fastapi.staticfiles import StaticFiles
 
 from dyadwatch.codebook.countries import check_code
 from dyadwatch.errors import DyadwatchError, InsufficientDataError, StoreError, UsageError
+from dyadwatch.jsonable import jsonable
 from dyadwatch.selection import Selection
 from dyadwatch.store import Store
 from dyadwatch.web.snapshot import DISPLAY_FIELDS, MAX_EVENTS_IN_MEMORY, Snapshots, StoreSnapshot
@@ -69,23 +68,6 @@ async def selection_query(
 
 
 Selected = Annotated[Selection, Depends(selection_query)]
-
-
-def jsonable(value: Any) -> Any:
-    """JSON-safe values: NaN and infinities become null, dates ISO strings, numpy scalars plain."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if value is pd.NaT:
-        return None
-    if hasattr(value, "item") and not isinstance(value, str | bytes):
-        return jsonable(value.item())
-    if isinstance(value, dt.date | dt.datetime | pd.Timestamp):
-        return value.isoformat()[:10] if isinstance(value, dt.date) else value.isoformat()
-    return value
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
