@@ -16,15 +16,19 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
+import httpx
+import pandas as pd
 import pytest
 import uvicorn
 from PIL import Image
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.chrome.webdriver import WebDriver
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
-from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 import dyadwatch as dw
 from dyadwatch.report import build_site
@@ -198,24 +202,149 @@ def server(bundled_db: Path) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-def test_dashboard_draws_from_the_api(browser: WebDriver, server: str) -> None:
+def wait_ready(driver: WebDriver) -> None:
+    """Wait until the dashboard has drawn the current view (its status line says so)."""
+    WebDriverWait(driver, 60).until(
+        lambda d: (
+            d.find_element(By.ID, "status").get_attribute("data-ready") == "true"
+            or d.find_element(By.ID, "status").text.startswith("Could")
+        )
+    )
+    assert browser_state_ok(driver), driver.find_element(By.ID, "status").text
+
+
+def browser_state_ok(driver: WebDriver) -> bool:
+    return driver.find_element(By.ID, "status").get_attribute("data-ready") == "true"
+
+
+def set_day(driver: WebDriver, input_id: str, day: str) -> None:
+    """Type a day into a date input (its text format depends on the browser's locale, its value not)."""
+    driver.execute_script(
+        "const input = document.getElementById(arguments[0]); input.value = arguments[1];"
+        "input.dispatchEvent(new Event('change', {bubbles: true}));",
+        input_id,
+        day,
+    )
+
+
+def chosen(driver: WebDriver, container: str) -> list[str]:
+    boxes = driver.find_elements(By.CSS_SELECTOR, f"#{container} input[type=checkbox]")
+    return [str(box.get_attribute("value")) for box in boxes if box.is_selected()]
+
+
+def query_of(url: str) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(url).query)
+
+
+def shown_events(driver: WebDriver) -> list[list[str]]:
+    rows = driver.find_elements(By.CSS_SELECTOR, "#events tr")
+    return [[cell.text for cell in row.find_elements(By.TAG_NAME, "td")] for row in rows]
+
+
+def test_dashboard_two_partners_a_range_a_period_and_a_shared_address(browser: WebDriver, server: str) -> None:
     browser.get_log("browser")
     browser.get(server + "/")
-    WebDriverWait(browser, 30).until(lambda d: "events shown" in d.find_element(By.ID, "status").text)
-    options = browser.find_elements(By.CSS_SELECTOR, "#partner option")
-    assert len(options) >= 8
-    bars = browser.find_elements(By.CSS_SELECTOR, "#chart rect")
-    assert len(bars) > 10
-    assert browser.find_elements(By.CSS_SELECTOR, "#events tr")
+    wait_ready(browser)
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#partners input")) >= 8
+    assert len(chosen(browser, "partners")) == 1  # the partner with the most events, until one chooses
+    # two partners
+    for box in browser.find_elements(By.CSS_SELECTOR, "#partners input:checked"):
+        box.click()
+        wait_for_text(browser, "status", "Choose at least one partner")
+    for code in ("CHN", "RUS"):
+        browser.find_element(By.CSS_SELECTOR, f"#partners input[value='{code}']").click()
+    WebDriverWait(browser, 60).until(lambda d: "2 partners" in d.find_element(By.ID, "status").text)
+    wait_ready(browser)
+    # a date range, quarters, and one source fewer
+    set_day(browser, "from", "1990-01-01")
+    set_day(browser, "to", "2019-12-31")
+    Select(browser.find_element(By.ID, "freq")).select_by_value("Q")
+    browser.find_element(By.CSS_SELECTOR, "#sources input[value='provocations']").click()
+    WebDriverWait(browser, 60).until(lambda d: "quarterly" in d.find_element(By.ID, "status").text)
+    wait_ready(browser)
+    sources = chosen(browser, "sources")
+    assert "provocations" not in sources and "chronology" in sources
+    state = query_of(browser.current_url)
+    assert state["partners"] == ["CHN,RUS"] and state["from"] == ["1990-01-01"] and state["to"] == ["2019-12-31"]
+    assert state["freq"] == ["Q"] and state["source"] == [",".join(sources)]
+    # the chart: one row of bars per partner, every bar a quarter inside the range
+    bars = browser.execute_script(
+        "return document.getElementById('chart').data.filter(t => t.type === 'bar').map(t => [t.name, t.x])"
+    )
+    assert [name for name, _ in bars] == ["China", "Russia (Soviet Union to 1991)"]
+    periods = [day for _, days in bars for day in days]
+    assert periods and all(
+        "1990-01-01" <= day <= "2019-10-01" and day[5:7] in ("01", "04", "07", "10") for day in periods
+    )
     colours, inked = non_blank(browser.find_element(By.ID, "chart").screenshot_as_png)
     assert colours > 3 and inked > 0.01
-    text = browser.find_element(By.TAG_NAME, "body").text
-    assert not SHOWN_MISSING.search(text)
-    # a different partner and period redraw the chart
-    browser.find_element(By.CSS_SELECTOR, "#partner option[value='CHN']").click()
-    WebDriverWait(browser, 30).until(lambda d: "China" in d.find_element(By.ID, "chart-title").text)
-    # The store has no texts: the words panel hides itself (no failed request, no empty chart).
-    WebDriverWait(browser, 30).until(lambda d: not d.find_element(By.ID, "words-panel").is_displayed())
-    assert console_errors(browser) == []
+    # click the tallest bar: that quarter's events are listed, with their references
+    paths = browser.find_elements(By.CSS_SELECTOR, "#chart g.trace.bars g.point path")
+    tallest = max(paths, key=lambda path: path.size["height"])
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", tallest)
+    ActionChains(browser).move_to_element(tallest).pause(0.3).click().perform()
+    WebDriverWait(browser, 30).until(lambda d: "period" in query_of(d.current_url))
+    WebDriverWait(browser, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#events tr"))
+    state = query_of(browser.current_url)
+    period, partner = state["period"][0], state["period_partner"][0]
+    assert partner in ("CHN", "RUS")
+    quarter_end = (pd.Timestamp(period) + pd.offsets.QuarterEnd(0)).date().isoformat()
+    expected = httpx.get(
+        server + "/api/events",
+        params={"a": "PRK", "b": partner, "from": period, "to": quarter_end, "source": ",".join(sources), "limit": 500},
+    ).json()
+    events = shown_events(browser)
+    assert len(events) == expected["count"] > 0
+    assert [row[0] for row in events] == [event["date"] for event in expected["events"]]
+    assert all(period <= row[0] <= quarter_end and row[3] in sources for row in events)
+    assert [row[4] for row in events] == [event["reference"] or "" for event in expected["events"]]
+    assert any(row[4] for row in events)  # the chronology gives a reference for its events
+    label = f"{period[:4]} Q{(int(period[5:7]) - 1) // 3 + 1}"
+    assert label in browser.find_element(By.ID, "events-title").text
+    # the flexibility table shows both bounds for both partners
+    WebDriverWait(browser, 90).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#flex-rows tr")) == 2)
+    flex = {
+        row.get_attribute("data-partner"): row.text for row in browser.find_elements(By.CSS_SELECTOR, "#flex-rows tr")
+    }
+    assert set(flex) == {"CHN", "RUS"}
+    assert all(re.search(r"\d+% \d+%–\d+% \d+% \d+%–\d+%", text) for text in flex.values()), flex
+    # votes are bundled, texts are not: the UN panel shows, the words panel hides itself
+    WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, "votes-panel").is_displayed())
+    assert not browser.find_element(By.ID, "words-panel").is_displayed()
+    WebDriverWait(browser, 60).until(lambda d: "in the DPRK's relations" in d.find_element(By.ID, "shifts-note").text)
+    assert not SHOWN_MISSING.search(browser.find_element(By.TAG_NAME, "body").text)
+    # everything came from this server: the page, the API and plotly.js with its licence
+    loaded = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert server + "/vendor/plotly.min.js" in loaded
+    assert all(url.startswith(server + "/") for url in loaded), loaded
     scripts = [s.get_attribute("src") for s in browser.find_elements(By.TAG_NAME, "script")]
-    assert all(src.startswith(server) for src in scripts)
+    assert scripts == [server + "/vendor/plotly.min.js", server + "/static/dashboard.js"]
+    licence = str(browser.find_element(By.ID, "plotly-licence").get_attribute("href"))
+    assert licence.startswith(server) and "MIT License" in httpx.get(licence).text
+    assert console_errors(browser) == []
+
+    # the address reopens the same view in a fresh tab: partners, days, period, sources, events
+    address = browser.current_url
+    first = browser.current_window_handle
+    browser.switch_to.new_window("tab")
+    try:
+        browser.get(address)
+        wait_ready(browser)
+        assert chosen(browser, "partners") == ["CHN", "RUS"]
+        assert chosen(browser, "sources") == sources
+        assert [browser.find_element(By.ID, name).get_attribute("value") for name in ("from", "to", "freq")] == [
+            "1990-01-01",
+            "2019-12-31",
+            "Q",
+        ]
+        WebDriverWait(browser, 30).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#events tr")) == len(events))
+        assert shown_events(browser) == events
+        assert browser.current_url == address
+        assert console_errors(browser) == []
+    finally:
+        browser.close()
+        browser.switch_to.window(first)
+
+
+def wait_for_text(driver: WebDriver, element_id: str, text: str) -> None:
+    WebDriverWait(driver, 30).until(lambda d: text in d.find_element(By.ID, element_id).text)

@@ -61,6 +61,8 @@ MIN_BLOC_PERIODS = 3
 #: period (exposure); one covered for less is left out of the tests (scaling would more than double
 #: a handful of events into a spike).
 MIN_PARTIAL_COVERAGE = 0.5
+#: The earliest --since: pandas holds days from 1677 on, and no event data are that old.
+EARLIEST_DAY = dt.date(1700, 1, 1)
 #: Events listed as evidence per shift, and their fields.
 EVIDENCE_EVENTS = 12
 EVIDENCE_COLUMNS = ("date", "actor1", "actor2", "event_code", "goldstein", "group_id", "source", "summary", "reference")
@@ -340,8 +342,18 @@ def shifts(
         first_data = dt.date.fromisoformat(sel.start)
     if end < start_recent:
         raise UsageError(f"the store's last event of {focus} is on {end}, before --since {start_recent}")
-    wanted_start = (pd.Timestamp(start_recent) - pd.DateOffset(years=baseline_years)).date()
+    if start_recent < EARLIEST_DAY:
+        raise UsageError(f"--since {start_recent} is too early: choose a day from {EARLIEST_DAY} on")
+    try:
+        wanted_start = (pd.Timestamp(start_recent) - pd.DateOffset(years=baseline_years)).date()
+    except (ValueError, OverflowError):  # before the first day pandas can hold (1677)
+        wanted_start = EARLIEST_DAY
     start_baseline = max(wanted_start, first_data)
+    if start_baseline > end:
+        raise UsageError(
+            f"no events of {focus} selected: --from {start_baseline} is after the last event, on {end}; "
+            "choose an earlier --from"
+        )
     notes: list[str] = []
     if start_baseline > wanted_start:
         notes.append(f"the data begin on {first_data}, so the baseline is shorter than {baseline_years} years")

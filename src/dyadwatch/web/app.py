@@ -21,7 +21,7 @@ import pandas as pd
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from dyadwatch.codebook.countries import check_code
@@ -30,6 +30,7 @@ from dyadwatch.jsonable import jsonable
 from dyadwatch.selection import Selection
 from dyadwatch.store import Store
 from dyadwatch.web.snapshot import DISPLAY_FIELDS, MAX_EVENTS_IN_MEMORY, Snapshots, StoreSnapshot
+from dyadwatch.web.vendor import PLOTLY_LICENCE_URL, PLOTLY_URL, VendorMissingError, plotly_bundle
 
 CODE = r"^[A-Za-z]{3}([A-Za-z]{3})?$"
 DATE = r"^\d{4}-\d{2}-\d{2}$"
@@ -134,6 +135,24 @@ def create_app(db_path: str | Path, *, max_events_in_memory: int = MAX_EVENTS_IN
     def dashboard() -> FileResponse:
         return FileResponse(static / "dashboard.html", media_type="text/html")
 
+    @app.get(PLOTLY_URL, include_in_schema=False)
+    def plotly_js() -> Response:
+        """plotly.js from the installed plotly package (see dyadwatch.web.vendor): no CDN."""
+        try:
+            bundle = plotly_bundle()
+        except VendorMissingError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=404)
+        return FileResponse(bundle.script, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
+
+    @app.get(PLOTLY_LICENCE_URL, include_in_schema=False)
+    def plotly_licence() -> Response:
+        """The licence plotly.js is served under, from the package's own files."""
+        try:
+            bundle = plotly_bundle()
+        except VendorMissingError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=404)
+        return PlainTextResponse(bundle.licence)
+
     app.mount("/static", StaticFiles(directory=static), name="static")
 
     @app.get("/api/partners")
@@ -144,6 +163,32 @@ def create_app(db_path: str | Path, *, max_events_in_memory: int = MAX_EVENTS_IN
         with reading() as store:
             codes = store.partners(focus.upper(), min_events=min_events)
         return {"focus": focus.upper(), "partners": [{"code": c, "name": display_name(c)} for c in codes]}
+
+    @app.get("/api/sources")
+    def sources(focus: Code = "PRK") -> dict[str, Any]:
+        """The sources in the store (events, first and last day of each) and the span of ``focus``'s
+        dyadic events: what the dashboard offers to choose from."""
+        code = check_code(focus, "focus")
+        with reading() as store:
+            rows = store.con.execute(
+                "SELECT source, count(*), min(date), max(date) FROM events "
+                "GROUP BY source ORDER BY count(*) DESC, source"
+            ).fetchall()
+            span = store.con.execute(
+                "SELECT min(date), max(date) FROM events WHERE (actor1 = ? OR actor2 = ?) "
+                "AND actor1 IS NOT NULL AND actor2 IS NOT NULL AND actor1 <> actor2",
+                [code, code],
+            ).fetchone()
+        first, last = span if span else (None, None)
+        return {
+            "focus": code,
+            "sources": [
+                {"source": name, "events": int(count), "first": jsonable(low), "last": jsonable(high)}
+                for name, count, low, high in rows
+            ],
+            "dyadic_first": jsonable(first),
+            "dyadic_last": jsonable(last),
+        }
 
     @app.get("/api/series", response_model=dict[str, Any])
     async def series(a: Code, b: Code, selection: Selected, undirected: bool = False) -> Response:

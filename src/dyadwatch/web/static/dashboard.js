@@ -1,8 +1,24 @@
-// dyadwatch dashboard: plain JavaScript and SVG, no libraries, no network beyond this server.
+// dyadwatch dashboard: plain JavaScript over the JSON API of this server; charts by plotly.js, which
+// the server itself serves from the installed plotly package (/vendor/plotly.min.js): no network
+// beyond this server. The view (partners, days, period, sources, counting) lives in the address bar
+// with the same names as the API's selection (design §9), so a copied address reopens the same view.
 "use strict";
 const focus = "PRK";
 const $ = (id) => document.getElementById(id);
-const SVG = "http://www.w3.org/2000/svg";
+const FREQ_WORDS = { Y: "yearly", Q: "quarterly", M: "monthly" };
+const FREQ_MONTHS = { Y: 12, Q: 3, M: 1 };
+const GRANGER_ALPHA = 0.05;
+const EVENT_LIMIT = 500;
+const FLEX_DRAWS = 200;
+const MIN_VOTES = 10;
+const PLOT_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["select2d", "lasso2d"] };
+const COOPERATION = "#0072B2", CONFLICT = "#D55E00";
+// Okabe-Ito colours, one per partner in the line charts (votes, words, flexibility).
+const PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"];
+
+const known = { partners: new Map(), sources: [], dyadicLast: null };
+let generation = 0;  // each redraw counts up; an answer for an older one is dropped
+const flexCache = new Map();
 
 async function getJSON(url) {
   const response = await fetch(url);
@@ -11,77 +27,294 @@ async function getJSON(url) {
   return body;
 }
 
-function element(name, attributes, text) {
-  const node = document.createElementNS(SVG, name);
-  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, String(value));
-  if (text !== undefined) node.textContent = text;
-  return node;
+function cell(row, content) {
+  const td = document.createElement("td");
+  if (content instanceof Node) td.append(content); else td.textContent = content;
+  row.append(td);
+  return td;
 }
 
-function drawChart(series, breaks) {
-  const svg = $("chart");
-  svg.replaceChildren();
-  const width = 800, height = 300, left = 40, bottom = 20, top = 10;
-  const peak = Math.max(1, ...series.map((row) => Math.max(row.cooperation, row.conflict)));
-  const middle = top + (height - top - bottom) / 2;
-  const scale = (height - top - bottom) / 2 / peak;
-  const step = (width - left) / Math.max(series.length, 1);
-  series.forEach((row, index) => {
-    const x = left + index * step;
-    if (row.cooperation > 0) svg.append(element("rect", { x, y: middle - row.cooperation * scale, width: Math.max(step * 0.8, 1), height: row.cooperation * scale, class: "cooperation" }));
-    if (row.conflict > 0) svg.append(element("rect", { x, y: middle, width: Math.max(step * 0.8, 1), height: row.conflict * scale, class: "conflict" }));
+function item(list, text) {
+  const li = document.createElement("li");
+  li.textContent = text;
+  list.append(li);
+  return li;
+}
+
+function nameOf(code) {
+  return known.partners.get(code) || code;
+}
+
+// For axis labels: "Russia (Soviet Union to 1991)" → "Russia".
+function shortName(code) {
+  return nameOf(code).replace(/ \(.*\)$/, "");
+}
+
+// A reference that is an address becomes a link (opened only when clicked); otherwise its text.
+function referenceNode(reference) {
+  if (!reference) return "";
+  if (!/^https?:\/\/\S+$/.test(reference)) return reference;
+  const link = document.createElement("a");
+  link.href = reference;
+  link.rel = "noopener noreferrer";
+  link.textContent = reference;
+  return link;
+}
+
+// ---- the view in the address bar ------------------------------------------------------------
+const DEFAULTS = { freq: "Y", normalize: "none" };
+
+function readState(search) {
+  const query = new URLSearchParams(search);
+  const list = (name) => (query.get(name) || "").split(",").map((part) => part.trim()).filter(Boolean);
+  return {
+    partners: list("partners").map((code) => code.toUpperCase()),
+    from: query.get("from") || "",
+    to: query.get("to") || "",
+    freq: query.get("freq") || DEFAULTS.freq,
+    sources: list("source").map((name) => name.toLowerCase()),
+    normalize: query.get("normalize") || DEFAULTS.normalize,
+    dropStatements: ["1", "true", "yes", "on"].includes((query.get("drop_statements") || "").toLowerCase()),
+    since: query.get("since") || "",
+    period: query.get("period") || "",
+    periodPartner: (query.get("period_partner") || "").toUpperCase(),
+  };
+}
+
+function writeState(state) {
+  const query = new URLSearchParams();
+  if (state.partners.length) query.set("partners", state.partners.join(","));
+  if (state.from) query.set("from", state.from);
+  if (state.to) query.set("to", state.to);
+  if (state.freq !== DEFAULTS.freq) query.set("freq", state.freq);
+  if (state.sources.length) query.set("source", state.sources.join(","));
+  if (state.normalize !== DEFAULTS.normalize) query.set("normalize", state.normalize);
+  if (state.dropStatements) query.set("drop_statements", "true");
+  if (state.since) query.set("since", state.since);
+  if (state.period && state.periodPartner) {
+    query.set("period", state.period);
+    query.set("period_partner", state.periodPartner);
+  }
+  return query.toString();
+}
+
+function checked(containerId) {
+  return [...$(containerId).querySelectorAll("input[type=checkbox]:checked")].map((box) => box.value);
+}
+
+function stateFromControls(previous) {
+  const sources = checked("sources");
+  return {
+    partners: checked("partners"),
+    from: $("from").value,
+    to: $("to").value,
+    freq: $("freq").value,
+    // every source ticked is the default (all sources): the address stays short
+    sources: sources.length === known.sources.length ? [] : sources,
+    normalize: $("normalize").value,
+    dropStatements: $("drop-statements").checked,
+    since: $("since").value,
+    period: previous ? previous.period : "",
+    periodPartner: previous ? previous.periodPartner : "",
+  };
+}
+
+function applyState(state) {
+  const notes = [];
+  let partners = state.partners.filter((code) => known.partners.has(code));
+  const unknownPartners = state.partners.filter((code) => !known.partners.has(code));
+  if (unknownPartners.length) notes.push(`not among the DPRK's partners here: ${unknownPartners.join(", ")}`);
+  if (!partners.length && known.partners.size) partners = [known.partners.keys().next().value];
+  for (const box of $("partners").querySelectorAll("input")) box.checked = partners.includes(box.value);
+  const names = known.sources.map((row) => row.source);
+  const sources = state.sources.filter((name) => names.includes(name));
+  const unknownSources = state.sources.filter((name) => !names.includes(name));
+  if (unknownSources.length) notes.push(`no events from source ${unknownSources.join(", ")} in this store`);
+  for (const box of $("sources").querySelectorAll("input")) box.checked = !sources.length || sources.includes(box.value);
+  const day = (text) => (/^\d{4}-\d{2}-\d{2}$/.test(text) ? text : "");
+  $("from").value = day(state.from);
+  $("to").value = day(state.to);
+  $("since").value = day(state.since);
+  $("freq").value = FREQ_MONTHS[state.freq] ? state.freq : DEFAULTS.freq;
+  $("normalize").value = ["none", "focus", "all"].includes(state.normalize) ? state.normalize : DEFAULTS.normalize;
+  $("drop-statements").checked = state.dropStatements;
+  return notes;
+}
+
+// The selection's query parameters (design §9), as every analysis endpoint reads them.
+function selectionParams(state) {
+  const query = new URLSearchParams({ freq: state.freq });
+  if (state.from) query.set("from", state.from);
+  if (state.to) query.set("to", state.to);
+  if (state.sources.length) query.set("source", state.sources.join(","));
+  if (state.normalize !== "none") query.set("normalize", state.normalize);
+  if (state.dropStatements) query.set("drop_statements", "true");
+  return query;
+}
+
+function withParams(path, params, extra) {
+  const query = new URLSearchParams(params);
+  for (const [key, value] of Object.entries(extra || {})) query.set(key, value);
+  return `${path}?${query}`;
+}
+
+// ---- periods ----------------------------------------------------------------------------------
+function shiftMonths(day, months) {
+  const date = new Date(`${day}T00:00:00Z`);
+  return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + months, 1)).toISOString().slice(0, 10);
+}
+
+function periodEnd(start, freq) {
+  const date = new Date(`${start}T00:00:00Z`);
+  return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + FREQ_MONTHS[freq], 0)).toISOString().slice(0, 10);
+}
+
+function periodLabel(start, freq) {
+  if (freq === "Y") return start.slice(0, 4);
+  if (freq === "Q") return `${start.slice(0, 4)} Q${Math.floor((Number(start.slice(5, 7)) - 1) / 3) + 1}`;
+  return start.slice(0, 7);
+}
+
+// ---- the chart of regimes ---------------------------------------------------------------------
+function ink() {
+  return getComputedStyle(document.body).color;
+}
+
+function baseLayout(height) {
+  return {
+    height,
+    margin: { l: 70, r: 20, t: 10, b: 40 },
+    paper_bgcolor: "rgba(0,0,0,0)",
+    plot_bgcolor: "rgba(0,0,0,0)",
+    font: { color: ink(), family: "DejaVu Sans, Arial, sans-serif", size: 12 },
+    hovermode: "closest",
+  };
+}
+
+function drawChart(state, answers) {
+  const rows = answers.length;
+  const gap = rows > 1 ? 0.06 : 0;
+  const share = (1 - gap * (rows - 1)) / rows;
+  const layout = baseLayout(90 + 190 * rows);
+  layout.showlegend = false;
+  layout.bargap = 0.15;
+  layout.shapes = [];
+  const traces = [];
+  answers.forEach(({ partner, series, breaks }, index) => {
+    const axis = index ? `y${index + 1}` : "y";
+    const top = 1 - index * (share + gap);
+    layout[index ? `yaxis${index + 1}` : "yaxis"] = {
+      domain: [Math.max(top - share, 0), top],
+      title: { text: shortName(partner) },
+      zeroline: true,
+      fixedrange: true,
+    };
+    const periods = series.series;
+    traces.push({
+      type: "bar",
+      name: nameOf(partner),
+      x: periods.map((row) => row.period),
+      y: periods.map((row) => row.goldstein_sum),
+      xaxis: "x",
+      yaxis: axis,
+      // bars span their whole period (month, quarter or year), starting on its first day
+      xperiod: `M${FREQ_MONTHS[state.freq]}`,
+      xperiodalignment: "middle",
+      marker: { color: periods.map((row) => (row.goldstein_sum >= 0 ? COOPERATION : CONFLICT)) },
+      customdata: periods.map((row) => [partner, row.period, periodLabel(row.period, state.freq), row.events, row.cooperation, row.conflict]),
+      hovertemplate: `${nameOf(partner)}, %{customdata[2]}<br>net cooperation %{y:.1f}<br>%{customdata[3]} events: %{customdata[4]} cooperative, %{customdata[5]} conflictual<br>click for the events<extra></extra>`,
+    });
+    const x = [], y = [];
+    for (const segment of breaks.segments || []) {
+      x.push(segment.start, shiftMonths(segment.end, FREQ_MONTHS[state.freq]), null);
+      y.push(segment.mean, segment.mean, null);
+    }
+    if (x.length) {
+      traces.push({ type: "scatter", mode: "lines", x, y, xaxis: "x", yaxis: axis, hoverinfo: "skip", line: { color: ink(), width: 2 }, name: "regime mean" });
+    }
+    for (const change of breaks.breaks || []) {
+      layout.shapes.push({ type: "line", xref: "x", yref: `${axis} domain`, x0: change.date, x1: change.date, y0: 0, y1: 1, line: { color: ink(), width: 1, dash: "dot" } });
+    }
   });
-  svg.append(element("line", { x1: left, x2: width, y1: middle, y2: middle, class: "axis" }));
-  svg.append(element("text", { x: 2, y: top + 10 }, String(peak)));
-  svg.append(element("text", { x: 2, y: height - bottom }, String(peak)));
-  const first = series.length ? series[0].period.slice(0, 4) : "";
-  const last = series.length ? series[series.length - 1].period.slice(0, 4) : "";
-  svg.append(element("text", { x: left, y: height - 4 }, first));
-  svg.append(element("text", { x: width - 32, y: height - 4 }, last));
-  const position = new Map(series.map((row, index) => [row.period, index]));
-  for (const item of breaks) {
-    const index = position.get(item.date);
-    if (index === undefined) continue;
-    const x = left + index * step;
-    const up = item.after_mean >= item.before_mean;
-    const points = up ? `${x},${top + 8} ${x - 6},${top + 18} ${x + 6},${top + 18}` : `${x},${top + 18} ${x - 6},${top + 8} ${x + 6},${top + 8}`;
-    svg.append(element("polygon", { points, class: up ? "break-up" : "break-down" }));
+  layout.xaxis = { type: "date", anchor: rows > 1 ? `y${rows}` : "y" };
+  if (state.from || state.to) layout.xaxis.range = [state.from || undefined, state.to || undefined];
+  const chart = $("chart");
+  Plotly.react(chart, traces, layout, PLOT_CONFIG);
+  if (!chart.dataset.clickable) {
+    chart.dataset.clickable = "true";
+    chart.on("plotly_click", (event) => {
+      const point = event.points.find((p) => Array.isArray(p.customdata));
+      if (point) choosePeriod(point.customdata[0], point.customdata[1]);
+    });
   }
 }
 
-function showBreaks(result) {
+function showBreaks(answers) {
   const list = $("breaks");
   list.replaceChildren();
-  const add = (text) => { const item = document.createElement("li"); item.textContent = text; list.append(item); };
-  if (result.status && result.status !== "ok") { add(`Not enough data to date regime changes: ${result.reason}.`); return; }
-  if (!result.breaks.length) { add("No regime change stands out in this series."); return; }
-  for (const item of result.breaks) {
-    const near = item.nearby_events.length ? ` Around then: ${item.nearby_events[0].summary}` : "";
-    add(`${item.date}: mean ${item.before_mean.toFixed(2)} → ${item.after_mean.toFixed(2)}.${near}`);
-  }
-}
-
-function showEvents(result) {
-  const body = $("events");
-  body.replaceChildren();
-  for (const event of result.events) {
-    const row = document.createElement("tr");
-    for (const text of [event.date, `${event.actor1} → ${event.actor2 || "—"}`, event.summary || "", event.reference || ""]) {
-      const cell = document.createElement("td");
-      cell.textContent = text;
-      row.append(cell);
+  for (const { partner, breaks } of answers) {
+    const name = nameOf(partner);
+    if (breaks.status && breaks.status !== "ok") { item(list, `${name}: not enough data to date regime changes: ${breaks.reason}.`); continue; }
+    if (!breaks.breaks.length) { item(list, `${name}: no regime change stands out in this series.`); continue; }
+    for (const change of breaks.breaks) {
+      const near = change.nearby_events && change.nearby_events.length ? ` Around then: ${change.nearby_events[0].summary}` : "";
+      item(list, `${name}, ${change.date}: mean ${change.before_mean.toFixed(2)} → ${change.after_mean.toFixed(2)}.${near}`);
     }
-    body.append(row);
   }
 }
 
-// Flexibility: a range between two bounds (design §8). The lower bound `flexibility` counts only the
-// partner's past (focus ordered first); the upper bound `flexibility_upper` adds all same-period
-// co-movement (partner ordered first); `co_movement` is reported, never credited to either side.
-const flexCache = new Map();
-const FREQ_WORDS = { Y: "yearly", Q: "quarterly", M: "monthly" };
-const GRANGER_ALPHA = 0.05;
+// ---- a period's events -------------------------------------------------------------------------
+function choosePeriod(partner, start) {
+  state.period = start;
+  state.periodPartner = partner;
+  remember();
+  showPeriod(state, generation);
+}
 
+async function showPeriod(view, mine) {
+  const body = $("events");
+  if (!view.period || !view.partners.includes(view.periodPartner)) {
+    body.replaceChildren();
+    $("events-title").textContent = "Events";
+    $("events-note").textContent = "Click a bar in the chart to list that period's events.";
+    return;
+  }
+  // the period, cut to the chosen days
+  let from = view.period, to = periodEnd(view.period, view.freq);
+  if (view.from && view.from > from) from = view.from;
+  if (view.to && view.to < to) to = view.to;
+  const label = periodLabel(view.period, view.freq);
+  const name = nameOf(view.periodPartner);
+  $("events-title").textContent = `Events: the DPRK and ${name}, ${label}`;
+  $("events-note").textContent = "Loading…";
+  const extra = { a: focus, b: view.periodPartner, from, to, limit: String(EVENT_LIMIT) };
+  if (view.sources.length) extra.source = view.sources.join(",");
+  try {
+    const result = await getJSON(withParams("/api/events", {}, extra));
+    if (mine !== generation || view.period !== state.period || view.periodPartner !== state.periodPartner) return;
+    body.replaceChildren();
+    for (const event of result.events) {
+      const row = document.createElement("tr");
+      cell(row, event.date);
+      cell(row, `${event.actor1} → ${event.actor2 || "—"}`);
+      cell(row, event.summary || event.event_code || "");
+      cell(row, event.source);
+      cell(row, referenceNode(event.reference));
+      body.append(row);
+    }
+    const more = result.count >= EVENT_LIMIT ? ` (the first ${EVENT_LIMIT})` : "";
+    $("events-note").textContent = result.count
+      ? `${result.count} events from ${from} to ${to}${more}, oldest first.`
+      : `No events between the DPRK and ${name} from ${from} to ${to} in the chosen sources.`;
+  } catch (error) {
+    $("events-note").textContent = `Could not list the events: ${error.message}`;
+  }
+}
+
+// ---- flexibility: a range between two bounds (design §8) ----------------------------------------
+// The lower bound `flexibility` counts only the partner's past (focus ordered first); the upper bound
+// `flexibility_upper` adds all same-period co-movement (partner ordered first); `co_movement` is
+// reported, never credited to either side.
 function finite(value) {
   return typeof value === "number" && Number.isFinite(value) ? value : null;
 }
@@ -124,128 +357,306 @@ function flexSentences(row, name) {
   return sentences;
 }
 
-function drawFlex(row) {
-  const svg = $("flex-chart");
-  svg.replaceChildren();
-  const width = 800, left = 10, right = 10, y = 30;
-  const x = (value) => left + (width - left - right) * Math.min(Math.max(value, 0), 1);
-  svg.append(element("line", { x1: x(0), x2: x(1), y1: y + 18, y2: y + 18, class: "axis" }));
-  for (const tick of [0, 0.25, 0.5, 0.75, 1]) {
-    const anchor = tick === 0 ? "start" : tick === 1 ? "end" : "middle";
-    svg.append(element("text", { x: x(tick), y: y + 32, "text-anchor": anchor }, pct(tick)));
+function flexTable(rows) {
+  const body = $("flex-rows");
+  body.replaceChildren();
+  const number = (value, digits) => (finite(value) === null ? "—" : value.toFixed(digits));
+  const share = (value) => (finite(value) === null ? "—" : pct(value));
+  for (const row of rows) {
+    const tr = document.createElement("tr");
+    tr.dataset.partner = row.partner;
+    cell(tr, nameOf(row.partner));
+    cell(tr, Number.isInteger(row.n_periods) ? String(row.n_periods) : "—");
+    cell(tr, share(row.flexibility));
+    cell(tr, interval(row.ci_low, row.ci_high) || "—");
+    cell(tr, share(row.flexibility_upper));
+    cell(tr, interval(row.upper_ci_low, row.upper_ci_high) || "—");
+    cell(tr, number(row.co_movement, 2));
+    cell(tr, number(row.responsiveness_p, 3));
+    body.append(tr);
   }
-  const lower = finite(row.flexibility);
-  if (lower === null) { svg.classList.add("empty"); return; }
-  svg.classList.remove("empty");
-  const upper = finite(row.flexibility_upper);
-  if (upper !== null) {
-    svg.append(element("rect", { x: x(lower), y: y - 6, width: Math.max(x(upper) - x(lower), 1), height: 12, class: "flex-range" }));
-    svg.append(element("rect", { x: x(upper) - 5, y: y - 5, width: 10, height: 10, transform: `rotate(45 ${x(upper)} ${y})`, class: "flex-upper" }));
-  }
-  svg.append(element("circle", { cx: x(lower), cy: y, r: 6, class: "flex-lower" }));
 }
 
-async function showFlex(partner, name, freq) {
-  const text = $("flex");
-  $("flex-title").textContent = `Flexibility towards ${name} (${FREQ_WORDS[freq] || freq} periods)`;
-  text.textContent = "Estimating…";
+function drawFlex(rows) {
+  const estimated = rows.filter((row) => finite(row.flexibility) !== null);
+  const chart = $("flex-chart");
+  if (!estimated.length) { Plotly.purge(chart); chart.hidden = true; return; }
+  chart.hidden = false;
+  const names = estimated.map((row) => shortName(row.partner));
+  const whisker = (value, low, high) => ({
+    type: "data", symmetric: false, color: ink(), thickness: 1, width: 4,
+    array: [finite(high) === null ? 0 : high - value], arrayminus: [finite(low) === null ? 0 : value - low],
+  });
+  const traces = [];
+  estimated.forEach((row, index) => {
+    const name = names[index];
+    const upper = finite(row.flexibility_upper);
+    if (upper !== null) {
+      traces.push({ type: "scatter", mode: "lines", x: [row.flexibility, upper], y: [name, name], line: { color: "#9ecae1", width: 10 }, hoverinfo: "skip" });
+      traces.push({ type: "scatter", mode: "markers", x: [upper], y: [name], marker: { symbol: "diamond-open", size: 12, color: ink() }, error_x: whisker(upper, row.upper_ci_low, row.upper_ci_high), hovertemplate: `${name}: upper bound %{x:.0%}<extra></extra>` });
+    }
+    traces.push({ type: "scatter", mode: "markers", x: [row.flexibility], y: [name], marker: { symbol: "circle", size: 10, color: ink() }, error_x: whisker(row.flexibility, row.ci_low, row.ci_high), hovertemplate: `${name}: lower bound %{x:.0%}<extra></extra>` });
+  });
+  const layout = baseLayout(60 + 45 * estimated.length);
+  layout.showlegend = false;
+  layout.xaxis = { range: [0, 1], tickformat: ".0%", zeroline: false, fixedrange: true };
+  layout.yaxis = { type: "category", categoryorder: "array", categoryarray: [...names].reverse(), fixedrange: true, automargin: true };
+  Plotly.react(chart, traces, layout, PLOT_CONFIG);
+}
+
+async function showFlex(view, mine) {
+  const list = $("flex");
+  const freqWord = FREQ_WORDS[view.freq] || view.freq;
+  $("flex-title").textContent = `Flexibility (${freqWord} periods)`;
+  list.replaceChildren();
+  item(list, "Estimating…");
+  const url = withParams("/api/flex", selectionParams(view), { focus, partners: view.partners.join(","), draws: String(FLEX_DRAWS) });
   try {
-    if (!flexCache.has(freq)) flexCache.set(freq, getJSON(`/api/flex?focus=${focus}&freq=${freq}`));
-    const result = await flexCache.get(freq);
-    if ($("partner").value !== partner || $("freq").value !== freq) return;  // a newer choice is showing
-    const row = (result.partners || []).find((item) => item.partner === partner && (item.subset || "all") === "all");
-    if (!row) {
-      text.textContent = `Not estimated: ${name} is not among the partners of the flexibility analysis.`;
-      drawFlex({});
+    if (!flexCache.has(url)) flexCache.set(url, getJSON(url));
+    const result = await flexCache.get(url);
+    if (mine !== generation) return;  // a newer view is showing
+    const rows = view.partners.map((code) => (result.partners || []).find((row) => row.partner === code && (row.subset || "all") === "all")
+      || { partner: code, reason: `${nameOf(code)} is not among the partners of the flexibility analysis` });
+    flexTable(rows);
+    drawFlex(rows);
+    list.replaceChildren();
+    for (const row of rows) item(list, `${nameOf(row.partner)}: ${flexSentences(row, nameOf(row.partner)).join(" ")}`);
+  } catch (error) {
+    flexCache.delete(url);
+    if (mine !== generation) return;
+    list.replaceChildren();
+    item(list, `Could not estimate flexibility: ${error.message}`);
+  }
+}
+
+// ---- shifts since a day ---------------------------------------------------------------------------
+const SHIFT_WORDS = {
+  rising_partner: "rising", falling_partner: "falling", new_partner: "new partner",
+  multilateral_event: "multilateral", realignment: "realignment",
+};
+
+function defaultSince(view) {
+  // the first of January of the last year shown
+  const end = view.to && (!known.dyadicLast || view.to < known.dyadicLast) ? view.to : known.dyadicLast;
+  return end ? `${end.slice(0, 4)}-01-01` : "";
+}
+
+async function showShifts(view, mine) {
+  const list = $("shifts"), note = $("shifts-note");
+  list.replaceChildren();
+  const since = view.since || defaultSince(view);
+  if (!view.since) $("since").placeholder = since;
+  const end = view.to && (!known.dyadicLast || view.to < known.dyadicLast) ? view.to : known.dyadicLast;
+  if (!since || !end) { note.textContent = "No dyadic events of the DPRK in this store."; return; }
+  if (since > end) { note.textContent = `Choose a day on or before ${end}, the last day with events in this view.`; return; }
+  if (view.from && since <= view.from) { note.textContent = `Choose a day after ${view.from}: the shifts compare the time since that day with the years before it.`; return; }
+  note.textContent = `Looking for shifts since ${since}…`;
+  try {
+    const result = await getJSON(withParams("/api/shifts", selectionParams(view), { focus, since }));
+    if (mine !== generation) return;
+    const chosen = (shift) => (shift.partners || [shift.partner]).some((code) => view.partners.includes(code));
+    const shifts = [...result.shifts].sort((a, b) => Number(chosen(b)) - Number(chosen(a)));
+    note.textContent = `${shifts.length ? shifts.length : "No"} shifts in the DPRK's relations from ${result.since} to ${result.until} against the baseline from ${result.baseline_from}${shifts.length ? "; those with the chosen partners first" : ""}.${(result.notes || []).length ? ` Notes: ${result.notes.join("; ")}.` : ""}`;
+    for (const shift of shifts) {
+      const li = item(list, `${SHIFT_WORDS[shift.kind] || shift.kind}: ${shift.summary}`);
+      if (chosen(shift)) li.classList.add("chosen");
+      const evidence = (shift.evidence && shift.evidence.events) || [];
+      if (evidence.length) {
+        const details = document.createElement("details");
+        const summary = document.createElement("summary");
+        summary.textContent = `${evidence.length} events`;
+        const inner = document.createElement("ul");
+        for (const event of evidence) {
+          const line = item(inner, `${event.date} ${event.actor1} → ${event.actor2 || "—"}: ${event.summary || event.event_code}`);
+          if (event.reference) { line.append(" — "); line.append(referenceNode(event.reference)); }
+        }
+        details.append(summary, inner);
+        li.append(details);
+      }
+    }
+  } catch (error) {
+    if (mine === generation) note.textContent = `Could not look for shifts: ${error.message}`;
+  }
+}
+
+// ---- UN votes and words: shown only when the store has that evidence for the chosen partners ----
+function inRange(year, view) {
+  return (!view.from || year >= Number(view.from.slice(0, 4))) && (!view.to || year <= Number(view.to.slice(0, 4)));
+}
+
+function lineChart(id, byPartner, yaxis) {
+  const traces = [...byPartner.entries()].map(([partner, points], index) => ({
+    type: "scatter", mode: "lines+markers", name: nameOf(partner),
+    x: points.map((p) => p.x), y: points.map((p) => p.y),
+    line: { color: PALETTE[index % PALETTE.length], width: 2 }, marker: { size: 4 },
+  }));
+  const layout = baseLayout(240);
+  layout.showlegend = true;
+  layout.legend = { orientation: "h", y: 1.15 };
+  layout.xaxis = { type: "date" };
+  layout.yaxis = yaxis;
+  Plotly.react($(id), traces, layout, PLOT_CONFIG);
+}
+
+async function showVotes(view, mine) {
+  const panel = $("votes-panel");
+  try {
+    const result = await getJSON(withParams("/api/votes", {}, { focus, partners: view.partners.join(",") }));
+    if (mine !== generation) return;
+    const byPartner = new Map();
+    for (const row of result.rows) {
+      if (row.issue !== "all" || row.votes < MIN_VOTES || !inRange(row.year, view)) continue;
+      if (!byPartner.has(row.partner)) byPartner.set(row.partner, []);
+      byPartner.get(row.partner).push({ x: `${row.year}-01-01`, y: row.agreement });
+    }
+    panel.hidden = byPartner.size === 0;
+    if (panel.hidden) return;
+    lineChart("votes-chart", byPartner, { range: [0, 1], tickformat: ".0%", fixedrange: true, title: { text: "voted alike" } });
+    const missing = view.partners.filter((code) => !byPartner.has(code)).map(nameOf);
+    $("votes-caption").textContent = `Share of UN General Assembly roll calls per year on which the DPRK and each partner voted alike (years with fewer than ${MIN_VOTES} shared roll calls left out; ${result.source}).${missing.length ? ` No shared roll calls with ${missing.join(", ")}.` : ""}`;
+  } catch (error) {
+    if (mine !== generation) return;
+    panel.hidden = false;
+    Plotly.purge($("votes-chart"));
+    $("votes-caption").textContent = `No UN votes: ${error.message}`;
+  }
+}
+
+async function showWords(view, mine) {
+  const panel = $("words-panel");
+  try {
+    const result = await getJSON(withParams("/api/rhetoric", {}, { focus, partners: view.partners.join(","), freq: "Y" }));
+    if (mine !== generation) return;
+    // A store without texts has no words to show: the panel stays hidden (the answer says why).
+    if (result.texts_loaded === 0) { panel.hidden = true; return; }
+    const byPartner = new Map();
+    let texts = 0;
+    for (const row of result.rows) {
+      if (row.rhetoric_index === null || !inRange(Number(row.period.slice(0, 4)), view)) continue;
+      if (!byPartner.has(row.partner)) byPartner.set(row.partner, []);
+      byPartner.get(row.partner).push({ x: row.period, y: row.rhetoric_index });
+      texts += row.texts;
+    }
+    panel.hidden = false;
+    if (!byPartner.size) {
+      Plotly.purge($("words-chart"));
+      $("words-caption").textContent = "No loaded text is about the chosen partners in these years (dyadwatch ingest-texts).";
       return;
     }
-    text.textContent = flexSentences(row, name).join(" ");
-    drawFlex(row);
+    lineChart("words-chart", byPartner, { range: [-1.05, 1.05], fixedrange: true, title: { text: "rhetoric index" } });
+    $("words-caption").textContent = `Rhetoric index of state media toward each partner per year, from ${texts} texts (−1 all pragmatic terms, +1 all ideological; ${result.lexicon_version}).`;
   } catch (error) {
-    flexCache.delete(freq);
-    text.textContent = `Could not estimate flexibility: ${error.message}`;
+    if (mine !== generation) return;
+    panel.hidden = false;
+    Plotly.purge($("words-chart"));
+    $("words-caption").textContent = `No words beside the deeds: ${error.message}`;
   }
 }
 
-function drawVotes(result) {
-  // UN vote agreement per year (GET /api/votes): a line on a 0-100% scale, or the reason there is none.
-  const svg = $("votes-chart");
-  svg.replaceChildren();
-  if (result.error) { $("votes-caption").textContent = `No UN votes: ${result.error}`; return; }
-  const rows = result.rows.filter((row) => row.votes >= 10);
-  if (!rows.length) { $("votes-caption").textContent = "No UN General Assembly roll call on which both voted."; return; }
-  const width = 800, height = 160, left = 40, bottom = 18, top = 8;
-  const step = (width - left - 10) / Math.max(rows.length - 1, 1);
-  const y = (value) => top + (1 - value) * (height - top - bottom);
-  const points = rows.map((row, index) => `${left + index * step},${y(row.agreement)}`).join(" ");
-  svg.append(element("line", { x1: left, x2: width, y1: y(0), y2: y(0), class: "axis" }));
-  svg.append(element("polyline", { points, class: "agreement" }));
-  svg.append(element("text", { x: 2, y: y(1) + 10 }, "100%"));
-  svg.append(element("text", { x: 2, y: y(0) }, "0%"));
-  svg.append(element("text", { x: left, y: height - 2 }, String(rows[0].year)));
-  svg.append(element("text", { x: width - 32, y: height - 2 }, String(rows[rows.length - 1].year)));
-  const first = rows[0], last = rows[rows.length - 1];
-  $("votes-caption").textContent = `Voted alike on ${Math.round(100 * first.agreement)}% of ${first.votes} shared roll calls in ${first.year}, ${Math.round(100 * last.agreement)}% of ${last.votes} in ${last.year} (${result.source}).`;
+// ---- putting it together ------------------------------------------------------------------------
+let state = readState(window.location.search);
+
+function remember() {
+  const query = writeState(state);
+  if (query !== window.location.search.replace(/^\?/, "")) {
+    window.history.pushState(null, "", query ? `?${query}` : window.location.pathname);
+  }
 }
 
-function drawWords(result) {
-  // Rhetoric index per year (GET /api/rhetoric) on a -1..+1 scale, with goldstein_mean / 10 dashed.
-  const svg = $("words-chart");
-  svg.replaceChildren();
-  // A store without texts has no words to show: the panel stays hidden (GET /api/rhetoric says why).
-  $("words-panel").hidden = result.texts_loaded === 0;
-  if (result.error || result.reason) { $("words-caption").textContent = `No words beside the deeds: ${result.error || result.reason}`; return; }
-  const rows = result.rows.filter((row) => row.rhetoric_index !== null);
-  if (!rows.length) { $("words-caption").textContent = "No loaded text is about this partner (dyadwatch ingest-texts)."; return; }
-  const width = 800, height = 160, left = 40, bottom = 18, top = 8;
-  const step = (width - left - 10) / Math.max(rows.length - 1, 1);
-  const y = (value) => top + (1 - (value + 1) / 2) * (height - top - bottom);
-  const words = rows.map((row, index) => `${left + index * step},${y(row.rhetoric_index)}`).join(" ");
-  svg.append(element("line", { x1: left, x2: width, y1: y(0), y2: y(0), class: "axis" }));
-  svg.append(element("polyline", { points: words, class: "agreement" }));
-  const deeds = rows.map((row, index) => (row.goldstein_mean === null ? null : `${left + index * step},${y(row.goldstein_mean / 10)}`)).filter(Boolean);
-  if (deeds.length > 1) svg.append(element("polyline", { points: deeds.join(" "), class: "agreement deeds" }));
-  svg.append(element("text", { x: 2, y: y(1) + 10 }, "+1"));
-  svg.append(element("text", { x: 2, y: y(-1) }, "−1"));
-  svg.append(element("text", { x: left, y: height - 2 }, rows[0].period.slice(0, 4)));
-  svg.append(element("text", { x: width - 32, y: height - 2 }, rows[rows.length - 1].period.slice(0, 4)));
-  const texts = rows.reduce((sum, row) => sum + row.texts, 0);
-  $("words-caption").textContent = `Rhetoric index of ${texts} texts, ${rows[0].period.slice(0, 4)}–${rows[rows.length - 1].period.slice(0, 4)} (${result.lexicon_version}); dashed: mean Goldstein score of the DPRK's events ÷ 10.`;
+function problems(view) {
+  if (!view.partners.length) return "Choose at least one partner.";
+  if (!checked("sources").length) return "Choose at least one source.";
+  if (view.from && view.to && view.from > view.to) return `The first day (${view.from}) is after the last (${view.to}).`;
+  return null;
 }
 
-async function refresh() {
-  const partner = $("partner").value;
-  const freq = $("freq").value;
-  $("status").textContent = "Loading…";
+async function refresh(notes) {
+  const mine = ++generation;
+  const view = state;
+  const status = $("status");
+  status.dataset.ready = "false";
+  const problem = problems(view);
+  if (problem) { status.textContent = problem; return; }
+  status.textContent = "Loading…";
+  const params = selectionParams(view);
   try {
-    const query = `a=${focus}&b=${encodeURIComponent(partner)}&freq=${freq}`;
-    const votes = getJSON(`/api/votes?focus=${focus}&partners=${encodeURIComponent(partner)}`).catch((error) => ({ error: error.message }));
-    const words = getJSON(`/api/rhetoric?focus=${focus}&partners=${encodeURIComponent(partner)}&freq=Y`).catch((error) => ({ error: error.message }));
-    const [series, breaks, events] = await Promise.all([
-      getJSON(`/api/series?${query}&undirected=true`),
-      getJSON(`/api/breaks?${query}&metric=goldstein_sum&undirected=true`),
-      getJSON(`/api/events?a=${focus}&b=${encodeURIComponent(partner)}&limit=500`),
-    ]);
-    $("chart-title").textContent = `DPRK – ${$("partner").selectedOptions[0].textContent}: cooperation and conflict`;
-    drawChart(series.series, breaks.breaks || []);
-    showBreaks(breaks);
-    showEvents(events);
-    drawVotes(await votes);
-    drawWords(await words);
-    $("status").textContent = `${events.count} events shown; ${series.series.length} periods.`;
-    showFlex(partner, $("partner").selectedOptions[0].textContent, freq);
+    const answers = await Promise.all(view.partners.map(async (partner) => {
+      const pair = { a: focus, b: partner, undirected: "true" };
+      const [series, breaks] = await Promise.all([
+        getJSON(withParams("/api/series", params, pair)),
+        getJSON(withParams("/api/breaks", params, { ...pair, metric: "goldstein_sum" })),
+      ]);
+      return { partner, series, breaks };
+    }));
+    if (mine !== generation) return;
+    const names = view.partners.map(nameOf);
+    $("chart-title").textContent = `The DPRK and ${names.join(", ")}: cooperation and conflict`;
+    drawChart(view, answers);
+    showBreaks(answers);
+    const periods = Math.max(0, ...answers.map((answer) => answer.series.series.length));
+    const events = answers.reduce((sum, answer) => sum + answer.series.series.reduce((total, row) => total + row.events, 0), 0);
+    status.textContent = `${names.length} partner${names.length > 1 ? "s" : ""}, ${periods} ${FREQ_WORDS[view.freq]} periods, ${events} events.${notes && notes.length ? ` Left out of the address: ${notes.join("; ")}.` : ""}`;
+    status.dataset.ready = "true";
+    showPeriod(view, mine);
+    showFlex(view, mine);
+    showShifts(view, mine);
+    showVotes(view, mine);
+    showWords(view, mine);
   } catch (error) {
-    $("status").textContent = `Could not load: ${error.message}`;
+    if (mine === generation) status.textContent = `Could not load: ${error.message}`;
   }
+}
+
+function onChange() {
+  const next = stateFromControls(state);
+  // a clicked period stays listed while its partner is shown and the periods keep their length
+  if (next.freq !== state.freq || !next.partners.includes(next.periodPartner)) { next.period = ""; next.periodPartner = ""; }
+  state = next;
+  remember();
+  refresh();
+}
+
+function checkbox(container, value, label) {
+  const box = document.createElement("input");
+  box.type = "checkbox";
+  box.value = value;
+  box.name = container.id;
+  const wrap = document.createElement("label");
+  wrap.append(box, ` ${label}`);
+  container.append(wrap);
 }
 
 async function start() {
-  const result = await getJSON(`/api/partners?focus=${focus}&min_events=5`);
-  const select = $("partner");
-  for (const partner of result.partners) select.append(new Option(partner.name, partner.code));
-  select.addEventListener("change", refresh);
-  $("freq").addEventListener("change", refresh);
-  await refresh();
+  if (typeof Plotly === "undefined") throw new Error("the charting library did not load from /vendor/plotly.min.js (is the plotly package installed?)");
+  const [partners, sources] = await Promise.all([
+    getJSON(`/api/partners?focus=${focus}&min_events=5`),
+    getJSON(`/api/sources?focus=${focus}`),
+  ]);
+  for (const partner of partners.partners) {
+    known.partners.set(partner.code, partner.name);
+    checkbox($("partners"), partner.code, partner.name);
+  }
+  known.sources = sources.sources;
+  known.dyadicLast = sources.dyadic_last;
+  for (const row of sources.sources) checkbox($("sources"), row.source, `${row.source} (${row.events})`);
+  for (const input of ["from", "to", "since"]) {
+    $(input).min = sources.dyadic_first || "";
+    $(input).max = sources.dyadic_last || "";
+  }
+  const notes = applyState(state);
+  state = stateFromControls(state);
+  window.history.replaceState(null, "", writeState(state) ? `?${writeState(state)}` : window.location.pathname);
+  $("controls").addEventListener("change", onChange);
+  $("since").addEventListener("change", onChange);
+  $("controls").addEventListener("submit", (event) => event.preventDefault());
+  // back and forward in the browser's history restore the views it went through
+  window.addEventListener("popstate", () => {
+    state = readState(window.location.search);
+    applyState(state);
+    state = stateFromControls(state);
+    refresh();
+  });
+  await refresh(notes);
 }
 
 start().catch((error) => { $("status").textContent = `Could not start: ${error.message}`; });
