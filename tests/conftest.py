@@ -33,3 +33,18 @@ def bundled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with dw.open(path) as opened:
         load_bundled(opened)
     return path
+
+
+@pytest.fixture(scope="session")
+def events_only_db(bundled_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled store without its KCNA texts: what a user who loads only events has."""
+    import shutil
+
+    path = tmp_path_factory.mktemp("events-only") / "demo.duckdb"
+    shutil.copyfile(bundled_db, path)
+    with dw.open(path) as opened:
+        for table in ("text_scores", "texts_partners", "texts"):
+            opened.con.execute(f"DELETE FROM {table}")
+        opened.con.execute("DELETE FROM loads WHERE format LIKE 'texts:%'")
+        assert opened.con.execute("SELECT count(*) FROM texts").fetchone() == (0,)
+    return path

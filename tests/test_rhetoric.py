@@ -10,7 +10,6 @@ that state such as Chongwadae); the DPRK itself, "Korean" alone, Korean communit
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -206,32 +205,30 @@ def test_lead_lag_finds_words_that_move_first(tmp_path: Path) -> None:
     assert test["deeds_lead_words_p"] > 0.05
 
 
-def test_the_114641_headlines_are_scored_within_a_minute() -> None:
+def test_the_114641_headlines_are_all_scored() -> None:
+    """Every headline scored and its partners found (the time it takes is measured in
+    docs/rhetoric.md, not asserted here: tests never fail on timing)."""
     headlines = pd.read_csv(DATA / "kcna-1997-2014" / "kcna-headlines-1997-2014.csv.gz")
     texts = pd.DataFrame(
         {"text_id": range(len(headlines)), "language": "en", "title": headlines["title"], "text": headlines["title"]}
     )
-    started = time.perf_counter()
     scored = score_texts(texts)
     mentions = sum(len(partners_of(t, int(d[:4]))) for t, d in zip(headlines["title"], headlines["date"], strict=True))
-    seconds = time.perf_counter() - started
     assert len(scored) == 114641 and mentions > 30000
-    assert seconds <= 60, seconds
+    assert list(scored["text_id"]) == list(texts["text_id"])
+    assert scored["ideological"].sum() > 1000 and scored["pragmatic"].sum() > 1000
 
 
-def test_report_shows_words_beside_deeds(bundled_db: Path, tmp_path: Path) -> None:
-    """The bundled chronology plus KCNA's 2024 items: a words-and-deeds section in the overview
-    and in the briefs of partners that texts are about; none in a store without texts."""
+def test_report_shows_words_beside_deeds(bundled_db: Path, events_only_db: Path, tmp_path: Path) -> None:
+    """The bundled store (chronology plus KCNA's 2024 items, as `dyadwatch demo` builds it): a
+    words-and-deeds section in the overview and in the briefs of partners that texts are about;
+    none in a store without texts."""
     import re
-    import shutil
 
     from dyadwatch.report import build_site
 
-    db = tmp_path / "with-texts.duckdb"
-    shutil.copyfile(bundled_db, db)
-    with dw.open(db) as store:
-        [report] = store.ingest_texts([DATA / "kcna-headlines" / "headlines_2024-11-11.json"])
-        assert report.rows_kept == 1862
+    with dw.open(bundled_db, read_only=True) as store:
+        assert store.con.execute("SELECT count(*) FROM texts").fetchone() == (1862,)
         build_site(store, "PRK", tmp_path / "site")
         expected = rhetoric(store, "PRK", freq="Y").rows
     index = (tmp_path / "site" / "index.html").read_text("utf-8")
@@ -243,12 +240,12 @@ def test_report_shows_words_beside_deeds(bundled_db: Path, tmp_path: Path) -> No
     assert int(row.group(1)) == int(russia["texts"])
     assert row.group(2) == f"{russia['rhetoric_index']:+.2f}"
     assert not re.search(r"\b(NaN|nan|None|null)\b", re.sub(r"<[^>]+>", " ", brief))
-    with dw.open(bundled_db, read_only=True) as store:
+    with dw.open(events_only_db, read_only=True) as store:
         build_site(store, "PRK", tmp_path / "plain")
     assert 'id="words"' not in (tmp_path / "plain" / "index.html").read_text("utf-8")
 
 
-def test_dashboard_rhetoric_api(tmp_path: Path, bundled_db: Path) -> None:
+def test_dashboard_rhetoric_api(tmp_path: Path, events_only_db: Path) -> None:
     from fastapi.testclient import TestClient
 
     from dyadwatch.web import create_app
@@ -263,7 +260,7 @@ def test_dashboard_rhetoric_api(tmp_path: Path, bundled_db: Path) -> None:
         assert answer["rows"][1]["goldstein_mean"] == pytest.approx(goldstein("057"))
         page = client.get("/").text
         assert 'id="words-chart"' in page
-    with TestClient(create_app(bundled_db)) as client:
+    with TestClient(create_app(events_only_db)) as client:
         response = client.get("/api/rhetoric", params={"partners": "JPN"})
         # No texts is not a bad request: 200, no rows, and the reason (the dashboard hides its panel).
         assert response.status_code == 200
