@@ -41,6 +41,8 @@ from urllib.parse import urlencode
 
 import orjson
 
+from dyadwatch.testing.benchdoc import write_section
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out"
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -372,18 +374,6 @@ def markdown(report: dict[str, Any], host: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
-def write_section(doc: Path, section: str) -> None:
-    """Put ``section`` into ``doc`` in place of an earlier dashboard section; other sections stay."""
-    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n\n"
-    if SECTION in text:
-        before, _, rest = text.partition(SECTION)
-        following = rest.find("\n## ")
-        text = before + section + (rest[following + 1 :] if following >= 0 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    doc.parent.mkdir(parents=True, exist_ok=True)
-    doc.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -429,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     host = machine()
     text = markdown(report, host)
-    write_section(args.doc, text)
+    write_section(args.doc, "dashboard", text)
     if args.json:
         args.json.write_text(json.dumps({**report, "machine": host}, indent=1), encoding="utf-8")
     print(text)

@@ -35,6 +35,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from dyadwatch.testing.benchdoc import write_section
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out"
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -285,18 +287,6 @@ def markdown(data: dict[str, Any], summary: dict[str, Any], host: dict[str, str]
     return "\n".join(lines)
 
 
-def write_section(doc: Path, section: str) -> None:
-    """Put ``section`` into ``doc`` in place of an earlier ingest section; other sections stay."""
-    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n\n"
-    if SECTION in text:
-        before, _, rest = text.partition(SECTION)
-        following = rest.find("\n## ")
-        text = before + section + (rest[following + 1 :] if following >= 0 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    doc.parent.mkdir(parents=True, exist_ok=True)
-    doc.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -342,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     summary["ingest_partial"] = {"files": len(part), "peak_rss_mb": round(partial_rss, 1)}
     host = machine()
     report = markdown(data, summary, host, args.repeat)
-    write_section(args.doc, report)
+    write_section(args.doc, "ingest", report)
     if args.json:
         args.json.write_text(json.dumps({"data": data, "machine": host, **summary}, indent=1), encoding="utf-8")
     print(report)

@@ -35,10 +35,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from dyadwatch.testing.benchdoc import markers, write_section
+
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "build" / "scale"
 DOC = ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- scale:begin -->", "<!-- scale:end -->"
+BEGIN, END = markers("scale")
 TARGET_SERIES_S = 1.0  # the series at the largest size
 TARGET_VS_SQL = 1.2  # the Python API against the hand-written query
 DYAD = ("PRK", "CHN")
@@ -263,18 +265,6 @@ def markdown(points: list[dict[str, Any]], svg: Path, doc: Path, note: str) -> s
     return "\n".join(lines)
 
 
-def write_section(doc: Path, section: str) -> None:
-    """Put ``section`` between the scale markers of ``doc``; everything else stays as it is."""
-    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        before, _, rest = text.partition(BEGIN)
-        _, _, after = rest.partition(END)
-        text = before + section + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    doc.parent.mkdir(parents=True, exist_ok=True)
-    doc.write_text(text, encoding="utf-8")
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -354,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     svg = args.svg or args.doc.with_name("benchmarks-scale.svg")
     chart(points, svg)
     section = markdown(points, svg, args.doc, args.note)
-    write_section(args.doc, section)
+    write_section(args.doc, "scale", section)
     if args.json:
         args.json.write_text(json.dumps({"points": points}, indent=1), encoding="utf-8")
     print(section)

@@ -29,10 +29,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from dyadwatch.testing.benchdoc import markers, write_section
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out"
 DOC = ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- startup:begin -->", "<!-- startup:end -->"
+BEGIN, END = markers("startup")
 #: Libraries that a simple command should not load (each costs 0.1-0.5 s to import).
 HEAVY = (
     "pandas", "numpy", "pyarrow", "ibis", "sqlglot", "statsmodels", "scipy", "ruptures", "matplotlib", "fastapi",
@@ -209,18 +211,6 @@ def markdown(numbers: dict[str, Any], host: dict[str, str], repeat: int, db: Pat
     return "\n".join(lines)
 
 
-def write_section(doc: Path, section: str) -> None:
-    """Put ``section`` between the start-up markers in ``doc`` (appended when they are missing)."""
-    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        before, _, rest = text.partition(BEGIN)
-        _, _, after = rest.partition(END)
-        text = before + section + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    doc.parent.mkdir(parents=True, exist_ok=True)
-    doc.write_text(text, encoding="utf-8")
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -237,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--db {db}: no such store")
     numbers = measure(db, args.repeat)
     host = machine()
-    write_section(args.doc, markdown(numbers, host, args.repeat, db))
+    write_section(args.doc, "startup", markdown(numbers, host, args.repeat, db))
     if args.json:
         args.json.write_text(json.dumps({**numbers, "machine": host, "repeat": args.repeat}, indent=1) + "\n")
     for name, result in numbers["commands"].items():

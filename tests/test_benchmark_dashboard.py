@@ -55,13 +55,15 @@ def test_dashboard_benchmark_smoke_run(tmp_path: Path) -> None:
     assert "| 1 | `/api/series` |" in text and "| 2 | `/api/events` |" in text and "target ≥ 300" in text
 
 
-def test_the_dashboard_section_replaces_itself_and_keeps_the_others(tmp_path: Path) -> None:
-    dashboard = _module()
+def test_a_benchmark_section_replaces_itself_and_keeps_the_others(tmp_path: Path) -> None:
+    from dyadwatch.testing.benchdoc import write_section
+
     doc = tmp_path / "benchmarks.md"
     doc.write_text("# Benchmarks\n\n## Ingest (issue 2)\n\ningest numbers\n", encoding="utf-8")
-    dashboard.write_section(doc, "## Dashboard API (issue 10)\n\nfirst\n")
-    doc.write_text(doc.read_text(encoding="utf-8") + "\n## Later section\n\nlater\n", encoding="utf-8")
-    dashboard.write_section(doc, "## Dashboard API (issue 10)\n\nsecond\n")
+    write_section(doc, "dashboard", "## Dashboard API (issue 10)\n\nfirst\n")
+    doc.write_text(doc.read_text(encoding="utf-8") + "\n## Later notes\n\nlater\n", encoding="utf-8")
+    write_section(doc, "dashboard", "## Dashboard API (issue 10)\n\nsecond\n")
     text = doc.read_text(encoding="utf-8")
     assert text.count("## Dashboard API (issue 10)") == 1 and "second" in text and "first" not in text
-    assert "ingest numbers" in text and "## Later section\n\nlater" in text
+    assert "ingest numbers" in text and "## Later notes\n\nlater" in text
+    assert text.index("ingest numbers") < text.index("second") < text.index("later")

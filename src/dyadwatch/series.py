@@ -221,7 +221,7 @@ def series_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
         values = [row[name] for row in rows]
         floats = name in ("goldstein_sum", "goldstein_mean") or any(isinstance(value, float) for value in values)
         columns[name] = np.array(values, dtype="float64" if floats else "int64")
-    return pd.DataFrame(columns, copy=False)
+    return pd.DataFrame(columns)
 
 
 def dyad_series(
