@@ -669,9 +669,17 @@ def rhetoric(
         typer.Option(
             "--embedding",
             help="Add embedding_score, the model-based score, and its agreement with the lexicon "
-            "(needs dyadwatch[embeddings]; embeds every text: minutes for 100 000 headlines).",
+            "(needs the extra: pip install 'dyadwatch\\[embeddings]').",
         ),
     ] = False,
+    embedding_model: Annotated[
+        str,
+        typer.Option(
+            "--embedding-model",
+            help="With --embedding: static (a distillation of the model, seconds for 100 000 headlines; "
+            "built once, a minute or two, then cached) or contextual (the transformer itself, minutes).",
+        ),
+    ] = "static",
     output: FormatOption = OutFormat.table,
     db: DbOption = None,
 ) -> None:
@@ -694,6 +702,7 @@ def rhetoric(
             end=date_to,
             collections=_names(collection),
             embedding=embedding,
+            embedding_model=embedding_model,
         )
     print_result(result, output, f"rhetoric of {result.focus} ({result.lexicon_version})")
     if output is OutFormat.table:

