@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import numpy as np
 import pandas as pd
 import pytest
 import uvicorn
@@ -90,11 +91,9 @@ def console_errors(driver: WebDriver) -> list[dict[str, Any]]:
 
 def non_blank(png: bytes) -> tuple[int, float]:
     """Distinct colours and the share of pixels that are not the background (top-left) colour."""
-    image = Image.open(io.BytesIO(png)).convert("RGB")
-    pixels = list(image.getdata())
-    background = pixels[0]
-    colours = len(set(pixels))
-    inked = sum(1 for pixel in pixels if sum(abs(a - b) for a, b in zip(pixel, background, strict=True)) > 60)
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int64).reshape(-1, 3)
+    colours = len(np.unique(pixels, axis=0))
+    inked = int((np.abs(pixels - pixels[0]).sum(axis=1) > 60).sum())
     return colours, inked / len(pixels)
 
 

@@ -273,15 +273,15 @@ sys.stdin.read()
 def locked_store(tmp_path: Path) -> Iterator[tuple[Path, int]]:
     """A store whose write lock another process holds until the test ends."""
     db = tmp_path / "held.duckdb"
-    holder = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-c", HOLDER, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
-        yield db, holder.pid
-    finally:
-        holder.kill()
-        holder.wait(timeout=30)
+    ) as holder:  # the context closes the pipes (an unclosed pipe is a ResourceWarning, an error here)
+        try:
+            assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+            yield db, holder.pid
+        finally:
+            holder.kill()
+            holder.wait(timeout=30)
 
 
 def test_lock_error_from_the_api(locked_store: tuple[Path, int]) -> None:
