@@ -243,3 +243,32 @@ def test_long_tables_print_as_rich_prints_them(
     assert taken is shortcut
     assert by_shortcut == by_rich
     assert ("\x1b[" in by_rich) is terminal  # the terminal case carries styles (title, header)
+
+
+def test_only_the_command_being_run_is_built() -> None:
+    """`run` registers only the named command (or group); help, no command and unknown names get the
+    whole app, so `dyadwatch --help` lists everything and a typo still gets suggestions."""
+    from dyadwatch.cli import _app_for, app
+
+    narrowed = _app_for(["series", "PRK", "CHN"])
+    assert narrowed is not app
+    assert [info.callback.__name__ for info in narrowed.registered_commands if info.callback] == ["series"]
+    assert [info.name for info in _app_for(["export", "events"]).registered_groups] == ["export"]
+    texts = _app_for(["ingest-texts", "a.json"])  # a command whose function name has an underscore
+    assert texts is not app and len(texts.registered_commands) == 1
+    for args in ([], ["--help"], ["seris", "PRK", "CHN"]):
+        assert _app_for(args) is app
+
+
+@pytest.mark.parametrize("args", [["series", "--help"], ["export", "events", "--help"], ["flex", "--help"]])
+def test_a_command_is_the_same_built_alone(args: list[str]) -> None:
+    """The help of a command built alone is the help the whole app gives for it, byte for byte."""
+    from typer.testing import CliRunner
+
+    from dyadwatch.cli import _app_for, app
+
+    runner = CliRunner()
+    alone = runner.invoke(_app_for(args), args, prog_name="dyadwatch")
+    whole = runner.invoke(app, args, prog_name="dyadwatch")
+    assert alone.exit_code == whole.exit_code == 0
+    assert alone.output == whole.output and "Usage: dyadwatch " in alone.output
