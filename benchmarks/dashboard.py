@@ -27,7 +27,6 @@ import argparse
 import http.client
 import json
 import os
-import platform
 import random
 import socket
 import subprocess
@@ -41,7 +40,7 @@ from urllib.parse import urlencode
 
 import orjson
 
-from dyadwatch.testing.benchdoc import write_section
+from dyadwatch.testing.benchdoc import host, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out"
@@ -291,23 +290,8 @@ def machine() -> dict[str, str]:
     import fastapi
     import uvicorn
 
-    cpu = platform.processor() or platform.machine()
-    memory = "?"
-    if Path("/proc/cpuinfo").exists():
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-                break
     return {
-        "cpu": cpu,
-        "cores": str(os.cpu_count()),
-        "memory": memory,
-        "os": platform.platform(),
-        "python": platform.python_version(),
+        **host(),
         "duckdb": duckdb.__version__,
         "fastapi": fastapi.__version__,
         "uvicorn": uvicorn.__version__,

@@ -21,8 +21,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
-import platform
 import resource
 import shutil
 import statistics
@@ -35,7 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from dyadwatch.testing.benchdoc import write_section
+from dyadwatch.testing.benchdoc import host, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out"
@@ -190,24 +188,8 @@ def machine() -> dict[str, str]:
     import duckdb
     import pandas as pd
 
-    cpu = platform.processor() or platform.machine()
-    memory = "?"
-    with_proc = Path("/proc/cpuinfo").exists()
-    if with_proc:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-                break
     return {
-        "cpu": cpu,
-        "cores": str(os.cpu_count()),
-        "memory": memory,
-        "os": platform.platform(),
-        "python": platform.python_version(),
+        **host(),
         "duckdb": duckdb.__version__,
         "pandas": pd.__version__,
         "unzip": "unzip -p" if shutil.which("unzip") else "Python zipfile (no unzip on this machine)",

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -29,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from dyadwatch.testing.benchdoc import markers, write_section
+from dyadwatch.testing.benchdoc import host, markers, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out"
@@ -145,26 +144,9 @@ def machine() -> dict[str, str]:
     import rich
     import typer
 
-    cpu, memory = platform.processor() or platform.machine(), "?"
-    if Path("/proc/cpuinfo").exists():
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-                break
     versions = {"duckdb": duckdb.__version__, "typer": typer.__version__}
     versions["rich"] = getattr(rich, "__version__", None) or _version("rich")
-    return {
-        "cpu": cpu,
-        "cores": str(os.cpu_count()),
-        "memory": memory,
-        "os": platform.platform(),
-        "python": platform.python_version(),
-        **versions,
-    }
+    return {**host(), **versions}
 
 
 def _version(package: str) -> str:

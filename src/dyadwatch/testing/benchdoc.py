@@ -30,3 +30,27 @@ def write_section(doc: Path, name: str, section: str) -> None:
         text = text.rstrip("\n") + "\n\n" + body + "\n"
     doc.parent.mkdir(parents=True, exist_ok=True)
     doc.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def host() -> dict[str, str]:
+    """The machine a benchmark ran on (processor, cores, memory, OS, Python), for its report."""
+    import os
+    import platform
+
+    cpu, memory = platform.processor() or platform.machine(), "?"
+    if Path("/proc/cpuinfo").exists():
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+                break
+    return {
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "memory": memory,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+    }
