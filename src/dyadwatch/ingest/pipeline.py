@@ -148,22 +148,52 @@ def _locate_lines(prepared: PreparedFile, reader: readers.ReaderSQL, keys: set[s
     return found
 
 
+def _stage(con: duckdb.DuckDBPyConnection, select: str, focus: str, *, materialise: bool) -> None:
+    """Make ``dw_stage`` the rows of ``select`` in the focus, and every row with a ``problem``.
+
+    A view over a registered in-memory table (parsed GDELT fields, the bundled records) costs
+    less than copying it: the few queries after it read it again in a few milliseconds. Rows read
+    from a file by DuckDB's CSV reader are kept in a table (``dw_stage_rows``), read once.
+    """
+    rows = f"SELECT * FROM ({select}) AS r WHERE {_focus_condition(focus)} OR problem IS NOT NULL"
+    if materialise:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE dw_stage_rows AS {rows}")
+        rows = "SELECT * FROM dw_stage_rows"
+    con.execute(f"CREATE OR REPLACE TEMP VIEW dw_stage AS {rows}")
+
+
+def _stage_parsed(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, fmt: str, focus: str) -> bool:
+    """Stage the fields pyarrow split in the preparing thread, when that gives what DuckDB's
+    reader would: every typed field converts (else False, and nothing is staged).
+
+    ``dw_parsed`` stays registered for the load's later queries; :func:`load_prepared` drops it.
+    """
+    con.register("dw_parsed", prepared.parsed)
+    ((unconverted,),) = con.execute(readers.unconverted_gdelt("dw_parsed")).fetchall()
+    if unconverted:
+        con.unregister("dw_parsed")
+        return False
+    _stage(con, readers.gdelt_parsed("dw_parsed", 1 if fmt == "gdelt1" else 2).select, focus, materialise=False)
+    con.execute("CREATE OR REPLACE TEMP TABLE dw_rejected (line BIGINT, reason VARCHAR, raw VARCHAR)")
+    return True
+
+
 def _stage_file(
     con: duckdb.DuckDBPyConnection,
     prepared: PreparedFile,
     reader: readers.ReaderSQL,
     focus: str,
     hook: ProgressHook | None,
+    fmt: str = "",
 ) -> int:
     """Fill ``dw_stage`` from the file; returns the number of rows DuckDB rejected."""
+    if prepared.parsed is not None and fmt in ("gdelt1", "gdelt2") and _stage_parsed(con, prepared, fmt, focus):
+        return 0
     con.execute("DROP TABLE IF EXISTS dw_reject_errors")
     con.execute("DROP TABLE IF EXISTS dw_reject_scans")
     finish = _watch_progress(con, hook)
     try:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE dw_stage AS SELECT * FROM ({reader.select}) AS r "
-            f"WHERE {_focus_condition(focus)} OR problem IS NOT NULL"
-        )
+        _stage(con, reader.select, focus, materialise=True)
     finally:
         finish()
     # One rejected line can carry several errors; keep the first per line.
@@ -205,7 +235,6 @@ def _finish_load(
                 for key, problem in problems
             ],
         )
-        con.execute("DELETE FROM dw_stage WHERE problem IS NOT NULL")
     con.execute(f"INSERT INTO rejects SELECT {load_id}, line, reason, raw FROM dw_rejected")
     rejected = con.execute("SELECT count(*) FROM dw_rejected").fetchone()
     report.rows_rejected = int(rejected[0]) if rejected else 0
@@ -215,19 +244,25 @@ def _finish_load(
             "SELECT line, reason FROM dw_rejected ORDER BY line NULLS LAST LIMIT 5"
         ).fetchall()
     ]
-    staged = con.execute("SELECT count(*) FROM dw_stage").fetchone()
-    staged_rows = int(staged[0]) if staged else 0
+    ((staged_rows,),) = con.execute("SELECT count(*) FROM dw_stage WHERE problem IS NULL").fetchall()
     # Duplicates: an event id repeated in the file, or already in the store from an earlier load.
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE dw_new AS
+    new_events = """
         SELECT s.* EXCLUDE (problem, row_key) FROM dw_stage AS s
         ANTI JOIN events AS e ON e.event_id = s.event_id
+        WHERE s.problem IS NULL
         QUALIFY row_number() OVER (PARTITION BY s.event_id ORDER BY s.date) = 1
-    """)
-    new = con.execute("SELECT count(*) FROM dw_new").fetchone()
-    new_rows = int(new[0]) if new else 0
-    report.rows_duplicate = staged_rows - new_rows
-    if dedupe:
+    """
+    if not dedupe:
+        # Straight into the store (one pass; DuckDB returns the rows inserted): the new rows are
+        # not needed again, and writing them to a temporary table first costs as much as the insert.
+        insert = f"INSERT INTO events SELECT *, {load_id} AS load_id FROM ({new_events})"
+        ((inserted,),) = con.execute(insert).fetchall()
+        report.rows_kept = int(inserted)
+        report.rows_duplicate = staged_rows - report.rows_kept
+    else:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE dw_new AS {new_events}")
+        ((new_rows,),) = con.execute("SELECT count(*) FROM dw_new").fetchall()
+        report.rows_duplicate = staged_rows - int(new_rows)
         # GDELT re-emits some events under new ids. Keep the lowest id of each group of rows with
         # the same day, actors, event code and source URL, here or already stored.
         con.execute("""
@@ -240,11 +275,10 @@ def _finish_load(
             QUALIFY row_number() OVER (
                 PARTITION BY n.date, n.actor1, n.actor2, n.event_code, n.reference ORDER BY n.event_id) = 1
         """)
-        kept = con.execute("SELECT count(*) FROM dw_new").fetchone()
-        report.rows_reemitted = new_rows - (int(kept[0]) if kept else 0)
-    kept_row = con.execute("SELECT count(*) FROM dw_new").fetchone()
-    report.rows_kept = int(kept_row[0]) if kept_row else 0
-    con.execute(f"INSERT INTO events SELECT *, {load_id} AS load_id FROM dw_new")
+        ((kept,),) = con.execute("SELECT count(*) FROM dw_new").fetchall()
+        report.rows_reemitted = int(new_rows) - int(kept)
+        report.rows_kept = int(kept)
+        con.execute(f"INSERT INTO events SELECT *, {load_id} AS load_id FROM dw_new")
     report.rows_outside_focus = (
         report.rows_read - report.rows_kept - report.rows_duplicate - report.rows_reemitted - report.rows_rejected
     )
@@ -348,6 +382,27 @@ def _byte_progress(path: Path, hook: ProgressHook | None) -> Callable[[int], Non
     return on_bytes
 
 
+#: Focus-filtered GDELT text up to this size is split into fields by pyarrow in the thread that
+#: prepares it (:func:`readers.parse_gdelt`); a larger one (a whole file with ``--focus ALL``) is
+#: left to DuckDB's reader, so that the files in flight stay within tens of MB.
+PARSE_AHEAD_BYTES = 64 * 1024 * 1024
+
+
+def prepare_for_load(
+    path: Path, workdir: Path, on_bytes: Callable[[int], None] | None = None, *, fmt: str = "auto", focus: str = "ALL"
+) -> PreparedFile:
+    """:func:`prepare` the file and, for GDELT, split its (focus) lines into fields ahead of the load."""
+    prepared = prepare(path, workdir, on_bytes, fmt=fmt, focus=focus)
+    sniffed = prepared.detected_format
+    if (
+        sniffed in ("gdelt1", "gdelt2")
+        and fmt in ("auto", sniffed)
+        and prepared.plain.stat().st_size <= PARSE_AHEAD_BYTES
+    ):
+        prepared.parsed = readers.parse_gdelt(prepared.plain, 1 if sniffed == "gdelt1" else 2)
+    return prepared
+
+
 def load_file(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -362,7 +417,7 @@ def load_file(
 ) -> LoadReport:
     """Load one file in one transaction and report what happened to every line."""
     started = datetime.now()
-    prepared = prepare(path, workdir, _byte_progress(path, hook), fmt=fmt, focus=focus)
+    prepared = prepare_for_load(path, workdir, _byte_progress(path, hook), fmt=fmt, focus=focus)
     return load_prepared(
         con,
         prepared,
@@ -411,10 +466,11 @@ def load_prepared(
         )
         con.execute("BEGIN TRANSACTION")
         try:
-            row = con.execute("SELECT nextval('load_id_seq')").fetchone()
-            report.load_id = int(row[0]) if row else 0
+            # fetchall: a result left open (fetchone) keeps DuckDB from registering the parsed table
+            ((load_id,),) = con.execute("SELECT nextval('load_id_seq')").fetchall()
+            report.load_id = int(load_id)
             try:
-                _stage_file(con, prepared, reader, focus, hook)
+                _stage_file(con, prepared, reader, focus, hook, fmt)
                 if reader.extra_rows:
                     extra = con.execute(reader.extra_rows).fetchone()
                     report.rows_read += int(extra[0]) if extra else 0
@@ -430,6 +486,9 @@ def load_prepared(
         report.seconds = (datetime.now() - started).total_seconds()
         return report
     finally:
+        if prepared.parsed is not None:
+            with contextlib.suppress(duckdb.Error):
+                con.unregister("dw_parsed")
         release(prepared)
 
 
@@ -458,9 +517,7 @@ def load_records(
     try:
         row = con.execute("SELECT nextval('load_id_seq')").fetchone()
         report.load_id = int(row[0]) if row else 0
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE dw_stage AS
-            SELECT {columns}, problem, row_key FROM dw_records
-            WHERE {_focus_condition(focus)} OR problem IS NOT NULL""")
+        _stage(con, f"SELECT {columns}, problem, row_key FROM dw_records", focus, materialise=False)
         con.execute("CREATE OR REPLACE TEMP TABLE dw_rejected (line BIGINT, reason VARCHAR, raw VARCHAR)")
         lines = {str(k): (int(k), "") for k in frame["line"]}
         _finish_load(con, report.load_id, report, False, lambda keys: {k: lines[k] for k in keys if k in lines})
@@ -517,7 +574,7 @@ def load_many(
         if index < len(paths):
             hook = on_file(paths[index]) if on_file else None
             job = pool.submit(
-                prepare,
+                prepare_for_load,
                 paths[index],
                 workdir,
                 _byte_progress(paths[index], hook),

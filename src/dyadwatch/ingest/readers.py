@@ -13,6 +13,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dyadwatch.codebook.countries import CAMEO_DIFFERS
 from dyadwatch.errors import InputError, UsageError
@@ -81,20 +82,28 @@ def _actor(code: str, country: str, group: str) -> str:
     )
 
 
+#: GDELT's typed fields and their DuckDB types; every other field is text.
+GDELT_TYPES = {
+    "GLOBALEVENTID": "BIGINT",
+    "SQLDATE": "DATE",
+    "QuadClass": "dw_quad",
+    "GoldsteinScale": "DOUBLE",
+    "NumMentions": "INTEGER",
+    "AvgTone": "DOUBLE",
+}
+#: The GDELT fields the events schema is built from (all a reader of either path needs).
+GDELT_USED = (
+    "GLOBALEVENTID", "SQLDATE", "Actor1Code", "Actor1Name", "Actor1CountryCode", "Actor1KnownGroupCode",
+    "Actor2Code", "Actor2Name", "Actor2CountryCode", "Actor2KnownGroupCode", "EventCode", "QuadClass",
+    "GoldsteinScale", "NumMentions", "AvgTone", "DATEADDED", "SOURCEURL",
+)  # fmt: skip
+
+
 def gdelt(path: Path, version: int) -> ReaderSQL:
+    """GDELT 1.0 or 2.0 read by DuckDB's CSV reader, which files malformed rows as rejects."""
     names = GDELT1_COLUMNS if version == 1 else GDELT2_COLUMNS
     types = dict.fromkeys(names, "VARCHAR")
-    types.update(
-        {
-            "GLOBALEVENTID": "BIGINT",
-            "SQLDATE": "DATE",
-            "QuadClass": "dw_quad",
-            "GoldsteinScale": "DOUBLE",
-            "NumMentions": "INTEGER",
-            "AvgTone": "DOUBLE",
-        }
-    )
-    source = f"gdelt{version}"
+    types.update(GDELT_TYPES)
     # GDELT 1.0 backfiles have 57 fields (no SOURCEURL): pad them; a row with fewer than 57
     # fields then shows as a NULL DATEADDED and is rejected below.
     scan = _read_csv(
@@ -105,6 +114,77 @@ def gdelt(path: Path, version: int) -> ReaderSQL:
         dateformat="'%Y%m%d'",
         null_padding="true" if version == 1 else "false",
     )
+    return ReaderSQL(_gdelt_select(scan, version), key_columns=[0])
+
+
+def gdelt_parsed(table_name: str, version: int) -> ReaderSQL:
+    """GDELT rows already split into text fields (:func:`parse_gdelt`), typed as :func:`gdelt` types them.
+
+    Only for a file :func:`unconverted_gdelt` finds clean: a field that does not convert would
+    be NULL here where DuckDB's CSV reader rejects the row, so such a file goes through :func:`gdelt`.
+    """
+    typed = ", ".join(f"{_typed_field(name)} AS {name}" for name in GDELT_USED)
+    return ReaderSQL(_gdelt_select(f"(SELECT {typed} FROM {table_name})", version), key_columns=[0])
+
+
+def _typed_field(name: str) -> str:
+    kind = GDELT_TYPES.get(name)
+    if kind is None:
+        return name
+    if kind == "DATE":
+        return f"CAST(try_strptime({name}, '%Y%m%d') AS DATE)"
+    return f"TRY_CAST({name} AS {kind})"
+
+
+def unconverted_gdelt(table_name: str) -> str:
+    """A query counting the parsed rows with a typed field that holds text but does not convert."""
+    failed = " OR ".join(f"({name} IS NOT NULL AND {_typed_field(name)} IS NULL)" for name in GDELT_TYPES)
+    return f"SELECT count(*) FROM {table_name} WHERE {failed}"
+
+
+def parse_gdelt(path: Path, version: int) -> Any | None:
+    """The fields :data:`GDELT_USED` of every line of ``path`` as a pyarrow table of text, or None.
+
+    Why: DuckDB's CSV reader runs in the one thread that writes to the store, and on the few
+    thousand focus lines of a GDELT file it costs more than the rest of the load; pyarrow's parser
+    runs in the threads that prepare the files, beside the writer, and does not hold the GIL.
+    None when a line is not a well-formed GDELT row (a field too many or too few, bad UTF-8):
+    then the file goes through :func:`gdelt`, whose rejects name the line and the reason.
+    Empty fields are NULL, as in DuckDB's reader; nothing else is (no "NA", "NULL").
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    names = list(GDELT1_COLUMNS if version == 1 else GDELT2_COLUMNS)
+    malformed: list[int] = []
+
+    def on_invalid(row: Any) -> str:
+        malformed.append(1)
+        return "skip"
+
+    try:
+        table = pa_csv.read_csv(
+            path,
+            read_options=pa_csv.ReadOptions(column_names=names, use_threads=False),
+            parse_options=pa_csv.ParseOptions(
+                delimiter="\t", quote_char=False, escape_char=False, invalid_row_handler=on_invalid
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                include_columns=list(GDELT_USED),
+                column_types=dict.fromkeys(GDELT_USED, pa.string()),
+                null_values=[""],
+                strings_can_be_null=True,
+                check_utf8=True,
+            ),
+        )
+    except (pa.ArrowException, OSError):
+        return None
+    return None if malformed else table
+
+
+def _gdelt_select(scan: str, version: int) -> str:
+    """The SELECT turning GDELT fields (``scan``, typed as :data:`GDELT_TYPES`) into staging rows."""
+    source = f"gdelt{version}"
     select = f"""
         SELECT '{source}:' || g.GLOBALEVENTID AS event_id, '{source}' AS source, g.SQLDATE AS date,
                {_actor("g.Actor1Code", "g.Actor1CountryCode", "g.Actor1KnownGroupCode")} AS actor1,
@@ -125,7 +205,7 @@ def gdelt(path: Path, version: int) -> ReaderSQL:
         FROM {scan} AS g
         LEFT JOIN dw_cameo AS cb ON cb.code = g.EventCode
     """
-    return ReaderSQL(select, key_columns=[0])
+    return select
 
 
 def _header(path: Path, delimiter: str) -> list[str]:

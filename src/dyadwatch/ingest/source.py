@@ -22,7 +22,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, Any, cast
 
 import numpy as np
 from isal import igzip, igzip_lib, isal_zlib
@@ -220,6 +220,8 @@ class PreparedFile:
     line_map: np.ndarray | None = None
     detected_format: str | None = None
     day_counts: dict[int, int] | None = None  # GDELT rows per YYYYMMDD, all rows (TextScan)
+    # ``plain``'s GDELT fields already split by pyarrow in the preparing thread (readers.parse_gdelt).
+    parsed: Any = None
 
     def original_line(self, line: int | None) -> int | None:
         """The line number in the original file of line ``line`` of ``plain``."""
