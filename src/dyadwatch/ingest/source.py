@@ -77,7 +77,8 @@ class TextScan:
         self.out = out
         self.physical = 0  # lines processed so far, blank ones included (original line numbers)
         self.blank = 0
-        self.day_counts: dict[int, int] = {}
+        self._day_keys: list[np.ndarray] = []  # per block: each distinct 8-byte date field, as a word
+        self._day_tallies: list[np.ndarray] = []  # and how many lines carry it
         self._kept: list[np.ndarray] = []
         self._carry = b""  # a line cut by the end of the previous block
 
@@ -85,6 +86,19 @@ class TextScan:
     def lines(self) -> int:
         """Non-blank lines seen so far (call :meth:`finish` first to count a last unterminated line)."""
         return self.physical - self.blank
+
+    @property
+    def day_counts(self) -> dict[int, int]:
+        """GDELT rows per day (YYYYMMDD as an int) over all blocks fed so far."""
+        if not self._day_keys:
+            return {}
+        keys, where = np.unique(np.concatenate(self._day_keys), return_inverse=True)
+        tallies = np.bincount(where, weights=np.concatenate(self._day_tallies), minlength=len(keys))
+        # The eight bytes of each key, first byte lowest: a date only if all are ASCII digits.
+        digits = ((keys[:, None] >> (np.arange(8, dtype=np.uint64) * np.uint64(8))) & np.uint64(0xFF)).astype(np.int64)
+        is_date = ((digits >= 48) & (digits <= 57)).all(axis=1)
+        days = (digits[is_date] - 48) @ (10 ** np.arange(7, -1, -1, dtype=np.int64))
+        return dict(zip(days.tolist(), tallies[is_date].astype(np.int64).tolist(), strict=True))
 
     @property
     def kept(self) -> np.ndarray:
@@ -163,11 +177,8 @@ class TextScan:
         # The eight date bytes of each line as one 64-bit key: counting the keys is one sort, and
         # only the distinct keys are decoded (those that are not eight digits are not dates).
         values, counts = np.unique(_words(text)[first], return_counts=True)
-        for value, count in zip(values.tolist(), counts.tolist(), strict=True):
-            digits = int(value).to_bytes(8, "little")
-            if digits.isdigit():
-                day = int(digits)
-                self.day_counts[day] = self.day_counts.get(day, 0) + count
+        self._day_keys.append(values)  # decoded once, in day_counts: no Python per distinct day
+        self._day_tallies.append(counts)
 
     def _copy_focus_lines(self, buffer: bytes, begin: int, end: int, starts: np.ndarray, ends: np.ndarray) -> None:
         assert self.needle is not None and self.out is not None
