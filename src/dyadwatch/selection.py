@@ -167,13 +167,20 @@ class Selection:
             params += list(self.sources)
         if self.drop_statements:
             clauses.append("event_code NOT IN (" + ", ".join(f"'{c}'" for c in BARE_STATEMENT_CODES) + ")")
+        dates, days = self.date_clauses()
+        return "".join(f" AND {c}" for c in clauses + dates), params + days
+
+    def date_clauses(self, column: str = "date") -> tuple[list[str], list[Any]]:
+        """The date range as SQL clauses on ``column`` with their bound parameters (events or texts)."""
+        clauses: list[str] = []
+        params: list[Any] = []
         if self.start:
-            clauses.append("date >= CAST(? AS DATE)")
+            clauses.append(f"{column} >= CAST(? AS DATE)")
             params.append(self.start)
         if self.end:
-            clauses.append("date <= CAST(? AS DATE)")
+            clauses.append(f"{column} <= CAST(? AS DATE)")
             params.append(self.end)
-        return "".join(f" AND {c}" for c in clauses), params
+        return clauses, params
 
 
 def resolve(selection: Selection | None, **defaults: Any) -> Selection:

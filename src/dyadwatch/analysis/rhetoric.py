@@ -276,13 +276,8 @@ def rhetoric(
     # The texts' days and partners, and the period of the index and of the events beside it (all sources).
     selection = Selection(freq=freq, start=start, end=end, partners=tuple(partners or ()))
     require_texts(store)
-    where, params = ["TRUE"], []
-    if start:
-        where.append("date >= CAST(? AS DATE)")
-        params.append(start)
-    if end:
-        where.append("date <= CAST(? AS DATE)")
-        params.append(end)
+    dates, params = selection.date_clauses()
+    where = ["TRUE", *dates]
     if collections:
         where.append(f"collection IN ({', '.join('?' for _ in collections)})")
         params += list(collections)
@@ -423,12 +418,8 @@ def search_texts(
     for term in terms:
         where.append("(coalesce(t.title, '') || ' ' || t.text) ILIKE ? ESCAPE '\\'")
         params.append("%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
-    if start:
-        where.append("t.date >= CAST(? AS DATE)")
-        params.append(start)
-    if end:
-        where.append("t.date <= CAST(? AS DATE)")
-        params.append(end)
+    dates, days = Selection(start=start, end=end).date_clauses("t.date")
+    where, params = where + dates, params + days
     if partner:
         where.append("t.text_id IN (SELECT text_id FROM texts_partners WHERE partner = ?)")
         params.append(partner.upper())

@@ -34,14 +34,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dyadwatch.periods import MONTHS_PER
 from dyadwatch.selection import BARE_STATEMENT_CODES, Selection
 from dyadwatch.series import COUNT_COLUMNS, SERIES_COLUMNS
 from dyadwatch.store import Store
 
 #: Above this many events the server answers from DuckDB rather than keep a copy (~400 B an event).
 MAX_EVENTS_IN_MEMORY = 5_000_000
-#: Months in a period of each frequency (periods are counted in months since 1970-01).
-MONTHS = {"M": 1, "Q": 3, "Y": 12}
 EVENT_FIELDS = ("event_id", "source", "date", "actor1", "actor2", "event_code", "quad_class", "goldstein")
 DISPLAY_FIELDS = (*EVENT_FIELDS, "summary", "reference")
 #: How a field is shown where it is not the column itself: a day as ISO text, a score as a number.
@@ -71,7 +70,7 @@ def month_of(day: str) -> int:
 @functools.lru_cache(maxsize=65536)
 def period_label(period: int, freq: str) -> str:
     """The first day, ISO, of a period counted in ``freq`` periods since 1970."""
-    year, month = divmod(period * MONTHS[freq], 12)
+    year, month = divmod(period * MONTHS_PER[freq], 12)
     return f"{1970 + year:04d}-{month + 1:02d}-01"
 
 
@@ -281,7 +280,7 @@ class StoreSnapshot:
                 high = begin + int(np.searchsorted(days, end, "right"))
             if low < high:
                 chosen.append((low, high))
-        step = MONTHS[selection.freq]
+        step = MONTHS_PER[selection.freq]
         # As finish_series: every period from the start's (or the first event's) to the end's (or the
         # last event's); nothing when either end is unknown.
         first = month_of(selection.start) // step if selection.start else None
@@ -327,7 +326,7 @@ class StoreSnapshot:
 
     def _base(self, focus: str, selection: Selection, first: int, size: int) -> Ints:
         """Events per period that ``normalize`` divides by (see :func:`dyadwatch.series._duckdb_volume`)."""
-        step = MONTHS[selection.freq]
+        step = MONTHS_PER[selection.freq]
         wanted = set(self._source_codes(selection.sources)) if selection.sources else set(self.sources.values())
         parts: list[tuple[Ints, Ints]] = []
         if selection.normalize == "focus":
