@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 from collections.abc import Iterator
 from importlib import metadata
@@ -41,6 +42,16 @@ def test_plotly_is_served_from_the_installed_package_with_its_licence(client: Te
     version = re.search(r"plotly\.js v(\S+)", shipped.read_text(encoding="utf-8")[:200])
     assert version and f"plotly.js {version.group(1)}" in licence.text
     assert "MIT License" in licence.text and "Permission is hereby granted" in licence.text
+
+
+def test_plotly_is_gzipped_for_a_browser_that_accepts_it(client: TestClient) -> None:
+    shipped = Path(str(metadata.distribution("plotly").locate_file("plotly/package_data/plotly.min.js"))).read_bytes()
+    with client.stream("GET", "/vendor/plotly.min.js", headers={"Accept-Encoding": "gzip, deflate"}) as packed:
+        wire = b"".join(packed.iter_raw())
+        assert packed.headers["content-encoding"] == "gzip" and "Accept-Encoding" in packed.headers["vary"]
+    assert gzip.decompress(wire) == shipped and len(wire) < len(shipped) / 2
+    plain = client.get("/vendor/plotly.min.js", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content == shipped
 
 
 def test_sources(client: TestClient, bundled_db: Path) -> None:

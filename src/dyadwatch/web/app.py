@@ -30,7 +30,7 @@ from dyadwatch.jsonable import jsonable
 from dyadwatch.selection import Selection
 from dyadwatch.store import Store
 from dyadwatch.web.snapshot import DISPLAY_FIELDS, MAX_EVENTS_IN_MEMORY, Snapshots, StoreSnapshot
-from dyadwatch.web.vendor import PLOTLY_LICENCE_URL, PLOTLY_URL, VendorMissingError, plotly_bundle
+from dyadwatch.web.vendor import PLOTLY_LICENCE_URL, PLOTLY_URL, VendorMissingError, plotly_bundle, plotly_gzipped
 
 CODE = r"^[A-Za-z]{3}([A-Za-z]{3})?$"
 DATE = r"^\d{4}-\d{2}-\d{2}$"
@@ -136,13 +136,18 @@ def create_app(db_path: str | Path, *, max_events_in_memory: int = MAX_EVENTS_IN
         return FileResponse(static / "dashboard.html", media_type="text/html")
 
     @app.get(PLOTLY_URL, include_in_schema=False)
-    def plotly_js() -> Response:
-        """plotly.js from the installed plotly package (see dyadwatch.web.vendor): no CDN."""
+    def plotly_js(request: Request) -> Response:
+        """plotly.js from the installed plotly package (see dyadwatch.web.vendor): no CDN; gzipped
+        for a browser that accepts it (a third of the size: the dashboard opens sooner over a network)."""
         try:
             bundle = plotly_bundle()
         except VendorMissingError as exc:
             return JSONResponse({"error": str(exc)}, status_code=404)
-        return FileResponse(bundle.script, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
+        headers = {"Cache-Control": "max-age=86400", "Vary": "Accept-Encoding"}
+        if "gzip" in request.headers.get("accept-encoding", "").lower():
+            headers["Content-Encoding"] = "gzip"
+            return Response(plotly_gzipped(), media_type="text/javascript", headers=headers)
+        return FileResponse(bundle.script, media_type="text/javascript", headers=headers)
 
     @app.get(PLOTLY_LICENCE_URL, include_in_schema=False)
     def plotly_licence() -> Response:

@@ -68,3 +68,11 @@ def plotly_bundle() -> Vendored:
         f"The licence of the plotly package (MIT), which ships it:\n\n{text or declared}\n"
     )
     return Vendored(script=script, version=version, licence=licence)
+
+
+@functools.cache
+def plotly_gzipped() -> bytes:
+    """plotly.js gzipped once per process (~4.6 MB → ~1.4 MB), for browsers that accept gzip."""
+    import gzip
+
+    return gzip.compress(plotly_bundle().script.read_bytes(), compresslevel=9, mtime=0)
