@@ -107,6 +107,13 @@ def run_sync(store: dw.Store, server: HTTPServer, **options: Any) -> SyncSummary
     return sync_gdelt(store, **settings)
 
 
+def run_sync_v1(store: dw.Store, server: HTTPServer, end: date = date(2019, 1, 2), **options: Any) -> SyncSummary:
+    """A version 1 sync of January 2019 from the loopback server's ``/events`` (every country kept)."""
+    settings: dict[str, Any] = {"focus": "ALL", "retry_wait": 0.01}
+    settings.update(options)
+    return sync_gdelt(store, version=1, start=date(2019, 1, 1), end=end, base_url=server.url_for("/events"), **settings)
+
+
 # -- the published lists ------------------------------------------------------------------------
 def test_v2_list_keeps_event_files_with_size_and_md5() -> None:
     text = (
@@ -308,15 +315,7 @@ def test_version_1_reads_md5sums_and_filesizes(httpserver: HTTPServer, tmp_path:
     httpserver.expect_request("/events/filesizes").respond_with_data(filesizes)
     for name, data in files.items():
         httpserver.expect_request(f"/events/{name}").respond_with_data(data)
-    summary = sync_gdelt(
-        store,
-        version=1,
-        start=date(2019, 1, 1),
-        end=date(2019, 1, 31),
-        base_url=httpserver.url_for("/events"),
-        focus="ALL",
-        retry_wait=0.01,
-    )
+    summary = run_sync_v1(store, httpserver, end=date(2019, 1, 31))
     assert (summary.listed, summary.in_range, summary.loaded, summary.failed) == (3, 2, 2, 0)
     loads = store.loads()
     assert set(loads["format"]) == {"gdelt1"}
@@ -379,16 +378,7 @@ def test_version_1_keeps_published_daily_totals_in_place_of_counted_ones(
         for name, data in files.items():
             (tmp_path / name).write_bytes(data)
         store.ingest([tmp_path / name for name in files], focus="ALL")
-    summary = sync_gdelt(
-        store,
-        version=1,
-        start=date(2019, 1, 1),
-        end=date(2019, 1, 2),
-        base_url=httpserver.url_for("/events"),
-        focus="ALL",
-        country_totals=True,
-        retry_wait=0.01,
-    )
+    summary = run_sync_v1(store, httpserver, country_totals=True)
     assert summary.totals_days == 3 and summary.totals_note is None and summary.failed == 0
     assert summary.counts()["daily_totals"] == 3
     counted: dict[date, int] = {}
@@ -418,15 +408,7 @@ def test_version_1_without_published_totals_notes_it_and_counts_at_ingest(
 ) -> None:
     _, rows = serve_v1_sample(httpserver)
     httpserver.expect_request("/normfiles/daily.csv").respond_with_data("gone", status=404)
-    summary = sync_gdelt(
-        store,
-        version=1,
-        start=date(2019, 1, 1),
-        end=date(2019, 1, 2),
-        base_url=httpserver.url_for("/events"),
-        focus="ALL",
-        retry_wait=0.01,
-    )
+    summary = run_sync_v1(store, httpserver)
     assert summary.loaded == 2 and summary.totals_days == 0
     assert (
         summary.totals_note is not None
