@@ -225,7 +225,12 @@ def _finish_load(
     problem_lines: Callable[[set[str]], dict[str, tuple[int, str]]] | None,
 ) -> None:
     """From ``dw_stage`` (and ``dw_rejected``), file rejects and insert the new events."""
-    problems = con.execute("SELECT row_key, problem FROM dw_stage WHERE problem IS NOT NULL").fetchall()
+    ((staged_rows, flagged),) = con.execute(
+        "SELECT count(*) FILTER (problem IS NULL), count(*) FILTER (problem IS NOT NULL) FROM dw_stage"
+    ).fetchall()
+    problems = (
+        con.execute("SELECT row_key, problem FROM dw_stage WHERE problem IS NOT NULL").fetchall() if flagged else []
+    )
     if problems:
         located = problem_lines({str(key) for key, _ in problems}) if problem_lines else {}
         con.executemany(
@@ -236,15 +241,11 @@ def _finish_load(
             ],
         )
     con.execute(f"INSERT INTO rejects SELECT {load_id}, line, reason, raw FROM dw_rejected")
-    rejected = con.execute("SELECT count(*) FROM dw_rejected").fetchone()
-    report.rows_rejected = int(rejected[0]) if rejected else 0
-    report.reject_examples = [
-        f"line {line}: {reason}"
-        for line, reason in con.execute(
-            "SELECT line, reason FROM dw_rejected ORDER BY line NULLS LAST LIMIT 5"
-        ).fetchall()
-    ]
-    ((staged_rows,),) = con.execute("SELECT count(*) FROM dw_stage WHERE problem IS NULL").fetchall()
+    examples = con.execute(
+        "SELECT line, reason, count(*) OVER () FROM dw_rejected ORDER BY line NULLS LAST LIMIT 5"
+    ).fetchall()
+    report.rows_rejected = int(examples[0][2]) if examples else 0
+    report.reject_examples = [f"line {line}: {reason}" for line, reason, _ in examples]
     # Duplicates: an event id repeated in the file, or already in the store from an earlier load.
     new_events = """
         SELECT s.* EXCLUDE (problem, row_key) FROM dw_stage AS s
