@@ -333,3 +333,39 @@ def test_an_unknown_command_gets_suggestions(capsys: pytest.CaptureFixture[str])
     assert "Commands:" in capsys.readouterr().err
     assert run(["export"]) == 2
     assert "  rejects " in capsys.readouterr().err
+
+
+# -- the console script's exit: Python's exit handlers, less its teardown ------------------------------
+EXIT_CHILD = """
+import atexit, sys, threading, time
+atexit.register(lambda: print("exit handler ran", flush=True))
+if sys.argv[1] == "thread":  # a thread still running when the command returns: Python waits for it
+    threading.Thread(target=lambda: (time.sleep(0.5), print("thread finished", flush=True))).start()
+sys.argv = ["dyadwatch", *sys.argv[2:]]
+from dyadwatch.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize("thread", [False, True], ids=["alone", "with a thread"])
+def test_main_runs_exit_handlers_and_flushes(small_store: Path, thread: bool) -> None:
+    args = ["thread" if thread else "alone", "series", "PRK", "CHN", "--format", "csv", "--db", str(small_store)]
+    done = subprocess.run(
+        [sys.executable, "-c", EXIT_CHILD, *args], capture_output=True, text=True, env={"PYTHONPATH": str(SRC)}
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("period,events,") and any(line.startswith("2019-12-01,") for line in lines)
+    assert lines[-1] == "exit handler ran"  # after the table, which was flushed first
+    assert ("thread finished" in lines) is thread
+
+
+def test_main_exit_code_of_a_usage_error() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", EXIT_CHILD, "alone", "series", "PRK", "XYZ"],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(SRC)},
+    )
+    assert done.returncode == 2 and done.stdout == "exit handler ran\n"
+    assert done.stderr.count("\n") == 1 and "unknown country code 'XYZ'" in done.stderr

@@ -11,20 +11,20 @@ started. Click's decorators declare the same options once, at import, for the co
 
 from __future__ import annotations
 
-import json
+import atexit
 import math
 import os
 import sys
+import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from enum import Enum, StrEnum
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from dyadwatch.errors import DyadwatchError, UsageError
-from dyadwatch.jsonable import jsonable
 
 # Start-up time (issue 10, issue 14): only Click loads with this module. pandas, DuckDB, Rich (its
 # console, tables and progress bars) and the analysis layer are imported inside the commands that
@@ -184,6 +184,8 @@ def sync_app() -> None:
 
 
 # -- options shared by many commands: declared once (help, defaults, types) ----------------------
+#: A file or folder argument, as a Path (one instance: Click looks up a translation of its name in each).
+PATH = click.Path(path_type=Path)
 Decorated = TypeVar("Decorated", bound=Callable[..., Any])
 Decorator = Callable[[Decorated], Decorated]
 
@@ -195,7 +197,7 @@ def argument(name: str, help: str, **attrs: Any) -> Decorator[Any]:
 
 db_option = click.option(
     "--db",
-    type=click.Path(path_type=Path),
+    type=PATH,
     envvar="DYADWATCH_DB",
     show_envvar=False,
     help="Event store (DuckDB file). Default: $DYADWATCH_DB or the user data directory.",
@@ -309,6 +311,10 @@ def _open(db: Path | None, read_only: bool = True) -> Any:
 
 
 def print_json(data: Any) -> None:
+    import json
+
+    from dyadwatch.jsonable import jsonable
+
     sys.stdout.write(json.dumps(jsonable(data), indent=2, ensure_ascii=False) + "\n")
 
 
@@ -345,6 +351,8 @@ def print_frame(
     if fmt is OutFormat.csv:
         sys.stdout.write(choose_columns(frame, columns).to_csv(index=False))
     elif fmt is OutFormat.json:
+        import json
+
         print_json(json.loads(frame.to_json(orient="records", date_format="iso")))
     else:
         import pandas as pd
@@ -430,7 +438,7 @@ def print_result(result: Any, fmt: OutFormat, title: str, columns: str | None = 
     "files",
     nargs=-1,
     required=True,
-    type=click.Path(path_type=Path),
+    type=PATH,
     help="GDELT 1.0/2.0 export files (.zip, .gz or plain), ICEWS or POLECAT files, or CSV files with --map.",
 )
 @click.option("--format", default="auto", help="auto (detect from content), gdelt1, gdelt2, icews, polecat, csv.")
@@ -538,7 +546,7 @@ def ingest(
     "files",
     nargs=-1,
     required=True,
-    type=click.Path(path_type=Path),
+    type=PATH,
     help="unvotes: the votes and roll-call files of one release (+ issues); comtrade: trade CSVs.",
 )
 @click.option("--format", default="auto", help="auto (from the header), unvotes (UN roll calls) or comtrade (trade).")
@@ -598,9 +606,7 @@ def _day(text: str, option: str) -> Any:
 @click.option("--version", type=int, default=2, help="GDELT 1 (daily files) or 2 (15-minute files).")
 @click.option("--base-url", help="Where the list and the files are; default: GDELT's published location.")
 @click.option("--jobs", type=int, default=4, help="Downloads at once.")
-@click.option(
-    "--keep", type=click.Path(path_type=Path), help="Keep the verified files in this folder (and reuse them next time)."
-)
+@click.option("--keep", type=PATH, help="Keep the verified files in this folder (and reuse them next time).")
 @click.option("--dry-run", is_flag=True, help="Only say what would be fetched.")
 @click.option("--focus", default="PRK", help="Keep events with this country on either side; ALL keeps everything.")
 @click.option("--country-totals", is_flag=True, help="Version 1: also keep GDELT's daily totals per country.")
@@ -705,7 +711,7 @@ def sync_gdelt(
     "files",
     nargs=-1,
     required=True,
-    type=click.Path(path_type=Path),
+    type=PATH,
     help="KCNA JSON files, CSV files, or folders of .txt files.",
 )
 @click.option(
@@ -860,9 +866,7 @@ def rhetoric(
 
 
 @app.command()
-@click.option(
-    "--out", "out_dir", type=click.Path(path_type=Path), default=Path("site"), help="Folder for the report site."
-)
+@click.option("--out", "out_dir", type=PATH, default=Path("site"), help="Folder for the report site.")
 @click.option("--force", is_flag=True, help="Rewrite the site even if nothing changed.")
 @db_option
 def demo(out_dir: Path, force: bool, db: Path | None) -> None:
@@ -919,9 +923,7 @@ def sources(output: OutFormat) -> None:
 @source_option()
 @from_option()
 @to_option()
-@click.option(
-    "--out", "out_path", type=click.Path(path_type=Path), help="File to write; default stdout (not for parquet)."
-)
+@click.option("--out", "out_path", type=PATH, help="File to write; default stdout (not for parquet).")
 @db_option
 def export_events(
     format: ExportFormat,
@@ -1035,8 +1037,6 @@ def series(
     Example: dyadwatch series PRK CHN --backend spark --events events.parquet
     Example: dyadwatch series PRK CHN --backend bigquery --show-sql
     """
-    from dyadwatch import backends
-
     actor1, actor2 = _country(actor1, "ACTOR1"), _country(actor2, "ACTOR2")
     selection = _selection(freq, source, date_from, date_to, normalize, drop_statements)
     options: dict[str, Any] = {
@@ -1050,8 +1050,10 @@ def series(
         raise UsageError("--backend spark needs --events PATH (a Parquet file from `export events --format parquet`)")
     if backend is Backend.duckdb and events:
         raise UsageError("--events is for --backend spark or bigquery; the duckdb backend reads --db")
-    table = events or backends.GDELT_BIGQUERY_TABLE
     if show_sql:
+        from dyadwatch import backends
+
+        table = events or backends.GDELT_BIGQUERY_TABLE
         if backend is Backend.bigquery:
             sql = backends.bigquery_sql(actor1, actor2, freq.value, table=table, **options)
         else:
@@ -1072,13 +1074,17 @@ def series(
             rows, SERIES_COLUMNS, output, title, numeric=numeric, columns=columns, default=TABLE_COLUMNS["series"]
         )
         return
-    if backend is Backend.spark:
-        frame = backends.spark_series(str(events), actor1, actor2, freq.value, **options)
-    elif backend is Backend.bigquery:
-        frame = backends.bigquery_series(actor1, actor2, freq.value, table=table, **options)
-    else:
+    if backend is Backend.duckdb:
         with _open(db) as store:
             frame = store.series(actor1, actor2, freq.value, **options)
+    else:  # the backends module (Ibis, Spark, BigQuery) is imported only where it is used
+        from dyadwatch import backends
+
+        if backend is Backend.spark:
+            frame = backends.spark_series(str(events), actor1, actor2, freq.value, **options)
+        else:
+            table = events or backends.GDELT_BIGQUERY_TABLE
+            frame = backends.bigquery_series(actor1, actor2, freq.value, table=table, **options)
     print_frame(frame, output, title, columns=columns, default=TABLE_COLUMNS["series"])
 
 
@@ -1615,9 +1621,7 @@ def simulate(
 # -- outputs: report, serve, cite (issue 6; dyadwatch.report, dyadwatch.web) ----------------------
 @app.command()
 @click.argument("focus", default="PRK", help="Focus country, ISO alpha-3 (e.g. PRK).")
-@click.option(
-    "--out", "out_dir", type=click.Path(path_type=Path), default=Path("site"), help="Folder for the report site."
-)
+@click.option("--out", "out_dir", type=PATH, default=Path("site"), help="Folder for the report site.")
 @click.option("--pdf", is_flag=True, help="Also write the series as one PDF, dyadwatch-report.pdf (needs WeasyPrint).")
 @click.option("--force", is_flag=True, help="Rewrite the site even if nothing changed.")
 @db_option
@@ -1723,7 +1727,29 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def main() -> None:
-    sys.exit(run())
+    """The ``dyadwatch`` console script (and ``python -m dyadwatch``): :func:`run`, then exit."""
+    code = run()
+    if threading.active_count() > 1:  # a thread still running: Python waits for it at its usual exit
+        sys.exit(code)
+    _exit_without_teardown(code)
+
+
+def _exit_without_teardown(code: int) -> NoReturn:
+    """Exit the way Python would, less its final teardown.
+
+    Start-up time (issues 10, 14): once DuckDB has been loaded, the interpreter's teardown (freeing
+    every module and DuckDB's C++ globals) takes ~50 ms, a tenth of `dyadwatch series`. By now every
+    command has closed its store and files and no other thread runs; the exit handlers (``atexit``:
+    logging, temporary folders, Spark's gateway) still run and stdout and stderr are flushed, then
+    the process ends with ``os._exit``.
+    """
+    atexit._run_exitfuncs()  # what Python runs at exit before its teardown
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe (`dyadwatch ... | head`): nothing more can be written
+        code = code or 1
+    os._exit(code)
 
 
 if __name__ == "__main__":
