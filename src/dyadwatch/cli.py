@@ -809,7 +809,7 @@ def search_texts(
     "--embedding",
     is_flag=True,
     help="Add embedding_score, the model-based score, and its agreement with the lexicon "
-    "(needs the extra: pip install 'dyadwatch\\[embeddings]').",
+    "(needs the extra: pip install 'dyadwatch[embeddings]').",
 )
 @click.option(
     "--embedding-model",
@@ -1492,7 +1492,7 @@ def backtest(
 
 
 @app.command()
-@click.argument("focus", default="PRK", help="Focus country, ISO alpha-3 (e.g. PRK).")
+@click.argument("focus", default="PRK", help="Focus country, ISO alpha-3.  [default: PRK]")
 @click.option("--from", "date_from", help="First day (default: Hess's 2012-2016 and 1990-2025).")
 @click.option("--to", "date_to", help="Last day, YYYY-MM-DD.")
 @click.option("--window", type=int, default=30, help="Days before and after each trigger.")
@@ -1620,7 +1620,7 @@ def simulate(
 
 # -- outputs: report, serve, cite (issue 6; dyadwatch.report, dyadwatch.web) ----------------------
 @app.command()
-@click.argument("focus", default="PRK", help="Focus country, ISO alpha-3 (e.g. PRK).")
+@click.argument("focus", default="PRK", help="Focus country, ISO alpha-3.  [default: PRK]")
 @click.option("--out", "out_dir", type=PATH, default=Path("site"), help="Folder for the report site.")
 @click.option("--pdf", is_flag=True, help="Also write the series as one PDF, dyadwatch-report.pdf (needs WeasyPrint).")
 @click.option("--force", is_flag=True, help="Rewrite the site even if nothing changed.")
