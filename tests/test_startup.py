@@ -329,10 +329,10 @@ def test_an_unknown_command_gets_suggestions(capsys: pytest.CaptureFixture[str])
     assert run(["seris", "PRK", "CHN"]) == 2
     err = capsys.readouterr().err
     assert "No such command 'seris'" in err and "Did you mean" in err and "'series'" in err
-    assert run([]) == 2  # no command: the help, on stderr, as a usage error
-    assert "Commands:" in capsys.readouterr().err
+    assert run([]) == 2  # no command: the help (on stdout, to read or page), as a usage error
+    assert "Commands:" in capsys.readouterr().out
     assert run(["export"]) == 2
-    assert "  rejects " in capsys.readouterr().err
+    assert "  rejects " in capsys.readouterr().out
 
 
 # -- the console script's exit: Python's exit handlers, less its teardown ------------------------------

@@ -1712,6 +1712,9 @@ def run(argv: Sequence[str] | None = None) -> int:
         return int(result) if isinstance(result, int) else 0
     except click.exceptions.Exit as exc:  # --help, and commands that exit 1 after printing their summary
         return exc.exit_code
+    except click.exceptions.NoArgsIsHelpError as exc:  # no command: the help on stdout (as Typer did), exit 2
+        click.echo(exc.ctx.get_help() if exc.ctx else exc.format_message())
+        return exc.exit_code
     except click.ClickException as exc:  # usage errors (exit 2): usage line, hint and "Error: ..."
         exc.show(file=sys.stderr)
         return exc.exit_code
