@@ -141,11 +141,9 @@ def measure(db: Path, repeat: int) -> dict[str, Any]:
 
 def machine() -> dict[str, str]:
     import duckdb
-    import rich
-    import typer
 
-    versions = {"duckdb": duckdb.__version__, "typer": typer.__version__}
-    versions["rich"] = getattr(rich, "__version__", None) or _version("rich")
+    # Click deprecates its __version__ attribute; the installed distribution says it.
+    versions = {"duckdb": duckdb.__version__, "click": _version("click"), "rich": _version("rich")}
     return {**host(), **versions}
 
 
@@ -166,7 +164,7 @@ def markdown(numbers: dict[str, Any], host: dict[str, str], repeat: int, db: Pat
         f"store: the demo store, `{db.name}`).",
         "",
         f"**Machine:** {host['cpu']}, {host['cores']} cores, {host['memory']} memory; {host['os']}; "
-        f"Python {host['python']}, DuckDB {host['duckdb']}, Typer {host['typer']}, Rich {host['rich']}. "
+        f"Python {host['python']}, DuckDB {host['duckdb']}, Click {host['click']}, Rich {host['rich']}. "
         f"Load average (1 min) {low} before the runs, {high} after: with more than {host['cores']} the wall "
         "times include waiting for a core, and the CPU times (user + system of the child) are the steadier figure.",
         "",
@@ -183,11 +181,12 @@ def markdown(numbers: dict[str, Any], host: dict[str, str], repeat: int, db: Pat
         )
     lines += [
         "",
-        "`--help` loads Typer and Rich; the table and CSV of `series` load Typer (whose 0.29 release coerces "
-        "options through pydantic), Rich's console and DuckDB. pandas, Ibis, statsmodels and the rest are "
-        "imported inside the commands that use them, `import dyadwatch` loads its names on first use (PEP 562), "
-        "`series` prints the store's rows without pandas, and long tables skip Rich's per-cell layout "
-        "(`dyadwatch.tables`). `--format json` still builds a pandas frame, which shows what pandas costs.",
+        "`--help` loads Click alone (the command line is plain Click: no Typer, no pydantic, no Rich); the "
+        "table of `series` loads Click, DuckDB and Rich's console and table, its CSV Click and DuckDB. pandas, "
+        "Ibis, statsmodels and the rest are imported inside the commands that use them, `import dyadwatch` loads "
+        "its names on first use (PEP 562), `series` prints the store's rows without pandas, and long tables skip "
+        "Rich's per-cell layout (`dyadwatch.tables`). `--format json` still builds a pandas frame, which shows "
+        "what pandas costs.",
         END,
     ]
     return "\n".join(lines)

@@ -236,7 +236,7 @@ def test_cli_one_line_and_exit_1_for_each_unreadable_file(tmp_path: Path, good_z
     ("args", "message"),
     [
         (["ingest", "--format", "polecatx", "x.CSV"], "unknown format 'polecatx'"),
-        (["ingest", "--no-such-option", "x.CSV"], "No such option: --no-such-option"),
+        (["ingest", "--no-such-option", "x.CSV"], "No such option '--no-such-option'"),
         (["ingest"], "Missing argument"),
         (["ingest", "--format", "csv", "DATA/icews"], "a csv file needs --map"),
         (["ingest", "--format", "csv", "--map", "date=Event Date", "DATA/icews"], "--map must name actor1"),

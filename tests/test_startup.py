@@ -14,6 +14,7 @@ from contextlib import redirect_stdout
 from datetime import date
 from pathlib import Path
 
+import click
 import pandas as pd
 import pytest
 
@@ -63,13 +64,21 @@ def _traced(*args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
     command = [sys.executable, "-X", "importtime", "-m", "dyadwatch", *args]
     done = subprocess.run(command, capture_output=True, text=True, env={"PYTHONPATH": str(SRC)}, timeout=300)
     imported = set(benchmark.imported_modules(done.stderr))  # type: ignore[attr-defined]
-    assert {"dyadwatch", "typer"} <= imported, done.stderr[-2000:]  # the trace was read
-    return done, imported & HEAVY
+    assert {"dyadwatch", "click"} <= imported, done.stderr[-2000:]  # the trace was read
+    return done, imported & (HEAVY | {"rich", "duckdb"})
 
 
 def test_help_imports_nothing_heavy() -> None:
+    """Nor Rich, nor DuckDB: the help is Click's alone."""
     done, heavy = _traced("--help")
     assert done.returncode == 0 and "series" in done.stdout and "ingest" in done.stdout
+    assert heavy == set()
+
+
+def test_a_usage_error_imports_nothing_heavy() -> None:
+    """An unknown country code is checked before the store is opened; its one line needs no Rich."""
+    done, heavy = _traced("series", "PRK", "XYZ", "--db", "/nonexistent/store.duckdb")
+    assert done.returncode == 2 and "XYZ" in done.stderr and "Traceback" not in done.stderr
     assert heavy == set()
 
 
@@ -82,7 +91,8 @@ def test_series_imports_nothing_heavy(small_store: Path, extra: list[str]) -> No
     done, heavy = _traced("series", "PRK", "CHN", *extra, "--db", str(small_store))
     assert done.returncode == 0, done.stderr[-2000:]
     assert "2019-10-01" in done.stdout
-    assert heavy == set()
+    assert heavy - {"rich", "duckdb"} == set()
+    assert "duckdb" in heavy and ("rich" in heavy) is ("--format" not in extra)  # Rich for the table only
 
 
 def test_the_trace_sees_pandas_where_it_is_used(small_store: Path) -> None:
@@ -90,6 +100,7 @@ def test_the_trace_sees_pandas_where_it_is_used(small_store: Path) -> None:
     done, heavy = _traced("series", "PRK", "CHN", "--format", "json", "--db", str(small_store))
     assert done.returncode == 0, done.stderr[-2000:]
     assert {"pandas", "numpy"} <= heavy
+    assert "rich" not in heavy
 
 
 def test_import_dyadwatch_is_light_and_names_load_on_use(small_store: Path) -> None:
@@ -187,7 +198,7 @@ def test_benchmark_smoke_run(small_store: Path, tmp_path: Path) -> None:
     series = data["commands"]["dyadwatch series PRK CHN"]
     assert series["wall_s"] > 0 and series["cpu_s"] > 0 and series["heavy_imports"] == []
     assert "pandas" in data["commands"]["dyadwatch series PRK CHN --format json"]["heavy_imports"]
-    assert {"cpu", "cores", "python", "duckdb", "typer"} <= set(data["machine"])
+    assert {"cpu", "cores", "python", "duckdb", "click"} <= set(data["machine"])
 
 
 # -- long tables: dyadwatch.tables prints what Rich prints ------------------------------------------
@@ -245,30 +256,116 @@ def test_long_tables_print_as_rich_prints_them(
     assert ("\x1b[" in by_rich) is terminal  # the terminal case carries styles (title, header)
 
 
-def test_only_the_command_being_run_is_built() -> None:
-    """`run` registers only the named command (or group); help, no command and unknown names get the
-    whole app, so `dyadwatch --help` lists everything and a typo still gets suggestions."""
-    from dyadwatch.cli import _app_for, app
+def _help(*args: str) -> str:
+    from click.testing import CliRunner
 
-    narrowed = _app_for(["series", "PRK", "CHN"])
-    assert narrowed is not app
-    assert [info.callback.__name__ for info in narrowed.registered_commands if info.callback] == ["series"]
-    assert [info.name for info in _app_for(["export", "events"]).registered_groups] == ["export"]
-    texts = _app_for(["ingest-texts", "a.json"])  # a command whose function name has an underscore
-    assert texts is not app and len(texts.registered_commands) == 1
-    for args in ([], ["--help"], ["seris", "PRK", "CHN"]):
-        assert _app_for(args) is app
+    from dyadwatch.cli import app
+
+    result = CliRunner().invoke(app, [*args, "--help"], prog_name="dyadwatch", terminal_width=100)
+    assert result.exit_code == 0, result.output
+    return result.output
 
 
-@pytest.mark.parametrize("args", [["series", "--help"], ["export", "events", "--help"], ["flex", "--help"]])
-def test_a_command_is_the_same_built_alone(args: list[str]) -> None:
-    """The help of a command built alone is the help the whole app gives for it, byte for byte."""
-    from typer.testing import CliRunner
+def test_help_lists_every_command_with_the_start_of_its_docstring() -> None:
+    from dyadwatch.cli import app
 
-    from dyadwatch.cli import _app_for, app
+    lines = _help().splitlines()
+    commands = lines[lines.index("Commands:") + 1 :]
+    assert [line.split()[0] for line in commands] == list(app.commands)  # in the order they were added
+    assert len(app.commands) >= 20 and {"ingest", "series", "flex", "export", "sync"} <= set(app.commands)
+    for line, (name, command) in zip(commands, app.commands.items(), strict=True):
+        assert command.help, name
+        first_words = " ".join(command.help.split()[:4])
+        assert line.split(maxsplit=1)[1].startswith(first_words), (line, first_words)
 
-    runner = CliRunner()
-    alone = runner.invoke(_app_for(args), args, prog_name="dyadwatch")
-    whole = runner.invoke(app, args, prog_name="dyadwatch")
-    assert alone.exit_code == whole.exit_code == 0
-    assert alone.output == whole.output and "Usage: dyadwatch " in alone.output
+
+SHARED = ["--freq", "--normalize", "--drop-statements", "--source", "--from", "--to", "--columns", "--db"]
+
+
+@pytest.mark.parametrize("command", ["series", "breaks", "flex", "circumstances", "compare", "simulate", "shifts"])
+def test_every_reading_command_shows_the_shared_options_with_one_help(command: str) -> None:
+    """The selection's options (design §9) are declared once: the same help on every command."""
+    from dyadwatch.cli import app
+
+    text = _help(command)
+    for option in [*SHARED, "-f, --format"]:
+        assert f"  {option} " in text, (command, option)
+    series, other = app.commands["series"], app.commands[command]
+    assert isinstance(series, click.Command) and isinstance(other, click.Command)
+    helps = {p.name: getattr(p, "help", None) for p in series.params}
+    for param in other.params:
+        if param.name in ("normalize", "drop_statements", "source", "columns", "output", "db", "freq"):
+            assert getattr(param, "help", None) == helps[param.name], (command, param.name)
+
+
+def test_series_help_teaches_arguments_defaults_and_examples() -> None:
+    text = _help("series")
+    assert text.startswith("Usage: dyadwatch series [OPTIONS] ACTOR1 ACTOR2\n")
+    assert "  ACTOR1  Initiator, ISO alpha-3 (e.g. PRK)." in text
+    assert "[default: M]" in text and "--format [table|json|csv]" in text
+    # Each example keeps its own line (a \b paragraph in the docstring), however long.
+    examples = [line.strip() for line in text.splitlines() if "Example:" in line]
+    assert examples == [
+        "Example: dyadwatch series PRK CHN --freq Q --format csv",
+        "Example: dyadwatch series PRK CHN --backend spark --events events.parquet",
+        "Example: dyadwatch series PRK CHN --backend bigquery --show-sql",
+    ]
+
+
+def test_choices_are_the_enum_values_and_case_sensitive() -> None:
+    from dyadwatch.cli import EraChoice, Freq, ValueChoice
+
+    assert ValueChoice(EraChoice).convert("kim-il-sung", None, None) is EraChoice.kim_il_sung
+    assert ValueChoice(Freq).convert(Freq.Q, None, None) is Freq.Q
+    for wrong in ("kim_il_sung", "ALL"):
+        with pytest.raises(click.BadParameter, match="is not one of 'all', 'kim-il-sung'"):
+            ValueChoice(EraChoice).convert(wrong, None, None)
+    assert "[all|kim-il-sung|kim-jong-il|kim-jong-un]" in _help("flex")
+
+
+def test_an_unknown_command_gets_suggestions(capsys: pytest.CaptureFixture[str]) -> None:
+    from dyadwatch.cli import run
+
+    assert run(["seris", "PRK", "CHN"]) == 2
+    err = capsys.readouterr().err
+    assert "No such command 'seris'" in err and "Did you mean" in err and "'series'" in err
+    assert run([]) == 2  # no command: the help (on stdout, to read or page), as a usage error
+    assert "Commands:" in capsys.readouterr().out
+    assert run(["export"]) == 2
+    assert "  rejects " in capsys.readouterr().out
+
+
+# -- the console script's exit: Python's exit handlers, less its teardown ------------------------------
+EXIT_CHILD = """
+import atexit, sys, threading, time
+atexit.register(lambda: print("exit handler ran", flush=True))
+if sys.argv[1] == "thread":  # a thread still running when the command returns: Python waits for it
+    threading.Thread(target=lambda: (time.sleep(0.5), print("thread finished", flush=True))).start()
+sys.argv = ["dyadwatch", *sys.argv[2:]]
+from dyadwatch.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize("thread", [False, True], ids=["alone", "with a thread"])
+def test_main_runs_exit_handlers_and_flushes(small_store: Path, thread: bool) -> None:
+    args = ["thread" if thread else "alone", "series", "PRK", "CHN", "--format", "csv", "--db", str(small_store)]
+    done = subprocess.run(
+        [sys.executable, "-c", EXIT_CHILD, *args], capture_output=True, text=True, env={"PYTHONPATH": str(SRC)}
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("period,events,") and any(line.startswith("2019-12-01,") for line in lines)
+    assert lines[-1] == "exit handler ran"  # after the table, which was flushed first
+    assert ("thread finished" in lines) is thread
+
+
+def test_main_exit_code_of_a_usage_error() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", EXIT_CHILD, "alone", "series", "PRK", "XYZ"],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(SRC)},
+    )
+    assert done.returncode == 2 and done.stdout == "exit handler ran\n"
+    assert done.stderr.count("\n") == 1 and "unknown country code 'XYZ'" in done.stderr

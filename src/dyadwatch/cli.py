@@ -2,53 +2,39 @@
 
 Every command takes ``--db`` (default ``$DYADWATCH_DB`` or the user data directory). Errors a
 user can cause print one line and exit 1 (input) or 2 (usage); no traceback.
+
+Why Click directly, not Typer (start-up time, issues 10 and 14): Typer, itself built on Click,
+turned every command's signature into Click parameters on each call and, from 0.29, coerced every
+option through a pydantic TypeAdapter; with its Rich help that cost 0.2-0.4 s before a command
+started. Click's decorators declare the same options once, at import, for the cost of Click's import.
 """
 
 from __future__ import annotations
 
-import json
+import atexit
 import math
+import os
 import sys
+import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from enum import StrEnum
+from enum import Enum, StrEnum
+from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
-import typer
-from rich.console import Console
-from rich.markup import escape
+import click
 
 from dyadwatch.errors import DyadwatchError, UsageError
-from dyadwatch.jsonable import jsonable
 
-# Start-up time (issue 10, issue 14): only Typer and Rich's console load with this module. pandas,
-# DuckDB, Rich's tables and progress bars and the analysis layer are imported inside the commands
-# that use them, so `--help` and a simple `series` never load them.
+# Start-up time (issue 10, issue 14): only Click loads with this module. pandas, DuckDB, Rich (its
+# console, tables and progress bars) and the analysis layer are imported inside the commands that
+# use them, so `--help` and a simple `series` never load them, and an error line needs no Rich.
 if TYPE_CHECKING:
     import pandas as pd
+    from rich.console import Console
 
-app = typer.Typer(
-    name="dyadwatch",
-    help=(
-        "Measured answers about North Korea's foreign relations from event data.\n\n"
-        "Start with `dyadwatch demo` (builds a store from the bundled, sourced chronology and writes "
-        "the report site), then `dyadwatch series PRK CHN` or `dyadwatch flex PRK`. Load your own "
-        "GDELT or ICEWS files with `dyadwatch ingest FILES...`."
-    ),
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-export_app = typer.Typer(help="Write tables out as CSV, JSON or Parquet.", no_args_is_help=True)
-app.add_typer(export_app, name="export")
-sync_app = typer.Typer(help="Fetch published event files and load them (GDELT).", no_args_is_help=True)
-app.add_typer(sync_app, name="sync")
-
-out = Console()
 # Tables fit 100 characters (a pipe or a file gets 100, not Rich's 80); long texts wrap in their cells.
 TABLE_WIDTH = 100
-if not out.is_terminal:
-    out = Console(width=TABLE_WIDTH)
 #: The columns each table shows by default: the ones that answer the question and fit 100 characters.
 #: ``--columns`` chooses others (``all`` for every one); ``--format json|csv`` has everything.
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -61,8 +47,36 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "compare": ("period", "events", "partners", "hhi", "effective_partners", "china_russia", "southeast_asia", "west"),
     "simulate": ("name", "mean_cooperation", "breakdown_probability", "time_to_cooperation"),
 }  # fmt: skip
-# soft_wrap: an error line stays one line (for grep and log files) however narrow the terminal.
-err = Console(stderr=True, soft_wrap=True)
+
+
+@cache
+def stdout_console() -> Console:
+    """Rich's console for tables on stdout, made on first use: 100 characters wide off a terminal."""
+    from rich.console import Console
+
+    console = Console()
+    return console if console.is_terminal else Console(width=TABLE_WIDTH)
+
+
+@cache
+def stderr_console() -> Console:
+    """Rich's console on stderr, for progress bars; soft_wrap keeps a line one line however narrow."""
+    from rich.console import Console
+
+    return Console(stderr=True, soft_wrap=True)
+
+
+def say(message: str, label: str = "", color: str | None = None) -> None:
+    """One line on stderr: ``label`` (coloured on a terminal, plain in a pipe or with $NO_COLOR) and
+    ``message`` as given, never wrapped (for grep and log files) and never read as markup."""
+    if label:
+        styled = click.style(label, fg=color, dim=color is None)
+        message = f"{styled} {message}"
+    click.echo(message, err=True, color=False if os.environ.get("NO_COLOR") else None)
+
+
+def say_error(message: str) -> None:
+    say(message, "error:", "red")
 
 
 class OutFormat(StrEnum):
@@ -89,43 +103,165 @@ class Normalize(StrEnum):
     all = "all"
 
 
-DbOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--db",
-        help="Event store (DuckDB file). Default: $DYADWATCH_DB or the user data directory.",
-        envvar="DYADWATCH_DB",
-        show_envvar=False,
+class Backend(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+    bigquery = "bigquery"
+
+
+class Metric(StrEnum):
+    goldstein_mean = "goldstein_mean"
+    goldstein_sum = "goldstein_sum"
+    events = "events"
+
+
+class BreakMethod(StrEnum):
+    pelt = "pelt"
+    binseg = "binseg"
+
+
+class EraChoice(StrEnum):
+    all = "all"
+    kim_il_sung = "kim-il-sung"
+    kim_jong_il = "kim-jong-il"
+    kim_jong_un = "kim-jong-un"
+
+
+class FlexBy(StrEnum):
+    none = "none"
+    era = "era"
+    regime = "regime"
+    rolling = "rolling"
+
+
+class ValueChoice(click.Choice[Any]):
+    """A choice of an enum's members, typed by their values (``kim-il-sung``), where Click ≥ 8.2
+    matches member names (``kim_il_sung``); the command receives the member. Case-sensitive."""
+
+    def normalize_choice(self, choice: object, ctx: click.Context | None) -> str:
+        return super().normalize_choice(choice.value if isinstance(choice, Enum) else choice, ctx)
+
+
+class OrderedGroup(click.Group):
+    """A group that lists its commands in the order they were added (the order the help teaches:
+    loading, then the analyses, then outputs), not sorted. An unknown name gets Click's suggestions
+    of the nearest commands ("Did you mean ..."). Subgroups and commands take the same classes."""
+
+    group_class = type
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+
+# Every command's help: defaults shown, up to 100 columns on a wide terminal (Click's default is 80).
+CONTEXT = {"show_default": True, "max_content_width": TABLE_WIDTH, "help_option_names": ["--help"]}
+
+
+@click.group(
+    "dyadwatch",
+    cls=OrderedGroup,
+    context_settings=CONTEXT,
+    help=(
+        "Measured answers about North Korea's foreign relations from event data.\n\n"
+        "Start with `dyadwatch demo` (builds a store from the bundled, sourced chronology and writes "
+        "the report site), then `dyadwatch series PRK CHN` or `dyadwatch flex PRK`. Load your own "
+        "GDELT or ICEWS files with `dyadwatch ingest FILES...`."
     ),
-]
-FormatOption = Annotated[OutFormat, typer.Option("--format", "-f", help="table (Rich), json or csv.")]
-FreqOption = Annotated[Freq, typer.Option("--freq", help="Period: M month, Q quarter, Y year.")]
-NormalizeOption = Annotated[
-    Normalize,
-    typer.Option(
-        "--normalize",
-        help="Counts per 1 000 events of the focus country (focus) or of all events "
-        "(all) in the period; none keeps raw counts.",
-    ),
-]
-DropStatementsOption = Annotated[
-    bool, typer.Option("--drop-statements", help="Leave out bare 'make statement' events (CAMEO 010).")
-]
-SourceOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--source",
-        help="Only events of this source (repeatable or comma-separated): gdelt1, gdelt2, icews, polecat, "
-        "chronology, provocations, missile_tests, csv. Default: all.",
-    ),
-]
-FromOption = Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")]
-ToOption = Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")]
+)
+def app() -> None:
+    """The command group; each command does its own work."""
+
+
+# Added to ``app`` after the other commands, so that `dyadwatch --help` lists them last.
+@click.group("export", cls=OrderedGroup)
+def export_app() -> None:
+    """Write tables out as CSV, JSON or Parquet."""
+
+
+@click.group("sync", cls=OrderedGroup)
+def sync_app() -> None:
+    """Fetch published event files and load them (GDELT)."""
+
+
+# -- options shared by many commands: declared once (help, defaults, types) ----------------------
+#: A file or folder argument, as a Path (one instance: Click looks up a translation of its name in each).
+PATH = click.Path(path_type=Path)
+Decorated = TypeVar("Decorated", bound=Callable[..., Any])
+Decorator = Callable[[Decorated], Decorated]
+
+
+def argument(name: str, help: str, **attrs: Any) -> Decorator[Any]:
+    """A positional argument with its help (listed under "Positional arguments" in --help)."""
+    return click.argument(name, help=help, **attrs)
+
+
+db_option = click.option(
+    "--db",
+    type=PATH,
+    envvar="DYADWATCH_DB",
+    show_envvar=False,
+    help="Event store (DuckDB file). Default: $DYADWATCH_DB or the user data directory.",
+)
+
+
+def format_option(default: OutFormat = OutFormat.table) -> Decorator[Any]:
+    """``--format/-f``: how a result is printed (the variable is ``output``)."""
+    return click.option(
+        "--format", "-f", "output", type=ValueChoice(OutFormat), default=default, help="table (Rich), json or csv."
+    )
+
+
+# The loading commands' summary: --format names the input format there (design §4), so this is --output.
+output_option = click.option(
+    "--output",
+    "-o",
+    type=ValueChoice(OutFormat),
+    default=OutFormat.table,
+    help="Summary as table (Rich), json or csv.",
+)
+
+
+def freq_option(default: Freq = Freq.M) -> Decorator[Any]:
+    return click.option("--freq", type=ValueChoice(Freq), default=default, help="Period: M month, Q quarter, Y year.")
+
+
+normalize_option = click.option(
+    "--normalize",
+    type=ValueChoice(Normalize),
+    default=Normalize.none,
+    help="Counts per 1 000 events of the focus country (focus) or of all events (all) in the period; "
+    "none keeps raw counts.",
+)
+drop_statements_option = click.option(
+    "--drop-statements", is_flag=True, help="Leave out bare 'make statement' events (CAMEO 010)."
+)
+
+
+def source_option(
+    help: str = "Only events of this source (repeatable or comma-separated): gdelt1, gdelt2, icews, polecat, "
+    "chronology, provocations, missile_tests, csv. Default: all.",
+) -> Decorator[Any]:
+    return click.option("--source", multiple=True, help=help)
+
+
+def from_option(help: str = "First day, YYYY-MM-DD.", **attrs: Any) -> Decorator[Any]:
+    return click.option("--from", "date_from", help=help, **attrs)
+
+
+def to_option(help: str = "Last day, YYYY-MM-DD.", **attrs: Any) -> Decorator[Any]:
+    return click.option("--to", "date_to", help=help, **attrs)
+
+
+columns_option = click.option(
+    "--columns",
+    help="Columns of the table (and csv), comma-separated, or all. Default: a set that fits 100 characters.",
+)
+partners_option = click.option("--partners", help="Comma-separated ISO alpha-3 codes, e.g. CHN,RUS (default: all).")
 
 
 def _selection(
     freq: Freq,
-    source: list[str] | None = None,
+    source: Sequence[str] = (),
     date_from: str | None = None,
     date_to: str | None = None,
     normalize: Normalize = Normalize.none,
@@ -135,7 +271,7 @@ def _selection(
     """The one selection of events (design §9) from the options every reading command shares."""
     from dyadwatch.selection import Selection
 
-    names = [part for value in source or [] for part in value.split(",")]
+    names = [part for value in source for part in value.split(",")]
     return Selection(
         freq=freq.value,
         sources=tuple(names),
@@ -145,6 +281,20 @@ def _selection(
         drop_statements=drop_statements,
         partners=tuple(_codes(partners) or ()),
     )
+
+
+def _codes(text: str | None) -> list[str] | None:
+    if not text:
+        return None
+    codes = [code.strip().upper() for code in text.split(",") if code.strip()]
+    if not codes:
+        raise UsageError("--partners needs ISO alpha-3 codes separated by commas, e.g. CHN,RUS")
+    return codes
+
+
+def _names(text: str | None) -> list[str] | None:
+    names = [part.strip() for part in (text or "").split(",") if part.strip()]
+    return names or None
 
 
 def _country(code: str, what: str) -> str:
@@ -161,16 +311,11 @@ def _open(db: Path | None, read_only: bool = True) -> Any:
 
 
 def print_json(data: Any) -> None:
+    import json
+
+    from dyadwatch.jsonable import jsonable
+
     sys.stdout.write(json.dumps(jsonable(data), indent=2, ensure_ascii=False) + "\n")
-
-
-ColumnsOption = Annotated[
-    str | None,
-    typer.Option(
-        "--columns",
-        help="Columns of the table (and csv), comma-separated, or all. Default: a set that fits 100 characters.",
-    ),
-]
 
 
 def column_names(available: Sequence[Any], chosen: str | None, default: Sequence[str] | None = None) -> list[Any]:
@@ -206,6 +351,8 @@ def print_frame(
     if fmt is OutFormat.csv:
         sys.stdout.write(choose_columns(frame, columns).to_csv(index=False))
     elif fmt is OutFormat.json:
+        import json
+
         print_json(json.loads(frame.to_json(orient="records", date_format="iso")))
     else:
         import pandas as pd
@@ -258,7 +405,8 @@ def _print_table(
             columns.append(
                 {"header": name, "justify": "left", "overflow": "fold", "min_width": min(max(longest, 4), 24)}
             )
-    print_table(out, title, columns, cells, min(out.width, TABLE_WIDTH))
+    console = stdout_console()
+    print_table(console, title, columns, cells, min(console.width, TABLE_WIDTH))
 
 
 def _cell(value: Any) -> str:
@@ -281,56 +429,51 @@ def print_result(result: Any, fmt: OutFormat, title: str, columns: str | None = 
         print_frame(result.to_frame(), fmt, title, columns=columns, default=TABLE_COLUMNS.get(command))
         if fmt is OutFormat.table:
             for note in result.notes:
-                err.print(f"[dim]note:[/] {note}")
+                say(note, "note:")
 
 
 # -- loading -------------------------------------------------------------------------------------
 @app.command()
+@click.argument(
+    "files",
+    nargs=-1,
+    required=True,
+    type=PATH,
+    help="GDELT 1.0/2.0 export files (.zip, .gz or plain), ICEWS or POLECAT files, or CSV files with --map.",
+)
+@click.option("--format", default="auto", help="auto (detect from content), gdelt1, gdelt2, icews, polecat, csv.")
+@click.option("--focus", default="PRK", help="Keep events with this country on either side; ALL keeps everything.")
+@click.option(
+    "--dedupe",
+    is_flag=True,
+    help="Drop GDELT's re-emitted copies: rows with the same day, "
+    "actors, event code and source URL as another (the lowest id is kept).",
+)
+@click.option(
+    "--map",
+    "map_",
+    help="For --format csv: field=column pairs, e.g. date=Date,actor1=Src,actor2=Tgt,event_code=Code,goldstein=Score.",
+)
+@click.option("--date-format", default="%Y-%m-%d", help="strftime format of dates in a csv.")
+@click.option(
+    "--check-all-rows",
+    is_flag=True,
+    help="Parse and validate every GDELT row. By default rows that do not name the focus country are "
+    "counted as outside the focus without being parsed (much faster), so a malformed row between two "
+    "other countries is not reported.",
+)
+@output_option
+@db_option
 def ingest(
-    files: Annotated[
-        list[Path],
-        typer.Argument(
-            help="GDELT 1.0/2.0 export files (.zip, .gz or plain), ICEWS or POLECAT files, or CSV files with --map.",
-            show_default=False,
-        ),
-    ],
-    format: Annotated[
-        str, typer.Option("--format", help="auto (detect from content), gdelt1, gdelt2, icews, polecat, csv.")
-    ] = "auto",
-    focus: Annotated[
-        str, typer.Option("--focus", help="Keep events with this country on either side; ALL keeps everything.")
-    ] = "PRK",
-    dedupe: Annotated[
-        bool,
-        typer.Option(
-            "--dedupe",
-            help="Drop GDELT's re-emitted copies: rows with the same day, "
-            "actors, event code and source URL as another (the lowest id is kept).",
-        ),
-    ] = False,
-    map_: Annotated[
-        str | None,
-        typer.Option(
-            "--map",
-            help="For --format csv: field=column pairs, e.g. "
-            "date=Date,actor1=Src,actor2=Tgt,event_code=Code,goldstein=Score.",
-        ),
-    ] = None,
-    date_format: Annotated[str, typer.Option("--date-format", help="strftime format of dates in a csv.")] = "%Y-%m-%d",
-    check_all_rows: Annotated[
-        bool,
-        typer.Option(
-            "--check-all-rows",
-            help="Parse and validate every GDELT row. By default rows that do not name the focus country are "
-            "counted as outside the focus without being parsed (much faster), so a malformed row between two "
-            "other countries is not reported.",
-        ),
-    ] = False,
-    # --format names the input format here (design §4), so the summary's format is --output.
-    output: Annotated[
-        OutFormat, typer.Option("--output", "-o", help="Summary as table (Rich), json or csv.")
-    ] = OutFormat.table,
-    db: DbOption = None,
+    files: tuple[Path, ...],
+    format: str,
+    focus: str,
+    dedupe: bool,
+    map_: str | None,
+    date_format: str,
+    check_all_rows: bool,
+    output: OutFormat,
+    db: Path | None,
 ) -> None:
     """Load event files into the store, one transaction per file.
 
@@ -339,6 +482,7 @@ def ingest(
     rejects`); a file that cannot be read is named and the others still load (exit 1). Loading the
     same file again adds nothing.
 
+    \b
     Example: dyadwatch ingest 2019*.export.CSV.zip --dedupe
     """
     import pandas as pd
@@ -353,8 +497,8 @@ def ingest(
             BarColumn(),
             TaskProgressColumn(),
             TimeElapsedColumn(),
-            console=err,
-            disable=not err.is_terminal,
+            console=stderr_console(),
+            disable=not stderr_console().is_terminal,
             transient=True,
         ) as progress,
     ):
@@ -389,32 +533,27 @@ def ingest(
     # Whatever the summary's format, each file that failed gets one line on stderr.
     for report in reports:
         if report.error:
-            err.print(f"[red]error:[/] {escape(report.error)}", highlight=False)
+            say_error(report.error)
         if output is OutFormat.table:
             for example in report.reject_examples[:3]:
-                err.print(f"[yellow]rejected[/] {escape(report.file)} {escape(example)}", highlight=False)
+                say(f"{report.file} {example}", "rejected", "yellow")
     if any(r.status == "failed" for r in reports):
-        raise typer.Exit(1)
+        raise click.exceptions.Exit(1)
 
 
 @app.command("ingest-indicators")
-def ingest_indicators(
-    files: Annotated[
-        list[Path],
-        typer.Argument(
-            help="unvotes: the votes and roll-call files of one release (+ issues); comtrade: trade CSVs.",
-            show_default=False,
-        ),
-    ],
-    format: Annotated[
-        str, typer.Option("--format", help="auto (from the header), unvotes (UN roll calls) or comtrade (trade).")
-    ] = "auto",
-    focus: Annotated[str, typer.Option("--focus", help="The country the indicators are about (ISO alpha-3).")] = "PRK",
-    output: Annotated[
-        OutFormat, typer.Option("--output", "-o", help="Summary as table (Rich), json or csv.")
-    ] = OutFormat.table,
-    db: DbOption = None,
-) -> None:
+@click.argument(
+    "files",
+    nargs=-1,
+    required=True,
+    type=PATH,
+    help="unvotes: the votes and roll-call files of one release (+ issues); comtrade: trade CSVs.",
+)
+@click.option("--format", default="auto", help="auto (from the header), unvotes (UN roll calls) or comtrade (trade).")
+@click.option("--focus", default="PRK", help="The country the indicators are about (ISO alpha-3).")
+@output_option
+@db_option
+def ingest_indicators(files: tuple[Path, ...], format: str, focus: str, output: OutFormat, db: Path | None) -> None:
     """Load dyad-year evidence into the indicators table (design §11): a newer release of the UN
     roll calls (unvotes layout: rcid,country,country_code,vote + rcid,…,date,… [+ rcid,short_name,issue]),
     stored as FOCUS's agreement with every member; or UN Comtrade-style trade (reporter,partner,year,
@@ -424,6 +563,7 @@ def ingest_indicators(
     Bad rows go to the rejects table with file, line and reason and the rest loads; the same file
     loaded again adds nothing; a file that cannot be read is named and the others still load (exit 1).
 
+    \b
     Example: dyadwatch ingest-indicators --format comtrade trade-2019.csv
     Example: dyadwatch ingest-indicators --format unvotes un_votes.csv un_roll_calls.csv un_roll_call_issues.csv
     """
@@ -443,12 +583,12 @@ def ingest_indicators(
         print_frame(summary, output)
     for report in reports:
         if report.error:
-            err.print(f"[red]error:[/] {escape(report.error)}", highlight=False)
+            say_error(report.error)
         if output is OutFormat.table:
             for example in report.reject_examples[:3]:
-                err.print(f"[yellow]rejected[/] {escape(report.file)} {escape(example)}", highlight=False)
+                say(f"{report.file} {example}", "rejected", "yellow")
     if any(r.status == "failed" for r in reports):
-        raise typer.Exit(1)
+        raise click.exceptions.Exit(1)
 
 
 def _day(text: str, option: str) -> Any:
@@ -461,34 +601,33 @@ def _day(text: str, option: str) -> Any:
 
 
 @sync_app.command("gdelt")
+@click.option("--from", "from_", required=True, help="First day (YYYY-MM-DD) of the files to fetch.")
+@click.option("--to", show_default=False, help="Last day (YYYY-MM-DD), inclusive; default: today.")
+@click.option("--version", type=int, default=2, help="GDELT 1 (daily files) or 2 (15-minute files).")
+@click.option("--base-url", help="Where the list and the files are; default: GDELT's published location.")
+@click.option("--jobs", type=int, default=4, help="Downloads at once.")
+@click.option("--keep", type=PATH, help="Keep the verified files in this folder (and reuse them next time).")
+@click.option("--dry-run", is_flag=True, help="Only say what would be fetched.")
+@click.option("--focus", default="PRK", help="Keep events with this country on either side; ALL keeps everything.")
+@click.option("--country-totals", is_flag=True, help="Version 1: also keep GDELT's daily totals per country.")
+@click.option("--timeout", type=float, default=60.0, help="Seconds without data before a request fails.")
+@click.option("--retries", type=int, default=4, help="Tries per file (timeouts, 5xx, broken transfers).")
+@output_option
+@db_option
 def sync_gdelt(
-    from_: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD) of the files to fetch.")],
-    to: Annotated[
-        str | None, typer.Option("--to", help="Last day (YYYY-MM-DD), inclusive; default: today.", show_default=False)
-    ] = None,
-    version: Annotated[int, typer.Option("--version", help="GDELT 1 (daily files) or 2 (15-minute files).")] = 2,
-    base_url: Annotated[
-        str | None,
-        typer.Option("--base-url", help="Where the list and the files are; default: GDELT's published location."),
-    ] = None,
-    jobs: Annotated[int, typer.Option("--jobs", help="Downloads at once.")] = 4,
-    keep: Annotated[
-        Path | None,
-        typer.Option("--keep", help="Keep the verified files in this folder (and reuse them next time)."),
-    ] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say what would be fetched.")] = False,
-    focus: Annotated[
-        str, typer.Option("--focus", help="Keep events with this country on either side; ALL keeps everything.")
-    ] = "PRK",
-    country_totals: Annotated[
-        bool, typer.Option("--country-totals", help="Version 1: also keep GDELT's daily totals per country.")
-    ] = False,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds without data before a request fails.")] = 60.0,
-    retries: Annotated[int, typer.Option("--retries", help="Tries per file (timeouts, 5xx, broken transfers).")] = 4,
-    output: Annotated[
-        OutFormat, typer.Option("--output", "-o", help="Summary as table (Rich), json or csv.")
-    ] = OutFormat.table,
-    db: DbOption = None,
+    from_: str,
+    to: str | None,
+    version: int,
+    base_url: str | None,
+    jobs: int,
+    keep: Path | None,
+    dry_run: bool,
+    focus: str,
+    country_totals: bool,
+    timeout: float,
+    retries: int,
+    output: OutFormat,
+    db: Path | None,
 ) -> None:
     """Fetch the GDELT event files published from --from to --to that the store lacks, and load them.
 
@@ -498,6 +637,7 @@ def sync_gdelt(
     interruption: it fetches only what is missing. A file that failed is named (exit 1). Version 1
     also keeps GDELT's published daily totals (normfiles/daily.csv), the base of --normalize all.
 
+    \b
     Example: dyadwatch sync gdelt --from 2026-11-01 --to 2026-11-28
     """
     from datetime import date
@@ -517,8 +657,8 @@ def sync_gdelt(
             BarColumn(),
             TaskProgressColumn(),
             TimeElapsedColumn(),
-            console=err,
-            disable=not err.is_terminal,
+            console=stderr_console(),
+            disable=not stderr_console().is_terminal,
             transient=True,
         ) as progress,
     ):
@@ -555,48 +695,46 @@ def sync_gdelt(
         if dry_run and output is OutFormat.table:
             planned = [outcome for outcome in summary.files if outcome.status == "would fetch"]
             for outcome in planned:
-                err.print(f"would fetch {outcome.name} ({outcome.bytes:,} bytes)", highlight=False)
+                say(f"would fetch {outcome.name} ({outcome.bytes:,} bytes)")
             total = sum(outcome.bytes for outcome in planned) / 1e6
-            err.print(f"would fetch {len(planned)} files, {total:,.1f} MB in all", highlight=False)
+            say(f"would fetch {len(planned)} files, {total:,.1f} MB in all")
     if summary.totals_note:
-        err.print(f"note: {escape(summary.totals_note)}", highlight=False)
+        say(summary.totals_note, "note:")
     for outcome in summary.failures:
-        err.print(f"[red]error:[/] {escape(outcome.name)}: {escape(outcome.reason or 'failed')}", highlight=False)
+        say_error(f"{outcome.name}: {outcome.reason or 'failed'}")
     if summary.failures:
-        raise typer.Exit(1)
+        raise click.exceptions.Exit(1)
 
 
 @app.command("ingest-texts")
+@click.argument(
+    "files",
+    nargs=-1,
+    required=True,
+    type=PATH,
+    help="KCNA JSON files, CSV files, or folders of .txt files.",
+)
+@click.option(
+    "--format",
+    default="auto",
+    help="auto (a folder: text-dir; .json: kcna-json; else csv), kcna-json, csv or text-dir.",
+)
+@click.option(
+    "--map",
+    "mapping",
+    help="CSV columns: date=…,text=…,title=…,reference=…,language=… (a headline-only file maps no "
+    "text: the title is the text).",
+)
+@click.option("--collection", help="Collection name (default: kcna for kcna-json, else the file or folder name).")
+@output_option
+@db_option
 def ingest_texts(
-    files: Annotated[
-        list[Path],
-        typer.Argument(help="KCNA JSON files, CSV files, or folders of .txt files.", show_default=False),
-    ],
-    format: Annotated[
-        str,
-        typer.Option(
-            "--format",
-            help="auto (a folder: text-dir; .json: kcna-json; else csv), kcna-json, csv or text-dir.",
-        ),
-    ] = "auto",
-    mapping: Annotated[
-        str | None,
-        typer.Option(
-            "--map",
-            help="CSV columns: date=…,text=…,title=…,reference=…,language=… (a headline-only file maps no "
-            "text: the title is the text).",
-        ),
-    ] = None,
-    collection: Annotated[
-        str | None,
-        typer.Option(
-            "--collection", help="Collection name (default: kcna for kcna-json, else the file or folder name)."
-        ),
-    ] = None,
-    output: Annotated[
-        OutFormat, typer.Option("--output", "-o", help="Summary as table (Rich), json or csv.")
-    ] = OutFormat.table,
-    db: DbOption = None,
+    files: tuple[Path, ...],
+    format: str,
+    mapping: str | None,
+    collection: str | None,
+    output: OutFormat,
+    db: Path | None,
 ) -> None:
     """Load texts (state media, speeches) into the texts table (design §10), with the partners each
     is about (texts_partners) and its lexicon scores.
@@ -604,6 +742,7 @@ def ingest_texts(
     Records without a date, with an empty text or with bytes that are not UTF-8 go to the rejects
     table with file, line and reason and the rest loads; the same file loaded again adds nothing.
 
+    \b
     Example: dyadwatch ingest-texts headlines_2024-11-11.json
     Example: dyadwatch ingest-texts kcna-headlines-1997-2014.csv.gz --format csv --map reference=story_link
     Example: dyadwatch ingest-texts nk-newyear-speeches/ --collection newyear
@@ -622,28 +761,34 @@ def ingest_texts(
         print_frame(summary, output)
     for report in reports:
         if report.error:
-            err.print(f"[red]error:[/] {escape(report.error)}", highlight=False)
+            say_error(report.error)
         if output is OutFormat.table:
             for example in report.reject_examples[:3]:
-                err.print(f"[yellow]rejected[/] {escape(report.file)} {escape(example)}", highlight=False)
+                say(f"{report.file} {example}", "rejected", "yellow")
     if any(r.status == "failed" for r in reports):
-        raise typer.Exit(1)
+        raise click.exceptions.Exit(1)
 
 
 @app.command("search-texts")
+@click.argument("query", help='Words that must all occur (case-insensitive); "a phrase" in quotes.')
+@click.option("--from", "date_from", help="First day (YYYY-MM-DD).")
+@click.option("--to", "date_to", help="Last day (YYYY-MM-DD).")
+@click.option("--partner", help="Only texts about this country (ISO alpha-3).")
+@click.option("--limit", type=int, default=20, help="At most this many texts, newest first.")
+@format_option()
+@db_option
 def search_texts(
-    query: Annotated[str, typer.Argument(help='Words that must all occur (case-insensitive); "a phrase" in quotes.')],
-    date_from: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD).")] = None,
-    partner: Annotated[
-        str | None, typer.Option("--partner", help="Only texts about this country (ISO alpha-3).")
-    ] = None,
-    limit: Annotated[int, typer.Option("--limit", help="At most this many texts, newest first.")] = 20,
-    output: FormatOption = OutFormat.table,
-    db: DbOption = None,
+    query: str,
+    date_from: str | None,
+    date_to: str | None,
+    partner: str | None,
+    limit: int,
+    output: OutFormat,
+    db: Path | None,
 ) -> None:
     """Find loaded texts by words, dates and partner (a scan; DuckDB's fts extension needs a download).
 
+    \b
     Example: dyadwatch search-texts "Koizumi" --to 2002-12-31 --partner JPN
     """
     with _open(db) as store:
@@ -654,40 +799,44 @@ def search_texts(
 
 
 @app.command()
+@click.argument("focus", help="The country whose media the texts are (ISO alpha-3, e.g. PRK).")
+@freq_option()
+@partners_option
+@click.option("--collection", help="Only these collections (comma-separated), e.g. kcna-headlines-1997-2014.")
+@click.option("--from", "date_from", help="First day (YYYY-MM-DD).")
+@click.option("--to", "date_to", help="Last day (YYYY-MM-DD).")
+@click.option(
+    "--embedding",
+    is_flag=True,
+    help="Add embedding_score, the model-based score, and its agreement with the lexicon "
+    "(needs the extra: pip install 'dyadwatch[embeddings]').",
+)
+@click.option(
+    "--embedding-model",
+    default="static",
+    help="With --embedding: static (a distillation of the model, seconds for 100 000 headlines; "
+    "built once, a minute or two, then cached) or contextual (the transformer itself, minutes).",
+)
+@format_option()
+@db_option
 def rhetoric(
-    focus: Annotated[str, typer.Argument(help="The country whose media the texts are (ISO alpha-3, e.g. PRK).")],
-    freq: FreqOption = Freq.M,
-    partners: PartnersOption = None,
-    collection: Annotated[
-        str | None,
-        typer.Option("--collection", help="Only these collections (comma-separated), e.g. kcna-headlines-1997-2014."),
-    ] = None,
-    date_from: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD).")] = None,
-    embedding: Annotated[
-        bool,
-        typer.Option(
-            "--embedding",
-            help="Add embedding_score, the model-based score, and its agreement with the lexicon "
-            "(needs the extra: pip install 'dyadwatch\\[embeddings]').",
-        ),
-    ] = False,
-    embedding_model: Annotated[
-        str,
-        typer.Option(
-            "--embedding-model",
-            help="With --embedding: static (a distillation of the model, seconds for 100 000 headlines; "
-            "built once, a minute or two, then cached) or contextual (the transformer itself, minutes).",
-        ),
-    ] = "static",
-    output: FormatOption = OutFormat.table,
-    db: DbOption = None,
+    focus: str,
+    freq: Freq,
+    partners: str | None,
+    collection: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    embedding: bool,
+    embedding_model: str,
+    output: OutFormat,
+    db: Path | None,
 ) -> None:
     """Words beside deeds (design §10): per partner and period, the texts about the partner, their
     ideological and pragmatic term counts, rhetoric_index = (ideological - pragmatic) / (ideological +
     pragmatic), juche_share, and the mean Goldstein score of FOCUS's events toward the partner;
     with --freq M or Q, Granger tests both ways between the index and net cooperation.
 
+    \b
     Example: dyadwatch rhetoric PRK --freq Y --partners JPN,USA,KOR,CHN,RUS
     """
     from dyadwatch.analysis.rhetoric import rhetoric as run_rhetoric
@@ -708,19 +857,19 @@ def rhetoric(
     if output is OutFormat.table:
         for test in result.lead_lag:
             if test["status"] == "ok":
-                err.print(
-                    f"[dim]lead-lag {test['partner']}:[/] words → deeds p = {test['words_lead_deeds_p']:.3f}, "
+                say(
+                    f"words → deeds p = {test['words_lead_deeds_p']:.3f}, "
                     f"deeds → words p = {test['deeds_lead_words_p']:.3f} "
-                    f"({test['periods']} periods, {test['lags']} lags)"
+                    f"({test['periods']} periods, {test['lags']} lags)",
+                    f"lead-lag {test['partner']}:",
                 )
 
 
 @app.command()
-def demo(
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the report site.")] = Path("site"),
-    force: Annotated[bool, typer.Option("--force", help="Rewrite the site even if nothing changed.")] = False,
-    db: DbOption = None,
-) -> None:
+@click.option("--out", "out_dir", type=PATH, default=Path("site"), help="Folder for the report site.")
+@click.option("--force", is_flag=True, help="Rewrite the site even if nothing changed.")
+@db_option
+def demo(out_dir: Path, force: bool, db: Path | None) -> None:
     """Build the store from the bundled data (chronology, provocations, missile tests) and write
     the report site. Prints the path of index.html. When the store and options are unchanged since
     the last run (a content hash), the site is left as it is; --force rewrites it."""
@@ -732,12 +881,12 @@ def demo(
         reports = load_bundled(store)
         events = sum(r.rows_kept for r in reports if not r.format.startswith("texts"))
         texts = sum(r.rows_kept for r in reports if r.format.startswith("texts"))
-        err.print(f"bundled data: {len(reports)} files, {events} new events, {texts} new texts, store {store.path}")
+        say(f"bundled data: {len(reports)} files, {events} new events, {texts} new texts, store {store.path}")
         from dyadwatch.report import build_site
         from dyadwatch.report.site import site_is_current
 
         if not force and site_is_current(store, "PRK", out_dir):
-            err.print(f"site unchanged (same store content and options): {out_dir}; --force rewrites it")
+            say(f"site unchanged (same store content and options): {out_dir}; --force rewrites it")
         try:
             index = build_site(store, "PRK", out_dir, skip_unchanged=not force)
         except ReportError as exc:  # exit 1, one line; the store is built, the site left as it was
@@ -746,7 +895,8 @@ def demo(
 
 
 @app.command()
-def sources(output: FormatOption = OutFormat.table) -> None:
+@format_option()
+def sources(output: OutFormat) -> None:
     """List the datasets bundled with dyadwatch: coverage, licence and provenance."""
     import pandas as pd
 
@@ -769,18 +919,23 @@ def sources(output: FormatOption = OutFormat.table) -> None:
 
 # -- export and series ---------------------------------------------------------------------------
 @export_app.command("events")
+@click.option("--format", "-f", type=ValueChoice(ExportFormat), default=ExportFormat.csv, help="csv, json or parquet.")
+@source_option()
+@from_option()
+@to_option()
+@click.option("--out", "out_path", type=PATH, help="File to write; default stdout (not for parquet).")
+@db_option
 def export_events(
-    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="csv, json or parquet.")] = ExportFormat.csv,
-    source: SourceOption = None,
-    date_from: FromOption = None,
-    date_to: ToOption = None,
-    out_path: Annotated[
-        Path | None, typer.Option("--out", help="File to write; default stdout (not for parquet).")
-    ] = None,
-    db: DbOption = None,
+    format: ExportFormat,
+    source: tuple[str, ...],
+    date_from: str | None,
+    date_to: str | None,
+    out_path: Path | None,
+    db: Path | None,
 ) -> None:
     """The events table with the columns of design §3.
 
+    \b
     Example: dyadwatch export events --source chronology --format csv --out chronology.csv
     """
     selection = _selection(Freq.M, source, date_from, date_to)
@@ -796,94 +951,92 @@ def export_events(
                 sys.stdout.write(frame.to_json(orient="records", date_format="iso", indent=1) + "\n")
             return
         rows = store.export_events(out_path, format.value, source=sources, start=date_from, end=date_to)
-        err.print(f"wrote {rows} events to {out_path}")
+        say(f"wrote {rows} events to {out_path}")
 
 
 @export_app.command("rejects")
-def export_rejects(output: FormatOption = OutFormat.csv, db: DbOption = None) -> None:
+@format_option(OutFormat.csv)
+@db_option
+def export_rejects(output: OutFormat, db: Path | None) -> None:
     """Rows that were rejected at load time, with file, line and reason."""
     with _open(db) as store:
         print_frame(store.rejects(), output, "rejected rows")
 
 
 @export_app.command("loads")
-def export_loads(output: FormatOption = OutFormat.table, db: DbOption = None) -> None:
+@format_option()
+@db_option
+def export_loads(output: OutFormat, db: Path | None) -> None:
     """The load history: one row per file with its row accounting."""
     with _open(db) as store:
         print_frame(store.loads(), output, "loads")
 
 
 @export_app.command("indicators")
-def export_indicators(
-    focus: Annotated[str, typer.Option("--focus", help="Country the indicators are about.")] = "PRK",
-    name: Annotated[
-        str | None, typer.Option("--name", help="Only these indicators, comma-separated (e.g. trade_share,trade_hhi).")
-    ] = None,
-    output: FormatOption = OutFormat.csv,
-    db: DbOption = None,
-) -> None:
+@click.option("--focus", default="PRK", help="Country the indicators are about.")
+@click.option("--name", help="Only these indicators, comma-separated (e.g. trade_share,trade_hhi).")
+@format_option(OutFormat.csv)
+@db_option
+def export_indicators(focus: str, name: str | None, output: OutFormat, db: Path | None) -> None:
     """The indicators table (design §11): focus, partner, year, name, value, n, source, issue, load_id."""
     with _open(db) as store:
         frame = store.indicators(focus, names=_names(name))
     print_frame(frame, output, f"indicators of {focus.upper()}")
 
 
-def _names(text: str | None) -> list[str] | None:
-    names = [part.strip() for part in (text or "").split(",") if part.strip()]
-    return names or None
-
-
-class Backend(StrEnum):
-    duckdb = "duckdb"
-    spark = "spark"
-    bigquery = "bigquery"
-
-
 @app.command()
+@click.argument("actor1", help="Initiator, ISO alpha-3 (e.g. PRK).")
+@click.argument("actor2", help="Target, ISO alpha-3 (e.g. CHN).")
+@freq_option()
+@click.option("--undirected", is_flag=True, help="Both directions together.")
+@normalize_option
+@drop_statements_option
+@from_option()
+@to_option()
+@source_option()
+@click.option(
+    "--backend",
+    type=ValueChoice(Backend),
+    default=Backend.duckdb,
+    help="Where the query runs: duckdb (the store), spark (local Spark over --events, a Parquet "
+    "export) or bigquery (GDELT's public table).",
+)
+@click.option(
+    "--events",
+    help="spark: Parquet file or folder from `export events --format parquet`; "
+    "bigquery: project.dataset.table with GDELT's columns (default gdelt-bq.gdeltv2.events).",
+)
+@click.option("--show-sql", is_flag=True, help="Print the SQL the backend would run, and stop.")
+@columns_option
+@format_option()
+@db_option
 def series(
-    actor1: Annotated[str, typer.Argument(help="Initiator, ISO alpha-3 (e.g. PRK).")],
-    actor2: Annotated[str, typer.Argument(help="Target, ISO alpha-3 (e.g. CHN).")],
-    freq: FreqOption = Freq.M,
-    undirected: Annotated[bool, typer.Option("--undirected", help="Both directions together.")] = False,
-    normalize: NormalizeOption = Normalize.none,
-    drop_statements: DropStatementsOption = False,
-    date_from: FromOption = None,
-    date_to: ToOption = None,
-    source: SourceOption = None,
-    backend: Annotated[
-        Backend,
-        typer.Option(
-            "--backend",
-            help="Where the query runs: duckdb (the store), spark (local Spark over --events, a Parquet "
-            "export) or bigquery (GDELT's public table).",
-        ),
-    ] = Backend.duckdb,
-    events: Annotated[
-        str | None,
-        typer.Option(
-            "--events",
-            help="spark: Parquet file or folder from `export events --format parquet`; "
-            "bigquery: project.dataset.table with GDELT's columns (default gdelt-bq.gdeltv2.events).",
-        ),
-    ] = None,
-    show_sql: Annotated[
-        bool, typer.Option("--show-sql", help="Print the SQL the backend would run, and stop.")
-    ] = False,
-    columns: ColumnsOption = None,
-    output: FormatOption = OutFormat.table,
-    db: DbOption = None,
+    actor1: str,
+    actor2: str,
+    freq: Freq,
+    undirected: bool,
+    normalize: Normalize,
+    drop_statements: bool,
+    date_from: str | None,
+    date_to: str | None,
+    source: tuple[str, ...],
+    backend: Backend,
+    events: str | None,
+    show_sql: bool,
+    columns: str | None,
+    output: OutFormat,
+    db: Path | None,
 ) -> None:
     """The dyad series ACTOR1 → ACTOR2 per period: events, Goldstein sum and mean, quad classes.
 
     The same query runs on the store (DuckDB), on Spark over a Parquet export, or on BigQuery
     over GDELT (design §6).
 
+    \b
     Example: dyadwatch series PRK CHN --freq Q --format csv
     Example: dyadwatch series PRK CHN --backend spark --events events.parquet
     Example: dyadwatch series PRK CHN --backend bigquery --show-sql
     """
-    from dyadwatch import backends
-
     actor1, actor2 = _country(actor1, "ACTOR1"), _country(actor2, "ACTOR2")
     selection = _selection(freq, source, date_from, date_to, normalize, drop_statements)
     options: dict[str, Any] = {
@@ -897,8 +1050,10 @@ def series(
         raise UsageError("--backend spark needs --events PATH (a Parquet file from `export events --format parquet`)")
     if backend is Backend.duckdb and events:
         raise UsageError("--events is for --backend spark or bigquery; the duckdb backend reads --db")
-    table = events or backends.GDELT_BIGQUERY_TABLE
     if show_sql:
+        from dyadwatch import backends
+
+        table = events or backends.GDELT_BIGQUERY_TABLE
         if backend is Backend.bigquery:
             sql = backends.bigquery_sql(actor1, actor2, freq.value, table=table, **options)
         else:
@@ -919,86 +1074,70 @@ def series(
             rows, SERIES_COLUMNS, output, title, numeric=numeric, columns=columns, default=TABLE_COLUMNS["series"]
         )
         return
-    if backend is Backend.spark:
-        frame = backends.spark_series(str(events), actor1, actor2, freq.value, **options)
-    elif backend is Backend.bigquery:
-        frame = backends.bigquery_series(actor1, actor2, freq.value, table=table, **options)
-    else:
+    if backend is Backend.duckdb:
         with _open(db) as store:
             frame = store.series(actor1, actor2, freq.value, **options)
+    else:  # the backends module (Ibis, Spark, BigQuery) is imported only where it is used
+        from dyadwatch import backends
+
+        if backend is Backend.spark:
+            frame = backends.spark_series(str(events), actor1, actor2, freq.value, **options)
+        else:
+            table = events or backends.GDELT_BIGQUERY_TABLE
+            frame = backends.bigquery_series(actor1, actor2, freq.value, table=table, **options)
     print_frame(frame, output, title, columns=columns, default=TABLE_COLUMNS["series"])
 
 
 # -- analysis: breaks, flex, circumstances, compare (issue 4; dyadwatch.analysis) -----------------
-class Metric(StrEnum):
-    goldstein_mean = "goldstein_mean"
-    goldstein_sum = "goldstein_sum"
-    events = "events"
-
-
-class BreakMethod(StrEnum):
-    pelt = "pelt"
-    binseg = "binseg"
-
-
-class EraChoice(StrEnum):
-    all = "all"
-    kim_il_sung = "kim-il-sung"
-    kim_jong_il = "kim-jong-il"
-    kim_jong_un = "kim-jong-un"
-
-
-class FlexBy(StrEnum):
-    none = "none"
-    era = "era"
-    regime = "regime"
-    rolling = "rolling"
-
-
-PartnersOption = Annotated[
-    str | None, typer.Option("--partners", help="Comma-separated ISO alpha-3 codes, e.g. CHN,RUS (default: all).")
-]
-
-
-def _codes(text: str | None) -> list[str] | None:
-    if not text:
-        return None
-    codes = [code.strip().upper() for code in text.split(",") if code.strip()]
-    if not codes:
-        raise UsageError("--partners needs ISO alpha-3 codes separated by commas, e.g. CHN,RUS")
-    return codes
-
-
 @app.command()
+@click.argument("actor1", help="Initiator, ISO alpha-3 (e.g. PRK).")
+@click.argument("actor2", help="Target, ISO alpha-3 (e.g. CHN).")
+@freq_option()
+@click.option(
+    "--metric",
+    type=ValueChoice(Metric),
+    default=Metric.goldstein_mean,
+    help="goldstein_mean, goldstein_sum or events; one rank-based cost serves all three.",
+)
+@click.option(
+    "--method",
+    type=ValueChoice(BreakMethod),
+    default=BreakMethod.pelt,
+    help="pelt (exact) or binseg (binary segmentation).",
+)
+@click.option("--min-size", type=click.IntRange(min=1), default=3, help="Shortest regime, in periods.")
+@click.option("--markov", is_flag=True, help="Also fit a 2-regime Markov-switching model (second opinion).")
+@normalize_option
+@drop_statements_option
+@source_option()
+@from_option()
+@to_option()
+@columns_option
+@format_option()
+@db_option
 def breaks(
-    actor1: Annotated[str, typer.Argument(help="Initiator, ISO alpha-3 (e.g. PRK).")],
-    actor2: Annotated[str, typer.Argument(help="Target, ISO alpha-3 (e.g. CHN).")],
-    freq: FreqOption = Freq.M,
-    metric: Annotated[
-        Metric,
-        typer.Option("--metric", help="goldstein_mean, goldstein_sum or events; one rank-based cost serves all three."),
-    ] = Metric.goldstein_mean,
-    method: Annotated[
-        BreakMethod, typer.Option("--method", help="pelt (exact) or binseg (binary segmentation).")
-    ] = BreakMethod.pelt,
-    min_size: Annotated[int, typer.Option("--min-size", help="Shortest regime, in periods.", min=1)] = 3,
-    markov: Annotated[
-        bool, typer.Option("--markov", help="Also fit a 2-regime Markov-switching model (second opinion).")
-    ] = False,
-    normalize: NormalizeOption = Normalize.none,
-    drop_statements: DropStatementsOption = False,
-    source: SourceOption = None,
-    date_from: FromOption = None,
-    date_to: ToOption = None,
-    columns: ColumnsOption = None,
-    output: FormatOption = OutFormat.table,
-    db: DbOption = None,
+    actor1: str,
+    actor2: str,
+    freq: Freq,
+    metric: Metric,
+    method: BreakMethod,
+    min_size: int,
+    markov: bool,
+    normalize: Normalize,
+    drop_statements: bool,
+    source: tuple[str, ...],
+    date_from: str | None,
+    date_to: str | None,
+    columns: str | None,
+    output: OutFormat,
+    db: Path | None,
 ) -> None:
     """Regime changes in the series ACTOR1 → ACTOR2, with the built-in events near each break.
 
     PELT on the normal scores of the ranks, penalty max(MBIC 3·log n, a permutation floor):
     calibrated on sparse series (docs/validation.md); see docs/methods.md. On the bundled chronology use --freq Y.
 
+    \b
     Example: dyadwatch breaks PRK CUB --freq Y --metric events --format json
     """
     from dyadwatch.analysis.breaks import dyad_breaks
@@ -1019,33 +1158,52 @@ def breaks(
     title = f"breaks {actor1} → {actor2} ({metric.value}, {selection.describe()})"
     print_result(result, output, title, columns, "breaks")
     if output is OutFormat.table and result.reason:
-        err.print(f"[yellow]{result.status}:[/] {result.reason}")
+        say(result.reason, f"{result.status}:", "yellow")
 
 
 @app.command()
+@click.argument("focus", help="Focus country, ISO alpha-3 (e.g. PRK).")
+@freq_option()
+@partners_option
+@click.option("--era", type=ValueChoice(EraChoice), default=EraChoice.all, help="Only one leader's era.")
+@click.option(
+    "--by",
+    type=ValueChoice(FlexBy),
+    default=FlexBy.none,
+    help="Split into leader eras, break-defined regimes or rolling ten-year windows.",
+)
+@click.option("--draws", type=click.IntRange(min=0), default=200, help="Bootstrap draws for the 90% intervals.")
+@click.option("--seed", type=int, default=0, help="Seed of the bootstrap.")
+@normalize_option
+@drop_statements_option
+@source_option()
+@from_option()
+@to_option()
+@columns_option
+@format_option()
+@db_option
 def flex(
-    focus: Annotated[str, typer.Argument(help="Focus country, ISO alpha-3 (e.g. PRK).")],
-    freq: FreqOption = Freq.M,
-    partners: PartnersOption = None,
-    era: Annotated[EraChoice, typer.Option("--era", help="Only one leader's era.")] = EraChoice.all,
-    by: Annotated[
-        FlexBy, typer.Option("--by", help="Split into leader eras, break-defined regimes or rolling ten-year windows.")
-    ] = FlexBy.none,
-    draws: Annotated[int, typer.Option("--draws", help="Bootstrap draws for the 90% intervals.", min=0)] = 200,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
-    normalize: NormalizeOption = Normalize.none,
-    drop_statements: DropStatementsOption = False,
-    source: SourceOption = None,
-    date_from: FromOption = None,
-    date_to: ToOption = None,
-    columns: ColumnsOption = None,
-    output: FormatOption = OutFormat.table,
-    db: DbOption = None,
+    focus: str,
+    freq: Freq,
+    partners: str | None,
+    era: EraChoice,
+    by: FlexBy,
+    draws: int,
+    seed: int,
+    normalize: Normalize,
+    drop_statements: bool,
+    source: tuple[str, ...],
+    date_from: str | None,
+    date_to: str | None,
+    columns: str | None,
+    output: OutFormat,
+    db: Path | None,
 ) -> None:
     """Flexibility of FOCUS toward each partner: responsiveness, flexibility, inertia, asymmetry.
 
     A partner with too few periods or an unstable estimate gets a status and a reason, not a number.
 
+    \b
     Example: dyadwatch flex PRK --freq Y --by era --format json
     """
     from dyadwatch.analysis.flexibility import flexibility
@@ -1058,33 +1216,40 @@ def flex(
 
 
 @app.command()
+@click.argument("focus", help="Focus country, ISO alpha-3 (e.g. PRK).")
+@freq_option()
+@partners_option
+@click.option(
+    "--condition", multiple=True, help="A named window NAME=FROM:TO[,FROM:TO], dates YYYY-MM-DD; repeat for more."
+)
+@click.option("--only", help="Comma-separated condition names to report (e.g. sanctions,summit).")
+@normalize_option
+@drop_statements_option
+@source_option()
+@from_option()
+@to_option()
+@columns_option
+@format_option()
+@db_option
 def circumstances(
-    focus: Annotated[str, typer.Argument(help="Focus country, ISO alpha-3 (e.g. PRK).")],
-    freq: FreqOption = Freq.M,
-    partners: PartnersOption = None,
-    condition: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--condition",
-            help="A named window NAME=FROM:TO[,FROM:TO], dates YYYY-MM-DD; repeat for more.",
-        ),
-    ] = None,
-    only: Annotated[
-        str | None,
-        typer.Option("--only", help="Comma-separated condition names to report (e.g. sanctions,summit)."),
-    ] = None,
-    normalize: NormalizeOption = Normalize.none,
-    drop_statements: DropStatementsOption = False,
-    source: SourceOption = None,
-    date_from: FromOption = None,
-    date_to: ToOption = None,
-    columns: ColumnsOption = None,
-    output: FormatOption = OutFormat.table,
-    db: DbOption = None,
+    focus: str,
+    freq: Freq,
+    partners: str | None,
+    condition: tuple[str, ...],
+    only: str | None,
+    normalize: Normalize,
+    drop_statements: bool,
+    source: tuple[str, ...],
+    date_from: str | None,
+    date_to: str | None,
+    columns: str | None,
+    output: OutFormat,
+    db: Path | None,
 ) -> None:
     """How FOCUS's response to each partner changes under conditions: eras, sanctions, nuclear-test
     windows, summits, the partner's hostility, and windows you name.
 
+    \b
     Example: dyadwatch circumstances PRK --freq Y --condition talks=2018-03-01:2019-06-30
     """
     from dyadwatch.analysis.circumstances import circumstances as run_circumstances
@@ -1093,31 +1258,44 @@ def circumstances(
     focus = _country(focus, "FOCUS")
     selection = _selection(freq, source, date_from, date_to, normalize, drop_statements, partners)
     with _open(db) as store:
-        result = run_circumstances(store, focus, conditions=names, windows=condition or [], selection=selection)
+        result = run_circumstances(store, focus, conditions=names, windows=list(condition), selection=selection)
     print_result(result, output, f"circumstances of {focus} ({selection.describe()})", columns, "circumstances")
 
 
 @app.command()
+@click.argument("focus", help="Focus country, ISO alpha-3 (e.g. PRK).")
+@freq_option(Freq.Y)
+@click.option(
+    "--window", type=click.IntRange(min=0), default=2, help="Breaks within this many periods count as one shared break."
+)
+@partners_option
+@normalize_option
+@drop_statements_option
+@source_option()
+@from_option()
+@to_option()
+@columns_option
+@format_option()
+@db_option
 def compare(
-    focus: Annotated[str, typer.Argument(help="Focus country, ISO alpha-3 (e.g. PRK).")],
-    freq: FreqOption = Freq.Y,
-    window: Annotated[
-        int, typer.Option("--window", help="Breaks within this many periods count as one shared break.", min=0)
-    ] = 2,
-    partners: PartnersOption = None,
-    normalize: NormalizeOption = Normalize.none,
-    drop_statements: DropStatementsOption = False,
-    source: SourceOption = None,
-    date_from: FromOption = None,
-    date_to: ToOption = None,
-    columns: ColumnsOption = None,
-    output: FormatOption = OutFormat.table,
-    db: DbOption = None,
+    focus: str,
+    freq: Freq,
+    window: int,
+    partners: str | None,
+    normalize: Normalize,
+    drop_statements: bool,
+    source: tuple[str, ...],
+    date_from: str | None,
+    date_to: str | None,
+    columns: str | None,
+    output: OutFormat,
+    db: Path | None,
 ) -> None:
     """Patterns across FOCUS's relationships: correlations, shared breaks, partner concentration
     (HHI, effective partners), bloc shares and alignment. The table shows concentration over time;
     --format json gives everything.
 
+    \b
     Example: dyadwatch compare PRK --freq Y --format json
     """
     from dyadwatch.analysis.patterns import compare as run_compare
@@ -1130,29 +1308,36 @@ def compare(
 
 
 @app.command()
+@click.argument("focus", help="Focus country, ISO alpha-3 (e.g. PRK).")
+@partners_option
+@click.option(
+    "--issue",
+    default="all",
+    help="all (every roll call), each (all and every issue), or comma-separated issues: "
+    "nuclear_weapons, human_rights, arms_control, colonialism, economic_development, "
+    "palestinian_conflict (or the short codes me nu di hr co ec).",
+)
+@click.option("--from", "year_from", type=int, help="First year.")
+@click.option("--to", "year_to", type=int, help="Last year.")
+@columns_option
+@format_option()
+@db_option
 def votes(
-    focus: Annotated[str, typer.Argument(help="Focus country, ISO alpha-3 (e.g. PRK).")],
-    partners: PartnersOption = None,
-    issue: Annotated[
-        str,
-        typer.Option(
-            "--issue",
-            help="all (every roll call), each (all and every issue), or comma-separated issues: "
-            "nuclear_weapons, human_rights, arms_control, colonialism, economic_development, "
-            "palestinian_conflict (or the short codes me nu di hr co ec).",
-        ),
-    ] = "all",
-    year_from: Annotated[int | None, typer.Option("--from", help="First year.")] = None,
-    year_to: Annotated[int | None, typer.Option("--to", help="Last year.")] = None,
-    columns: ColumnsOption = None,
-    output: FormatOption = OutFormat.table,
-    db: DbOption = None,
+    focus: str,
+    partners: str | None,
+    issue: str,
+    year_from: int | None,
+    year_to: int | None,
+    columns: str | None,
+    output: OutFormat,
+    db: Path | None,
 ) -> None:
     """UN General Assembly voting agreement of FOCUS with each partner per year: roll calls both
     voted on (votes), share voted alike (agreement) and Lijphart's index (an abstention against a
     vote counts half). From the bundled roll calls 1946-2020, or a newer release loaded with
     ingest-indicators --format unvotes.
 
+    \b
     Example: dyadwatch votes PRK --partners CHN,RUS,USA
     Example: dyadwatch votes PRK --partners CHN --issue nuclear_weapons,human_rights --format json
     """
@@ -1172,35 +1357,44 @@ def votes(
 
 # -- early warning and strategies: shifts, simulate (issue 5; dyadwatch.analysis) ----------------
 @app.command()
+@click.argument("focus", help="Focus country, ISO alpha-3 (e.g. PRK).")
+@click.option("--since", required=True, help="Start of the recent window, YYYY-MM-DD.")
+@click.option("--until", help="End of the recent window (default: the last event).")
+@freq_option()
+@click.option("--baseline-years", type=int, default=10, help="Years before --since that form each partner's baseline.")
+@source_option()
+@click.option("--from", "date_from", help="Baseline starts no earlier than this day, YYYY-MM-DD.")
+@click.option("--to", "date_to", help="Same as --until.")
+@normalize_option
+@drop_statements_option
+@click.option("--alpha", type=float, default=0.05, help="Significance level after adjustment.")
+@click.option("--adjust", default="fdr", help="Across partners: fdr (Benjamini-Hochberg) or holm (family-wise).")
+@click.option("--seed", type=int, default=0, help="Seed of the permutation tests.")
+@columns_option
+@format_option()
+@db_option
 def shifts(
-    focus: Annotated[str, typer.Argument(help="Focus country, ISO alpha-3 (e.g. PRK).")],
-    since: Annotated[str, typer.Option("--since", help="Start of the recent window, YYYY-MM-DD.")],
-    until: Annotated[
-        str | None, typer.Option("--until", help="End of the recent window (default: the last event).")
-    ] = None,
-    freq: FreqOption = Freq.M,
-    baseline_years: Annotated[
-        int, typer.Option("--baseline-years", help="Years before --since that form each partner's baseline.")
-    ] = 10,
-    source: SourceOption = None,
-    date_from: Annotated[
-        str | None, typer.Option("--from", help="Baseline starts no earlier than this day, YYYY-MM-DD.")
-    ] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Same as --until.")] = None,
-    normalize: NormalizeOption = Normalize.none,
-    drop_statements: DropStatementsOption = False,
-    alpha: Annotated[float, typer.Option("--alpha", help="Significance level after adjustment.")] = 0.05,
-    adjust: Annotated[
-        str, typer.Option("--adjust", help="Across partners: fdr (Benjamini-Hochberg) or holm (family-wise).")
-    ] = "fdr",
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the permutation tests.")] = 0,
-    columns: ColumnsOption = None,
-    output: FormatOption = OutFormat.table,
-    db: DbOption = None,
+    focus: str,
+    since: str,
+    until: str | None,
+    freq: Freq,
+    baseline_years: int,
+    source: tuple[str, ...],
+    date_from: str | None,
+    date_to: str | None,
+    normalize: Normalize,
+    drop_statements: bool,
+    alpha: float,
+    adjust: str,
+    seed: int,
+    columns: str | None,
+    output: OutFormat,
+    db: Path | None,
 ) -> None:
     """Early warning: partners rising or falling against their own baseline, multilateral events
     (three or more foreign partners) and bloc realignment since a date, each with its evidence.
 
+    \b
     Example: dyadwatch shifts PRK --since 2025-01-01 --format json
     """
     from dyadwatch.analysis.shifts import shifts as find_shifts
@@ -1225,32 +1419,41 @@ def shifts(
 
 
 @app.command()
+@click.argument("focus", help="Focus country, ISO alpha-3 (e.g. PRK).")
+@click.option("--from", "date_from", required=True, help="First as-of day of the replay, YYYY-MM-DD.")
+@click.option("--to", "date_to", required=True, help="Last day of the replay, YYYY-MM-DD.")
+@click.option(
+    "--episodes", default="bundled", help="CSV name,partner,kind,start[,reference], or 'bundled' (the referenced list)."
+)
+@freq_option()
+@click.option("--window", type=int, default=6, help="Months of the recent window at each step.")
+@click.option("--horizon", type=int, default=12, help="Months after an episode's start in which an alarm counts.")
+@click.option("--baseline-years", type=int, default=10, help="Years of baseline before the window.")
+@click.option("--source", multiple=True, help="Only events of this source (repeatable), e.g. chronology.")
+@click.option("--alpha", type=float, default=0.05, help="Significance level after adjustment.")
+@click.option("--seed", type=int, default=0, help="Seed of the permutation tests.")
+@format_option()
+@db_option
 def backtest(
-    focus: Annotated[str, typer.Argument(help="Focus country, ISO alpha-3 (e.g. PRK).")],
-    date_from: Annotated[str, typer.Option("--from", help="First as-of day of the replay, YYYY-MM-DD.")],
-    date_to: Annotated[str, typer.Option("--to", help="Last day of the replay, YYYY-MM-DD.")],
-    episodes: Annotated[
-        str,
-        typer.Option("--episodes", help="CSV name,partner,kind,start[,reference], or 'bundled' (the referenced list)."),
-    ] = "bundled",
-    freq: FreqOption = Freq.M,
-    window: Annotated[int, typer.Option("--window", help="Months of the recent window at each step.")] = 6,
-    horizon: Annotated[
-        int, typer.Option("--horizon", help="Months after an episode's start in which an alarm counts.")
-    ] = 12,
-    baseline_years: Annotated[int, typer.Option("--baseline-years", help="Years of baseline before the window.")] = 10,
-    source: Annotated[
-        list[str] | None, typer.Option("--source", help="Only events of this source (repeatable), e.g. chronology.")
-    ] = None,
-    alpha: Annotated[float, typer.Option("--alpha", help="Significance level after adjustment.")] = 0.05,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the permutation tests.")] = 0,
-    output: FormatOption = OutFormat.table,
-    db: DbOption = None,
+    focus: str,
+    date_from: str,
+    date_to: str,
+    episodes: str,
+    freq: Freq,
+    window: int,
+    horizon: int,
+    baseline_years: int,
+    source: tuple[str, ...],
+    alpha: float,
+    seed: int,
+    output: OutFormat,
+    db: Path | None,
 ) -> None:
     """Does the early warning work? Replays `shifts` as of each period with only the data before it
     and scores its alarms against episodes: detected, when, how late, false alarms per year,
     precision and recall.
 
+    \b
     Example: dyadwatch backtest PRK --episodes bundled --from 1995-01-01 --to 2025-12-31 --source chronology
     """
     from dyadwatch.analysis.backtest import backtest as run_backtest
@@ -1278,37 +1481,42 @@ def backtest(
         print_frame(result.alarms_frame(), output, "alarm onsets")
         precision = "—" if result.precision is None else f"{result.precision:.2f}"
         recall = "—" if result.recall is None else f"{result.recall:.2f}"
-        out.print(
+        stdout_console().print(
             f"{result.steps} steps over {result.years:.1f} years: {result.onsets} alarm onsets, "
             f"{result.false_alarms} false ({result.false_alarms_per_year:.2f} per year); "
             f"precision {precision}, recall {recall}",
             highlight=False,
         )
         for note in result.notes:
-            err.print(f"[dim]note:[/] {note}")
+            say(note, "note:")
 
 
 @app.command()
+@click.argument("focus", default="PRK", help="Focus country, ISO alpha-3.  [default: PRK]")
+@click.option("--from", "date_from", help="First day (default: Hess's 2012-2016 and 1990-2025).")
+@click.option("--to", "date_to", help="Last day, YYYY-MM-DD.")
+@click.option("--window", type=int, default=30, help="Days before and after each trigger.")
+@click.option("--source", multiple=True, help="Lists of acts (repeatable): provocations, missile_tests. Default: both.")
+@click.option("--permutations", type=int, default=999, help="Random calendar shifts per test.")
+@click.option("--seed", type=int, default=0, help="Seed of the permutation tests.")
+@format_option()
+@db_option
 def provocations(
-    focus: Annotated[str, typer.Argument(help="Focus country, ISO alpha-3 (e.g. PRK).")] = "PRK",
-    date_from: Annotated[
-        str | None, typer.Option("--from", help="First day (default: Hess's 2012-2016 and 1990-2025).")
-    ] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")] = None,
-    window: Annotated[int, typer.Option("--window", help="Days before and after each trigger.")] = 30,
-    source: Annotated[
-        list[str] | None,
-        typer.Option("--source", help="Lists of acts (repeatable): provocations, missile_tests. Default: both."),
-    ] = None,
-    permutations: Annotated[int, typer.Option("--permutations", help="Random calendar shifts per test.")] = 999,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the permutation tests.")] = 0,
-    output: FormatOption = OutFormat.table,
-    db: DbOption = None,
+    focus: str,
+    date_from: str | None,
+    date_to: str | None,
+    window: int,
+    source: tuple[str, ...],
+    permutations: int,
+    seed: int,
+    output: OutFormat,
+    db: Path | None,
 ) -> None:
     """When does Pyongyang harden? Provocations around UN resolutions, US-ROK exercises and elections
     (event study with permutation tests) and a self-exciting negative binomial count model, for
     Hess's 2012-2016 and 1990-2025 (or --from/--to).
 
+    \b
     Example: dyadwatch provocations PRK --format json
     """
     from dyadwatch.analysis.provocations import provocations as study
@@ -1336,7 +1544,7 @@ def provocations(
             model = period.get("count_model")
             if model:
                 aic = model["aic"]
-                out.print(
+                stdout_console().print(
                     f"{period['name']}: AIC lag only {aic['lag_only']:.1f}, triggers only {aic['triggers_only']:.1f}, "
                     f"both {aic['both']:.1f}; "
                     + (
@@ -1347,37 +1555,51 @@ def provocations(
                     highlight=False,
                 )
         for note in result.notes:
-            err.print(f"[dim]note:[/] {note}")
+            say(note, "note:")
 
 
 @app.command()
+@click.argument("actor1", help="A, whose response is estimated (e.g. PRK).")
+@click.argument("actor2", help="B, whose strategies are compared (e.g. USA).")
+@click.option(
+    "--strategy",
+    multiple=True,
+    help="Strategy for B (repeatable): denuclearization-first, phased-trust-building, "
+    "conditional-relief, tit-for-tat, generous-tit-for-tat, track-ii. Default: all.",
+)
+@click.option("--runs", type=int, default=200, help="Simulated runs per strategy.")
+@click.option("--seed", type=int, default=0, help="Random seed; the same seed gives the same output.")
+@click.option("--horizon", type=int, help="Periods simulated (default: two years).")
+@freq_option()
+@click.option("--from", "date_from", help="Estimate from this day, YYYY-MM-DD.")
+@click.option("--to", "date_to", help="Estimate up to this day, YYYY-MM-DD.")
+@source_option()
+@normalize_option
+@drop_statements_option
+@columns_option
+@format_option()
+@db_option
 def simulate(
-    actor1: Annotated[str, typer.Argument(help="A, whose response is estimated (e.g. PRK).")],
-    actor2: Annotated[str, typer.Argument(help="B, whose strategies are compared (e.g. USA).")],
-    strategy: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--strategy",
-            help="Strategy for B (repeatable): denuclearization-first, phased-trust-building, "
-            "conditional-relief, tit-for-tat, generous-tit-for-tat, track-ii. Default: all.",
-        ),
-    ] = None,
-    runs: Annotated[int, typer.Option("--runs", help="Simulated runs per strategy.")] = 200,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same output.")] = 0,
-    horizon: Annotated[int | None, typer.Option("--horizon", help="Periods simulated (default: two years).")] = None,
-    freq: FreqOption = Freq.M,
-    date_from: Annotated[str | None, typer.Option("--from", help="Estimate from this day, YYYY-MM-DD.")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Estimate up to this day, YYYY-MM-DD.")] = None,
-    source: SourceOption = None,
-    normalize: NormalizeOption = Normalize.none,
-    drop_statements: DropStatementsOption = False,
-    columns: ColumnsOption = None,
-    output: FormatOption = OutFormat.table,
-    db: DbOption = None,
+    actor1: str,
+    actor2: str,
+    strategy: tuple[str, ...],
+    runs: int,
+    seed: int,
+    horizon: int | None,
+    freq: Freq,
+    date_from: str | None,
+    date_to: str | None,
+    source: tuple[str, ...],
+    normalize: Normalize,
+    drop_statements: bool,
+    columns: str | None,
+    output: OutFormat,
+    db: Path | None,
 ) -> None:
     """Compare engagement strategies for B against A's response estimated from the dyad's data
     (VAR, bootstrapped), with the model, its period and its limits stated.
 
+    \b
     Example: dyadwatch simulate PRK USA --freq Y --runs 500 --seed 1 --format json
     """
     from dyadwatch.analysis.simulate import simulate_dyad
@@ -1391,27 +1613,25 @@ def simulate(
     print_result(result, output, f"strategies of {result.partner} toward {result.focus}", columns, "simulate")
     if output is OutFormat.table:
         if result.status != "ok":
-            err.print(f"[yellow]{result.reason}[/]")
+            say(click.style(str(result.reason), fg="yellow"))
         for limitation in result.limitations:
-            err.print(f"[dim]limit:[/] {limitation}")
+            say(limitation, "limit:")
 
 
 # -- outputs: report, serve, cite (issue 6; dyadwatch.report, dyadwatch.web) ----------------------
 @app.command()
-def report(
-    focus: Annotated[str, typer.Argument(help="Focus country, ISO alpha-3 (e.g. PRK).")] = "PRK",
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the report site.")] = Path("site"),
-    pdf: Annotated[
-        bool, typer.Option("--pdf", help="Also write the series as one PDF, dyadwatch-report.pdf (needs WeasyPrint).")
-    ] = False,
-    force: Annotated[bool, typer.Option("--force", help="Rewrite the site even if nothing changed.")] = False,
-    db: DbOption = None,
-) -> None:
+@click.argument("focus", default="PRK", help="Focus country, ISO alpha-3.  [default: PRK]")
+@click.option("--out", "out_dir", type=PATH, default=Path("site"), help="Folder for the report site.")
+@click.option("--pdf", is_flag=True, help="Also write the series as one PDF, dyadwatch-report.pdf (needs WeasyPrint).")
+@click.option("--force", is_flag=True, help="Rewrite the site even if nothing changed.")
+@db_option
+def report(focus: str, out_dir: Path, pdf: bool, force: bool, db: Path | None) -> None:
     """Write the report series: index.html (all relationships compared) and one brief per relationship
     with enough events, as a static site that works offline. Prints the path of index.html.
     Where the data cannot support a number the pages say why; an analysis that fails for any other
     reason stops the report (exit 1, one line naming the section) and leaves the folder as it was.
 
+    \b
     Example: dyadwatch report PRK --out site --pdf
     """
     from dyadwatch.errors import ReportError
@@ -1421,7 +1641,7 @@ def report(
     focus = _country(focus, "FOCUS")
     with _open(db) as store:
         if not force and site_is_current(store, focus, out_dir, pdf):
-            err.print(f"site unchanged (same store content and options): {out_dir}; --force rewrites it")
+            say(f"site unchanged (same store content and options): {out_dir}; --force rewrites it")
         try:
             index = build_site(store, focus, out_dir, pdf=pdf, skip_unchanged=not force)
         except ReportError as exc:  # exit 1, one line, no traceback; nothing half-written in out_dir
@@ -1430,13 +1650,11 @@ def report(
 
 
 @app.command()
-def cite(
-    key: Annotated[
-        list[str] | None, typer.Option("--key", help="Only these references (BibTeX keys); default all.")
-    ] = None,
-) -> None:
+@click.option("--key", multiple=True, help="Only these references (BibTeX keys); default all.")
+def cite(key: tuple[str, ...]) -> None:
     """Print the references of the datasets and methods behind dyadwatch's numbers as BibTeX.
 
+    \b
     Example: dyadwatch cite > dyadwatch.bib
     """
     from dyadwatch.report.citations import REFERENCES, bibtex
@@ -1448,24 +1666,19 @@ def cite(
 
 
 @app.command()
-def serve(
-    host: Annotated[str, typer.Option("--host", help="Address to bind; 127.0.0.1 keeps it on this machine.")] = (
-        "127.0.0.1"
-    ),
-    port: Annotated[int, typer.Option("--port", help="TCP port.", min=1, max=65535)] = 8000,
-    workers: Annotated[
-        int,
-        typer.Option(
-            "--workers",
-            help="Server processes; each keeps its own copy of the store in memory (about 400 bytes an event).",
-            min=1,
-            max=64,
-        ),
-    ] = 1,
-    db: DbOption = None,
-) -> None:
+@click.option("--host", default="127.0.0.1", help="Address to bind; 127.0.0.1 keeps it on this machine.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, help="TCP port.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    help="Server processes; each keeps its own copy of the store in memory (about 400 bytes an event).",
+)
+@db_option
+def serve(host: str, port: int, workers: int, db: Path | None) -> None:
     """The dashboard and its JSON API over the store, read-only (design §7).
 
+    \b
     Example: dyadwatch serve --port 8000, then open http://127.0.0.1:8000/
     """
     import os
@@ -1477,7 +1690,7 @@ def serve(
 
     path = Path(db or default_path()).expanduser().resolve()
     application = create_app(path)  # checks the store before anything is started
-    err.print(f"dashboard on http://{host}:{port}/ (Ctrl-C stops it)")
+    say(f"dashboard on http://{host}:{port}/ (Ctrl-C stops it)")
     # No access log: a line per request costs more than answering from memory does.
     options: dict[str, Any] = {"host": host, "port": port, "log_level": "warning", "access_log": False}
     if workers == 1:
@@ -1487,82 +1700,59 @@ def serve(
         uvicorn.run("dyadwatch.web.app:app_from_environment", factory=True, workers=workers, **options)
 
 
-def _caught(typer_name: str, click_name: str) -> tuple[type[BaseException], ...]:
-    """Typer's exception ``typer_name`` and Click's ``click_name``, where each exists.
-
-    Recent Typer releases carry their own copy of Click (``typer._click``) whose exceptions are not
-    ``click``'s; catch both kinds so that a usage error exits 2 with no traceback on either. Click is
-    looked up, not imported (start-up time): only a loaded Click can have raised (older Typers load it).
-    """
-    click = sys.modules.get("click.exceptions")
-    found = (getattr(typer, typer_name, None), getattr(click, click_name, None))
-    return tuple(kind for kind in found if isinstance(kind, type) and issubclass(kind, BaseException))
-
-
-def _app_for(args: Sequence[str]) -> typer.Typer:
-    """The app with only the command (or command group) named by ``args[0]`` registered.
-
-    Start-up time (issues 10, 14): Typer turns every command's signature into Click parameters
-    before it runs one, ~3 ms a command for ~50 commands, on every call. Registering only the one
-    being run gives the same command, options and help; anything else (``--help``, no command, an
-    unknown name that gets suggestions) uses the whole app.
-    """
-    if not args or args[0].startswith("-"):
-        return app
-    name = args[0]
-    commands = [
-        info
-        for info in app.registered_commands
-        if (info.name or (info.callback.__name__ if info.callback else "")).lower().replace("_", "-") == name
-    ]
-    groups = [info for info in app.registered_groups if info.name == name]
-    if not commands and not groups:
-        return app
-    narrowed = typer.Typer(
-        name=app.info.name,
-        help=app.info.help,
-        no_args_is_help=True,
-        pretty_exceptions_enable=False,
-        add_completion=False,
-    )
-    narrowed.registered_commands = commands
-    narrowed.registered_groups = groups
-
-    @narrowed.callback()
-    def _group() -> None:  # a callback keeps it a group, so args[0] still names the command
-        """Measured answers about North Korea's foreign relations from event data."""
-
-    return narrowed
+app.add_command(export_app)
+app.add_command(sync_app)
 
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code (tests call this directly)."""
     args = list(argv) if argv is not None else sys.argv[1:]
     try:
-        result = _app_for(args)(args=args, prog_name="dyadwatch", standalone_mode=False)
+        result = app.main(args=args, prog_name="dyadwatch", standalone_mode=False)
         return int(result) if isinstance(result, int) else 0
-    except _caught("Exit", "Exit") as exc:
-        return int(getattr(exc, "exit_code", 0))
-    except _caught("TyperException", "ClickException") as exc:
-        show = getattr(exc, "show", None)
-        if show is not None:
-            show(file=sys.stderr)
+    except click.exceptions.Exit as exc:  # --help, and commands that exit 1 after printing their summary
+        return exc.exit_code
+    except click.exceptions.NoArgsIsHelpError as exc:  # no command: the help on stdout (as Typer did), exit 2
+        click.echo(exc.ctx.get_help() if exc.ctx else exc.format_message())
+        return exc.exit_code
+    except click.ClickException as exc:  # usage errors (exit 2): usage line, hint and "Error: ..."
+        exc.show(file=sys.stderr)
+        return exc.exit_code
+    except click.Abort as exc:  # Click turns Ctrl-C into Abort
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            say("interrupted: the file being loaded was rolled back; files loaded before it are kept")
         else:
-            err.print(f"error: {exc}", highlight=False, markup=False)
-        return int(getattr(exc, "exit_code", 1))  # UsageError: 2, other Click errors: 1
-    except _caught("Abort", "Abort"):
-        err.print("interrupted")
-        return 130
-    except KeyboardInterrupt:
-        err.print("interrupted: the file being loaded was rolled back; files loaded before it are kept")
+            say("interrupted")
         return 130
     except DyadwatchError as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False)
+        say_error(str(exc))
         return exc.exit_code
 
 
 def main() -> None:
-    sys.exit(run())
+    """The ``dyadwatch`` console script (and ``python -m dyadwatch``): :func:`run`, then exit."""
+    code = run()
+    if threading.active_count() > 1:  # a thread still running: Python waits for it at its usual exit
+        sys.exit(code)
+    _exit_without_teardown(code)
+
+
+def _exit_without_teardown(code: int) -> NoReturn:
+    """Exit the way Python would, less its final teardown.
+
+    Start-up time (issues 10, 14): once DuckDB has been loaded, the interpreter's teardown (freeing
+    every module and DuckDB's C++ globals) takes ~50 ms, a tenth of `dyadwatch series`. By now every
+    command has closed its store and files and no other thread runs; the exit handlers (``atexit``:
+    logging, temporary folders, Spark's gateway) still run and stdout and stderr are flushed, then
+    the process ends with ``os._exit``.
+    """
+    atexit._run_exitfuncs()  # what Python runs at exit before its teardown
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe (`dyadwatch ... | head`): nothing more can be written
+        code = code or 1
+    os._exit(code)
 
 
 if __name__ == "__main__":
