@@ -426,3 +426,44 @@ def test_report_command_on_an_empty_store_is_a_usage_error(tmp_path: Path, capsy
     assert run(["report", "PRK", "--db", str(tmp_path / "empty.duckdb"), "--out", str(tmp_path / "site")]) == 2
     assert "no relationship of PRK" in capsys.readouterr().err
     assert run(["report", "PRK", "--db", str(tmp_path / "absent.duckdb"), "--out", str(tmp_path / "site")]) == 1
+
+
+def test_report_narrowed_by_source_and_dates(
+    bundled_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 10: `report` takes the selection options; every brief, table and header follows them."""
+    from dyadwatch.selection import Selection
+
+    out = tmp_path / "narrow"
+    chosen = ["--source", "chronology", "--from", "1991-01-01", "--to", "2020-12-31", "--drop-statements"]
+    common = ["report", "PRK", "--db", str(bundled_db), "--out", str(out)]
+    assert run([*common, *chosen]) == 0
+    selection = Selection(freq="Y", sources=("chronology",), start="1991-01-01", end="2020-12-31", drop_statements=True)
+    with dw.open(bundled_db, read_only=True) as store:
+        counted = dict(content.partner_counts(store, "PRK", selection))
+        everything = dict(content.partner_counts(store, "PRK"))
+    expected = sorted(code for code, n in counted.items() if n >= MIN_BRIEF_EVENTS)
+    assert expected and sorted(p.stem for p in briefs(out)) == expected
+    assert sum(counted.values()) < sum(everything.values())  # the options narrowed something
+    for path in briefs(out):
+        html = path.read_text(encoding="utf-8")
+        header = html[html.index('class="masthead"') : html.index("</header>")]
+        assert "--source chronology --from 1991-01-01 --to 2020-12-31" in header and "--drop-statements" in header
+        assert f"of the {counted[path.stem]} events of this relationship" in html
+        days = re.findall(r'<td class="date">(\d{4}-\d{2}-\d{2})', html)
+        assert days and all("1991-01-01" <= day <= "2020-12-31" for day in days), path.name
+    # Another selection is another site: not "unchanged", and the header says so.
+    capsys.readouterr()
+    assert run(common) == 0
+    assert "unchanged" not in capsys.readouterr().err
+    header = (out / "index.html").read_text(encoding="utf-8")
+    assert "--source chronology" not in header and "--freq Y)" in header
+
+
+def test_report_selection_that_leaves_no_relationship_is_a_usage_error(
+    bundled_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["report", "PRK", "--db", str(bundled_db), "--out", str(tmp_path / "site"), "--from", "2090-01-01"]
+    assert run(args) == 2
+    assert "under the chosen --source/--from/--to" in capsys.readouterr().err
+    assert not (tmp_path / "site" / "index.html").exists()

@@ -1624,26 +1624,44 @@ def simulate(
 @click.option("--out", "out_dir", type=PATH, default=Path("site"), help="Folder for the report site.")
 @click.option("--pdf", is_flag=True, help="Also write the series as one PDF, dyadwatch-report.pdf (needs WeasyPrint).")
 @click.option("--force", is_flag=True, help="Rewrite the site even if nothing changed.")
+@source_option()
+@from_option()
+@to_option()
+@drop_statements_option
 @db_option
-def report(focus: str, out_dir: Path, pdf: bool, force: bool, db: Path | None) -> None:
+def report(
+    focus: str,
+    out_dir: Path,
+    pdf: bool,
+    force: bool,
+    source: tuple[str, ...],
+    date_from: str | None,
+    date_to: str | None,
+    drop_statements: bool,
+    db: Path | None,
+) -> None:
     """Write the report series: index.html (all relationships compared) and one brief per relationship
     with enough events, as a static site that works offline. Prints the path of index.html.
     Where the data cannot support a number the pages say why; an analysis that fails for any other
     reason stops the report (exit 1, one line naming the section) and leaves the folder as it was.
+    Every number is yearly; --source, --from, --to and --drop-statements narrow the events behind
+    all of them, and each page's header states the selection.
 
     \b
     Example: dyadwatch report PRK --out site --pdf
+    Example: dyadwatch report PRK --source chronology --from 1990-01-01 --out site-chronology
     """
     from dyadwatch.errors import ReportError
     from dyadwatch.report import build_site
     from dyadwatch.report.site import site_is_current
 
     focus = _country(focus, "FOCUS")
+    selection = _selection(Freq.Y, source, date_from, date_to, drop_statements=drop_statements)
     with _open(db) as store:
-        if not force and site_is_current(store, focus, out_dir, pdf):
+        if not force and site_is_current(store, focus, out_dir, pdf, selection):
             say(f"site unchanged (same store content and options): {out_dir}; --force rewrites it")
         try:
-            index = build_site(store, focus, out_dir, pdf=pdf, skip_unchanged=not force)
+            index = build_site(store, focus, out_dir, pdf=pdf, skip_unchanged=not force, selection=selection)
         except ReportError as exc:  # exit 1, one line, no traceback; nothing half-written in out_dir
             raise ReportError(f"{exc} ({out_dir} was left as it was)") from exc
     sys.stdout.write(f"{index}\n")

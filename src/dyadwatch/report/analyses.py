@@ -22,6 +22,7 @@ from dyadwatch.analysis.patterns import compare
 from dyadwatch.analysis.shifts import shifts as find_shifts
 from dyadwatch.errors import InsufficientDataError, ReportError
 from dyadwatch.jsonable import jsonable
+from dyadwatch.selection import Selection
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
@@ -73,15 +74,15 @@ def _run(section: str, subject: str, call: Callable[[], Any]) -> Outcome:
     raise failed(f"it returned the unknown status {status!r}")
 
 
-def relationship_breaks(store: Store, focus: str, partner: str, freq: str = "Y") -> Outcome:
+def relationship_breaks(store: Store, focus: str, partner: str, selection: Selection) -> Outcome:
     """Regimes of net cooperation (Goldstein sum, both directions) between ``focus`` and ``partner``."""
 
     def call() -> Any:
-        series = store.series(focus, partner, freq, undirected=True)
+        series = store.series(focus, partner, undirected=True, selection=selection)
         return find_breaks(
             series,
             metric="goldstein_sum",
-            freq=freq,
+            freq=selection.freq,
             events=built_in_events(store, focus, partner),
             actor1=focus,
             actor2=partner,
@@ -90,17 +91,24 @@ def relationship_breaks(store: Store, focus: str, partner: str, freq: str = "Y")
     return _run("break analysis", f"{focus}–{partner}", call)
 
 
-def focus_flexibility(store: Store, focus: str, freq: str = "Y", era: str = "all") -> Outcome:
+def focus_flexibility(store: Store, focus: str, selection: Selection, era: str = "all") -> Outcome:
     """Flexibility and responsiveness of ``focus`` towards every partner (design §4 ``flex``)."""
     subject = focus if era == "all" else f"{focus} (era {era})"
-    return _run("flexibility analysis", subject, lambda: flexibility(store, focus, freq=freq, era=era))
+    return _run("flexibility analysis", subject, lambda: flexibility(store, focus, era=era, selection=selection))
 
 
-def focus_patterns(store: Store, focus: str, freq: str = "Y") -> Outcome:
+def focus_patterns(store: Store, focus: str, selection: Selection) -> Outcome:
     """Patterns across relationships (design §4 ``compare``)."""
-    return _run("comparison across relationships", focus, lambda: compare(store, focus, freq=freq))
+    return _run("comparison across relationships", focus, lambda: compare(store, focus, selection=selection))
 
 
-def focus_shifts(store: Store, focus: str, since: str) -> Outcome:
-    """Shifts in ``focus``'s relations since ``since`` (design §4 ``shifts``)."""
-    return _run("shift analysis", focus, lambda: find_shifts(store, focus, since=since))
+def focus_shifts(store: Store, focus: str, since: str, selection: Selection) -> Outcome:
+    """Shifts in ``focus``'s relations since ``since`` (design §4 ``shifts``): the report's selection, monthly."""
+    monthly = Selection(
+        freq="M",
+        sources=selection.sources,
+        start=selection.start,
+        end=selection.end,
+        drop_statements=selection.drop_statements,
+    )
+    return _run("shift analysis", focus, lambda: find_shifts(store, focus, since=since, selection=monthly))

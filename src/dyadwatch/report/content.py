@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from dyadwatch.codebook.countries import countries
+from dyadwatch.errors import UsageError
 from dyadwatch.report.analyses import Outcome, relationship_breaks
 from dyadwatch.selection import Selection
 
@@ -25,8 +26,9 @@ if TYPE_CHECKING:
 MIN_BRIEF_EVENTS = 10
 #: Charts and numbers use one value per year: the chronology has too few events per month.
 FREQ = "Y"
-#: The selection of events (design §9) behind every number of the report, stated in each page's
-#: header: one value per year, every source and day in the store, raw counts, bare statements kept.
+#: The selection of events (design §9) behind every number of the report by default, stated in each
+#: page's header: one value per year, every source and day in the store, raw counts, bare statements
+#: kept. ``dyadwatch report --source/--from/--to/--drop-statements`` narrows it (always yearly).
 SELECTION = Selection(freq=FREQ)
 #: The chronology table of a brief lists at most this many events (the most recent referenced ones
 #: first when a large event feed such as GDELT is loaded).
@@ -97,17 +99,50 @@ class Overview:
     others: list[tuple[str, int]]  # relationships below the brief threshold: (name, events)
 
 
-def yearly_series(store: Store, focus: str, partner: str) -> pd.DataFrame:
+def report_selection(selection: Selection | None) -> Selection:
+    """The report's selection: :data:`SELECTION` by default; a yearly one as given."""
+    if selection is None:
+        return SELECTION
+    if selection.freq != FREQ:
+        raise UsageError("the report counts events per year (its charts and briefs are yearly): use freq Y")
+    if selection.normalize != "none" or selection.partners:
+        raise UsageError("the report uses raw counts over every partner: choose sources, dates or statements only")
+    return selection
+
+
+def dyadic(selection: Selection, focus_only: bool = False) -> tuple[str, list[Any]]:
+    """SQL (after WHERE) for the focus's events under ``selection``, with parameters after the focus's.
+
+    ``focus_only`` keeps every event of the focus; otherwise only dyadic ones (a partner other than itself).
+    """
+    narrowed, params = selection.sql_where()
+    dyad = "" if focus_only else " AND actor1 IS NOT NULL AND actor2 IS NOT NULL AND actor2 <> '' AND actor1 <> actor2"
+    return f"(actor1 = ? OR actor2 = ?){dyad}{narrowed}", params
+
+
+def partner_counts(store: Store, focus: str, selection: Selection = SELECTION) -> list[tuple[str, int]]:
+    """The focus's partners with their dyadic events under ``selection``, most events first."""
+    where, params = dyadic(selection)
+    rows = store.con.execute(
+        f"""SELECT CASE WHEN actor1 = ? THEN actor2 ELSE actor1 END AS partner, count(*) AS n FROM events
+            WHERE {where} GROUP BY partner ORDER BY n DESC, partner""",
+        [focus, focus, focus, *params],
+    ).fetchall()
+    return [(str(code), int(n)) for code, n in rows]
+
+
+def yearly_series(store: Store, focus: str, partner: str, selection: Selection = SELECTION) -> pd.DataFrame:
     """Both directions together, one row per year from the first to the last event."""
-    frame = store.series(focus, partner, FREQ, undirected=True)
+    frame = store.series(focus, partner, undirected=True, selection=selection)
     frame = frame.assign(year=pd.to_datetime(frame["period"]).dt.year)
     return frame[["year", "events", "cooperation", "conflict", "goldstein_sum", "goldstein_mean"]]
 
 
-def dyad_events(store: Store, focus: str, partner: str) -> tuple[pd.DataFrame, int]:
+def dyad_events(store: Store, focus: str, partner: str, selection: Selection = SELECTION) -> tuple[pd.DataFrame, int]:
     """The dyad's events for the chronology table (capped), and how many there are in all."""
-    condition = "((actor1 = ? AND actor2 = ?) OR (actor1 = ? AND actor2 = ?))"
-    params = [focus, partner, partner, focus]
+    narrowed, chosen = selection.sql_where()
+    condition = f"((actor1 = ? AND actor2 = ?) OR (actor1 = ? AND actor2 = ?)){narrowed}"
+    params = [focus, partner, partner, focus, *chosen]
     row = store.con.execute(f"SELECT count(*) FROM events WHERE {condition}", params).fetchone()
     total = int(row[0]) if row else 0
     frame: pd.DataFrame = store.con.execute(
@@ -122,10 +157,10 @@ def dyad_events(store: Store, focus: str, partner: str) -> tuple[pd.DataFrame, i
     return frame, total
 
 
-def relationship(store: Store, focus: str, partner: str) -> Relationship:
+def relationship(store: Store, focus: str, partner: str, selection: Selection = SELECTION) -> Relationship:
     """Gather one relationship's series, events and break analysis."""
-    series = yearly_series(store, focus, partner)
-    events, total = dyad_events(store, focus, partner)
+    series = yearly_series(store, focus, partner, selection)
+    events, total = dyad_events(store, focus, partner, selection)
     active = series[series["events"] > 0]["year"]
     return Relationship(
         focus=focus,
@@ -138,24 +173,24 @@ def relationship(store: Store, focus: str, partner: str) -> Relationship:
         series=series,
         events=events,
         events_total=total,
-        breaks=relationship_breaks(store, focus, partner, FREQ),
+        breaks=relationship_breaks(store, focus, partner, selection),
     )
 
 
-def partner_shares(store: Store, focus: str, top: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def partner_shares(
+    store: Store, focus: str, top: list[str], selection: Selection = SELECTION
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Shares of the focus's dyadic events per span of years, and concentration (HHI) per span.
 
     HHI_t = Σ_P s²_{P,t} (Hirschman 1964; design §8), and 1/HHI the effective number of partners.
     """
+    where, params = dyadic(selection)
     frame = store.con.execute(
-        """SELECT CAST(floor(year(date) / ?) * ? AS INTEGER) AS span,
+        f"""SELECT CAST(floor(year(date) / ?) * ? AS INTEGER) AS span,
                   CASE WHEN actor1 = ? THEN actor2 ELSE actor1 END AS partner, count(*) AS n,
                   min(year(date)) AS first, max(year(date)) AS last
-           FROM events
-           WHERE (actor1 = ? OR actor2 = ?) AND actor1 IS NOT NULL AND actor2 IS NOT NULL
-             AND actor2 <> '' AND actor1 <> actor2
-           GROUP BY ALL""",
-        [SHARE_SPAN_YEARS, SHARE_SPAN_YEARS, focus, focus, focus],
+           FROM events WHERE {where} GROUP BY ALL""",
+        [SHARE_SPAN_YEARS, SHARE_SPAN_YEARS, focus, focus, focus, *params],
     ).df()
     if frame.empty:
         return pd.DataFrame(), pd.DataFrame(columns=["span", "events", "hhi", "effective_partners"])
@@ -181,12 +216,9 @@ def partner_shares(store: Store, focus: str, top: list[str]) -> tuple[pd.DataFra
     return shares, concentration
 
 
-def last_dyadic_date(store: Store, focus: str) -> dt.date | None:
-    row = store.con.execute(
-        "SELECT max(date) FROM events WHERE (actor1 = ? OR actor2 = ?) AND actor2 IS NOT NULL AND actor2 <> '' "
-        "AND actor1 <> actor2",
-        [focus, focus],
-    ).fetchone()
+def last_dyadic_date(store: Store, focus: str, selection: Selection = SELECTION) -> dt.date | None:
+    where, params = dyadic(selection)
+    row = store.con.execute(f"SELECT max(date) FROM events WHERE {where}", [focus, focus, *params]).fetchone()
     return pd.Timestamp(row[0]).date() if row and row[0] is not None else None
 
 
@@ -200,8 +232,9 @@ def flex_row(outcome: Outcome, partner: str) -> dict[str, Any] | None:
     return None
 
 
-def sources_in(store: Store, focus: str) -> list[str]:
+def sources_in(store: Store, focus: str, selection: Selection = SELECTION) -> list[str]:
+    where, params = dyadic(selection, focus_only=True)
     rows = store.con.execute(
-        "SELECT DISTINCT source FROM events WHERE actor1 = ? OR actor2 = ? ORDER BY source", [focus, focus]
+        f"SELECT DISTINCT source FROM events WHERE {where} ORDER BY source", [focus, focus, *params]
     ).fetchall()
     return [str(r[0]) for r in rows]

@@ -23,6 +23,7 @@ from dyadwatch.report import rhetoric as report_rhetoric
 from dyadwatch.report import votes as report_votes
 from dyadwatch.report.analyses import Outcome, focus_flexibility, focus_patterns, focus_shifts
 from dyadwatch.report.content import Overview, Relationship
+from dyadwatch.selection import Selection
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
@@ -49,25 +50,29 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
-def gather(store: Store, focus: str) -> Overview:
-    """Every number of the site, from the store and the analyses."""
+def gather(store: Store, focus: str, selection: Selection | None = None) -> Overview:
+    """Every number of the site, from the store and the analyses, on ``selection`` (yearly; default
+    :data:`content.SELECTION`: every source and day)."""
     focus = focus.upper()
-    partners = store.partners(focus, min_events=content.MIN_BRIEF_EVENTS)
+    selection = content.report_selection(selection)
+    counted = content.partner_counts(store, focus, selection)
+    partners = [code for code, n in counted if n >= content.MIN_BRIEF_EVENTS]
     if not partners:
+        chosen = "" if selection == content.SELECTION else " under the chosen --source/--from/--to"
         raise UsageError(
-            f"no relationship of {focus} has {content.MIN_BRIEF_EVENTS} or more dyadic events in {store.path}; "
-            "load data first (dyadwatch demo or dyadwatch ingest)"
+            f"no relationship of {focus} has {content.MIN_BRIEF_EVENTS} or more dyadic events in {store.path}"
+            f"{chosen}; load data first (dyadwatch demo or dyadwatch ingest) or widen the selection"
         )
-    relationships = [content.relationship(store, focus, partner) for partner in partners]
-    eras = {key: focus_flexibility(store, focus, content.FREQ, key) for key, _ in content.ERA_KEYS}
+    relationships = [content.relationship(store, focus, partner, selection) for partner in partners]
+    eras = {key: focus_flexibility(store, focus, selection, key) for key, _ in content.ERA_KEYS}
     for item in relationships:
         item.flex_by_era = {key: _partner_outcome(outcome, item.partner) for key, outcome in eras.items()}
-    every = store.partners(focus, min_events=1)
-    shares, concentration = content.partner_shares(store, focus, every[: content.SHARE_TOP_PARTNERS])
-    last = content.last_dyadic_date(store, focus)
+    every = [code for code, _ in counted]
+    shares, concentration = content.partner_shares(store, focus, every[: content.SHARE_TOP_PARTNERS], selection)
+    last = content.last_dyadic_date(store, focus, selection)
     since = (pd.Timestamp(last) - pd.DateOffset(months=12)).date().isoformat() if last else None
-    shifts = focus_shifts(store, focus, since) if since else Outcome(None, "no dyadic events in the store")
-    counts = dict(_counts(store, focus))
+    shifts = focus_shifts(store, focus, since, selection) if since else Outcome(None, "no dyadic events in the store")
+    counts = dict(counted)
     return Overview(
         focus=focus,
         name=content.display_name(focus),
@@ -77,8 +82,8 @@ def gather(store: Store, focus: str) -> Overview:
         concentration=concentration,
         shifts=shifts,
         shifts_since=since,
-        patterns=focus_patterns(store, focus, content.FREQ),
-        sources=content.sources_in(store, focus),
+        patterns=focus_patterns(store, focus, selection),
+        sources=content.sources_in(store, focus, selection),
         others=[(content.display_name(code), counts[code]) for code in every if code not in partners],
     )
 
@@ -86,16 +91,6 @@ def gather(store: Store, focus: str) -> Overview:
 def _partner_outcome(outcome: Outcome, partner: str) -> Outcome:
     row = content.flex_row(outcome, partner)
     return Outcome(row, None) if row else Outcome(None, outcome.reason)
-
-
-def _counts(store: Store, focus: str) -> list[tuple[str, int]]:
-    rows = store.con.execute(
-        """SELECT CASE WHEN actor1 = ? THEN actor2 ELSE actor1 END, count(*) FROM events
-           WHERE (actor1 = ? OR actor2 = ?) AND actor2 IS NOT NULL AND actor2 <> '' AND actor1 <> actor2
-           GROUP BY 1""",
-        [focus, focus, focus],
-    ).fetchall()
-    return [(str(code), int(n)) for code, n in rows]
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -413,11 +408,13 @@ def _write_chart(folder: Path, chart: charts.Chart | None) -> None:
 STAMP_NAME = ".dyadwatch-build"
 
 
-def content_hash(store: Store, focus: str, pdf: bool) -> str:
+def content_hash(store: Store, focus: str, pdf: bool, selection: Selection | None = None) -> str:
     """A hash of what the site is made from: every load (file hash and rows kept), the events and
-    indicators counts, the options and dyadwatch's version. Equal hashes mean an equal site."""
+    indicators counts, the options (the selection among them) and dyadwatch's version. Equal hashes
+    mean an equal site."""
     import hashlib
     import json
+    from dataclasses import asdict
 
     from dyadwatch import __version__
 
@@ -427,24 +424,39 @@ def content_hash(store: Store, focus: str, pdf: bool) -> str:
         "(SELECT coalesce(sum(hash(event_id)), 0) FROM events)"
     ).fetchone()
     payload = json.dumps(
-        {"loads": loads, "counts": counts, "focus": focus.upper(), "pdf": pdf, "version": __version__},
+        {
+            "loads": loads,
+            "counts": counts,
+            "focus": focus.upper(),
+            "pdf": pdf,
+            "selection": asdict(content.report_selection(selection)),
+            "version": __version__,
+        },
         default=str,
         sort_keys=True,
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def site_is_current(store: Store, focus: str, out_dir: str | Path, pdf: bool = False) -> bool:
+def site_is_current(
+    store: Store, focus: str, out_dir: str | Path, pdf: bool = False, selection: Selection | None = None
+) -> bool:
     """True when ``out_dir`` holds a complete site built from the same store content and options."""
     target = Path(out_dir)
     stamp = target / STAMP_NAME
     if not stamp.is_file() or not (target / "index.html").is_file() or (pdf and not (target / PDF_NAME).is_file()):
         return False
-    return stamp.read_text(encoding="utf-8").strip() == content_hash(store, focus, pdf)
+    return stamp.read_text(encoding="utf-8").strip() == content_hash(store, focus, pdf, selection)
 
 
 def build_site(
-    store: Store, focus: str = "PRK", out_dir: str | Path = "site", pdf: bool = False, *, skip_unchanged: bool = False
+    store: Store,
+    focus: str = "PRK",
+    out_dir: str | Path = "site",
+    pdf: bool = False,
+    *,
+    skip_unchanged: bool = False,
+    selection: Selection | None = None,
 ) -> Path:
     """Write the report site for ``focus`` into ``out_dir``; returns the path of ``index.html``.
 
@@ -455,19 +467,21 @@ def build_site(
     The site is written into a hidden temporary folder inside ``out_dir`` and moved into place only
     when every page is written, so a failed analysis (:class:`~dyadwatch.errors.ReportError`) leaves
     ``out_dir`` as it was: no half-written site that looks complete. Other files in ``out_dir`` are kept.
+    ``selection`` (yearly: sources, dates, bare statements) narrows every number; each page's header states it.
     """
+    selection = content.report_selection(selection)
     if pdf:
         from dyadwatch.report.pdf import require_weasyprint
 
         require_weasyprint()
     target = Path(out_dir)
-    if skip_unchanged and site_is_current(store, focus, target, pdf):
+    if skip_unchanged and site_is_current(store, focus, target, pdf, selection):
         return target / "index.html"
     target.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".dyadwatch-partial-", dir=target))
     try:
-        _write_site(store, focus, staging, pdf)
-        (staging / STAMP_NAME).write_text(content_hash(store, focus, pdf) + "\n", encoding="utf-8")
+        _write_site(store, focus, staging, pdf, selection)
+        (staging / STAMP_NAME).write_text(content_hash(store, focus, pdf, selection) + "\n", encoding="utf-8")
         _move_into(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -487,10 +501,10 @@ def _move_into(staging: Path, target: Path) -> None:
         os.replace(entry, destination)
 
 
-def _write_site(store: Store, focus: str, target: Path, pdf: bool) -> None:
+def _write_site(store: Store, focus: str, target: Path, pdf: bool, selection: Selection) -> None:
     chart_dir = target / "charts"
     chart_dir.mkdir(exist_ok=True)
-    overview = gather(store, focus)
+    overview = gather(store, focus, selection)
     environment = _environment()
     common = {
         "generated": dt.date.today().isoformat(),
@@ -499,7 +513,7 @@ def _write_site(store: Store, focus: str, target: Path, pdf: bool) -> None:
         "pdf_name": PDF_NAME if pdf else None,
         "threshold": content.MIN_BRIEF_EVENTS,
         "selection_line": narrative.selection_line(
-            content.SELECTION,
+            selection,
             overview.sources,
             min(item.first_year for item in overview.relationships),
             max(item.last_year for item in overview.relationships),
