@@ -841,6 +841,8 @@ def rhetoric(
     """
     from dyadwatch.analysis.rhetoric import rhetoric as run_rhetoric
 
+    if embedding:
+        _say_embedding_cost(embedding_model)
     with _open(db) as store:
         result = run_rhetoric(
             store,
@@ -863,6 +865,22 @@ def rhetoric(
                     f"({test['periods']} periods, {test['lags']} lags)",
                     f"lead-lag {test['partner']}:",
                 )
+
+
+def _say_embedding_cost(model: str) -> None:
+    """A note before the slow first step of ``--embedding``, so that a silent minute is not taken for a hang."""
+    from dyadwatch.analysis.embedding import missing_requirement, static_cache_file
+
+    if missing_requirement():
+        return  # the analysis says what to install
+    if model == "static" and not static_cache_file().is_file():
+        say(
+            f"building the static embedding matrix once (a minute or two here); later runs read it from "
+            f"{static_cache_file()}",
+            "note:",
+        )
+    elif model == "contextual":
+        say("the contextual model reads about 2 000 word pieces a CPU-second: minutes for 100 000 texts", "note:")
 
 
 @app.command()
