@@ -39,10 +39,13 @@ HEAVY = (
     "pandas", "numpy", "pyarrow", "ibis", "sqlglot", "statsmodels", "scipy", "ruptures", "matplotlib", "fastapi",
     "uvicorn", "jinja2", "httpx",
 )  # fmt: skip
+TERMINAL = "{terminal}"  # an argument list holding this runs with FORCE_COLOR=1
 #: name → (arguments of ``python -m dyadwatch``, target seconds or None). ``{db}`` is the store.
 COMMANDS: dict[str, tuple[list[str], float | None]] = {
     "dyadwatch --help": (["--help"], 0.3),
     "dyadwatch series PRK CHN": (["series", "PRK", "CHN", "--db", "{db}"], 0.4),
+    # As on a terminal: FORCE_COLOR makes Rich (and so dyadwatch) print the table with its styles.
+    "dyadwatch series PRK CHN, as on a terminal": ([TERMINAL, "series", "PRK", "CHN", "--db", "{db}"], None),
     "dyadwatch series PRK CHN --format csv": (["series", "PRK", "CHN", "--format", "csv", "--db", "{db}"], None),
     "dyadwatch series PRK CHN --format json": (["series", "PRK", "CHN", "--format", "json", "--db", "{db}"], None),
 }
@@ -65,7 +68,7 @@ def demo_store(path: Path) -> Path:
     return path
 
 
-def _env() -> dict[str, str]:
+def _env(terminal: bool = False) -> dict[str, str]:
     """This checkout's sources first on the path, so the numbers are for this code; bytecode
     written and used as on a user's machine (a setting PYTHONDONTWRITEBYTECODE, as some CI and
     sandbox images set, would recompile cli.py on every run: ~60 ms that no installation pays)."""
@@ -73,19 +76,22 @@ def _env() -> dict[str, str]:
     path = os.environ.get("PYTHONPATH")
     env = {**os.environ, "PYTHONPATH": src + (os.pathsep + path if path else "")}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if terminal:
+        env["FORCE_COLOR"] = "1"
     return env
 
 
 def _command(args: list[str], db: Path) -> list[str]:
+    args = [arg for arg in args if arg != TERMINAL]
     if args == ["-c", "pass"]:
         return [sys.executable, *args]
     return [sys.executable, "-m", "dyadwatch", *(arg.replace("{db}", str(db)) for arg in args)]
 
 
-def timed_run(command: list[str]) -> tuple[float, float]:
+def timed_run(command: list[str], terminal: bool = False) -> tuple[float, float]:
     """Wall and CPU seconds (user + system) of one run in a fresh process; output discarded."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, env=_env(terminal), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert process.stderr is not None
     errors = process.stderr.read()
     _, status, usage = os.wait4(process.pid, 0)
@@ -97,10 +103,11 @@ def timed_run(command: list[str]) -> tuple[float, float]:
     return wall, usage.ru_utime + usage.ru_stime
 
 
-def heavy_imports(command: list[str]) -> list[str]:
+def heavy_imports(command: list[str], terminal: bool = False) -> list[str]:
     """The libraries of :data:`HEAVY` that ``command`` imports (from ``python -X importtime``)."""
     traced = [command[0], "-X", "importtime", *command[1:]]
-    done = subprocess.run(traced, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    env = _env(terminal)
+    done = subprocess.run(traced, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     return sorted(set(imported_modules(done.stderr)) & set(HEAVY))
 
 
@@ -118,13 +125,13 @@ def imported_modules(importtime: str) -> list[str]:
 def measure(db: Path, repeat: int) -> dict[str, Any]:
     commands = {FLOOR: (["-c", "pass"], None), **COMMANDS}
     for args, _ in commands.values():  # one warm-up each: the page cache and .pyc files, not counted
-        timed_run(_command(args, db))
+        timed_run(_command(args, db), TERMINAL in args)
     walls: dict[str, list[float]] = {name: [] for name in commands}
     cpus: dict[str, list[float]] = {name: [] for name in commands}
     load_before = os.getloadavg()[0]
     for attempt in range(repeat):
         for name, (args, _) in commands.items():
-            wall, cpu = timed_run(_command(args, db))
+            wall, cpu = timed_run(_command(args, db), TERMINAL in args)
             walls[name].append(wall)
             cpus[name].append(cpu)
         print(f"run {attempt + 1}: " + ", ".join(f"{walls[n][-1]:.2f}" for n in commands), file=sys.stderr)
@@ -138,7 +145,7 @@ def measure(db: Path, repeat: int) -> dict[str, Any]:
             "all_wall_s": [round(value, 3) for value in walls[name]],
             "target_s": target,
             "met": None if target is None else wall <= target,
-            "heavy_imports": heavy_imports(_command(args, db)),
+            "heavy_imports": heavy_imports(_command(args, db), TERMINAL in args),
         }
     return {"commands": results, "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)]}
 
@@ -185,8 +192,11 @@ def markdown(numbers: dict[str, Any], host: dict[str, str], repeat: int, db: Pat
         )
     lines += [
         "",
-        "`--help` loads Click alone (the command line is plain Click: no Typer, no pydantic, no Rich); the "
-        "table of `series` loads Click, DuckDB and Rich's console and table, its CSV Click and DuckDB. pandas, "
+        "`--help` loads Click alone (the command line is plain Click: no Typer, no pydantic, no Rich). Off a "
+        "terminal (here: output to a pipe) the table of `series` is printed without Rich "
+        "(`dyadwatch.tables.plain_table`: Rich's layout, compared with Rich's output in the tests), so it loads "
+        "Click and DuckDB, as its CSV does; on a terminal Rich prints it, with its styles (the row run with "
+        "FORCE_COLOR=1). pandas, "
         "Ibis, statsmodels and the rest are imported inside the commands that use them, `import dyadwatch` loads "
         "its names on first use (PEP 562), `series` prints the store's rows without pandas, and long tables skip "
         "Rich's per-cell layout (`dyadwatch.tables`). `--format json` still builds a pandas frame, which shows "
@@ -194,7 +204,6 @@ def markdown(numbers: dict[str, Any], host: dict[str, str], repeat: int, db: Pat
         END,
     ]
     return "\n".join(lines)
-
 
 
 def main(argv: list[str] | None = None) -> int:

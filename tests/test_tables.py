@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 from pathlib import Path
 
 import pandas as pd
@@ -66,3 +67,92 @@ def test_columns_option(bundled_db: Path, capsys: pytest.CaptureFixture[str]) ->
     assert capsys.readouterr().out.splitlines()[0] == "partner,flexibility"
     assert run([*argv, "--columns", "partner,nonsense"]) == 2
     assert "unknown column nonsense" in capsys.readouterr().err
+
+
+# -- plain_table: Rich's layout off a terminal, without Rich ---------------------------------------
+NARROW = "abcXYZ019 .,-_/%()+→éü—"  # one cell a character, as Rich counts
+ODD = NARROW + "漢\u0301[:"  # now and then a wide or combining character, markup or an emoji code
+
+
+def _rich(title: str | None, columns: list[dict[str, object]], cells: list[list[str]], width: int) -> str:
+    from rich.console import Console
+    from rich.table import Table
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, force_terminal=False)
+    table = Table(title=title, show_lines=False)
+    for column in columns:
+        table.add_column(**column)  # type: ignore[arg-type]
+    for row in cells:
+        table.add_row(*row)
+    console.print(table, width=width)
+    return buffer.getvalue()
+
+
+def test_plain_table_is_what_rich_prints_off_a_terminal() -> None:
+    """1 000 generated tables (1-6 columns, titles, min widths, widths 10-100): where plain_table
+    answers, it answers what Rich prints, byte for byte; and it answers for many of them."""
+    from dyadwatch.tables import plain_table
+
+    answered = 0
+    for seed in range(1000):
+        rng = random.Random(seed)
+
+        def text(rng: random.Random = rng) -> str:
+            alphabet = NARROW if rng.random() < 0.95 else ODD
+            return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14))).strip(
+                " " if rng.random() < 0.9 else ""
+            )
+
+        count = rng.randint(1, 6)
+        columns: list[dict[str, object]] = []
+        for _ in range(count):
+            column: dict[str, object] = {"header": text(), "justify": rng.choice(["left", "right"])}
+            if rng.random() < 0.5:
+                column["min_width"] = rng.randint(0, 24)
+            columns.append(column)
+        cells = [[text() for _ in range(count)] for _ in range(rng.randint(1, 6))]
+        title = rng.choice([None, text()])
+        width = rng.randint(10, 100)
+        plain = plain_table(title, columns, cells, width)
+        if plain is not None:
+            answered += 1
+            assert plain == _rich(title, columns, cells, width), (seed, title, columns, cells, width)
+    assert answered > 250  # the comparison is not vacuous
+
+
+def test_plain_table_answers_for_the_usual_tables_and_declines_what_it_cannot_lay_out() -> None:
+    from dyadwatch.tables import plain_table
+
+    columns: list[dict[str, object]] = [
+        {"header": "period", "justify": "left", "min_width": 10},
+        {"header": "events", "justify": "right"},
+    ]
+    cells = [["2019-01-01", "3"], ["2019-02-01", "1,204"]]
+    plain = plain_table("series PRK → CHN", columns, cells, 100)
+    assert plain is not None and plain == _rich("series PRK → CHN", columns, cells, 100)
+    assert plain_table(None, columns, [["x" * 120, "1"]], 100) is None  # would wrap
+    assert plain_table(None, columns, [["漢字", "1"]], 100) is None  # wide characters
+    assert plain_table(None, columns, [["[bold]x", "1"]], 100) is None  # Rich markup
+    assert plain_table(None, [{"header": "a", "justify": "center"}], [["x"]], 100) is None
+
+
+def test_series_through_a_pipe_does_not_load_rich(bundled_db: Path) -> None:
+    """Off a terminal the series table is printed without Rich; on a (forced) terminal Rich prints it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom dyadwatch.cli import run\n"
+        f"code = run(['series', 'PRK', 'CHN', '--db', {str(bundled_db)!r}])\n"
+        "print('rich' in sys.modules, code, file=sys.stderr)\n"
+    )
+    src = str(Path(__file__).parents[1] / "src")
+    piped = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={"PYTHONPATH": src})
+    assert piped.stderr.strip().endswith("False 0"), piped.stderr
+    forced = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={"PYTHONPATH": src, "FORCE_COLOR": "1"}
+    )
+    assert forced.stderr.strip().endswith("True 0"), forced.stderr
+    plain_lines = piped.stdout.splitlines()
+    assert plain_lines[1].startswith("┏") and plain_lines[-1].startswith("└") and len(plain_lines) > 10

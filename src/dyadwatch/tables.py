@@ -9,15 +9,25 @@ longest word: together they measure each column as all the rows do, so Rich pick
 and the other body lines are written in the layout of those two, after checking that this module's
 layout reproduces them exactly. When the check fails, or a cell holds markup, emoji codes or
 control characters, or the console is one this shortcut does not know, Rich renders the whole table.
+
+Off a terminal Rich prints no styles, and a table that fits unwrapped has a fixed layout:
+:func:`plain_table` writes it without loading Rich at all (the command line's simple queries then
+never import it), and declines anything whose layout it cannot vouch for.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+import unicodedata
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
-from rich.cells import cell_len
-from rich.console import Console
+if TYPE_CHECKING:
+    from rich.console import Console
+
+# Rich's HEAVY_HEAD box, the default of rich.table.Table: the lines of a table without row lines.
+_TOP, _HEAD, _HEAD_RULE, _BODY, _BOTTOM = ("┏━┳┓", "┃ ┃┃", "┡━╇┩", "│ ││", "└─┴┘")
 
 
 def print_table(
@@ -35,6 +45,89 @@ def print_table(
     else:
         console.file.write(fast)
         console.file.flush()
+
+
+def off_terminal(stream: IO[str] | None = None) -> bool:
+    """Whether Rich would treat ``stream`` (stdout) as no terminal: then it prints no styles, and a
+    simple table needs no Rich at all (:func:`plain_table`). Rich's own rules (Console.is_terminal):
+    TTY_COMPATIBLE=1 or a non-empty FORCE_COLOR make a terminal, as does a notebook; else isatty()."""
+    stream = stream if stream is not None else sys.stdout
+    if "ipykernel" in sys.modules or "idlelib" in sys.modules or os.environ.get("TTY_COMPATIBLE") == "1":
+        return False
+    if os.environ.get("TTY_COMPATIBLE") == "0":
+        return True
+    if os.environ.get("FORCE_COLOR") is not None:
+        return os.environ["FORCE_COLOR"] == ""
+    try:
+        return not stream.isatty()
+    except (AttributeError, ValueError):
+        return True
+
+
+def _narrow(text: str) -> bool:
+    """Printable text that takes one cell a character, as Rich counts cells, holds no Rich markup
+    (``[``) or emoji code (``:``) and neither starts nor ends with a space: ASCII, or narrow and
+    ambiguous-width letters and signs (→, é)."""
+    if not text.isprintable() or "[" in text or ":" in text or text != text.strip():
+        return False  # Rich strips the spaces that end a cell's line, which moves a right-justified cell
+    return text.isascii() or all(
+        unicodedata.east_asian_width(char) in ("Na", "N", "H", "A")
+        and not unicodedata.combining(char)
+        and unicodedata.category(char) not in ("Mn", "Me", "Cf", "So", "Sk")
+        for char in text
+    )
+
+
+def plain_table(
+    title: str | None, columns: Sequence[Mapping[str, Any]], cells: Sequence[Sequence[str]], width: int
+) -> str | None:
+    """The table exactly as Rich prints it off a terminal, without loading Rich, or None.
+
+    Why: Rich's import and layout are a fifth of a simple ``dyadwatch series | …``. Off a terminal
+    Rich adds no styles, and a table of plain one-cell-a-character text that fits ``width`` unwrapped
+    has a fixed layout: each column as wide as its widest cell, header or ``min_width``, one space
+    of padding each side, the HEAVY_HEAD box, the title centred above. Anything else (a cell to wrap,
+    wide or combining characters, markup, another justification, no rows): None, and Rich lays it out.
+    ``tests/test_tables.py`` compares this with Rich on generated tables.
+    """
+    headers = [str(column.get("header", "")) for column in columns]
+    rows = [headers, *cells]
+    justify = [column.get("justify", "left") for column in columns]
+    if not cells or not columns or any(len(row) != len(columns) for row in cells):
+        return None
+    if any(side not in ("left", "right") for side in justify) or any(set(c) - _KNOWN_OPTIONS for c in columns):
+        return None
+    if not all(_narrow(text) for row in rows for text in row) or (title is not None and not _narrow(title)):
+        return None
+    sizes = [
+        max(max(len(row[i]) for row in rows), int(column.get("min_width") or 0)) for i, column in enumerate(columns)
+    ]
+    total = sum(sizes) + 3 * len(sizes) + 1
+    if total > width or (title and len(title) > total):
+        return None
+
+    def rule(box: str) -> str:
+        return box[0] + box[2].join(box[1] * (size + 2) for size in sizes) + box[3]
+
+    def line(box: str, row: Sequence[str]) -> str:
+        parts = [
+            f" {text.ljust(size)} " if side == "left" else f" {text.rjust(size)} "
+            for text, size, side in zip(row, sizes, justify, strict=True)
+        ]
+        return box[0] + box[2].join(parts) + box[3]
+
+    lines = []
+    if title:
+        left = (total - len(title)) // 2
+        lines.append(" " * left + title + " " * (total - len(title) - left))
+    lines += [rule(_TOP), line(_HEAD, headers), rule(_HEAD_RULE)]
+    lines += [line(_BODY, row) for row in cells]
+    lines.append(rule(_BOTTOM))
+    return "\n".join(lines) + "\n"
+
+
+#: The column options :func:`plain_table` lays out as Rich does (overflow only matters when wrapping).
+_KNOWN_OPTIONS = frozenset({"header", "justify", "min_width", "overflow"})
 
 
 def _table(title: str | None, columns: Sequence[Mapping[str, Any]], rows: Sequence[Sequence[str]]) -> Any:
@@ -56,7 +149,11 @@ def _plain(text: str) -> bool:
 def _width(text: str) -> int:
     """Cells the text takes on a terminal: printable ASCII one a character (len() is many times
     faster than Rich's cell_len, which it equals there)."""
-    return len(text) if text.isascii() else cell_len(text)
+    if text.isascii():
+        return len(text)
+    from rich.cells import cell_len
+
+    return cell_len(text)
 
 
 def _longest_word(text: str) -> int:
