@@ -150,3 +150,10 @@ def test_unknown_country_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="unknown country or organisation 'Atlantis'"):
         country("Atlantis")
     assert country("north korea").code == "PRK"
+
+
+def test_the_quick_code_check_knows_exactly_the_crosswalk() -> None:
+    """``known_codes`` reads only the first field of each line: the same codes as the whole table."""
+    from dyadwatch.codebook.countries import known_codes
+
+    assert known_codes() == frozenset(countries()) and len(known_codes()) > 250
