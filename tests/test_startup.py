@@ -269,13 +269,21 @@ def test_help_lists_every_command_with_the_start_of_its_docstring() -> None:
     from dyadwatch.cli import app
 
     lines = _help().splitlines()
-    commands = lines[lines.index("Commands:") + 1 :]
-    assert [line.split()[0] for line in commands] == list(app.commands)  # in the order they were added
+    entries: list[str] = []  # one per command: its name line and the lines that continue its summary
+    for line in lines[lines.index("Commands:") + 1 :]:
+        if line[2:3] != " ":
+            entries.append(line.strip())
+        else:
+            entries[-1] += " " + line.strip()
+    assert [entry.split()[0] for entry in entries] == list(app.commands)  # in the order they were added
     assert len(app.commands) >= 20 and {"ingest", "series", "flex", "export", "sync"} <= set(app.commands)
-    for line, (name, command) in zip(commands, app.commands.items(), strict=True):
+    for entry, (name, command) in zip(entries, app.commands.items(), strict=True):
         assert command.help, name
         first_words = " ".join(command.help.split()[:4])
-        assert line.split(maxsplit=1)[1].startswith(first_words), (line, first_words)
+        summary = entry.split(maxsplit=1)[1]
+        assert summary.startswith(first_words), (entry, first_words)
+        # Whole sentences, or cut at two lines' worth: never the one-line stub Click prints by default.
+        assert summary.endswith(".") or summary.endswith("...") and len(summary) > 80, entry
 
 
 SHARED = ["--freq", "--normalize", "--drop-statements", "--source", "--from", "--to", "--columns", "--db"]

@@ -152,6 +152,20 @@ class OrderedGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Each command with the first sentence of its help on up to two lines (Click cuts it to one
+        line, which leaves half a sentence where the list should teach what each command does)."""
+        names = self.list_commands(ctx)
+        limit = 2 * (formatter.width - 6 - max((len(name) for name in names), default=0))
+        rows = [
+            (name, command.get_short_help_str(limit=limit))
+            for name in names
+            if (command := self.get_command(ctx, name)) is not None and not command.hidden
+        ]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
 
 # Every command's help: defaults shown, up to 100 columns on a wide terminal (Click's default is 80).
 CONTEXT = {"show_default": True, "max_content_width": TABLE_WIDTH, "help_option_names": ["--help"]}
@@ -544,7 +558,11 @@ def ingest(
         raise click.exceptions.Exit(1)
 
 
-@app.command("ingest-indicators")
+@app.command(
+    "ingest-indicators",
+    short_help="Load dyad-year evidence into the indicators table (design §11): UN roll calls (unvotes) or "
+    "Comtrade-style trade, per partner and year.",
+)
 @click.argument(
     "files",
     nargs=-1,
@@ -801,7 +819,10 @@ def search_texts(
     print_frame(frame, output, f"texts matching {query!r}")
 
 
-@app.command()
+@app.command(
+    short_help="Words beside deeds (design §10): per partner and period, the rhetoric index of the texts "
+    "about the partner beside FOCUS's events toward it; Granger tests both ways.",
+)
 @click.argument("focus", help="The country whose media the texts are (ISO alpha-3, e.g. PRK).")
 @freq_option()
 @partners_option
