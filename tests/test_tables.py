@@ -74,12 +74,15 @@ NARROW = "abcXYZ019 .,-_/%()+→éü—"  # one cell a character, as Rich counts
 ODD = NARROW + "漢\u0301[:"  # now and then a wide or combining character, markup or an emoji code
 
 
-def _rich(title: str | None, columns: list[dict[str, object]], cells: list[list[str]], width: int) -> str:
+def _rich(
+    title: str | None, columns: list[dict[str, object]], cells: list[list[str]], width: int, terminal: bool = False
+) -> str:
     from rich.console import Console
     from rich.table import Table
 
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width, force_terminal=False)
+    system = "standard" if terminal else None
+    console = Console(file=buffer, width=width, force_terminal=terminal, color_system=system)  # type: ignore[arg-type]
     table = Table(title=title, show_lines=False)
     for column in columns:
         table.add_column(**column)  # type: ignore[arg-type]
@@ -91,7 +94,8 @@ def _rich(title: str | None, columns: list[dict[str, object]], cells: list[list[
 
 def test_plain_table_is_what_rich_prints_off_a_terminal() -> None:
     """1 000 generated tables (1-6 columns, titles, min widths, widths 10-100): where plain_table
-    answers, it answers what Rich prints, byte for byte; and it answers for many of them."""
+    answers, it answers what Rich prints, byte for byte, off a terminal and (styled) on one; and it
+    answers for many of them."""
     from dyadwatch.tables import plain_table
 
     answered = 0
@@ -118,6 +122,8 @@ def test_plain_table_is_what_rich_prints_off_a_terminal() -> None:
         if plain is not None:
             answered += 1
             assert plain == _rich(title, columns, cells, width), (seed, title, columns, cells, width)
+            styled = plain_table(title, columns, cells, width, styled=True)
+            assert styled == _rich(title, columns, cells, width, terminal=True), (seed, title, columns, cells)
     assert answered > 250  # the comparison is not vacuous
 
 
@@ -137,22 +143,23 @@ def test_plain_table_answers_for_the_usual_tables_and_declines_what_it_cannot_la
     assert plain_table(None, [{"header": "a", "justify": "center"}], [["x"]], 100) is None
 
 
-def test_series_through_a_pipe_does_not_load_rich(bundled_db: Path) -> None:
-    """Off a terminal the series table is printed without Rich; on a (forced) terminal Rich prints it."""
+@pytest.mark.parametrize("terminal", [False, True], ids=["pipe", "terminal (FORCE_COLOR)"])
+def test_series_table_is_printed_without_rich_and_as_rich_prints_it(bundled_db: Path, terminal: bool) -> None:
+    """`series` prints its table without loading Rich, and prints what Rich prints (the Rich path
+    chosen in the same process by making plain_table decline)."""
     import subprocess
     import sys
 
     code = (
-        "import sys\nfrom dyadwatch.cli import run\n"
-        f"code = run(['series', 'PRK', 'CHN', '--db', {str(bundled_db)!r}])\n"
-        "print('rich' in sys.modules, code, file=sys.stderr)\n"
+        "import contextlib, io, sys\nimport dyadwatch.tables as tables\nfrom dyadwatch.cli import run\n"
+        f"args = ['series', 'PRK', 'CHN', '--freq', 'Y', '--db', {str(bundled_db)!r}]\n"
+        "plain = io.StringIO()\nwith contextlib.redirect_stdout(plain):\n    run(args)\n"
+        "loaded = 'rich' in sys.modules\ntables.plain_table = lambda *a, **k: None\n"
+        "rich = io.StringIO()\nwith contextlib.redirect_stdout(rich):\n    run(args)\n"
+        "print(loaded, 'rich' in sys.modules, plain.getvalue() == rich.getvalue(), '\\x1b[1m' in plain.getvalue())\n"
     )
-    src = str(Path(__file__).parents[1] / "src")
-    piped = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={"PYTHONPATH": src})
-    assert piped.stderr.strip().endswith("False 0"), piped.stderr
-    forced = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env={"PYTHONPATH": src, "FORCE_COLOR": "1"}
-    )
-    assert forced.stderr.strip().endswith("True 0"), forced.stderr
-    plain_lines = piped.stdout.splitlines()
-    assert plain_lines[1].startswith("┏") and plain_lines[-1].startswith("└") and len(plain_lines) > 10
+    env = {"PYTHONPATH": str(Path(__file__).parents[1] / "src"), "TERM": "xterm-256color", "COLUMNS": "120"}
+    if terminal:
+        env["FORCE_COLOR"] = "1"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.stdout.split() == ["False", "True", "True", str(terminal)], done.stdout + done.stderr

@@ -26,6 +26,7 @@ from typing import IO, TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.console import Console
 
+_BOLD, _ITALIC, _RESET = "\x1b[1m", "\x1b[3m", "\x1b[0m"  # Rich's table.header and table.title styles
 # Rich's HEAVY_HEAD box, the default of rich.table.Table: the lines of a table without row lines.
 _TOP, _HEAD, _HEAD_RULE, _BODY, _BOTTOM = ("┏━┳┓", "┃ ┃┃", "┡━╇┩", "│ ││", "└─┴┘")
 
@@ -78,17 +79,44 @@ def _narrow(text: str) -> bool:
     )
 
 
+def terminal_layout() -> tuple[int, bool] | None:
+    """The width Rich would give a table on this terminal and whether it would style it (a bold
+    header and an italic title: every terminal but a dumb one), by Rich's own rules (Console.size,
+    Console.color_system); None where only Rich can tell (Windows, notebooks)."""
+    if sys.platform == "win32" or "ipykernel" in sys.modules or "idlelib" in sys.modules:
+        return None
+    if os.environ.get("TERM", "").strip().lower() in ("dumb", "unknown"):
+        return 80, False
+    width = 0
+    for descriptor in (0, 1, 2):  # Rich asks stdin, stdout and stderr, in this order
+        try:
+            width = os.get_terminal_size(descriptor).columns
+        except (AttributeError, ValueError, OSError):
+            continue
+        break
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit():
+        width = int(columns)
+    return width or 80, True
+
+
 def plain_table(
-    title: str | None, columns: Sequence[Mapping[str, Any]], cells: Sequence[Sequence[str]], width: int
+    title: str | None,
+    columns: Sequence[Mapping[str, Any]],
+    cells: Sequence[Sequence[str]],
+    width: int,
+    *,
+    styled: bool = False,
 ) -> str | None:
-    """The table exactly as Rich prints it off a terminal, without loading Rich, or None.
+    """The table exactly as Rich prints it, without loading Rich, or None.
 
     Why: Rich's import and layout are a fifth of a simple ``dyadwatch series | …``. Off a terminal
     Rich adds no styles, and a table of plain one-cell-a-character text that fits ``width`` unwrapped
     has a fixed layout: each column as wide as its widest cell, header or ``min_width``, one space
     of padding each side, the HEAVY_HEAD box, the title centred above. Anything else (a cell to wrap,
     wide or combining characters, markup, another justification, no rows): None, and Rich lays it out.
-    ``tests/test_tables.py`` compares this with Rich on generated tables.
+    ``styled`` adds what Rich adds on a terminal: the header bold, the title italic (ANSI SGR 1 and 3).
+    ``tests/test_tables.py`` compares this with Rich on generated tables, on and off a terminal.
     """
     headers = [str(column.get("header", "")) for column in columns]
     rows = [headers, *cells]
@@ -109,18 +137,21 @@ def plain_table(
     def rule(box: str) -> str:
         return box[0] + box[2].join(box[1] * (size + 2) for size in sizes) + box[3]
 
-    def line(box: str, row: Sequence[str]) -> str:
-        parts = [
-            f" {text.ljust(size)} " if side == "left" else f" {text.rjust(size)} "
+    def line(box: str, row: Sequence[str], bold: bool = False) -> str:
+        aligned = [
+            text.ljust(size) if side == "left" else text.rjust(size)
             for text, size, side in zip(row, sizes, justify, strict=True)
         ]
+        # Rich styles the padding and the text as three runs of the header style
+        parts = [f"{_BOLD} {_RESET}{_BOLD}{text}{_RESET}{_BOLD} {_RESET}" if bold else f" {text} " for text in aligned]
         return box[0] + box[2].join(parts) + box[3]
 
     lines = []
     if title:
         left = (total - len(title)) // 2
-        lines.append(" " * left + title + " " * (total - len(title) - left))
-    lines += [rule(_TOP), line(_HEAD, headers), rule(_HEAD_RULE)]
+        centred = " " * left + title + " " * (total - len(title) - left)
+        lines.append(f"{_ITALIC}{centred}{_RESET}" if styled else centred)
+    lines += [rule(_TOP), line(_HEAD, headers, bold=styled), rule(_HEAD_RULE)]
     lines += [line(_BODY, row) for row in cells]
     lines.append(rule(_BOTTOM))
     return "\n".join(lines) + "\n"
