@@ -39,13 +39,13 @@ HEAVY = (
     "pandas", "numpy", "pyarrow", "ibis", "sqlglot", "statsmodels", "scipy", "ruptures", "matplotlib", "fastapi",
     "uvicorn", "jinja2", "httpx",
 )  # fmt: skip
-TERMINAL = "{terminal}"  # an argument list holding this runs with FORCE_COLOR=1
+TERMINAL = "{terminal}"  # an argument list holding this runs with FORCE_COLOR=1 and COLUMNS=100
 #: name → (arguments of ``python -m dyadwatch``, target seconds or None). ``{db}`` is the store.
 COMMANDS: dict[str, tuple[list[str], float | None]] = {
     "dyadwatch --help": (["--help"], 0.3),
     "dyadwatch series PRK CHN": (["series", "PRK", "CHN", "--db", "{db}"], 0.4),
     # As on a terminal: FORCE_COLOR makes Rich (and so dyadwatch) print the table with its styles.
-    "dyadwatch series PRK CHN, as on a terminal": ([TERMINAL, "series", "PRK", "CHN", "--db", "{db}"], None),
+    "dyadwatch series PRK CHN, as on a 100-column terminal": ([TERMINAL, "series", "PRK", "CHN", "--db", "{db}"], None),
     "dyadwatch series PRK CHN --format csv": (["series", "PRK", "CHN", "--format", "csv", "--db", "{db}"], None),
     "dyadwatch series PRK CHN --format json": (["series", "PRK", "CHN", "--format", "json", "--db", "{db}"], None),
 }
@@ -76,8 +76,8 @@ def _env(terminal: bool = False) -> dict[str, str]:
     path = os.environ.get("PYTHONPATH")
     env = {**os.environ, "PYTHONPATH": src + (os.pathsep + path if path else "")}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    if terminal:
-        env["FORCE_COLOR"] = "1"
+    if terminal:  # a terminal 100 columns wide (on 80 the table's headers wrap, and Rich lays them out)
+        env.update(FORCE_COLOR="1", COLUMNS="100")
     return env
 
 
@@ -195,8 +195,9 @@ def markdown(numbers: dict[str, Any], host: dict[str, str], repeat: int, db: Pat
         "`--help` loads Click alone (the command line is plain Click: no Typer, no pydantic, no Rich). Off a "
         "terminal (here: output to a pipe) the table of `series` is printed without Rich "
         "(`dyadwatch.tables.plain_table`: Rich's layout, compared with Rich's output in the tests), so it loads "
-        "Click and DuckDB, as its CSV does; on a terminal Rich prints it, with its styles (the row run with "
-        "FORCE_COLOR=1). pandas, "
+        "Click and DuckDB, as its CSV does; on a terminal wide enough it is printed the same way with Rich's "
+        "styles (the row run with FORCE_COLOR=1 and COLUMNS=100), and where its headers must wrap (80 columns) "
+        "Rich lays it out. pandas, "
         "Ibis, statsmodels and the rest are imported inside the commands that use them, `import dyadwatch` loads "
         "its names on first use (PEP 562), `series` prints the store's rows without pandas, and long tables skip "
         "Rich's per-cell layout (`dyadwatch.tables`). `--format json` still builds a pandas frame, which shows "
