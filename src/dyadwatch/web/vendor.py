@@ -72,7 +72,7 @@ def plotly_bundle() -> Vendored:
 
 @functools.cache
 def plotly_gzipped() -> bytes:
-    """plotly.js gzipped once per process (~4.6 MB → ~1.4 MB), for browsers that accept gzip."""
+    """plotly.js gzipped once per process (4.8 MB → 1.5 MB with plotly 7.1), for browsers that accept gzip."""
     import gzip
 
     return gzip.compress(plotly_bundle().script.read_bytes(), compresslevel=9, mtime=0)
