@@ -243,3 +243,25 @@ def test_demo_builds_the_store_and_prints_the_site(tmp_path: Path) -> None:
     assert child("demo", "--db", db, "--out", site).returncode == 0
     with dw.open(db, read_only=True) as store:
         assert store.count("chronology") == chronology
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["series", "PRK", "CHN"], "interrupted\n"),
+        (["ingest", "x.csv"], "interrupted: the file being loaded was rolled back; files loaded before it are kept\n"),
+    ],
+)
+def test_ctrl_c_exits_130_and_says_what_it_left(
+    args: list[str], said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C (a KeyboardInterrupt where the store is opened): exit 130, one line, no traceback; the
+    rollback is mentioned only for a command that loads files."""
+    import dyadwatch.store
+
+    def interrupted(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(dyadwatch.store, "Store", interrupted)
+    assert run([*args, "--db", str(tmp_path / "store.duckdb")]) == 130
+    assert capsys.readouterr().err.strip().endswith(said.strip())

@@ -1768,6 +1768,10 @@ app.add_command(export_app)
 app.add_command(sync_app)
 
 
+#: Commands that write to the store, file by file (one transaction each): what Ctrl-C leaves is said.
+LOADING_COMMANDS = frozenset({"ingest", "ingest-texts", "ingest-indicators", "demo", "sync"})
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code (tests call this directly)."""
     args = list(argv) if argv is not None else sys.argv[1:]
@@ -1783,7 +1787,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         exc.show(file=sys.stderr)
         return exc.exit_code
     except click.Abort as exc:  # Click turns Ctrl-C into Abort
-        if isinstance(exc.__cause__, KeyboardInterrupt):
+        loading = bool(args) and args[0] in LOADING_COMMANDS
+        if isinstance(exc.__cause__, KeyboardInterrupt) and loading:
             say("interrupted: the file being loaded was rolled back; files loaded before it are kept")
         else:
             say("interrupted")
