@@ -452,12 +452,14 @@ def test_report_narrowed_by_source_and_dates(
         assert f"of the {counted[path.stem]} events of this relationship" in html
         days = re.findall(r'<td class="date">(\d{4}-\d{2}-\d{2})', html)
         assert days and all("1991-01-01" <= day <= "2020-12-31" for day in days), path.name
-    # Another selection is another site: not "unchanged", and the header says so.
+    # The build hash holds the selection: the same options find the site current, others do not.
+    from dyadwatch.report.site import site_is_current
+
+    with dw.open(bundled_db, read_only=True) as store:
+        assert site_is_current(store, "PRK", out, selection=selection)
+        assert not site_is_current(store, "PRK", out)  # the default selection: rebuilt, not "unchanged"
     capsys.readouterr()
-    assert run(common) == 0
-    assert "unchanged" not in capsys.readouterr().err
-    header = (out / "index.html").read_text(encoding="utf-8")
-    assert "--source chronology" not in header and "--freq Y)" in header
+    assert run([*common, *chosen]) == 0 and "unchanged" in capsys.readouterr().err
 
 
 def test_report_selection_that_leaves_no_relationship_is_a_usage_error(
