@@ -407,7 +407,7 @@ def _print_table(
 ) -> None:
     """Rows as a Rich table at most 100 characters wide: numbers right-aligned; short texts (codes,
     file names) keep their width, long ones wrap (long tables print fast: :mod:`dyadwatch.tables`)."""
-    from dyadwatch.tables import off_terminal, plain_table, print_table, terminal_layout
+    from dyadwatch.tables import plain_table, print_table, table_layout
 
     cells = [[_cell(value) for value in row] for row in rows]
     columns: list[dict[str, Any]] = []
@@ -420,7 +420,7 @@ def _print_table(
                 {"header": name, "justify": "left", "overflow": "fold", "min_width": min(max(longest, 4), 24)}
             )
     # What Rich would print here, written without loading it where the layout is simple (dyadwatch.tables).
-    layout = (TABLE_WIDTH, False) if off_terminal() else terminal_layout()
+    layout = table_layout(TABLE_WIDTH)
     if layout is not None:
         plain = plain_table(title, columns, cells, min(layout[0], TABLE_WIDTH), styled=layout[1])
         if plain is not None:

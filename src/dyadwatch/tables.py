@@ -10,7 +10,7 @@ and the other body lines are written in the layout of those two, after checking 
 layout reproduces them exactly. When the check fails, or a cell holds markup, emoji codes or
 control characters, or the console is one this shortcut does not know, Rich renders the whole table.
 
-Off a terminal Rich prints no styles, and a table that fits unwrapped has a fixed layout:
+A table that fits unwrapped has a fixed layout, on a terminal (with Rich's two styles) or off one:
 :func:`plain_table` writes it without loading Rich at all (the command line's simple queries then
 never import it), and declines anything whose layout it cannot vouch for.
 """
@@ -21,7 +21,7 @@ import os
 import sys
 import unicodedata
 from collections.abc import Mapping, Sequence
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -48,28 +48,11 @@ def print_table(
         console.file.flush()
 
 
-def off_terminal(stream: IO[str] | None = None) -> bool:
-    """Whether Rich would treat ``stream`` (stdout) as no terminal: then it prints no styles, and a
-    simple table needs no Rich at all (:func:`plain_table`). Rich's own rules (Console.is_terminal):
-    TTY_COMPATIBLE=1 or a non-empty FORCE_COLOR make a terminal, as does a notebook; else isatty()."""
-    stream = stream if stream is not None else sys.stdout
-    if "ipykernel" in sys.modules or "idlelib" in sys.modules or os.environ.get("TTY_COMPATIBLE") == "1":
-        return False
-    if os.environ.get("TTY_COMPATIBLE") == "0":
-        return True
-    if os.environ.get("FORCE_COLOR") is not None:
-        return os.environ["FORCE_COLOR"] == ""
-    try:
-        return not stream.isatty()
-    except (AttributeError, ValueError):
-        return True
-
-
 def _narrow(text: str) -> bool:
     """Printable text that takes one cell a character, as Rich counts cells, holds no Rich markup
     (``[``) or emoji code (``:``) and neither starts nor ends with a space: ASCII, or narrow and
     ambiguous-width letters and signs (→, é)."""
-    if not text.isprintable() or "[" in text or ":" in text or text != text.strip():
+    if not _plain(text) or text != text.strip():
         return False  # Rich strips the spaces that end a cell's line, which moves a right-justified cell
     return text.isascii() or all(
         unicodedata.east_asian_width(char) in ("Na", "N", "H", "A")
@@ -79,11 +62,21 @@ def _narrow(text: str) -> bool:
     )
 
 
-def terminal_layout() -> tuple[int, bool] | None:
-    """The width Rich would give a table on this terminal and whether it would style it (a bold
-    header and an italic title: every terminal but a dumb one), by Rich's own rules (Console.size,
-    Console.color_system); None where only Rich can tell (Windows, notebooks)."""
-    if sys.platform == "win32" or "ipykernel" in sys.modules or "idlelib" in sys.modules:
+def table_layout(pipe_width: int) -> tuple[int, bool] | None:
+    """The width Rich would give a table on stdout and whether it would style it, by Rich's own rules,
+    or None where only Rich can tell (notebooks, IDLE, a Windows console).
+
+    Off a terminal (Console.is_terminal: TTY_COMPATIBLE=1 or a non-empty FORCE_COLOR make one, else
+    isatty()): ``pipe_width`` and no styles. On one (Console.size, Console.color_system): COLUMNS, or
+    the size of stdin, stdout or stderr, or 80; styled (a bold header, an italic title) but on a
+    dumb terminal.
+    """
+    if "ipykernel" in sys.modules or "idlelib" in sys.modules:
+        return None
+    compatible, force = os.environ.get("TTY_COMPATIBLE"), os.environ.get("FORCE_COLOR")
+    if compatible == "0" or (compatible != "1" and (force == "" if force is not None else not _isatty())):
+        return pipe_width, False
+    if sys.platform == "win32":  # Rich's legacy Windows console
         return None
     if os.environ.get("TERM", "").strip().lower() in ("dumb", "unknown"):
         return 80, False
@@ -98,6 +91,13 @@ def terminal_layout() -> tuple[int, bool] | None:
     if columns.isdigit():
         width = int(columns)
     return width or 80, True
+
+
+def _isatty() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def plain_table(
