@@ -11,6 +11,7 @@ relationship, and the report is not written.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -104,11 +105,5 @@ def focus_patterns(store: Store, focus: str, selection: Selection) -> Outcome:
 
 def focus_shifts(store: Store, focus: str, since: str, selection: Selection) -> Outcome:
     """Shifts in ``focus``'s relations since ``since`` (design §4 ``shifts``): the report's selection, monthly."""
-    monthly = Selection(
-        freq="M",
-        sources=selection.sources,
-        start=selection.start,
-        end=selection.end,
-        drop_statements=selection.drop_statements,
-    )
+    monthly = dataclasses.replace(selection, freq="M")
     return _run("shift analysis", focus, lambda: find_shifts(store, focus, since=since, selection=monthly))

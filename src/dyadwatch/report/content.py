@@ -110,19 +110,17 @@ def report_selection(selection: Selection | None) -> Selection:
     return selection
 
 
-def dyadic(selection: Selection, focus_only: bool = False) -> tuple[str, list[Any]]:
-    """SQL (after WHERE) for the focus's events under ``selection``, with parameters after the focus's.
-
-    ``focus_only`` keeps every event of the focus; otherwise only dyadic ones (a partner other than itself).
-    """
+def focus_events(selection: Selection, *, dyadic: bool = True) -> tuple[str, list[Any]]:
+    """SQL (after WHERE) for the focus's events under ``selection``, with parameters after the focus's
+    two: by default its dyadic events (a partner other than itself), with ``dyadic=False`` all of them."""
     narrowed, params = selection.sql_where()
-    dyad = "" if focus_only else " AND actor1 IS NOT NULL AND actor2 IS NOT NULL AND actor2 <> '' AND actor1 <> actor2"
+    dyad = " AND actor1 IS NOT NULL AND actor2 IS NOT NULL AND actor2 <> '' AND actor1 <> actor2" if dyadic else ""
     return f"(actor1 = ? OR actor2 = ?){dyad}{narrowed}", params
 
 
 def partner_counts(store: Store, focus: str, selection: Selection = SELECTION) -> list[tuple[str, int]]:
     """The focus's partners with their dyadic events under ``selection``, most events first."""
-    where, params = dyadic(selection)
+    where, params = focus_events(selection)
     rows = store.con.execute(
         f"""SELECT CASE WHEN actor1 = ? THEN actor2 ELSE actor1 END AS partner, count(*) AS n FROM events
             WHERE {where} GROUP BY partner ORDER BY n DESC, partner""",
@@ -184,7 +182,7 @@ def partner_shares(
 
     HHI_t = Σ_P s²_{P,t} (Hirschman 1964; design §8), and 1/HHI the effective number of partners.
     """
-    where, params = dyadic(selection)
+    where, params = focus_events(selection)
     frame = store.con.execute(
         f"""SELECT CAST(floor(year(date) / ?) * ? AS INTEGER) AS span,
                   CASE WHEN actor1 = ? THEN actor2 ELSE actor1 END AS partner, count(*) AS n,
@@ -217,7 +215,7 @@ def partner_shares(
 
 
 def last_dyadic_date(store: Store, focus: str, selection: Selection = SELECTION) -> dt.date | None:
-    where, params = dyadic(selection)
+    where, params = focus_events(selection)
     row = store.con.execute(f"SELECT max(date) FROM events WHERE {where}", [focus, focus, *params]).fetchone()
     return pd.Timestamp(row[0]).date() if row and row[0] is not None else None
 
@@ -233,7 +231,7 @@ def flex_row(outcome: Outcome, partner: str) -> dict[str, Any] | None:
 
 
 def sources_in(store: Store, focus: str, selection: Selection = SELECTION) -> list[str]:
-    where, params = dyadic(selection, focus_only=True)
+    where, params = focus_events(selection, dyadic=False)
     rows = store.con.execute(
         f"SELECT DISTINCT source FROM events WHERE {where} ORDER BY source", [focus, focus, *params]
     ).fetchall()
