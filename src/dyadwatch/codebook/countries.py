@@ -45,11 +45,16 @@ def _int_or_none(text: str) -> int | None:
 
 
 @functools.cache
+def _crosswalk_text() -> str:
+    """The crosswalk file (``data/countries.csv``), read once for :func:`countries` and :func:`known_codes`."""
+    return resources.files("dyadwatch.codebook").joinpath("data/countries.csv").read_text("utf-8")
+
+
+@functools.cache
 def countries() -> dict[str, Country]:
     """The crosswalk keyed by dyadwatch code (ISO alpha-3 or IGO code)."""
-    raw = resources.files("dyadwatch.codebook").joinpath("data/countries.csv").read_text("utf-8")
     table: dict[str, Country] = {}
-    for row in csv.DictReader(io.StringIO(raw)):
+    for row in csv.DictReader(io.StringIO(_crosswalk_text())):
         table[row["code"]] = Country(
             code=row["code"],
             kind=row["kind"],
@@ -148,8 +153,7 @@ def suggest(value: str, limit: int = 3) -> list[str]:
 def known_codes() -> frozenset[str]:
     """The crosswalk's codes alone: the first field of each line, without building its rows (the
     check of a command's country argument costs ~1 ms instead of ~10)."""
-    raw = resources.files("dyadwatch.codebook").joinpath("data/countries.csv").read_text("utf-8")
-    return frozenset(line.split(",", 1)[0] for line in raw.splitlines()[1:] if line)
+    return frozenset(line.split(",", 1)[0] for line in _crosswalk_text().splitlines()[1:] if line)
 
 
 def check_code(value: str, option: str = "country") -> str:
