@@ -6,15 +6,17 @@ Also the ISA-L zip reader against ``zipfile``, and its checks of a damaged archi
 from __future__ import annotations
 
 import io
+import platform
 import random
 import re
+import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from dyadwatch.errors import InputError
-from dyadwatch.ingest.source import TextScan, _text_blocks, prepare
+from dyadwatch.ingest.source import TextScan, _text_blocks, keep_freed_blocks, prepare
 
 DATE = re.compile(rb"^[^\t]{1,14}\t(\d{8})\t")  # an id of up to 14 characters
 
@@ -47,13 +49,16 @@ def random_text(rng: random.Random) -> bytes:
             rows.append(b"not a row, PRK named")
         elif roll < 0.12:
             rows.append(b"12\t2019010\tshort date")
+        elif roll < 0.13:
+            rows.append(b"PRKPRK\tPRK twice, then a line that ends in PR")  # one copy of the line
+            rows.append(b"K starts this line: no match across the newline\tPR")
         else:
             # Mostly one id length (the fast path), sometimes another (the window search).
             length = id_length if rng.random() < 0.9 else rng.randint(1, 15)
             alphabet = "0123456789\t" if rng.random() < 0.02 else "0123456789"  # now and then a tab inside
             event_id = "".join(rng.choice(alphabet) for _ in range(length)).encode()
             day = b"2019%02d%02d" % (rng.randint(1, 12), rng.randint(1, 28))
-            actor = b"PRK" if rng.random() < 0.2 else b"FRA"
+            actor = rng.choice([b"PRK", b"PRK\tPRKGOV", b"FRA", b"FRA", b"FRA", b"FRA", b"PR", b"RK"])
             end = b"\r" if rng.random() < 0.1 else b""
             rows.append(event_id + b"\t" + day + b"\t201901\t" + actor + b"\tx" + end)
     return b"\n".join(rows) + (b"\n" if rng.random() < 0.7 else b"")
@@ -109,3 +114,11 @@ def test_a_damaged_archive_is_reported_and_leaves_no_scratch_copy(tmp_path: Path
     with pytest.raises(InputError, match="corrupt or truncated zip archive"):
         prepare(bad, workdir, focus="PRK")
     assert not list(workdir.iterdir())
+
+
+def test_freed_blocks_are_kept_for_reuse_on_glibc() -> None:
+    """The load asks glibc to keep freed block-sized buffers (``keep_freed_blocks``): on glibc the
+    call must reach ``mallopt`` and succeed, once or many times; elsewhere it does nothing."""
+    on_glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+    assert keep_freed_blocks() is on_glibc
+    assert keep_freed_blocks() is on_glibc

@@ -31,7 +31,7 @@ from dyadwatch.codebook import cameo_codes, countries
 from dyadwatch.errors import DyadwatchError, InputError, UsageError
 from dyadwatch.ingest import readers
 from dyadwatch.ingest.formats import FORMATS, detect_format
-from dyadwatch.ingest.source import PreparedFile, prepare, release
+from dyadwatch.ingest.source import PreparedFile, keep_freed_blocks, prepare, release
 
 DEDUPE_RULE = "same date, actor1, actor2, event_code and reference (source URL)"
 
@@ -566,6 +566,7 @@ def load_many(
         readers.parse_map(options.get("mapping"))
     # Only the preparation step filters rows; the loaders below never see this option.
     filter_focus = "ALL" if options.pop("check_all_rows", False) else str(options.get("focus", "PRK"))
+    keep_freed_blocks()  # reuse the blocks' memory instead of page-faulting it in again (see there)
     reports: list[LoadReport] = []
     ahead = prepare_workers()
     pool = ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="dyadwatch-prepare")
