@@ -145,6 +145,38 @@ def test_loading_again_adds_nothing(store: dw.Store, generated: GeneratedFiles, 
     assert_reconciles(report)
     pd.testing.assert_frame_equal(store_totals(store), before)
     assert len(store.loads()) == 4
+    assert_ids_unique(store)
+
+
+def assert_ids_unique(store: dw.Store) -> None:
+    """No event id twice: the loader's guarantee (design §3), with no index behind it."""
+    ((rows, ids),) = store.con.execute("SELECT count(*), count(DISTINCT event_id) FROM events").fetchall()
+    assert rows == ids > 0
+
+
+def test_a_store_made_with_the_old_primary_key_still_loads(tmp_path: Path, generated: GeneratedFiles) -> None:
+    """Stores created before the key was dropped keep it; loading into them works as before."""
+    import duckdb
+
+    from dyadwatch.schema import DDL
+
+    path = tmp_path / "old.duckdb"
+    old_ddl = DDL.replace("event_id    VARCHAR NOT NULL,", "event_id    VARCHAR PRIMARY KEY,")
+    assert old_ddl != DDL
+    with duckdb.connect(str(path)) as con:
+        con.execute(old_ddl)
+    with dw.open(path) as store:
+        first = store.ingest(generated.files)
+        overlap = tmp_path / "overlap.export.CSV"
+        overlap.write_text("\n".join(raw_lines(generated.files[1])[:500]) + "\n", encoding="utf-8")
+        again = store.ingest([overlap])[0]
+        assert [r.status for r in first] == ["loaded"] * 3 and again.rows_kept == 0
+        assert sum(r.rows_kept for r in first) == store.count()
+        assert_ids_unique(store)
+        keys = store.con.execute(
+            "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'events' AND constraint_type = 'PRIMARY KEY'"
+        ).fetchall()
+        assert keys == [(1,)]
 
 
 @pytest.mark.parametrize("compress", ["zip", "gz", None], ids=["zip", "gz", "plain"])
@@ -191,6 +223,7 @@ def test_focus_all_keeps_everything(store: dw.Store, generated: GeneratedFiles) 
     assert sum(r.rows_duplicate for r in reports) == generated.duplicate_rows
     assert store.count() == generated.rows - generated.duplicate_rows
     assert set(store.loads()["focus"]) == {"ALL"}
+    assert_ids_unique(store)
 
 
 def test_focus_on_another_country(store: dw.Store, generated: GeneratedFiles) -> None:
