@@ -217,6 +217,15 @@ def test_icews_with_crlf_and_bom_loads_like_the_original(tmp_path: Path) -> None
 
 
 # -- focus and dedupe -----------------------------------------------------------------------------
+def test_the_load_gives_duckdb_its_threads_back(store: dw.Store, generated: GeneratedFiles) -> None:
+    """Files split ahead load on one DuckDB thread; the store's setting is restored afterwards,
+    for the analyses that follow in the same session (the demo, a notebook)."""
+    store.con.execute("SET threads = 3")
+    reports = store.ingest(generated.files)
+    assert [r.status for r in reports] == ["loaded"] * 3
+    assert store.con.execute("SELECT current_setting('threads')").fetchall() == [(3,)]
+
+
 def test_focus_all_keeps_everything(store: dw.Store, generated: GeneratedFiles) -> None:
     reports = store.ingest(generated.files, focus="ALL")
     assert sum(r.rows_outside_focus for r in reports) == 0

@@ -122,3 +122,32 @@ def test_freed_blocks_are_kept_for_reuse_on_glibc() -> None:
     on_glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
     assert keep_freed_blocks() is on_glibc
     assert keep_freed_blocks() is on_glibc
+
+
+def test_prepare_takes_the_gate_for_each_block_and_releases_it(tmp_path: Path) -> None:
+    """``prepare`` inflates and scans each block inside the gate it is given (the semaphore the
+    preparing threads share with the store's writer), and holds it at no other time."""
+    import contextlib
+
+    from dyadwatch.testing import write_gdelt2
+
+    generated = write_gdelt2(tmp_path / "gen", 60_000, files=1, compress="zip", seed=3)
+    held: list[int] = []
+
+    class CountingGate(contextlib.AbstractContextManager[None]):
+        inside = 0
+
+        def __enter__(self) -> None:
+            self.inside += 1
+            held.append(self.inside)
+
+        def __exit__(self, *exc: object) -> None:
+            self.inside -= 1
+
+    gate = CountingGate()
+    prepared = prepare(generated.files[0], tmp_path / "work", focus="PRK", gate=gate)
+    blocks = len(list(_text_blocks(generated.files[0], "zip")))
+    assert blocks >= 2  # the file spans several blocks, so the count means something
+    assert len(held) == blocks + 1  # each block, then the call that finds no more
+    assert set(held) == {1} and gate.inside == 0
+    assert prepared.lines == 60_000

@@ -125,11 +125,10 @@ class Store:
         :class:`~dyadwatch.ingest.source.FocusFilter`); ``check_all_rows=True`` parses and
         validates every row, so malformed rows between other countries are rejected too.
         """
-        from dyadwatch.ingest.pipeline import load_many, register_lookups
+        from dyadwatch.ingest.pipeline import load_many
         from dyadwatch.ingest.source import clean_workdir
 
         self._writable()
-        register_lookups(self.con)
         clean_workdir(self.workdir)
         try:
             return load_many(

@@ -397,17 +397,25 @@ PARSE_AHEAD_BYTES = 64 * 1024 * 1024
 
 
 def prepare_for_load(
-    path: Path, workdir: Path, on_bytes: Callable[[int], None] | None = None, *, fmt: str = "auto", focus: str = "ALL"
+    path: Path,
+    workdir: Path,
+    on_bytes: Callable[[int], None] | None = None,
+    *,
+    fmt: str = "auto",
+    focus: str = "ALL",
+    gate: contextlib.AbstractContextManager[Any] | None = None,
 ) -> PreparedFile:
     """:func:`prepare` the file and, for GDELT, split its (focus) lines into fields ahead of the load."""
-    prepared = prepare(path, workdir, on_bytes, fmt=fmt, focus=focus)
+    gate = gate if gate is not None else contextlib.nullcontext()
+    prepared = prepare(path, workdir, on_bytes, fmt=fmt, focus=focus, gate=gate)
     sniffed = prepared.detected_format
     if (
         sniffed in ("gdelt1", "gdelt2")
         and fmt in ("auto", sniffed)
         and prepared.plain.stat().st_size <= PARSE_AHEAD_BYTES
     ):
-        prepared.parsed = readers.parse_gdelt(prepared.plain, 1 if sniffed == "gdelt1" else 2)
+        with gate:
+            prepared.parsed = readers.parse_gdelt(prepared.plain, 1 if sniffed == "gdelt1" else 2)
     return prepared
 
 
@@ -564,6 +572,13 @@ def load_many(
     the next ones (:func:`prepare`), so that both cores work. At most that many files are in
     preparation and one more waits ready, so memory and scratch space stay bounded whatever the
     number of files. Each file still loads in its own transaction, in the order given.
+
+    The writing thread is the bottleneck (one file at a time, and each load must wait for the one
+    before), so it never shares a core: the preparing threads and the writer draw from one
+    semaphore with a token per core, the preparers one per block of text (a few ms), the writer
+    one per file. While it loads, the other cores prepare; while it waits for a file, every core
+    does. Measured on ``make bench`` (2 cores): 6 % faster than letting three threads compete.
+    The lookup tables the writer joins are filled while the first files are being prepared.
     """
     # Usage errors first, before any file is read: a bad --format or --map is nobody's file's fault.
     fmt = str(options.get("fmt", "auto"))
@@ -576,6 +591,7 @@ def load_many(
     keep_freed_blocks()  # reuse the blocks' memory instead of page-faulting it in again (see there)
     reports: list[LoadReport] = []
     ahead = prepare_workers()
+    cores = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
     pool = ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="dyadwatch-prepare")
     queued: deque[tuple[datetime, ProgressHook | None, Future[PreparedFile]]] = deque()
 
@@ -589,17 +605,34 @@ def load_many(
                 _byte_progress(paths[index], hook),
                 fmt=fmt,
                 focus=filter_focus,
+                gate=cores,
             )
             queued.append((datetime.now(), hook, job))
+
+    # A file whose rows were split ahead (a few thousand focus rows) loads on one DuckDB thread:
+    # its worker threads would coordinate more than they help, on the cores the preparers need
+    # (measured: 5 % less time on make bench). DuckDB's CSV reader keeps all its threads.
+    all_threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+    threads = all_threads
+
+    def use_threads(wanted: int) -> None:
+        nonlocal threads
+        if wanted != threads:
+            con.execute(f"SET threads = {wanted}")
+            threads = wanted
 
     try:
         for index in range(ahead + 1):
             enqueue(index)
+        register_lookups(con)
         for index, path in enumerate(paths):
             started, hook, job = queued.popleft()
             enqueue(index + ahead + 1)
             try:
-                report = load_prepared(con, job.result(), started=started, hook=hook, **options)
+                prepared = job.result()
+                use_threads(1 if prepared.parsed is not None else all_threads)
+                with cores:
+                    report = load_prepared(con, prepared, started=started, hook=hook, **options)
             except UsageError as exc:
                 if fmt != "auto":
                     raise
@@ -614,6 +647,8 @@ def load_many(
         # Let running inflations finish (their scratch copies are removed by the caller) and
         # drop the ones not started, so that nothing writes into the scratch folder afterwards.
         pool.shutdown(wait=True, cancel_futures=True)
+        with contextlib.suppress(duckdb.Error):
+            use_threads(all_threads)
     return reports
 
 

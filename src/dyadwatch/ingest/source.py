@@ -19,7 +19,7 @@ import shutil
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, cast
@@ -361,7 +361,7 @@ def _zip_blocks(path: Path) -> Iterator[bytes]:
             raise zipfile.BadZipFile("inflated data does not match the archive's size and CRC-32")
 
 
-def _text_blocks(path: Path, kind: str) -> Iterator[bytes]:
+def _text_blocks(path: Path, kind: str) -> Generator[bytes, None, None]:
     """The file's (inflated) text in blocks of at most :data:`BLOCK` bytes."""
     if kind == "zip":
         yield from _zip_blocks(path)
@@ -427,13 +427,22 @@ def _filter_needle(first: bytes, fmt: str, focus: str) -> tuple[bytes | None, st
 
 
 def prepare(
-    path: Path, workdir: Path, on_bytes: ProgressCallback | None = None, *, fmt: str = "auto", focus: str = "ALL"
+    path: Path,
+    workdir: Path,
+    on_bytes: ProgressCallback | None = None,
+    *,
+    fmt: str = "auto",
+    focus: str = "ALL",
+    gate: contextlib.AbstractContextManager[Any] | None = None,
 ) -> PreparedFile:
     """Check ``path``, decompress it into ``workdir`` when needed, and count its data lines.
 
     For GDELT files with a single-country ``focus``, only the lines naming that country are copied
     (:class:`TextScan`); every line is still counted. Safe to run in several threads at once.
+    Each block is inflated and scanned inside ``gate`` (a semaphore shared with the thread that
+    writes to the store; see :func:`dyadwatch.ingest.pipeline.load_many`), when one is given.
     """
+    gate = gate if gate is not None else contextlib.nullcontext()
     check_path(path)
     digest = sha256_of(path)
     kind = _kind(path)
@@ -444,21 +453,26 @@ def prepare(
     copy_all = False
     try:
         with contextlib.ExitStack() as stack:
-            for block in _text_blocks(path, kind):
-                if scan is None:
-                    needle, sniffed = _filter_needle(block, fmt, focus)
-                    out: IO[bytes] | None = None
-                    if needle is not None or kind != "plain":
-                        plain, handle = _create_scratch(workdir, digest)
-                        out = stack.enter_context(handle)
-                    copy_all = out is not None and needle is None  # an inflated archive, unfiltered
-                    count_days = sniffed in FILTERABLE_FORMATS and fmt in ("auto", sniffed)
-                    scan = TextScan(count_days=count_days, needle=needle, out=out)
-                if copy_all and scan.out is not None:
-                    scan.out.write(block)
-                scan.feed(block)
-                if on_bytes:
-                    on_bytes(len(block))
+            blocks = stack.enter_context(contextlib.closing(_text_blocks(path, kind)))
+            while True:
+                with gate:  # the inflating (in next) and the scanning of one block
+                    block = next(blocks, None)
+                    if block is None:
+                        break
+                    if scan is None:
+                        needle, sniffed = _filter_needle(block, fmt, focus)
+                        out: IO[bytes] | None = None
+                        if needle is not None or kind != "plain":
+                            plain, handle = _create_scratch(workdir, digest)
+                            out = stack.enter_context(handle)
+                        copy_all = out is not None and needle is None  # an inflated archive, unfiltered
+                        count_days = sniffed in FILTERABLE_FORMATS and fmt in ("auto", sniffed)
+                        scan = TextScan(count_days=count_days, needle=needle, out=out)
+                    if copy_all and scan.out is not None:
+                        scan.out.write(block)
+                    scan.feed(block)
+                    if on_bytes:
+                        on_bytes(len(block))
             if scan is not None:
                 scan.finish()
     except _ARCHIVE_ERRORS as exc:
