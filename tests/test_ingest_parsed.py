@@ -57,8 +57,13 @@ QUIRKS = [
 ]
 
 
-def load_with_and_without_parsing(path: Path, tmp_path: Path, focus: str = "PRK", **options: Any) -> list[Any]:
-    """Load ``path`` into two new stores, with the fields split ahead and with DuckDB's reader."""
+def load_with_and_without_parsing(
+    path: Path, tmp_path: Path, focus: str = "PRK", *, splits: bool = True, **options: Any
+) -> list[Any]:
+    """Load ``path`` into two new stores, with the fields split ahead and with DuckDB's reader.
+
+    ``splits``: whether the preparation is expected to hand over split fields (else the file
+    goes to DuckDB's reader both times, and the test checks that it does)."""
     results = []
     for parse_ahead in (True, False):
         with dw.open(tmp_path / f"parse-{parse_ahead}.duckdb") as store:
@@ -66,7 +71,9 @@ def load_with_and_without_parsing(path: Path, tmp_path: Path, focus: str = "PRK"
             filter_focus = "ALL" if options.pop("check_all_rows", False) else focus
             prepared = prepare_for_load(path, tmp_path / "work", fmt="auto", focus=filter_focus)
             if parse_ahead:
-                assert prepared.parsed is not None  # the test compares two paths, not one twice
+                # The test compares two paths, not one twice (or, for a file that must not be
+                # split ahead, checks that it is not).
+                assert (prepared.parsed is not None) is splits
             prepared.parsed = prepared.parsed if parse_ahead else None
             report = load_prepared(store.con, prepared, started=datetime.now(), focus=focus, **options)
             counts = {k: v for k, v in report.to_dict().items() if k not in ("seconds", "load_id")}
@@ -125,7 +132,7 @@ def test_a_value_that_does_not_convert_is_rejected_by_duckdb_with_its_line(tmp_p
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     parsed = readers.parse_gdelt(path, 2)
     assert parsed is not None and parsed.num_rows == 4  # pyarrow splits it; the types do not convert
-    counts, events, rejects, _ = load_with_and_without_parsing(path, tmp_path)
+    counts, events, rejects, _ = load_with_and_without_parsing(path, tmp_path, splits=False)
     assert [row[0] for row in events] == ["gdelt2:1", "gdelt2:4"]
     assert [line for line, _, _ in rejects] == [2, 3]
     # DuckDB 2.0 names the wrong column for the second (the projected index): the value is right.

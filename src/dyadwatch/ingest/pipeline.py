@@ -15,6 +15,7 @@ import contextlib
 import csv
 import io
 import os
+import queue
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
@@ -162,20 +163,15 @@ def _stage(con: duckdb.DuckDBPyConnection, select: str, focus: str, *, materiali
     con.execute(f"CREATE OR REPLACE TEMP VIEW dw_stage AS {rows}")
 
 
-def _stage_parsed(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, fmt: str, focus: str) -> bool:
-    """Stage the fields pyarrow split in the preparing thread, when that gives what DuckDB's
-    reader would: every typed field converts (else False, and nothing is staged).
+def _stage_parsed(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, fmt: str, focus: str) -> None:
+    """Stage the fields pyarrow split in the preparing thread (whose types all convert:
+    :func:`fields_convert`), typed as DuckDB's reader types them.
 
     ``dw_parsed`` stays registered for the load's later queries; :func:`load_prepared` drops it.
     """
     con.register("dw_parsed", prepared.parsed)
-    ((unconverted,),) = con.execute(readers.unconverted_gdelt("dw_parsed")).fetchall()
-    if unconverted:
-        con.unregister("dw_parsed")
-        return False
     _stage(con, readers.gdelt_parsed("dw_parsed", 1 if fmt == "gdelt1" else 2).select, focus, materialise=False)
     con.execute("CREATE OR REPLACE TEMP TABLE dw_rejected (line BIGINT, reason VARCHAR, raw VARCHAR)")
-    return True
 
 
 def _stage_file(
@@ -187,7 +183,8 @@ def _stage_file(
     fmt: str = "",
 ) -> int:
     """Fill ``dw_stage`` from the file; returns the number of rows DuckDB rejected."""
-    if prepared.parsed is not None and fmt in ("gdelt1", "gdelt2") and _stage_parsed(con, prepared, fmt, focus):
+    if prepared.parsed is not None and fmt in ("gdelt1", "gdelt2"):
+        _stage_parsed(con, prepared, fmt, focus)
         return 0
     con.execute("DROP TABLE IF EXISTS dw_reject_errors")
     con.execute("DROP TABLE IF EXISTS dw_reject_scans")
@@ -223,8 +220,10 @@ def _finish_load(
     report: LoadReport,
     dedupe: bool,
     problem_lines: Callable[[set[str]], dict[str, tuple[int, str]]] | None,
+    reader_rejects: int,
 ) -> None:
-    """From ``dw_stage`` (and ``dw_rejected``), file rejects and insert the new events."""
+    """From ``dw_stage`` (and ``dw_rejected``, holding ``reader_rejects`` rows), file rejects and
+    insert the new events."""
     ((staged_rows, flagged, distinct_ids),) = con.execute(
         "SELECT count(*) FILTER (problem IS NULL), count(*) FILTER (problem IS NOT NULL),"
         " count(DISTINCT event_id) FILTER (problem IS NULL) FROM dw_stage"
@@ -241,10 +240,12 @@ def _finish_load(
                 for key, problem in problems
             ],
         )
-    con.execute(f"INSERT INTO rejects SELECT {load_id}, line, reason, raw FROM dw_rejected")
-    examples = con.execute(
-        "SELECT line, reason, count(*) OVER () FROM dw_rejected ORDER BY line NULLS LAST LIMIT 5"
-    ).fetchall()
+    examples = []
+    if reader_rejects or problems:  # most files have none: two statements fewer
+        con.execute(f"INSERT INTO rejects SELECT {load_id}, line, reason, raw FROM dw_rejected")
+        examples = con.execute(
+            "SELECT line, reason, count(*) OVER () FROM dw_rejected ORDER BY line NULLS LAST LIMIT 5"
+        ).fetchall()
     report.rows_rejected = int(examples[0][2]) if examples else 0
     report.reject_examples = [f"line {line}: {reason}" for line, reason, _ in examples]
     # Duplicates: an event id repeated in the file, or already in the store from an earlier load.
@@ -396,6 +397,35 @@ def _byte_progress(path: Path, hook: ProgressHook | None) -> Callable[[int], Non
 PARSE_AHEAD_BYTES = 64 * 1024 * 1024
 
 
+# In-memory DuckDB databases for the preparing threads, one per thread at a time, kept for the
+# next load: opening one costs more than checking a file's fields.
+_scratch_databases: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
+
+
+def fields_convert(parsed: Any) -> bool:
+    """Whether every typed field pyarrow split (:func:`readers.parse_gdelt`) converts to its type.
+
+    A field that does not would be NULL where DuckDB's CSV reader rejects the row, naming its
+    line: such a file goes through the reader instead. Checked by DuckDB itself (the same casts
+    as the load), in a private in-memory database, so that the preparing thread does it rather
+    than the one thread that writes to the store.
+    """
+    try:
+        con = _scratch_databases.get_nowait()
+    except queue.Empty:
+        con = duckdb.connect(":memory:", config={"threads": 1})  # the files are prepared in parallel already
+        con.execute("CREATE TYPE dw_quad AS ENUM ('1', '2', '3', '4')")
+    try:
+        con.register("dw_parsed", parsed)
+        ((unconverted,),) = con.execute(readers.unconverted_gdelt("dw_parsed")).fetchall()
+        con.unregister("dw_parsed")
+    except duckdb.Error:
+        con.close()  # in an unknown state: not reused
+        return False
+    _scratch_databases.put(con)
+    return not unconverted
+
+
 def prepare_for_load(
     path: Path,
     workdir: Path,
@@ -415,7 +445,8 @@ def prepare_for_load(
         and prepared.plain.stat().st_size <= PARSE_AHEAD_BYTES
     ):
         with gate:
-            prepared.parsed = readers.parse_gdelt(prepared.plain, 1 if sniffed == "gdelt1" else 2)
+            parsed = readers.parse_gdelt(prepared.plain, 1 if sniffed == "gdelt1" else 2)
+            prepared.parsed = parsed if parsed is not None and fields_convert(parsed) else None
     return prepared
 
 
@@ -486,13 +517,20 @@ def load_prepared(
             ((load_id,),) = con.execute("SELECT nextval('load_id_seq')").fetchall()
             report.load_id = int(load_id)
             try:
-                _stage_file(con, prepared, reader, focus, hook, fmt)
+                reader_rejects = _stage_file(con, prepared, reader, focus, hook, fmt)
                 if reader.extra_rows:
                     extra = con.execute(reader.extra_rows).fetchone()
                     report.rows_read += int(extra[0]) if extra else 0
             except duckdb.Error as exc:
                 raise InputError(path, f"cannot be read as {fmt}: {str(exc).splitlines()[0]}") from None
-            _finish_load(con, report.load_id, report, dedupe, lambda keys: _locate_lines(prepared, reader, keys))
+            _finish_load(
+                con,
+                report.load_id,
+                report,
+                dedupe,
+                lambda keys: _locate_lines(prepared, reader, keys),
+                reader_rejects,
+            )
             _record_day_counts(con, prepared, fmt, report.load_id)
             _record_load(con, report, focus, dedupe, started)
             con.execute("COMMIT")
@@ -536,7 +574,7 @@ def load_records(
         _stage(con, f"SELECT {columns}, problem, row_key FROM dw_records", focus, materialise=False)
         con.execute("CREATE OR REPLACE TEMP TABLE dw_rejected (line BIGINT, reason VARCHAR, raw VARCHAR)")
         lines = {str(k): (int(k), "") for k in frame["line"]}
-        _finish_load(con, report.load_id, report, False, lambda keys: {k: lines[k] for k in keys if k in lines})
+        _finish_load(con, report.load_id, report, False, lambda keys: {k: lines[k] for k in keys if k in lines}, 0)
         _record_load(con, report, focus, False, started)
         con.execute("COMMIT")
     except BaseException:

@@ -120,8 +120,9 @@ def gdelt(path: Path, version: int) -> ReaderSQL:
 def gdelt_parsed(table_name: str, version: int) -> ReaderSQL:
     """GDELT rows already split into text fields (:func:`parse_gdelt`), typed as :func:`gdelt` types them.
 
-    Only for a file :func:`unconverted_gdelt` finds clean: a field that does not convert would
-    be NULL here where DuckDB's CSV reader rejects the row, so such a file goes through :func:`gdelt`.
+    Only for a file :func:`unconverted_gdelt` finds clean (``pipeline.fields_convert``): a field that
+    does not convert would be NULL here where DuckDB's CSV reader rejects the row, so such a file
+    goes through :func:`gdelt`.
     """
     typed = ", ".join(f"{_typed_field(name)} AS {name}" for name in GDELT_USED)
     return ReaderSQL(_gdelt_select(f"(SELECT {typed} FROM {table_name})", version), key_columns=[0])
