@@ -198,6 +198,11 @@ class TextScan:
             else:
                 mask = np.uint64((1 << (8 * guess)) - 1)
                 fast &= ~_has_byte(words[first] & mask, 9)
+            if len(candidates) == len(starts) and fast.all():
+                # Every line as expected (the usual case): each date starts after the guessed tab.
+                first = first + (guess + 1)
+                self._tally(text, first[text[first + 8] == 9])
+                return
             tab[candidates[fast]] = guess
             slow[candidates[fast]] = False
         others = np.flatnonzero(slow)
@@ -208,8 +213,11 @@ class TextScan:
         # The tab after 1..14 id characters; the eight date bytes and the closing tab inside the line.
         rows = np.flatnonzero((tab >= 1) & (tab + 10 <= self.WINDOW) & (tab + 9 < lengths))
         first = starts[rows] + tab[rows] + 1  # each date's first byte
-        first = first[text[first + 8] == 9]
-        if not len(first) or size < 8:
+        self._tally(text, first[text[first + 8] == 9])
+
+    def _tally(self, text: np.ndarray, first: np.ndarray) -> None:
+        """Count the dates whose first bytes are at ``first`` (each followed by a tab)."""
+        if not len(first) or len(text) < 8:
             return
         # The eight date bytes of each line as one 64-bit key: counting the keys is one sort, and
         # only the distinct keys are decoded (those that are not eight digits are not dates).
