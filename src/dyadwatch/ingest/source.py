@@ -173,7 +173,8 @@ class TextScan:
         starts[1:] = ends[:-1] + 1
         lengths = ends - starts
         # Blank: nothing before the newline, or a lone "\r" (a CRLF blank line).
-        self.blank += int(np.count_nonzero((lengths == 0) | ((lengths == 1) & (text[starts] == 13))))
+        short = np.flatnonzero(lengths <= 1)  # few: only these lines' first bytes are read
+        self.blank += int(np.count_nonzero((lengths[short] == 0) | (text[starts[short]] == 13)))
         if self.count_days:
             self._count_days(text, starts, lengths)
         if self.needle is not None and self.out is not None:
