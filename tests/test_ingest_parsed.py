@@ -159,3 +159,30 @@ def test_a_line_pyarrow_cannot_split_leaves_the_file_to_duckdb(tmp_path: Path, b
         rejects = store.rejects()
     assert (report.rows_kept, report.rows_rejected) == (2, 1)
     assert rejects["line"].tolist() == [2]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "converts"),
+    [
+        ("GLOBALEVENTID", "1000989321", True),
+        ("GLOBALEVENTID", "007", True),
+        ("GLOBALEVENTID", "1234567890123456789", False),  # DuckDB reads it; the strict test leaves it to DuckDB
+        ("SQLDATE", "20190314", True),
+        ("SQLDATE", "20190231", False),  # no such day
+        ("SQLDATE", "09990314", False),  # outside the years checked
+        ("QuadClass", "5", False),
+        ("GoldsteinScale", "-10.0", True),
+        ("GoldsteinScale", "1e1", False),
+        ("NumMentions", "", True),  # empty: NULL, weight 1
+        ("AvgTone", "-3.57142857142857", True),
+        ("AvgTone", " 1.5", False),
+    ],
+)
+def test_fields_that_surely_convert_are_used_as_split(tmp_path: Path, field: str, value: str, converts: bool) -> None:
+    """``readers.fields_convert`` accepts only forms DuckDB's casts surely convert; a file with
+    any other form still loads, through DuckDB's reader, exactly as it would have."""
+    path = tmp_path / "20190314120000.export.CSV"
+    path.write_text("\n".join([gdelt2_row(1), gdelt2_row(2, **{field: value})]) + "\n", encoding="utf-8")
+    parsed = readers.parse_gdelt(path, 2)
+    assert parsed is not None and readers.fields_convert(parsed) is converts
+    load_with_and_without_parsing(path, tmp_path, splits=converts)

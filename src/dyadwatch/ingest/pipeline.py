@@ -15,7 +15,6 @@ import contextlib
 import csv
 import io
 import os
-import queue
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
@@ -165,7 +164,7 @@ def _stage(con: duckdb.DuckDBPyConnection, select: str, focus: str, *, materiali
 
 def _stage_parsed(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, fmt: str, focus: str) -> None:
     """Stage the fields pyarrow split in the preparing thread (whose types all convert:
-    :func:`fields_convert`), typed as DuckDB's reader types them.
+    :func:`readers.fields_convert`), typed as DuckDB's reader types them.
 
     ``dw_parsed`` stays registered for the load's later queries; :func:`load_prepared` drops it.
     """
@@ -397,35 +396,6 @@ def _byte_progress(path: Path, hook: ProgressHook | None) -> Callable[[int], Non
 PARSE_AHEAD_BYTES = 64 * 1024 * 1024
 
 
-# In-memory DuckDB databases for the preparing threads, one per thread at a time, kept for the
-# next load: opening one costs more than checking a file's fields.
-_scratch_databases: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
-
-
-def fields_convert(parsed: Any) -> bool:
-    """Whether every typed field pyarrow split (:func:`readers.parse_gdelt`) converts to its type.
-
-    A field that does not would be NULL where DuckDB's CSV reader rejects the row, naming its
-    line: such a file goes through the reader instead. Checked by DuckDB itself (the same casts
-    as the load), in a private in-memory database, so that the preparing thread does it rather
-    than the one thread that writes to the store.
-    """
-    try:
-        con = _scratch_databases.get_nowait()
-    except queue.Empty:
-        con = duckdb.connect(":memory:", config={"threads": 1})  # the files are prepared in parallel already
-        con.execute("CREATE TYPE dw_quad AS ENUM ('1', '2', '3', '4')")
-    try:
-        con.register("dw_parsed", parsed)
-        ((unconverted,),) = con.execute(readers.unconverted_gdelt("dw_parsed")).fetchall()
-        con.unregister("dw_parsed")
-    except duckdb.Error:
-        con.close()  # in an unknown state: not reused
-        return False
-    _scratch_databases.put(con)
-    return not unconverted
-
-
 def prepare_for_load(
     path: Path,
     workdir: Path,
@@ -446,7 +416,7 @@ def prepare_for_load(
     ):
         with gate:
             parsed = readers.parse_gdelt(prepared.plain, 1 if sniffed == "gdelt1" else 2)
-            prepared.parsed = parsed if parsed is not None and fields_convert(parsed) else None
+            prepared.parsed = parsed if parsed is not None and readers.fields_convert(parsed) else None
     return prepared
 
 
