@@ -145,6 +145,33 @@ def test_malformed_rows_in_the_real_samples(tmp_path: Path) -> None:
         assert 'Could not convert string "very"' in rejects["reason"].iloc[1]
 
 
+@pytest.mark.parametrize("compress", [None, "gz"], ids=["plain", "gz"])
+def test_mixed_line_ends_load_as_if_all_were_lf(tmp_path: Path, compress: str | None) -> None:
+    """A file mixing CR LF and LF line ends (files concatenated from two systems) loads like the
+    same file with LF ends only: same events, same rejected line, nothing lost. DuckDB's reader
+    alone refuses it ("state machine reached an invalid state")."""
+    lines = [line.rstrip(b"\r") for line in ICEWS_SAMPLE.read_bytes().split(b"\n") if line]
+    fields = lines[250].split(b"\t")
+    fields[7] = b"very"  # line 251: Intensity not a number
+    lines[250] = b"\t".join(fields)
+    lf = b"".join(line + b"\n" for line in lines)
+    mixed = b"".join(line + (b"\r\n" if number % 3 == 0 else b"\n") for number, line in enumerate(lines))
+    loaded = []
+    for name, text in (("lf.tab", lf), ("mixed.tab", mixed)):
+        path = tmp_path / (name + (".gz" if compress else ""))
+        path.write_bytes(gzip.compress(text) if compress else text)
+        with dw.open(tmp_path / f"{name}.duckdb") as store:
+            (report,) = store.ingest([path], focus="ALL")
+            assert report.status == "loaded", report.error
+            events = store.con.execute("SELECT * EXCLUDE (load_id) FROM events ORDER BY event_id").fetchall()
+            loaded.append(
+                (report.rows_read, report.rows_kept, report.rows_rejected, events, list(store.rejects()["line"]))
+            )
+    assert loaded[0] == loaded[1]
+    assert loaded[1][:3] == (3705, 3704, 1) and loaded[1][4] == [251]
+    assert not list((tmp_path).glob("*.ingest-tmp/*"))  # the LF copy is gone with the load
+
+
 # -- files that cannot be read --------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def good_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:

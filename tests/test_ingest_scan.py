@@ -75,6 +75,9 @@ def test_scan_matches_a_line_by_line_reading(seed: int) -> None:
         scan.feed(text[start:stop])
     scan.finish()
     lines, days, kept, copied = reference(text, b"PRK")
+    terminated = text.split(b"\n")[:-1]  # the lines with a newline (a last line without one ends in neither)
+    crlf = sum(1 for line in terminated if line.endswith(b"\r"))
+    assert scan.mixed_newlines == (0 < crlf < len(terminated))
     assert scan.lines == lines
     assert scan.day_counts == days
     assert scan.kept.tolist() == kept

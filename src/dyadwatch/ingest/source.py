@@ -114,6 +114,8 @@ class TextScan:
         self.out = out
         self.physical = 0  # lines processed so far, blank ones included (original line numbers)
         self.blank = 0
+        self.crlf = 0  # lines ending in CR LF (the others end in LF, or are a last line without one)
+        self._unterminated = 0  # 1 when the last line has no newline (it ends in neither)
         self._day_keys: list[np.ndarray] = []  # per block: each distinct 8-byte date field, as a word
         self._day_tallies: list[np.ndarray] = []  # and how many lines carry it
         self._kept: list[np.ndarray] = []
@@ -123,6 +125,11 @@ class TextScan:
     def lines(self) -> int:
         """Non-blank lines seen so far (call :meth:`finish` first to count a last unterminated line)."""
         return self.physical - self.blank
+
+    @property
+    def mixed_newlines(self) -> bool:
+        """Some lines end in CR LF and others in LF alone: DuckDB's CSV reader refuses such a file."""
+        return 0 < self.crlf < self.physical - self._unterminated
 
     @property
     def day_counts(self) -> dict[int, int]:
@@ -162,6 +169,7 @@ class TextScan:
         if self._carry:
             joined = self._carry + b"\n"
             self._carry = b""
+            self._unterminated = 0 if joined.endswith(b"\r\n") else 1
             self._scan(joined, 0, len(joined))
 
     def _scan(self, buffer: bytes, begin: int, end: int) -> None:
@@ -179,6 +187,8 @@ class TextScan:
             self._count_days(text, starts, lengths)
         if self.needle is not None and self.out is not None:
             self._copy_focus_lines(buffer, begin, end, starts, ends)
+        # The byte before each newline (the block's first line may be empty: its end is byte 0).
+        self.crlf += int(np.count_nonzero(text[np.maximum(ends - 1, 0)] == 13))
         self.physical += len(ends)
 
     def _count_days(self, text: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> None:
@@ -495,6 +505,21 @@ def prepare(
         raise InputError(
             path, "holds no data lines (only blank lines)" if kind == "plain" else "archive holds no data lines"
         )
+    if scan.mixed_newlines:
+        # Windows and Unix line ends in one file (files concatenated, or edited on both): DuckDB's
+        # reader stops at the first change ("state machine reached an invalid state"), so the text
+        # is read from a copy with LF ends only. Line numbers do not change.
+        source = plain if plain is not None else path
+        normalised, handle = _create_scratch(workdir, digest)
+        try:
+            with handle, source.open("rb") as text:
+                _write_lf_only(text, handle)
+        except BaseException:
+            _remove(normalised)
+            raise
+        finally:
+            _remove(plain)
+        plain = normalised
     return PreparedFile(
         path,
         plain if plain is not None else path,
@@ -505,6 +530,16 @@ def prepare(
         detected_format=sniffed,
         day_counts=scan.day_counts if scan.count_days else None,
     )
+
+
+def _write_lf_only(text: IO[bytes], out: IO[bytes]) -> None:
+    """Copy ``text`` to ``out`` with every CR LF written as LF (a CR alone is kept)."""
+    carry = b""
+    while block := text.read(BLOCK):
+        block = carry + block
+        carry = b"\r" if block.endswith(b"\r") else b""  # its LF may start the next block
+        out.write(block[: len(block) - len(carry)].replace(b"\r\n", b"\n"))
+    out.write(carry)
 
 
 def _remove(path: Path | None) -> None:
