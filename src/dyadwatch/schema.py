@@ -82,8 +82,9 @@ CREATE TABLE IF NOT EXISTS loads (
 
 -- event_id is unique by construction: the one statement that inserts events (ingest/pipeline.py,
 -- _finish_load) leaves out ids already stored or repeated in the file. Not by a PRIMARY KEY: its
--- index cost a sixth of a GDELT load's time (insert, commit and checkpoint; docs/benchmarks.md), and
--- nothing looks events up one id at a time. Stores created before 2026-11-30 keep the key.
+-- index cost a sixth of a GDELT load's time (insert, commit and checkpoint; docs/benchmarks.md). The
+-- one lookup by id (a shift's evidence, a few ids per report) scans the column instead. Stores
+-- created before 2026-11-30 keep the key.
 CREATE TABLE IF NOT EXISTS events (
     event_id    VARCHAR NOT NULL,
     source      VARCHAR NOT NULL,

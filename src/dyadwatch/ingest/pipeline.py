@@ -403,10 +403,9 @@ def prepare_for_load(
     *,
     fmt: str = "auto",
     focus: str = "ALL",
-    gate: contextlib.AbstractContextManager[Any] | None = None,
+    gate: contextlib.AbstractContextManager[Any] = contextlib.nullcontext(),
 ) -> PreparedFile:
     """:func:`prepare` the file and, for GDELT, split its (focus) lines into fields ahead of the load."""
-    gate = gate if gate is not None else contextlib.nullcontext()
     prepared = prepare(path, workdir, on_bytes, fmt=fmt, focus=focus, gate=gate)
     sniffed = prepared.detected_format
     if (
@@ -585,7 +584,8 @@ def load_many(
     before), so it never shares a core: the preparing threads and the writer draw from one
     semaphore with a token per core, the preparers one per block of text (a few ms), the writer
     one per file. While it loads, the other cores prepare; while it waits for a file, every core
-    does. Measured on ``make bench`` (2 cores): 6 % faster than letting three threads compete.
+    does. Measured on ``make bench`` (2 cores, 8 interleaved runs each): median 1.97 s against
+    2.16 s when the three threads compete.
     The lookup tables the writer joins are filled while the first files are being prepared.
     """
     # Usage errors first, before any file is read: a bad --format or --map is nobody's file's fault.

@@ -66,17 +66,14 @@ def keep_freed_blocks() -> bool:
     if _malloc_tuned:
         return True
     import ctypes
-    import sys
 
-    if not sys.platform.startswith("linux"):
-        return False
     try:
-        libc = ctypes.CDLL(None)
-        mallopt = libc.mallopt
-        gnu_version = libc.gnu_get_libc_version  # present in glibc only (musl's mallopt is a stub)
-    except (OSError, AttributeError):
+        glibc = os.confstr("CS_GNU_LIBC_VERSION")  # glibc only: musl's mallopt is a stub
+    except (AttributeError, ValueError, OSError):  # no confstr, or not this name (macOS, musl)
+        glibc = None
+    if not glibc:
         return False
-    del gnu_version
+    mallopt = ctypes.CDLL(None).mallopt
     _malloc_tuned = bool(mallopt(_M_MMAP_THRESHOLD, 32 << 20)) and bool(mallopt(_M_TRIM_THRESHOLD, 64 << 20))
     return _malloc_tuned
 
@@ -452,7 +449,7 @@ def prepare(
     *,
     fmt: str = "auto",
     focus: str = "ALL",
-    gate: contextlib.AbstractContextManager[Any] | None = None,
+    gate: contextlib.AbstractContextManager[Any] = contextlib.nullcontext(),
 ) -> PreparedFile:
     """Check ``path``, decompress it into ``workdir`` when needed, and count its data lines.
 
@@ -461,7 +458,6 @@ def prepare(
     Each block is inflated and scanned inside ``gate`` (a semaphore shared with the thread that
     writes to the store; see :func:`dyadwatch.ingest.pipeline.load_many`), when one is given.
     """
-    gate = gate if gate is not None else contextlib.nullcontext()
     check_path(path)
     digest = sha256_of(path)
     kind = _kind(path)
