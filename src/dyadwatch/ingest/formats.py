@@ -82,6 +82,15 @@ POLECAT_REQUIRED: tuple[str, ...] = (
 
 FORMATS: tuple[str, ...] = ("gdelt1", "gdelt2", "icews", "polecat", "csv")
 
+# The GDELT formats and their version numbers (1.0: 57/58 fields, 2.0: 61): the one place that
+# ties a format name to a version, for the readers and the event ids ("gdelt2:<GLOBALEVENTID>").
+GDELT_VERSIONS: dict[str, int] = {"gdelt1": 1, "gdelt2": 2}
+
+
+def gdelt_version(fmt: str | None) -> int | None:
+    """The GDELT version (1 or 2) of a format name, or None when it is not a GDELT format."""
+    return GDELT_VERSIONS.get(fmt or "")
+
 
 @dataclass(frozen=True)
 class Detected:

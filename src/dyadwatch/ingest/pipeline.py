@@ -30,7 +30,7 @@ import pandas as pd
 from dyadwatch.codebook import cameo_codes, countries
 from dyadwatch.errors import DyadwatchError, InputError, UsageError
 from dyadwatch.ingest import readers
-from dyadwatch.ingest.formats import FORMATS, detect_format
+from dyadwatch.ingest.formats import FORMATS, detect_format, gdelt_version
 from dyadwatch.ingest.source import PreparedFile, keep_freed_blocks, prepare, release
 
 DEDUPE_RULE = "same date, actor1, actor2, event_code and reference (source URL)"
@@ -162,14 +162,14 @@ def _stage(con: duckdb.DuckDBPyConnection, select: str, focus: str, *, materiali
     con.execute(f"CREATE OR REPLACE TEMP VIEW dw_stage AS {rows}")
 
 
-def _stage_parsed(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, fmt: str, focus: str) -> None:
+def _stage_parsed(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, version: int, focus: str) -> None:
     """Stage the fields pyarrow split in the preparing thread (whose types all convert:
     :func:`readers.fields_convert`), typed as DuckDB's reader types them.
 
     ``dw_parsed`` stays registered for the load's later queries; :func:`load_prepared` drops it.
     """
     con.register("dw_parsed", prepared.parsed)
-    _stage(con, readers.gdelt_parsed("dw_parsed", 1 if fmt == "gdelt1" else 2).select, focus, materialise=False)
+    _stage(con, readers.gdelt_parsed("dw_parsed", version).select, focus, materialise=False)
     con.execute("CREATE OR REPLACE TEMP TABLE dw_rejected (line BIGINT, reason VARCHAR, raw VARCHAR)")
 
 
@@ -182,8 +182,9 @@ def _stage_file(
     fmt: str = "",
 ) -> int:
     """Fill ``dw_stage`` from the file; returns the number of rows DuckDB rejected."""
-    if prepared.parsed is not None and fmt in ("gdelt1", "gdelt2"):
-        _stage_parsed(con, prepared, fmt, focus)
+    version = gdelt_version(fmt)
+    if prepared.parsed is not None and version is not None:
+        _stage_parsed(con, prepared, version, focus)
         return 0
     con.execute("DROP TABLE IF EXISTS dw_reject_errors")
     con.execute("DROP TABLE IF EXISTS dw_reject_scans")
@@ -314,7 +315,7 @@ def _record_load(
 
 def _record_day_counts(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, fmt: str, load_id: int) -> None:
     """Keep the file's rows per day (all rows, whatever the focus) in ``daily_totals``."""
-    if not prepared.day_counts or fmt not in ("gdelt1", "gdelt2"):
+    if not prepared.day_counts or gdelt_version(fmt) is None:
         return
     dates, counts = [], []
     for day, count in prepared.day_counts.items():
@@ -362,10 +363,9 @@ def _reader_for(
                 "format not recognised (not GDELT 1.0/2.0, ICEWS, POLECAT, or a CSV with a header); pass --format",
             )
         fmt = sniffed
-    if fmt == "gdelt1":
-        return fmt, readers.gdelt(prepared.plain, 1)
-    if fmt == "gdelt2":
-        return fmt, readers.gdelt(prepared.plain, 2)
+    version = gdelt_version(fmt)
+    if version is not None:
+        return fmt, readers.gdelt(prepared.plain, version)
     if fmt == "icews":
         return fmt, readers.icews(prepared.plain)
     if fmt == "polecat":
@@ -408,13 +408,10 @@ def prepare_for_load(
     """:func:`prepare` the file and, for GDELT, split its (focus) lines into fields ahead of the load."""
     prepared = prepare(path, workdir, on_bytes, fmt=fmt, focus=focus, gate=gate)
     sniffed = prepared.detected_format
-    if (
-        sniffed in ("gdelt1", "gdelt2")
-        and fmt in ("auto", sniffed)
-        and prepared.plain.stat().st_size <= PARSE_AHEAD_BYTES
-    ):
+    version = gdelt_version(sniffed)
+    if version is not None and fmt in ("auto", sniffed) and prepared.plain.stat().st_size <= PARSE_AHEAD_BYTES:
         with gate:
-            parsed = readers.parse_gdelt(prepared.plain, 1 if sniffed == "gdelt1" else 2)
+            parsed = readers.parse_gdelt(prepared.plain, version)
             prepared.parsed = parsed if parsed is not None and readers.fields_convert(parsed) else None
     return prepared
 

@@ -28,6 +28,7 @@ import numpy as np
 from isal import igzip, igzip_lib, isal_zlib
 
 from dyadwatch.errors import InputError
+from dyadwatch.ingest.formats import GDELT_VERSIONS, detect_format
 
 CHUNK = 1024 * 1024  # 1 MiB of compressed input (or of a file being hashed) per read
 # Inflated text is scanned in blocks of up to 4 MiB: large enough that numpy's per-call costs
@@ -190,9 +191,8 @@ class TextScan:
 
     def _count_days(self, text: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> None:
         size = len(text)
-        tab = np.zeros(len(starts), dtype=np.int64)  # offset of each line's first tab; 0: none usable
-        slow = np.ones(len(starts), dtype=bool)
         guess = int(np.argmax(text[: self.WINDOW] == 9))
+        at_guess = np.zeros(0, dtype=np.int64)  # lines whose first tab is known to sit at ``guess``
         if size >= 64 and 1 <= guess <= 14:
             # Event ids mostly have the same number of digits throughout a file, so the first tab
             # sits at the same offset on most lines: test that offset on all lines at once (a tab
@@ -211,8 +211,11 @@ class TextScan:
                 first = first + (guess + 1)
                 self._tally(text, first[text[first + 8] == 9])
                 return
-            tab[candidates[fast]] = guess
-            slow[candidates[fast]] = False
+            at_guess = candidates[fast]
+        tab = np.zeros(len(starts), dtype=np.int64)  # offset of each line's first tab; 0: none usable
+        tab[at_guess] = guess
+        slow = np.ones(len(starts), dtype=bool)
+        slow[at_guess] = False
         others = np.flatnonzero(slow)
         if len(others):
             window = text[np.minimum(starts[others, None] + np.arange(self.WINDOW), size - 1)]
@@ -419,13 +422,11 @@ def _kind(path: Path) -> str:
     return "plain"
 
 
-FILTERABLE_FORMATS = ("gdelt1", "gdelt2")
+FILTERABLE_FORMATS = tuple(GDELT_VERSIONS)  # the formats whose lines the focus filter can skip
 
 
 def _filter_needle(first: bytes, fmt: str, focus: str) -> tuple[bytes | None, str | None]:
     """The focus code to filter on (GDELT files with a single-country focus), and the sniffed format."""
-    from dyadwatch.ingest.formats import detect_format
-
     detected = detect_format(first[:65536])
     sniffed = detected.format if detected else None
     # Filter only what the content itself shows to be GDELT (and, with --format, the same GDELT):
