@@ -48,3 +48,19 @@ def events_only_db(bundled_db: Path, tmp_path_factory: pytest.TempPathFactory) -
         opened.con.execute("DELETE FROM loads WHERE format LIKE 'texts:%'")
         assert opened.con.execute("SELECT count(*) FROM texts").fetchone() == (0,)
     return path
+
+
+@pytest.fixture(scope="session")
+def bundled_site(bundled_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The report site (with its PDF) built once per session from the bundled store.
+
+    Shared read-only by the report, browser and rhetoric tests: a build takes ~25 s here, and
+    each of them used to make its own. A test that changes a site builds its own.
+    """
+    from dyadwatch.report import build_site
+
+    out = tmp_path_factory.mktemp("bundled-site")
+    with dw.open(bundled_db, read_only=True) as opened:
+        index = build_site(opened, "PRK", out, pdf=True)
+    assert index == out / "index.html"
+    return out

@@ -31,8 +31,6 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-import dyadwatch as dw
-from dyadwatch.report import build_site
 from dyadwatch.report.site import PDF_NAME
 from dyadwatch.web import create_app
 
@@ -77,12 +75,10 @@ def browser() -> Iterator[WebDriver]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-def site(bundled_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("browser-site")
-    with dw.open(bundled_db, read_only=True) as store:
-        build_site(store, "PRK", out, pdf=True)
-    return out
+@pytest.fixture
+def site(bundled_site: Path) -> Path:
+    """The session's bundled site with its PDF (conftest), read only."""
+    return bundled_site
 
 
 def console_errors(driver: WebDriver) -> list[dict[str, Any]]:

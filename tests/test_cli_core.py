@@ -239,10 +239,20 @@ def test_demo_builds_the_store_and_prints_the_site(tmp_path: Path) -> None:
         assert set(store.loads()["format"]) >= {"chronology", "provocations", "missile_tests", "texts:kcna-json"}
         assert store.con.execute("SELECT count(*) FROM texts").fetchone() == (1862,)
     assert "1862 new texts" in result.stderr
-    # Idempotent: a second run adds no event.
-    assert child("demo", "--db", db, "--out", site).returncode == 0
+    briefs = [p for p in site.glob("*.html") if p.name not in ("index.html", "methods.html")]
+    assert len(briefs) >= 8
+    # Idempotent: a second run adds no event, and with nothing changed in the store or the options
+    # the site is not rewritten (a content hash).
+    written = index.stat().st_mtime_ns
+    again = child("demo", "--db", db, "--out", site)
+    assert again.returncode == 0 and again.stdout.strip() == str(index)
+    assert "site unchanged" in again.stderr and index.stat().st_mtime_ns == written
     with dw.open(db, read_only=True) as store:
         assert store.count("chronology") == chronology
+    # --force rewrites it.
+    forced = child("demo", "--db", db, "--out", site, "--force")
+    assert forced.returncode == 0 and "site unchanged" not in forced.stderr
+    assert index.stat().st_mtime_ns > written
 
 
 @pytest.mark.parametrize(

@@ -67,13 +67,10 @@ def parse(path: Path) -> Page:
     return page
 
 
-@pytest.fixture(scope="module")
-def site(bundled_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("site")
-    with dw.open(bundled_db, read_only=True) as store:
-        index = build_site(store, "PRK", out)
-    assert index == out / "index.html"
-    return out
+@pytest.fixture
+def site(bundled_site: Path) -> Path:
+    """The session's bundled site (conftest), read only."""
+    return bundled_site
 
 
 def briefs(site: Path) -> list[Path]:
@@ -383,24 +380,6 @@ def test_cite_command(capsys: pytest.CaptureFixture[str]) -> None:
     printed = capsys.readouterr().out
     assert printed.startswith("@article{killick2012pelt,") and "Killick" in printed
     assert run(["cite", "--key", "nonsense"]) == 2
-
-
-def test_demo_writes_the_site_and_prints_its_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    out = tmp_path / "demo-site"
-    assert run(["demo", "--db", str(tmp_path / "demo.duckdb"), "--out", str(out)]) == 0
-    printed = capsys.readouterr().out.strip().splitlines()
-    assert printed[-1] == str(out / "index.html")
-    assert len(briefs(out)) >= 8
-    # Run again: nothing changed in the store or the options, so nothing is rewritten (a content hash).
-    written = (out / "index.html").stat().st_mtime_ns
-    assert run(["demo", "--db", str(tmp_path / "demo.duckdb"), "--out", str(out)]) == 0
-    again = capsys.readouterr()
-    assert again.out.strip() == str(out / "index.html") and "site unchanged" in again.err
-    assert (out / "index.html").stat().st_mtime_ns == written
-    # --force rewrites it.
-    assert run(["demo", "--db", str(tmp_path / "demo.duckdb"), "--out", str(out), "--force"]) == 0
-    assert "site unchanged" not in capsys.readouterr().err
-    assert (out / "index.html").stat().st_mtime_ns > written
 
 
 def test_pdf_without_weasyprint_writes_nothing(

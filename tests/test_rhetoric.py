@@ -219,7 +219,9 @@ def test_the_114641_headlines_are_all_scored() -> None:
     assert scored["ideological"].sum() > 1000 and scored["pragmatic"].sum() > 1000
 
 
-def test_report_shows_words_beside_deeds(bundled_db: Path, events_only_db: Path, tmp_path: Path) -> None:
+def test_report_shows_words_beside_deeds(
+    bundled_db: Path, bundled_site: Path, events_only_db: Path, tmp_path: Path
+) -> None:
     """The bundled store (chronology plus KCNA's 2024 items, as `dyadwatch demo` builds it): a
     words-and-deeds section in the overview and in the briefs of partners that texts are about;
     none in a store without texts."""
@@ -229,12 +231,11 @@ def test_report_shows_words_beside_deeds(bundled_db: Path, events_only_db: Path,
 
     with dw.open(bundled_db, read_only=True) as store:
         assert store.con.execute("SELECT count(*) FROM texts").fetchone() == (1862,)
-        build_site(store, "PRK", tmp_path / "site")
         expected = rhetoric(store, "PRK", freq="Y").rows
-    index = (tmp_path / "site" / "index.html").read_text("utf-8")
+    index = (bundled_site / "index.html").read_text("utf-8")
     assert 'id="words"' in index and "Words and deeds" in index
     russia = expected[(expected["partner"] == "RUS") & (expected["period"] == pd.Timestamp("2024-01-01"))].iloc[0]
-    brief = (tmp_path / "site" / "RUS.html").read_text("utf-8")
+    brief = (bundled_site / "RUS.html").read_text("utf-8")
     row = re.search(r"<tr><td>2024</td><td class=\"num\">(\d+)</td><td class=\"num\">([^<]+)</td>", brief)
     assert row is not None
     assert int(row.group(1)) == int(russia["texts"])
