@@ -374,16 +374,12 @@ def test_compare_and_shifts_report_votes_beside_event_shares(bundled_db: Path) -
 
 
 @pytest.mark.slow
-def test_briefs_and_overview_chart_agreement(bundled_db: Path, tmp_path: Path) -> None:
-    from dyadwatch.report import build_site
-
-    with dw.open(bundled_db, read_only=True) as store:
-        index = build_site(store, "PRK", tmp_path / "site")
-    assert (tmp_path / "site" / "charts" / "CHN-votes.svg").exists()
-    assert (tmp_path / "site" / "charts" / "overview-votes.svg").exists()
-    brief = (tmp_path / "site" / "CHN.html").read_text(encoding="utf-8")
+def test_briefs_and_overview_chart_agreement(bundled_site: Path) -> None:
+    assert (bundled_site / "charts" / "CHN-votes.svg").exists()
+    assert (bundled_site / "charts" / "overview-votes.svg").exists()
+    brief = (bundled_site / "CHN.html").read_text(encoding="utf-8")
     assert 'id="votes"' in brief and "84%" in brief and "charts/CHN-votes.svg" in brief
-    overview = index.read_text(encoding="utf-8")
+    overview = (bundled_site / "index.html").read_text(encoding="utf-8")
     assert 'id="votes"' in overview and "charts/overview-votes.svg" in overview
 
 
