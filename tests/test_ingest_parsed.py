@@ -104,6 +104,24 @@ def test_quirky_rows_load_the_same_either_way(tmp_path: Path, newline: str) -> N
     assert by_id["gdelt2:11"][5:7] == ("NA", "NULL")
 
 
+def test_an_id_written_with_a_leading_zero_is_the_same_event(tmp_path: Path) -> None:
+    """``0123`` and ``123`` are one GLOBALEVENTID: the ids counted ahead (as numbers) repeat, and
+    the second row is a duplicate, as with DuckDB's reader; with distinct ids, none is."""
+    path = tmp_path / "20190314120000.export.CSV"
+    rows = [gdelt2_row(123), gdelt2_row(7), gdelt2_row(124)]
+    path.write_text("\n".join([*rows, gdelt2_row(123, GLOBALEVENTID="0123")]) + "\n")
+    parsed = readers.parse_gdelt(path, 2)
+    assert parsed is not None and readers.fields_convert(parsed) and not readers.ids_unique(parsed)
+    counts, events, *_ = load_with_and_without_parsing(path, tmp_path)
+    assert (counts["rows_kept"], counts["rows_duplicate"]) == (3, 1)
+    assert sorted(row[0] for row in events) == ["gdelt2:123", "gdelt2:124", "gdelt2:7"]
+    path.write_text("\n".join(rows) + "\n")
+    parsed = readers.parse_gdelt(path, 2)
+    assert parsed is not None and readers.ids_unique(parsed)
+    counts, events, *_ = load_with_and_without_parsing(path, tmp_path / "distinct")
+    assert (counts["rows_kept"], counts["rows_duplicate"]) == (3, 0)
+
+
 @pytest.mark.parametrize("focus", ["PRK", "ALL"])
 def test_generated_files_load_the_same_either_way(tmp_path: Path, focus: str) -> None:
     generated = write_gdelt2(tmp_path / "gen", 3000, files=1, compress="zip", duplicate_share=0.02, seed=7)

@@ -221,13 +221,17 @@ def _finish_load(
     dedupe: bool,
     problem_lines: Callable[[set[str]], dict[str, tuple[int, str]]] | None,
     reader_rejects: int,
+    ids_unique: bool = False,
 ) -> None:
     """From ``dw_stage`` (and ``dw_rejected``, holding ``reader_rejects`` rows), file rejects and
-    insert the new events."""
+    insert the new events. ``ids_unique``: the staged event ids are known not to repeat (counted
+    in the preparing thread), so they are not counted here."""
+    distinct = "NULL" if ids_unique else "count(DISTINCT event_id) FILTER (problem IS NULL)"
     ((staged_rows, flagged, distinct_ids),) = con.execute(
-        "SELECT count(*) FILTER (problem IS NULL), count(*) FILTER (problem IS NOT NULL),"
-        " count(DISTINCT event_id) FILTER (problem IS NULL) FROM dw_stage"
+        f"SELECT count(*) FILTER (problem IS NULL), count(*) FILTER (problem IS NOT NULL), {distinct} FROM dw_stage"
     ).fetchall()
+    if ids_unique:
+        distinct_ids = staged_rows
     problems = (
         con.execute("SELECT row_key, problem FROM dw_stage WHERE problem IS NOT NULL").fetchall() if flagged else []
     )
@@ -413,6 +417,7 @@ def prepare_for_load(
         with gate:
             parsed = readers.parse_gdelt(prepared.plain, version)
             prepared.parsed = parsed if parsed is not None and readers.fields_convert(parsed) else None
+            prepared.parsed_ids_unique = prepared.parsed is not None and readers.ids_unique(prepared.parsed)
     return prepared
 
 
@@ -496,6 +501,7 @@ def load_prepared(
                 dedupe,
                 lambda keys: _locate_lines(prepared, reader, keys),
                 reader_rejects,
+                ids_unique=prepared.parsed is not None and prepared.parsed_ids_unique,
             )
             _record_day_counts(con, prepared, fmt, report.load_id)
             _record_load(con, report, focus, dedupe, started)

@@ -175,6 +175,16 @@ def fields_convert(parsed: Any) -> bool:
     return bool(same.null_count == 0 and pc.all(same).as_py() is not False)
 
 
+def ids_unique(parsed: Any) -> bool:
+    """Whether no GLOBALEVENTID of a table that passed :func:`fields_convert` repeats, as a number
+    (``0123`` and ``123`` are one event id), as the load's de-duplication counts them."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ids = pc.cast(parsed["GLOBALEVENTID"], pa.int64()).drop_null()
+    return bool(pc.count_distinct(ids).as_py() == len(ids))
+
+
 def parse_gdelt(path: Path, version: int) -> Any | None:
     """The fields :data:`GDELT_USED` of every line of ``path`` as a pyarrow table of text, or None.
 

@@ -293,6 +293,8 @@ class PreparedFile:
     day_counts: dict[int, int] | None = None  # GDELT rows per YYYYMMDD, all rows (TextScan)
     # ``plain``'s GDELT fields already split by pyarrow in the preparing thread (readers.parse_gdelt).
     parsed: Any = None
+    # No GLOBALEVENTID (as a number) repeats in ``parsed``: the load then need not count distinct ids.
+    parsed_ids_unique: bool = False
 
     def original_line(self, line: int | None) -> int | None:
         """The line number in the original file of line ``line`` of ``plain``."""
