@@ -410,3 +410,36 @@ def test_format_is_detected_from_content_not_name(tmp_path: Path) -> None:
     assert [r.rows_rejected for r in reports] == [0, 0, 0, 0]
     # The zip holds the same rows as a.txt (other bytes, so it is read): all duplicates.
     assert (reports[3].status, reports[3].rows_read, reports[3].rows_duplicate) == ("loaded", 710, 710)
+
+
+def test_a_gdelt_file_whose_ids_lie_outside_the_stored_ranges_skips_no_duplicate(tmp_path: Path) -> None:
+    """Each GDELT load keeps the range of its event ids (``load_id_ranges``). A later file whose
+    ids lie outside every stored range is inserted without the scan of all stored ids; one whose
+    range overlaps, or a store whose loads have no range (made before the table), still finds
+    every id already stored."""
+    from dyadwatch.ingest.pipeline import _ids_may_be_stored
+
+    first = write_gdelt2(tmp_path / "a", 3000, files=1, compress=None, seed=3, first_id=1_000_000)
+    later = write_gdelt2(tmp_path / "b", 3000, files=1, compress=None, seed=4, first_id=2_000_000)
+    mixed = tmp_path / "mixed.export.CSV"  # half of the first file's lines, then all of the later one's
+    mixed.write_text("\n".join(raw_lines(first.files[0])[::2] + raw_lines(later.files[0])) + "\n", encoding="utf-8")
+    halves = [dict(zip(GDELT2_COLUMNS, line.split("\t"), strict=True)) for line in raw_lines(first.files[0])[::2]]
+    repeated = sum("PRK" in (row["Actor1CountryCode"], row["Actor2CountryCode"]) for row in halves)
+    assert repeated > 50
+    for clear_ranges in (False, True):
+        with dw.open(tmp_path / f"store-{clear_ranges}.duckdb") as store:
+            (loaded,) = store.ingest([first.files[0]])
+            ranges = store.con.execute("SELECT source, id_min, id_max FROM load_id_ranges").fetchall()
+            number = "CAST(split_part(event_id, ':', 2) AS BIGINT)"
+            ids = store.con.execute(f"SELECT min({number}), max({number}) FROM events").fetchall()
+            assert ranges == [("gdelt2", *ids[0])] and 1_000_000 <= ids[0][0] < ids[0][1] < 1_003_000
+            assert not _ids_may_be_stored(store.con, "gdelt2", 2_000_000, 2_003_000)
+            assert _ids_may_be_stored(store.con, "gdelt2", ids[0][1], 2_003_000)
+            if clear_ranges:  # as in a store made before load_id_ranges: every later load checks all ids
+                store.con.execute("DELETE FROM load_id_ranges")
+                assert _ids_may_be_stored(store.con, "gdelt2", 2_000_000, 2_003_000)
+            (again,) = store.ingest([mixed])
+            assert again.rows_duplicate == repeated and again.rows_kept == later.focus_rows
+            assert_reconciles(again)
+            assert_ids_unique(store)
+            assert store.count() == loaded.rows_kept + later.focus_rows

@@ -111,13 +111,14 @@ def test_an_id_written_with_a_leading_zero_is_the_same_event(tmp_path: Path) -> 
     rows = [gdelt2_row(123), gdelt2_row(7), gdelt2_row(124)]
     path.write_text("\n".join([*rows, gdelt2_row(123, GLOBALEVENTID="0123")]) + "\n")
     parsed = readers.parse_gdelt(path, 2)
-    assert parsed is not None and readers.fields_convert(parsed) and not readers.ids_unique(parsed)
+    assert parsed is not None and readers.fields_convert(parsed)
+    assert readers.id_numbers(parsed) == (False, 7, 124)
     counts, events, *_ = load_with_and_without_parsing(path, tmp_path)
     assert (counts["rows_kept"], counts["rows_duplicate"]) == (3, 1)
     assert sorted(row[0] for row in events) == ["gdelt2:123", "gdelt2:124", "gdelt2:7"]
     path.write_text("\n".join(rows) + "\n")
     parsed = readers.parse_gdelt(path, 2)
-    assert parsed is not None and readers.ids_unique(parsed)
+    assert parsed is not None and readers.id_numbers(parsed) == (True, 7, 124)
     counts, events, *_ = load_with_and_without_parsing(path, tmp_path / "distinct")
     assert (counts["rows_kept"], counts["rows_duplicate"]) == (3, 0)
 
@@ -141,7 +142,12 @@ def test_the_real_gdelt1_sample_is_left_to_duckdb(tmp_path: Path) -> None:
     assert readers.parse_gdelt(GDELT1_SAMPLE, 1) is None
     with dw.open(tmp_path / "store.duckdb") as store:
         report = store.ingest([GDELT1_SAMPLE])[0]
-    assert (report.rows_read, report.rows_kept, report.rows_rejected) == (710, 2, 0)
+        assert (report.rows_read, report.rows_kept, report.rows_rejected) == (710, 2, 0)
+        # The range of its ids, counted by the load itself (the preparing thread did not split it).
+        number = "CAST(split_part(event_id, ':', 2) AS BIGINT)"
+        stored = store.con.execute(f"SELECT 'gdelt1', min({number}), max({number}) FROM events").fetchall()
+        assert store.con.execute("SELECT source, id_min, id_max FROM load_id_ranges").fetchall() == stored
+        assert stored[0][1] < stored[0][2]
 
 
 def test_a_value_that_does_not_convert_is_rejected_by_duckdb_with_its_line(tmp_path: Path) -> None:

@@ -222,16 +222,30 @@ def _finish_load(
     problem_lines: Callable[[set[str]], dict[str, tuple[int, str]]] | None,
     reader_rejects: int,
     ids_unique: bool = False,
+    id_range: tuple[int, int] | None = None,
 ) -> None:
     """From ``dw_stage`` (and ``dw_rejected``, holding ``reader_rejects`` rows), file rejects and
-    insert the new events. ``ids_unique``: the staged event ids are known not to repeat (counted
-    in the preparing thread), so they are not counted here."""
+    insert the new events. ``ids_unique`` (the staged event ids do not repeat) and ``id_range``
+    (they lie in this range of GDELT numbers) come from the preparing thread when it counted them;
+    otherwise they are counted here."""
     distinct = "NULL" if ids_unique else "count(DISTINCT event_id) FILTER (problem IS NULL)"
-    ((staged_rows, flagged, distinct_ids),) = con.execute(
-        f"SELECT count(*) FILTER (problem IS NULL), count(*) FILTER (problem IS NOT NULL), {distinct} FROM dw_stage"
+    # GDELT ids are numbers (event_id "gdelt2:<GLOBALEVENTID>"): their range decides below whether
+    # any stored id can be among them.
+    numeric_ids = gdelt_version(report.format) is not None
+    number = "TRY_CAST(split_part(event_id, ':', 2) AS BIGINT)"
+    numbers = (
+        f"min({number}) FILTER (problem IS NULL), max({number}) FILTER (problem IS NULL)"
+        if numeric_ids and id_range is None
+        else "NULL, NULL"
+    )
+    ((staged_rows, flagged, distinct_ids, id_min, id_max),) = con.execute(
+        "SELECT count(*) FILTER (problem IS NULL), count(*) FILTER (problem IS NOT NULL),"
+        f" {distinct}, {numbers} FROM dw_stage"
     ).fetchall()
     if ids_unique:
         distinct_ids = staged_rows
+    if numeric_ids and id_range is not None:
+        id_min, id_max = id_range
     problems = (
         con.execute("SELECT row_key, problem FROM dw_stage WHERE problem IS NOT NULL").fetchall() if flagged else []
     )
@@ -253,9 +267,13 @@ def _finish_load(
     report.rows_rejected = int(examples[0][2]) if examples else 0
     report.reject_examples = [f"line {line}: {reason}" for line, reason, _ in examples]
     # Duplicates: an event id repeated in the file, or already in the store from an earlier load.
-    new_events = """
+    # The anti join reads every stored id; it is left out when the store cannot hold any of these.
+    stored = "ANTI JOIN events AS e ON e.event_id = s.event_id"
+    if numeric_ids and not _ids_may_be_stored(con, report.format, id_min, id_max):
+        stored = ""
+    new_events = f"""
         SELECT s.* EXCLUDE (problem, row_key) FROM dw_stage AS s
-        ANTI JOIN events AS e ON e.event_id = s.event_id
+        {stored}
         WHERE s.problem IS NULL
     """
     if distinct_ids < staged_rows:  # an id repeated in the file: keep its first row (by date)
@@ -291,6 +309,27 @@ def _finish_load(
     report.rows_outside_focus = (
         report.rows_read - report.rows_kept - report.rows_duplicate - report.rows_reemitted - report.rows_rejected
     )
+    if numeric_ids:
+        kept = report.rows_kept > 0
+        con.execute(
+            "INSERT INTO load_id_ranges VALUES (?, ?, ?, ?)",
+            [load_id, report.format, id_min if kept else None, id_max if kept else None],
+        )
+
+
+def _ids_may_be_stored(con: duckdb.DuckDBPyConnection, source: str, id_min: int | None, id_max: int | None) -> bool:
+    """Whether an earlier load of ``source`` may hold an id in ``id_min..id_max``: its stored range
+    overlaps, or it has none (a store from before ``load_id_ranges``). GDELT numbers its events in
+    the order it codes them, so the files of a sync do not overlap, and the check replaces a scan
+    of every stored id by a look at one row per load."""
+    if id_min is None or id_max is None:
+        return False  # nothing to insert
+    ((overlapping,),) = con.execute(
+        """SELECT count(*) FROM loads AS l LEFT JOIN load_id_ranges AS r USING (load_id)
+           WHERE l.format = ? AND (r.load_id IS NULL OR (r.id_min <= ? AND r.id_max >= ?))""",
+        [source, id_max, id_min],
+    ).fetchall()
+    return bool(overlapping)
 
 
 def _record_load(
@@ -417,7 +456,10 @@ def prepare_for_load(
         with gate:
             parsed = readers.parse_gdelt(prepared.plain, version)
             prepared.parsed = parsed if parsed is not None and readers.fields_convert(parsed) else None
-            prepared.parsed_ids_unique = prepared.parsed is not None and readers.ids_unique(prepared.parsed)
+            if prepared.parsed is not None:
+                unique, lowest, highest = readers.id_numbers(prepared.parsed)
+                prepared.parsed_ids_unique = unique
+                prepared.parsed_id_range = None if lowest is None or highest is None else (lowest, highest)
     return prepared
 
 
@@ -502,6 +544,7 @@ def load_prepared(
                 lambda keys: _locate_lines(prepared, reader, keys),
                 reader_rejects,
                 ids_unique=prepared.parsed is not None and prepared.parsed_ids_unique,
+                id_range=prepared.parsed_id_range if prepared.parsed is not None else None,
             )
             _record_day_counts(con, prepared, fmt, report.load_id)
             _record_load(con, report, focus, dedupe, started)

@@ -175,14 +175,18 @@ def fields_convert(parsed: Any) -> bool:
     return bool(same.null_count == 0 and pc.all(same).as_py() is not False)
 
 
-def ids_unique(parsed: Any) -> bool:
-    """Whether no GLOBALEVENTID of a table that passed :func:`fields_convert` repeats, as a number
-    (``0123`` and ``123`` are one event id), as the load's de-duplication counts them."""
+def id_numbers(parsed: Any) -> tuple[bool, int | None, int | None]:
+    """For a table that passed :func:`fields_convert`: whether no GLOBALEVENTID repeats, as a
+    number (``0123`` and ``123`` are one event id, as the load counts them), and the lowest and
+    highest (None, None when there are none)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     ids = pc.cast(parsed["GLOBALEVENTID"], pa.int64()).drop_null()
-    return bool(pc.count_distinct(ids).as_py() == len(ids))
+    if not len(ids):
+        return True, None, None
+    lowest, highest = pc.min_max(ids).values()
+    return pc.count_distinct(ids).as_py() == len(ids), lowest.as_py(), highest.as_py()
 
 
 def parse_gdelt(path: Path, version: int) -> Any | None:

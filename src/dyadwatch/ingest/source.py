@@ -295,6 +295,8 @@ class PreparedFile:
     parsed: Any = None
     # No GLOBALEVENTID (as a number) repeats in ``parsed``: the load then need not count distinct ids.
     parsed_ids_unique: bool = False
+    # The lowest and highest GLOBALEVENTID in ``parsed`` (None when it has none).
+    parsed_id_range: tuple[int, int] | None = None
 
     def original_line(self, line: int | None) -> int | None:
         """The line number in the original file of line ``line`` of ``plain``."""
