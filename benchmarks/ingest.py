@@ -49,7 +49,9 @@ def dataset(rows: int, files: int, seed: int, out: Path) -> dict[str, Any]:
     """Generate (or reuse) the zipped GDELT 2.0 files; their sizes and the expected totals."""
     from dyadwatch.testing import write_gdelt2
 
-    folder = out / f"gdelt2-{rows}-{files}-{seed}"
+    # Each file holds the next block of event ids, as GDELT's files do ("ordered"; until
+    # 2026-11-30 the rows were shuffled across the files, which real files never are).
+    folder = out / f"gdelt2-{rows}-{files}-{seed}-ordered"
     manifest = folder / "manifest.json"
     if manifest.exists():
         info: dict[str, Any] = json.loads(manifest.read_text(encoding="utf-8"))
@@ -57,7 +59,9 @@ def dataset(rows: int, files: int, seed: int, out: Path) -> dict[str, Any]:
             return {**info, "paths": [folder / name for name in info["files"]]}
     shutil.rmtree(folder, ignore_errors=True)
     started = time.perf_counter()
-    generated = write_gdelt2(folder, rows, files=files, focus_share=0.05, duplicate_share=0.0, seed=seed)
+    generated = write_gdelt2(
+        folder, rows, files=files, focus_share=0.05, duplicate_share=0.0, seed=seed, ids_in_file_order=True
+    )
     info = {
         "rows": generated.rows,
         "files": [p.name for p in generated.files],
@@ -237,7 +241,8 @@ def markdown(data: dict[str, Any], summary: dict[str, Any], host: dict[str, str]
         f"Python {host['python']}, DuckDB {host['duckdb']}, pandas {host['pandas']}; decompression: {host['unzip']}.",
         "",
         f"**Data:** {data['rows']:,} generated GDELT 2.0 rows (61 columns) in {len(data['files'])} zipped export "
-        f"files, {data['compressed_bytes'] / 1e6:,.0f} MB zipped, {data['uncompressed_bytes'] / 1e6:,.0f} MB of text; "
+        "files, each holding the next block of event ids as GDELT's files do, "
+        f"{data['compressed_bytes'] / 1e6:,.0f} MB zipped, {data['uncompressed_bytes'] / 1e6:,.0f} MB of text; "
         f"{data['focus_rows']:,} rows involve North Korea (the default focus), and every loader kept exactly those "
         f"({data['expected_kept']:,} by the generator's count).",
         "",

@@ -443,3 +443,27 @@ def test_a_gdelt_file_whose_ids_lie_outside_the_stored_ranges_skips_no_duplicate
             assert_reconciles(again)
             assert_ids_unique(store)
             assert store.count() == loaded.rows_kept + later.focus_rows
+
+
+def test_generated_files_in_id_order_hold_consecutive_blocks(tmp_path: Path) -> None:
+    """``ids_in_file_order`` (as GDELT numbers its files; the ingest benchmark uses it): the same
+    rows as the shuffled files, each file the next block of ids; loaded, their id ranges follow
+    one another and the repeated rows are still found."""
+    shuffled = write_gdelt2(tmp_path / "s", 4_000, files=4, compress=None, duplicate_share=0.02, seed=9)
+    ordered = write_gdelt2(
+        tmp_path / "o", 4_000, files=4, compress=None, duplicate_share=0.02, seed=9, ids_in_file_order=True
+    )
+    rows = {kind: [line for f in g.files for line in raw_lines(f)] for kind, g in (("s", shuffled), ("o", ordered))}
+    assert sorted(rows["s"]) == sorted(rows["o"]) and ordered.focus_rows == shuffled.focus_rows
+    blocks = [[int(line.split("\t", 1)[0]) for line in raw_lines(f)] for f in ordered.files]
+    assert all(block == sorted(block) for block in blocks)
+    assert all(before[-1] <= after[0] for before, after in zip(blocks, blocks[1:], strict=False))
+    spans = [[int(line.split("\t", 1)[0]) for line in raw_lines(f)] for f in shuffled.files]
+    assert min(max(span) for span in spans) > max(min(span) for span in spans)  # shuffled: they overlap
+    with dw.open(tmp_path / "store.duckdb") as store:
+        reports = store.ingest(ordered.files)
+        assert sum(r.rows_duplicate for r in reports) == ordered.focus_rows - sum(r.rows_kept for r in reports) > 0
+        assert_ids_unique(store)
+        ranges = store.con.execute("SELECT id_min, id_max FROM load_id_ranges ORDER BY load_id").fetchall()
+        assert len(ranges) == 4 and all(low <= high for low, high in ranges)
+        assert all(before[1] <= after[0] for before, after in zip(ranges, ranges[1:], strict=False))

@@ -151,12 +151,16 @@ def write_gdelt2(
     compress: str | None = "zip",
     seed: int = 0,
     first_id: int = 1_000_000_000,
+    ids_in_file_order: bool = False,
 ) -> GeneratedFiles:
     """Write ``rows`` data lines of GDELT 2.0 events across ``files`` files in ``out_dir``.
 
     ``compress`` is ``"zip"`` (as GDELT ships them), ``"gz"`` or None (plain ``.CSV``). Event ids
     run from ``first_id`` (re-emitted copies from ``first_id`` + 1 000 000 000): calls meant to
-    fill one store together need ids far enough apart.
+    fill one store together need ids far enough apart. Rows are shuffled across the files, so
+    every file's ids span the whole run; with ``ids_in_file_order`` each file holds the next block
+    of ids, in order, as GDELT's own files do (it numbers events as it codes them): a repeated row
+    then sits beside its first copy, and re-emitted copies come last.
     """
     rng = np.random.default_rng(seed)
     out = Path(out_dir)
@@ -206,6 +210,8 @@ def write_gdelt2(
     duplicates = frame.sample(n=n_dup, random_state=seed + 1, replace=n_dup > n_unique) if n_dup else frame.iloc[:0]
     everything = pd.concat([frame, reemit, duplicates], ignore_index=True)
     everything = everything.iloc[rng.permutation(len(everything))].reset_index(drop=True)
+    if ids_in_file_order:
+        everything = everything.sort_values("event_id", kind="stable", ignore_index=True)
 
     written: list[Path] = []
     bounds = np.linspace(0, len(everything), files + 1).astype(int)
