@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from dyadwatch.errors import InputError
-from dyadwatch.ingest.source import TextScan, _text_blocks, keep_freed_blocks, prepare
+from dyadwatch.ingest.source import TextScan, _sparse_positions, _text_blocks, keep_freed_blocks, prepare
 
 DATE = re.compile(rb"^[^\t]{1,14}\t(\d{8})\t")  # an id of up to 14 characters
 
@@ -82,6 +82,21 @@ def test_scan_matches_a_line_by_line_reading(seed: int) -> None:
     assert scan.day_counts == days
     assert scan.kept.tolist() == kept
     assert out.getvalue() == copied
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_sparse_positions_are_flatnonzeros(seed: int) -> None:
+    """Word by word, every true byte is found: masks of every length modulo 8, sparse and dense,
+    starting at an odd offset, with a true byte first, last, or in a word's last byte."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    size = int(rng.integers(0, 200))
+    mask = rng.random(size + 1) < [0.0, 0.01, 0.2, 1.0][seed % 4]
+    if size and seed % 3 == 0:
+        mask[[1, size, min(8, size)]] = True
+    mask = mask[1:]  # a view starting one byte in
+    assert _sparse_positions(mask).tolist() == np.flatnonzero(mask).tolist()
 
 
 def test_scan_of_a_file_with_no_date_field_counts_lines_only() -> None:

@@ -243,7 +243,7 @@ class TextScan:
         # files' threads keep running; ``bytes.find`` in a loop holds it and took twice as long):
         # the positions of its first byte, narrowed by each following byte in turn.
         needle = self.needle
-        hits = np.flatnonzero(text[: len(text) - len(needle) + 1] == needle[0])
+        hits = _sparse_positions(text[: len(text) - len(needle) + 1] == needle[0])
         for offset in range(1, len(needle)):
             hits = hits[text[hits + offset] == needle[offset]]
         if not len(hits):
@@ -261,6 +261,26 @@ class TextScan:
 def _words(text: np.ndarray) -> np.ndarray:
     """Every run of eight bytes of ``text`` as a little-endian 64-bit word (an overlapping view, no copy)."""
     return np.ndarray(shape=(len(text) - 7,), dtype="<u8", buffer=text, strides=(1,))
+
+
+_EIGHT = np.arange(8)
+
+
+def _sparse_positions(mask: np.ndarray) -> np.ndarray:
+    """``np.flatnonzero(mask)`` for a mask with few true values, about three times as fast.
+
+    Why: numpy's ``flatnonzero`` visits every byte of the mask. Here the mask is first read as
+    64-bit words, eight bytes a step, and only the few words that are not zero are looked into.
+    For a focus code's first letter (a few thousand in 4 MiB of text) it took ~6 ms instead of
+    ~20 ms a 65 MB file (``benchmarks/ingest.py``); for dense masks (newlines) it is slower.
+    """
+    whole = len(mask) // 8 * 8
+    words = np.flatnonzero(mask[:whole].view(np.uint64) != 0)
+    candidates = (words[:, None] * 8 + _EIGHT).ravel()
+    found: np.ndarray = candidates[mask[candidates]]
+    if whole == len(mask):
+        return found
+    return np.concatenate((found, whole + np.flatnonzero(mask[whole:])))
 
 
 _ONES = np.uint64(0x0101010101010101)
