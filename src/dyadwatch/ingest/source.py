@@ -381,27 +381,24 @@ def _zip_blocks(path: Path) -> Iterator[bytes]:
             raise zipfile.BadZipFile("bad local file header")
         name_length, extra_length = struct.unpack("<HH", header[26:30])
         handle.seek(member.header_offset + 30 + name_length + extra_length)
-        inflate = isal_zlib.decompressobj(-15)  # a raw deflate stream, as zip stores it
+        # A raw deflate stream, as zip stores it. This decompressor keeps the input it has not
+        # used yet, where zlib's interface (``unconsumed_tail``) hands it back as a new bytes
+        # object each time a block is full: copying up to 1 MiB of input for every 2 MiB block
+        # made inflating and checking a 65 MB file take ~46 ms instead of ~36 ms (make bench's files).
+        inflate = igzip_lib.IgzipDecompressor(flag=igzip_lib.DECOMP_DEFLATE)
         left, crc, size = member.compress_size, 0, 0
-        while left > 0:
-            piece = handle.read(min(CHUNK, left))
-            if not piece:
-                raise EOFError("the archive ends inside its data")
-            left -= len(piece)
-            while piece:
-                block = inflate.decompress(piece, BLOCK)
-                piece = inflate.unconsumed_tail
-                if block:
-                    crc = isal_zlib.crc32(block, crc)
-                    size += len(block)
-                    yield block
-        block = inflate.flush()
-        if block:
-            crc = isal_zlib.crc32(block, crc)
-            size += len(block)
-            yield block
-        if not inflate.eof:
-            raise EOFError("the compressed data ends early")
+        while not inflate.eof:
+            piece = b""
+            if inflate.needs_input:  # the input so far is inflated: read the next piece
+                piece = handle.read(min(CHUNK, left))
+                if not piece:
+                    raise EOFError("the compressed data ends early")
+                left -= len(piece)
+            block = inflate.decompress(piece, BLOCK)
+            if block:
+                crc = isal_zlib.crc32(block, crc)
+                size += len(block)
+                yield block
         if size != member.file_size or crc != member.CRC:
             raise zipfile.BadZipFile("inflated data does not match the archive's size and CRC-32")
 
