@@ -113,11 +113,32 @@ def write_zip(path: Path, text: bytes, method: int = zipfile.ZIP_DEFLATED) -> Pa
 
 
 def test_zip_blocks_inflate_what_zipfile_reads(tmp_path: Path) -> None:
+    from dyadwatch.ingest.source import BLOCK
+
     rng = random.Random(7)
-    text = b"".join(random_text(rng) for _ in range(300))  # a few MB: several blocks
+    text = b"".join(random_text(rng) for _ in range(300))
+    text = text * (3 * BLOCK // len(text) + 1)  # several blocks, and several pieces of input for each
     for method in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED, zipfile.ZIP_BZIP2):
         path = write_zip(tmp_path / f"m{method}.zip", text, method)
-        assert b"".join(_text_blocks(path, "zip")) == text
+        blocks = list(_text_blocks(path, "zip"))
+        assert b"".join(blocks) == text
+        assert len(blocks) > 3 and max(len(block) for block in blocks) <= BLOCK
+
+
+def test_a_deflate_stream_cut_short_is_reported(tmp_path: Path) -> None:
+    """The archive's directory says the compressed data is shorter than the stream: the stream
+    ends before its end mark, and the file is reported, not loaded in part."""
+    import struct
+
+    good = write_zip(tmp_path / "good.zip", b"".join(random_text(random.Random(4)) for _ in range(50)))
+    data = bytearray(good.read_bytes())
+    info = zipfile.ZipFile(good).infolist()[0]
+    directory = data.rfind(b"PK\x01\x02")  # the member's entry in the central directory
+    struct.pack_into("<I", data, directory + 20, info.compress_size // 2)  # its compressed size
+    cut = tmp_path / "cut.zip"
+    cut.write_bytes(bytes(data))
+    with pytest.raises(InputError, match="corrupt or truncated zip archive"):
+        prepare(cut, tmp_path / "work", focus="PRK")
 
 
 def test_a_damaged_archive_is_reported_and_leaves_no_scratch_copy(tmp_path: Path) -> None:
