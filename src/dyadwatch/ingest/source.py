@@ -34,7 +34,7 @@ CHUNK = 1024 * 1024  # 1 MiB of compressed input (or of a file being hashed) per
 # Inflated text is scanned in blocks of up to 2 MiB: large enough that numpy's per-call costs
 # vanish, small enough that the blocks and numpy's temporaries of two files in flight stay in the
 # shared cache. Measured on make bench's files (2 cores, 12-16 interleaved runs each): 2 MiB took
-# ~5 % less time and ~7 % less CPU than 4 MiB; 1 MiB, 1.5 MiB and 8 MiB were no better.
+# ~5 % less time and ~7 % less CPU than 4 MiB; 1.5 MiB and 3 MiB were no better, 1 MiB slower.
 BLOCK = 2 * 1024 * 1024
 ProgressCallback = Callable[[int], None]
 _ARCHIVE_ERRORS: tuple[type[BaseException], ...] = (
