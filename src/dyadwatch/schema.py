@@ -106,11 +106,12 @@ CREATE TABLE IF NOT EXISTS events (
 
 -- The range of numeric event ids each GDELT load inserted (NULLs: it inserted none). A new GDELT
 -- file whose ids lie outside every stored range of its source cannot repeat a stored id, so its
--- insert skips the anti join against all stored ids, whose cost grows with the store (0.5 s a
--- file at 16 M events). A load of the source without a row here (stores from before
--- 2026-11-30) makes every later load of it check all ids, as before. This holds because every
--- event is inserted by ingest/pipeline.py's _finish_load, which writes the row: another way of
--- inserting GDELT events must write it too.
+-- insert skips the anti join against all stored ids, whose cost grows with the store (into 16 M
+-- events, a 15-minute file loaded in 1.1-1.5 s with it, 0.22-0.38 s without: docs/benchmarks.md).
+-- A load of the source without a row here (stores from before 2026-11-30) makes every later
+-- load of it check all ids, as before. This holds because every event is inserted by
+-- ingest/pipeline.py's _finish_load, which writes the row: another way of inserting GDELT events
+-- must write it too.
 CREATE TABLE IF NOT EXISTS load_id_ranges (
     load_id INTEGER NOT NULL,
     source  VARCHAR NOT NULL,
