@@ -18,6 +18,7 @@ import pytest
 from dyadwatch.errors import InputError
 from dyadwatch.ingest.source import TextScan, _sparse_positions, _text_blocks, keep_freed_blocks, prepare
 
+DATA = Path(__file__).parent / "data"
 DATE = re.compile(rb"^[^\t]{1,14}\t(\d{8})\t")  # an id of up to 14 characters
 
 
@@ -64,8 +65,14 @@ def random_text(rng: random.Random) -> bytes:
     return b"\n".join(rows) + (b"\n" if rng.random() < 0.7 else b"")
 
 
+@pytest.mark.parametrize("letter", ["rare", "common"])
 @pytest.mark.parametrize("seed", range(40))
-def test_scan_matches_a_line_by_line_reading(seed: int) -> None:
+def test_scan_matches_a_line_by_line_reading(seed: int, letter: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both ways of finding the needle's first letter: word by word throughout ("rare", as these
+    small texts never reach the sample size), or numpy's flatnonzero from the second block on."""
+    if letter == "common":
+        monkeypatch.setattr(TextScan, "LETTER_SAMPLE", 0)
+        monkeypatch.setattr(TextScan, "COMMON_LETTER", 0.0)
     rng = random.Random(seed)
     text = random_text(rng)
     cuts = sorted(rng.sample(range(len(text) + 1), min(len(text), rng.randint(0, 12))))
@@ -82,6 +89,27 @@ def test_scan_matches_a_line_by_line_reading(seed: int) -> None:
     assert scan.day_counts == days
     assert scan.kept.tolist() == kept
     assert out.getvalue() == copied
+
+
+def test_the_first_letter_is_rare_in_generated_text_and_common_in_real_gdelt_text(tmp_path: Path) -> None:
+    """The bench's generated rows keep the word-by-word search; GDELT's own rows (a real export
+    sample, two capital P's a line) switch to numpy's flatnonzero, and find the same lines."""
+    from dyadwatch.testing import write_gdelt2
+
+    generated = write_gdelt2(tmp_path / "gen", 2000, files=1, seed=3)
+    real = (DATA / "gdelt1-export-sample" / "events.csv").read_bytes()
+    for text, common in ((b"".join(_text_blocks(generated.files[0], "zip")), False), (real, True)):
+        assert len(text) >= 2 * TextScan.LETTER_SAMPLE
+        out = io.BytesIO()
+        scan = TextScan(needle=b"PRK", out=out)
+        block = 2 * TextScan.LETTER_SAMPLE  # each block's whole lines are still a sample's worth
+        for start in range(0, len(text), block):
+            scan.feed(text[start : start + block])
+        scan.finish()
+        assert scan._rare_letter is not common
+        _, _, kept, copied = reference(text, b"PRK")
+        assert kept and scan.kept.tolist() == kept
+        assert out.getvalue() == copied
 
 
 @pytest.mark.parametrize("seed", range(20))

@@ -105,6 +105,11 @@ class TextScan:
     """
 
     WINDOW = 24  # an event id of up to 14 characters, a tab, eight digits, a tab
+    #: The needle's first letter counts as common once it is more than this share of the bytes
+    #: of a block of at least ``LETTER_SAMPLE`` bytes; from then on its places are found with
+    #: numpy's ``flatnonzero`` instead of :func:`_sparse_positions`.
+    COMMON_LETTER = 1 / 512
+    LETTER_SAMPLE = 65536
 
     def __init__(self, *, count_days: bool = False, needle: bytes | None = None, out: IO[bytes] | None = None) -> None:
         if needle is not None and out is None:
@@ -120,6 +125,7 @@ class TextScan:
         self._day_tallies: list[np.ndarray] = []  # and how many lines carry it
         self._kept: list[np.ndarray] = []
         self._carry = b""  # a line cut by the end of the previous block
+        self._rare_letter = True  # the needle's first letter, until a large block shows it common
 
     @property
     def lines(self) -> int:
@@ -245,7 +251,16 @@ class TextScan:
         # files' threads keep running; ``bytes.find`` in a loop holds it and took twice as long):
         # the positions of its first byte, narrowed by each following byte in turn.
         needle = self.needle
-        hits = _sparse_positions(text[: len(text) - len(needle) + 1] == needle[0])
+        first_letter = text[: len(text) - len(needle) + 1] == needle[0]
+        if self._rare_letter:
+            hits = _sparse_positions(first_letter)
+            # Word by word pays where the letter is rare (the bench's generated text: one P in
+            # ~1 400 bytes). Real GDELT text has ~2 capital P's a line (one in ~200 bytes), and
+            # there numpy's own flatnonzero is as fast or faster (docs/benchmarks.md).
+            if len(text) >= self.LETTER_SAMPLE and len(hits) > len(text) * self.COMMON_LETTER:
+                self._rare_letter = False
+        else:
+            hits = np.flatnonzero(first_letter)
         for offset in range(1, len(needle)):
             hits = hits[text[hits + offset] == needle[offset]]
         if not len(hits):
@@ -274,7 +289,8 @@ def _sparse_positions(mask: np.ndarray) -> np.ndarray:
     Why: numpy's ``flatnonzero`` visits every byte of the mask. Here the mask is first read as
     64-bit words, eight bytes a step, and only the few words that are not zero are looked into.
     For a focus code's first letter (a thousand or so in 2 MiB of text) it took ~6 ms instead of
-    ~20 ms a 65 MB file (``benchmarks/ingest.py``); for dense masks (newlines) it is slower.
+    ~20 ms a 65 MB file (``benchmarks/ingest.py``); for dense masks (newlines, or the capital P's
+    of real GDELT text) it is slower, so :class:`TextScan` stops using it there.
     """
     whole = len(mask) // 8 * 8
     words = np.flatnonzero(mask[:whole].view(np.uint64) != 0)
