@@ -105,6 +105,7 @@ class TextScan:
     """
 
     WINDOW = 24  # an event id of up to 14 characters, a tab, eight digits, a tab
+    TALLY_BATCH = 1 << 20  # date keys counted at once (8 MB)
     #: The needle's first letter counts as common once it is more than this share of the bytes
     #: of a block of at least ``LETTER_SAMPLE`` bytes; from then on its places are found with
     #: numpy's ``flatnonzero`` instead of :func:`_sparse_positions`.
@@ -121,8 +122,10 @@ class TextScan:
         self.blank = 0
         self.crlf = 0  # lines ending in CR LF (the others end in LF, or are a last line without one)
         self._unterminated = 0  # 1 when the last line has no newline (it ends in neither)
-        self._day_keys: list[np.ndarray] = []  # per block: each distinct 8-byte date field, as a word
+        self._day_keys: list[np.ndarray] = []  # per batch: each distinct 8-byte date field, as a word
         self._day_tallies: list[np.ndarray] = []  # and how many lines carry it
+        self._day_pending: list[np.ndarray] = []  # each line's date field, not yet counted
+        self._pending = 0
         self._kept: list[np.ndarray] = []
         self._carry = b""  # a line cut by the end of the previous block
         self._rare_letter = True  # the needle's first letter, until a large block shows it common
@@ -140,6 +143,7 @@ class TextScan:
     @property
     def day_counts(self) -> dict[int, int]:
         """GDELT rows per day (YYYYMMDD as an int) over all blocks fed so far."""
+        self._fold_days()  # the keys not yet counted (this changes no count, only where it is kept)
         if not self._day_keys:
             return {}
         keys, where = np.unique(np.concatenate(self._day_keys), return_inverse=True)
@@ -186,18 +190,19 @@ class TextScan:
         starts[0] = 0
         starts[1:] = ends[:-1] + 1
         lengths = ends - starts
-        # Blank: nothing before the newline, or a lone "\r" (a CRLF blank line).
-        short = np.flatnonzero(lengths <= 1)  # few: only these lines' first bytes are read
-        self.blank += int(np.count_nonzero((lengths[short] == 0) | (text[starts[short]] == 13)))
+        shortest = int(lengths.min())
+        if shortest <= 1:  # blank: nothing before the newline, or a lone "\r" (a CRLF blank line)
+            short = np.flatnonzero(lengths <= 1)  # few: only these lines' first bytes are read
+            self.blank += int(np.count_nonzero((lengths[short] == 0) | (text[starts[short]] == 13)))
         if self.count_days:
-            self._count_days(text, starts, lengths)
+            self._count_days(text, starts, lengths, shortest)
         if self.needle is not None and self.out is not None:
             self._copy_focus_lines(buffer, begin, end, starts, ends)
         # The byte before each newline (the block's first line may be empty: its end is byte 0).
         self.crlf += int(np.count_nonzero(text[np.maximum(ends - 1, 0)] == 13))
         self.physical += len(ends)
 
-    def _count_days(self, text: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> None:
+    def _count_days(self, text: np.ndarray, starts: np.ndarray, lengths: np.ndarray, shortest: int) -> None:
         size = len(text)
         guess = int(np.argmax(text[: self.WINDOW] == 9))
         at_guess = np.zeros(0, dtype=np.int64)  # lines whose first tab is known to sit at ``guess``
@@ -206,20 +211,21 @@ class TextScan:
             # sits at the same offset on most lines: test that offset on all lines at once (a tab
             # there, none in the id before it), and search the 24-byte window only elsewhere.
             words = _words(text)
-            candidates = np.flatnonzero(lengths > guess + 9)
-            first = starts[candidates]
+            # The lines long enough for an id, a tab, a date and a tab: usually all of them.
+            candidates = None if shortest > guess + 9 else np.flatnonzero(lengths > guess + 9)
+            first = starts if candidates is None else starts[candidates]
             fast = text[first + guess] == 9
             if guess >= 8:  # two overlapping 8-byte words cover the id
                 fast &= ~_has_byte(words[first], 9) & ~_has_byte(words[first + guess - 8], 9)
             else:
                 mask = np.uint64((1 << (8 * guess)) - 1)
                 fast &= ~_has_byte(words[first] & mask, 9)
-            if len(candidates) == len(starts) and fast.all():
+            if candidates is None and fast.all():
                 # Every line as expected (the usual case): each date starts after the guessed tab.
                 first = first + (guess + 1)
                 self._tally(text, first[text[first + 8] == 9])
                 return
-            at_guess = candidates[fast]
+            at_guess = np.flatnonzero(fast) if candidates is None else candidates[fast]
         tab = np.zeros(len(starts), dtype=np.int64)  # offset of each line's first tab; 0: none usable
         tab[at_guess] = guess
         slow = np.ones(len(starts), dtype=bool)
@@ -238,11 +244,21 @@ class TextScan:
         """Count the dates whose first bytes are at ``first`` (each followed by a tab)."""
         if not len(first) or len(text) < 8:
             return
-        # The eight date bytes of each line as one 64-bit key: counting the keys is one sort, and
-        # only the distinct keys are decoded (those that are not eight digits are not dates).
-        values, counts = np.unique(_words(text)[first], return_counts=True)
-        self._day_keys.append(values)  # decoded once, in day_counts: no Python per distinct day
-        self._day_tallies.append(counts)
+        # The eight date bytes of each line as one 64-bit key, counted in batches: one sort of up
+        # to TALLY_BATCH keys instead of one per block, in bounded memory (8 bytes a line); only
+        # the distinct keys are decoded, in day_counts (those not eight digits are not dates).
+        self._day_pending.append(_words(text)[first])
+        self._pending += len(first)
+        if self._pending >= self.TALLY_BATCH:
+            self._fold_days()
+
+    def _fold_days(self) -> None:
+        """Count the keys gathered so far into ``_day_keys`` and ``_day_tallies``."""
+        if self._day_pending:
+            values, counts = np.unique(np.concatenate(self._day_pending), return_counts=True)
+            self._day_keys.append(values)
+            self._day_tallies.append(counts)
+            self._day_pending, self._pending = [], 0
 
     def _copy_focus_lines(self, buffer: bytes, begin: int, end: int, starts: np.ndarray, ends: np.ndarray) -> None:
         assert self.needle is not None and self.out is not None
