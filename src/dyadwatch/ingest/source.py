@@ -164,16 +164,16 @@ class TextScan:
         if last == -1:
             self._carry += chunk
             return
-        begin = 0
-        if self._carry:  # complete the cut line on its own, so the block itself is never copied
-            first = chunk.find(b"\n")
-            joined = self._carry + chunk[: first + 1]
-            self._carry = b""
-            self._scan(joined, 0, len(joined))
-            begin = first + 1
-        if begin <= last:
-            self._scan(chunk, begin, last + 1)
-        self._carry = chunk[last + 1 :]
+        carry, self._carry = self._carry, chunk[last + 1 :]
+        if not carry:
+            self._scan(chunk, 0, last + 1)
+            return
+        # The line cut by the previous block's end is scanned with this block: a copy of the
+        # block, by numpy (which releases the GIL for it, where joining bytes holds it), costs
+        # less than the scan's ~80 numpy calls spent on that one line on its own (~0.3 ms a
+        # block; make bench: ~1.51 -> ~1.47 s, three A/Bs).
+        joined = np.concatenate((np.frombuffer(carry, dtype=np.uint8), np.frombuffer(chunk, dtype=np.uint8)))
+        self._scan(joined, 0, len(carry) + last + 1)
 
     def finish(self) -> None:
         if self._carry:
@@ -182,8 +182,9 @@ class TextScan:
             self._unterminated = 0 if joined.endswith(b"\r\n") else 1
             self._scan(joined, 0, len(joined))
 
-    def _scan(self, buffer: bytes, begin: int, end: int) -> None:
-        """Process ``buffer[begin:end]``, whole lines (``buffer[end - 1]`` is a newline)."""
+    def _scan(self, buffer: bytes | np.ndarray, begin: int, end: int) -> None:
+        """Process ``buffer[begin:end]``, whole lines (``buffer[end - 1]`` is a newline); ``buffer``
+        is bytes or a numpy array of bytes."""
         text = np.frombuffer(buffer, dtype=np.uint8, count=end - begin, offset=begin)
         ends = np.flatnonzero(text == 10)
         starts = np.empty_like(ends)
@@ -260,7 +261,9 @@ class TextScan:
             self._day_tallies.append(counts)
             self._day_pending, self._pending = [], 0
 
-    def _copy_focus_lines(self, buffer: bytes, begin: int, end: int, starts: np.ndarray, ends: np.ndarray) -> None:
+    def _copy_focus_lines(
+        self, buffer: bytes | np.ndarray, begin: int, end: int, starts: np.ndarray, ends: np.ndarray
+    ) -> None:
         assert self.needle is not None and self.out is not None
         text = np.frombuffer(buffer, dtype=np.uint8, count=end - begin, offset=begin)
         # Every place the needle starts, found with numpy (which releases the GIL, so the other
@@ -286,8 +289,8 @@ class TextScan:
         index = np.searchsorted(ends, hits)
         index = index[np.concatenate(([True], index[1:] != index[:-1]))]
         self._kept.append(self.physical + index + 1)
-        view = memoryview(buffer)
-        first, last = (starts[index] + begin).tolist(), (ends[index] + begin + 1).tolist()
+        view = text.data  # the bytes from ``begin`` on, as a memoryview (no copy)
+        first, last = starts[index].tolist(), (ends[index] + 1).tolist()
         self.out.write(b"".join([view[a:b] for a, b in zip(first, last, strict=True)]))
 
 
