@@ -99,9 +99,9 @@ class TextScan:
       outside the focus without being parsed.
 
     Written by hand because no library counts lines and a field over a stream, or filters lines
-    while keeping their numbers, without parsing every line. The work per block is a handful of
-    numpy passes (which release the GIL) and one ``bytes.find`` per focus line; no Python runs
-    per line.
+    while keeping their numbers, without parsing every line. The work per block is a few passes
+    over its bytes and a few dozen calls on its lines' positions, all in numpy (the large ones
+    release the GIL), and one slice per focus line to copy it; no Python runs per line otherwise.
     """
 
     WINDOW = 24  # an event id of up to 14 characters, a tab, eight digits, a tab
