@@ -125,7 +125,6 @@ class TextScan:
         self._day_keys: list[np.ndarray] = []  # per batch: each distinct 8-byte date field, as a word
         self._day_tallies: list[np.ndarray] = []  # and how many lines carry it
         self._day_pending: list[np.ndarray] = []  # each line's date field, not yet counted
-        self._pending = 0
         self._kept: list[np.ndarray] = []
         self._carry = b""  # a line cut by the end of the previous block
         self._rare_letter = True  # the needle's first letter, until a large block shows it common
@@ -166,26 +165,24 @@ class TextScan:
             return
         carry, self._carry = self._carry, chunk[last + 1 :]
         if not carry:
-            self._scan(chunk, 0, last + 1)
+            self._scan(np.frombuffer(chunk, dtype=np.uint8, count=last + 1))
             return
         # The line cut by the previous block's end is scanned with this block: a copy of the
         # block, by numpy (which releases the GIL for it, where joining bytes holds it), costs
         # less than the scan's ~80 numpy calls spent on that one line on its own (~0.3 ms a
         # block; make bench: ~1.51 -> ~1.47 s, three A/Bs).
         joined = np.concatenate((np.frombuffer(carry, dtype=np.uint8), np.frombuffer(chunk, dtype=np.uint8)))
-        self._scan(joined, 0, len(carry) + last + 1)
+        self._scan(joined[: len(carry) + last + 1])
 
     def finish(self) -> None:
         if self._carry:
             joined = self._carry + b"\n"
             self._carry = b""
             self._unterminated = 0 if joined.endswith(b"\r\n") else 1
-            self._scan(joined, 0, len(joined))
+            self._scan(np.frombuffer(joined, dtype=np.uint8))
 
-    def _scan(self, buffer: bytes | np.ndarray, begin: int, end: int) -> None:
-        """Process ``buffer[begin:end]``, whole lines (``buffer[end - 1]`` is a newline); ``buffer``
-        is bytes or a numpy array of bytes."""
-        text = np.frombuffer(buffer, dtype=np.uint8, count=end - begin, offset=begin)
+    def _scan(self, text: np.ndarray) -> None:
+        """Process ``text`` (bytes as numpy ``uint8``), whole lines: its last byte is a newline."""
         ends = np.flatnonzero(text == 10)
         starts = np.empty_like(ends)
         starts[0] = 0
@@ -198,7 +195,7 @@ class TextScan:
         if self.count_days:
             self._count_days(text, starts, lengths, shortest)
         if self.needle is not None and self.out is not None:
-            self._copy_focus_lines(buffer, begin, end, starts, ends)
+            self._copy_focus_lines(text, starts, ends)
         # The byte before each newline (the block's first line may be empty: its end is byte 0).
         self.crlf += int(np.count_nonzero(text[np.maximum(ends - 1, 0)] == 13))
         self.physical += len(ends)
@@ -249,8 +246,7 @@ class TextScan:
         # to TALLY_BATCH keys instead of one per block, in bounded memory (8 bytes a line); only
         # the distinct keys are decoded, in day_counts (those not eight digits are not dates).
         self._day_pending.append(_words(text)[first])
-        self._pending += len(first)
-        if self._pending >= self.TALLY_BATCH:
+        if sum(map(len, self._day_pending)) >= self.TALLY_BATCH:
             self._fold_days()
 
     def _fold_days(self) -> None:
@@ -259,13 +255,10 @@ class TextScan:
             values, counts = np.unique(np.concatenate(self._day_pending), return_counts=True)
             self._day_keys.append(values)
             self._day_tallies.append(counts)
-            self._day_pending, self._pending = [], 0
+            self._day_pending = []
 
-    def _copy_focus_lines(
-        self, buffer: bytes | np.ndarray, begin: int, end: int, starts: np.ndarray, ends: np.ndarray
-    ) -> None:
+    def _copy_focus_lines(self, text: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> None:
         assert self.needle is not None and self.out is not None
-        text = np.frombuffer(buffer, dtype=np.uint8, count=end - begin, offset=begin)
         # Every place the needle starts, found with numpy (which releases the GIL, so the other
         # files' threads keep running; ``bytes.find`` in a loop holds it and took twice as long):
         # the positions of its first byte, narrowed by each following byte in turn.
@@ -289,7 +282,7 @@ class TextScan:
         index = np.searchsorted(ends, hits)
         index = index[np.concatenate(([True], index[1:] != index[:-1]))]
         self._kept.append(self.physical + index + 1)
-        view = text.data  # the bytes from ``begin`` on, as a memoryview (no copy)
+        view = text.data  # the block's bytes as a memoryview (no copy)
         first, last = starts[index].tolist(), (ends[index] + 1).tolist()
         self.out.write(b"".join([view[a:b] for a, b in zip(first, last, strict=True)]))
 
