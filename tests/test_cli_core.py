@@ -259,7 +259,10 @@ def test_demo_builds_the_store_and_prints_the_site(tmp_path: Path) -> None:
     ("args", "said"),
     [
         (["series", "PRK", "CHN"], "interrupted\n"),
-        (["ingest", "x.csv"], "interrupted: the file being loaded was rolled back; files loaded before it are kept\n"),
+        (
+            ["ingest", "x.csv"],
+            "interrupted: the files being loaded were rolled back; files loaded before them are kept\n",
+        ),
     ],
 )
 def test_ctrl_c_exits_130_and_says_what_it_left(

@@ -496,7 +496,7 @@ def ingest(
     output: OutFormat,
     db: Path | None,
 ) -> None:
-    """Load event files into the store, one transaction per file.
+    """Load event files into the store; each file is loaded whole or not at all.
 
     Every line is accounted for: read = kept + outside focus + duplicate + re-emitted + rejected.
     Malformed rows go to the rejects table with file, line and reason (see `dyadwatch export
@@ -1768,7 +1768,7 @@ app.add_command(export_app)
 app.add_command(sync_app)
 
 
-#: Commands that write to the store, file by file (one transaction each): what Ctrl-C leaves is said.
+#: Commands that write to the store, file by file (each whole or absent): what Ctrl-C leaves is said.
 LOADING_COMMANDS = frozenset({"ingest", "ingest-texts", "ingest-indicators", "demo", "sync"})
 
 
@@ -1789,7 +1789,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     except click.Abort as exc:  # Click turns Ctrl-C into Abort
         loading = bool(args) and args[0] in LOADING_COMMANDS
         if isinstance(exc.__cause__, KeyboardInterrupt) and loading:
-            say("interrupted: the file being loaded was rolled back; files loaded before it are kept")
+            say("interrupted: the files being loaded were rolled back; files loaded before them are kept")
         else:
             say("interrupted")
         return 130

@@ -117,14 +117,16 @@ def gdelt(path: Path, version: int) -> ReaderSQL:
     return ReaderSQL(_gdelt_select(scan, version), key_columns=[0])
 
 
-def gdelt_parsed(table_name: str, version: int) -> ReaderSQL:
+def gdelt_parsed(table_name: str, version: int, carry: str | None = None) -> ReaderSQL:
     """GDELT rows already split into text fields (:func:`parse_gdelt`), typed as :func:`gdelt` types them.
 
     Only for a file whose fields all convert (:func:`fields_convert`): a field that does not would
     be NULL here where DuckDB's CSV reader rejects the row, so such a file goes through :func:`gdelt`.
+    ``carry`` names one more column of the table passed through as it is, after ``row_key`` (the
+    file each row came from, when several files load together).
     """
-    typed = ", ".join(f"{_typed_field(name)} AS {name}" for name in GDELT_USED)
-    return ReaderSQL(_gdelt_select(f"(SELECT {typed} FROM {table_name})", version), key_columns=[0])
+    typed = ", ".join(f"{_typed_field(name)} AS {name}" for name in (*GDELT_USED, *([carry] if carry else [])))
+    return ReaderSQL(_gdelt_select(f"(SELECT {typed} FROM {table_name})", version, carry), key_columns=[0])
 
 
 def _typed_field(name: str) -> str:
@@ -230,8 +232,9 @@ def parse_gdelt(path: Path, version: int) -> Any | None:
     return None if malformed else table
 
 
-def _gdelt_select(scan: str, version: int) -> str:
-    """The SELECT turning GDELT fields (``scan``, typed as :data:`GDELT_TYPES`) into staging rows."""
+def _gdelt_select(scan: str, version: int, carry: str | None = None) -> str:
+    """The SELECT turning GDELT fields (``scan``, typed as :data:`GDELT_TYPES`) into staging rows
+    (and ``carry``, a column of ``scan`` passed through, last)."""
     source = f"gdelt{version}"
     select = f"""
         SELECT '{source}:' || g.GLOBALEVENTID AS event_id, '{source}' AS source, g.SQLDATE AS date,
@@ -249,7 +252,7 @@ def _gdelt_select(scan: str, version: int) -> str:
                     WHEN g.GoldsteinScale IS NULL THEN 'missing GoldsteinScale'
                     WHEN g.GoldsteinScale NOT BETWEEN -10 AND 10 THEN 'GoldsteinScale outside -10..10'
                END AS problem,
-               CAST(g.GLOBALEVENTID AS VARCHAR) AS row_key
+               CAST(g.GLOBALEVENTID AS VARCHAR) AS row_key{f", g.{carry} AS {carry}" if carry else ""}
         FROM {scan} AS g
         LEFT JOIN dw_cameo AS cb ON cb.code = g.EventCode
     """
