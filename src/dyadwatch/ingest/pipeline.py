@@ -825,7 +825,8 @@ def _load_together(
 
     Why: the writer's cost of a file hardly depends on its few thousand focus rows: planning the
     count and the insert, the bookkeeping statements and the commit cost ~60 ms a file, and two
-    files loaded together cost little more than one (make bench: ~10 % less CPU; docs/benchmarks.md).
+    files loaded together cost little more than one (make bench: ~7 % less CPU, 2-5 % less time;
+    docs/benchmarks.md).
     A crash or Ctrl-C still leaves each file whole or absent: both files of a transaction are absent.
 
     Only the plain case is done here, the usual one for GDELT's own files: files of one format,
@@ -874,7 +875,7 @@ def _load_together(
             staged[place] = int(good)
             flagged += int(bad)
         if flagged:  # rejects are reported line by line, file by file
-            con.execute("ROLLBACK")
+            _roll_back(con)
             return None
         load_ids = sorted(
             int(v) for (v,) in con.execute("SELECT nextval('load_id_seq') FROM range(?)", [len(files)]).fetchall()
@@ -885,7 +886,7 @@ def _load_together(
             f" [{', '.join(map(str, load_ids))}][s.dw_file + 1] AS load_id FROM {stage} AS s WHERE s.problem IS NULL"
         ).fetchall()
         if inserted != sum(staged):  # cannot happen with the checks above; the single path is exact
-            con.execute("ROLLBACK")
+            _roll_back(con)
             return None
         reports = [
             LoadReport(
@@ -911,10 +912,10 @@ def _load_together(
         )
         con.execute("COMMIT")
     except duckdb.Error:
-        con.execute("ROLLBACK")
+        _roll_back(con)
         return None  # each file again on its own, which names the file and the problem
     except BaseException:
-        con.execute("ROLLBACK")
+        _roll_back(con)
         for prepared in files:
             release(prepared)
         raise
@@ -926,6 +927,12 @@ def _load_together(
     for report, (_, started) in zip(reports, group, strict=True):
         report.seconds = (datetime.now() - started).total_seconds()
     return reports
+
+
+def _roll_back(con: duckdb.DuckDBPyConnection) -> None:
+    """End the open transaction, if DuckDB has not ended it already (a failed COMMIT does)."""
+    with contextlib.suppress(duckdb.TransactionException):
+        con.execute("ROLLBACK")
 
 
 def iter_summary(reports: Iterable[LoadReport]) -> list[dict[str, Any]]:
