@@ -14,27 +14,12 @@ import pytest
 
 import dyadwatch as dw
 from dyadwatch.ingest import readers
-from dyadwatch.ingest.formats import GDELT2_COLUMNS
 from dyadwatch.ingest.pipeline import load_prepared, prepare_for_load, register_lookups
 from dyadwatch.testing import write_gdelt2
+from dyadwatch.testing.gdelt import gdelt2_row
 
 ROOT = Path(__file__).parent
 GDELT1_SAMPLE = ROOT / "data" / "gdelt1-export-sample" / "events.csv"
-
-
-def gdelt2_row(event_id: int, **fields: str) -> str:
-    """One GDELT 2.0 line: North Korea → China, a visit, then the fields given."""
-    row = dict.fromkeys(GDELT2_COLUMNS, "")
-    row.update(
-        GLOBALEVENTID=str(event_id), SQLDATE="20190314", MonthYear="201903", Year="2019", FractionDate="2019.2",
-        Actor1Code="PRKGOV", Actor1Name="NORTH KOREA", Actor1CountryCode="PRK",
-        Actor2Code="CHN", Actor2Name="CHINA", Actor2CountryCode="CHN", IsRootEvent="1",
-        EventCode="042", EventBaseCode="042", EventRootCode="04", QuadClass="1", GoldsteinScale="1.9",
-        NumMentions="4", NumSources="1", NumArticles="4", AvgTone="-1.25", DATEADDED="20190314120000",
-        SOURCEURL=f"https://news.example/{event_id}",
-    )  # fmt: skip
-    row.update(fields)
-    return "\t".join(row[name] for name in GDELT2_COLUMNS)
 
 
 QUIRKS = [

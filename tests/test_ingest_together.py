@@ -14,30 +14,15 @@ import pytest
 
 import dyadwatch as dw
 from dyadwatch.ingest import pipeline
-from dyadwatch.ingest.formats import GDELT2_COLUMNS
 from dyadwatch.testing import write_gdelt2
-
-
-def gdelt2_line(event_id: int, **fields: str) -> str:
-    """A GDELT 2.0 line: North Korea meets China on 14 March 2019, then the fields given."""
-    row = dict.fromkeys(GDELT2_COLUMNS, "")
-    row.update(
-        GLOBALEVENTID=str(event_id), SQLDATE="20190314", MonthYear="201903", Year="2019", FractionDate="2019.2",
-        Actor1Code="PRKGOV", Actor1Name="NORTH KOREA", Actor1CountryCode="PRK",
-        Actor2Code="CHN", Actor2Name="CHINA", Actor2CountryCode="CHN", IsRootEvent="1",
-        EventCode="042", EventBaseCode="042", EventRootCode="04", QuadClass="1", GoldsteinScale="1.9",
-        NumMentions="4", NumSources="1", NumArticles="4", AvgTone="-1.25", DATEADDED="20190314120000",
-        SOURCEURL=f"https://news.example/{event_id}",
-    )  # fmt: skip
-    row.update(fields)
-    return "\t".join(row[name] for name in GDELT2_COLUMNS)
+from dyadwatch.testing.gdelt import gdelt2_row
 
 
 def write_export(folder: Path, name: str, ids: range, *extra: str) -> Path:
     """A plain GDELT 2.0 export file: a North Korea row for each id, one US-only row, then ``extra``."""
     folder.mkdir(parents=True, exist_ok=True)
-    lines = [gdelt2_line(i, SQLDATE=f"201903{10 + i % 5}") for i in ids]
-    lines.append(gdelt2_line(ids.stop + 500, Actor1Code="USA", Actor1CountryCode="USA", Actor1Name="UNITED STATES"))
+    lines = [gdelt2_row(i, SQLDATE=f"201903{10 + i % 5}") for i in ids]
+    lines.append(gdelt2_row(ids.stop + 500, Actor1Code="USA", Actor1CountryCode="USA", Actor1Name="UNITED STATES"))
     path = folder / f"{name}.export.CSV"
     path.write_text("\n".join([*lines, *extra]) + "\n", encoding="utf-8")
     return path
@@ -134,9 +119,9 @@ def test_what_a_shared_load_does_not_handle_loads_one_by_one(
     data = tmp_path / "data"
     first = write_export(data, "20190314120000", range(1, 11))
     extra = {
-        "flagged row": [gdelt2_line(30, GoldsteinScale="11.0")],  # rejected, naming its line (12)
-        "an id twice in one file": [gdelt2_line(12, SQLDATE="20190315")],  # not even tried together
-        "ids of the first file repeated": [gdelt2_line(5), gdelt2_line(6)],  # duplicates of stored rows
+        "flagged row": [gdelt2_row(30, GoldsteinScale="11.0")],  # rejected, naming its line (12)
+        "an id twice in one file": [gdelt2_row(12, SQLDATE="20190315")],  # not even tried together
+        "ids of the first file repeated": [gdelt2_row(5), gdelt2_row(6)],  # duplicates of stored rows
     }.get(case, [])
     second = write_export(data, "20190314121500", range(11, 21), *extra)
     batches = {

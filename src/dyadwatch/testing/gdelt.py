@@ -136,6 +136,24 @@ def gdelt2_line(
     return "\t".join(fields)
 
 
+def gdelt2_row(event_id: int, **fields: str) -> str:
+    """One GDELT 2.0 export line, field by field: North Korea's government meets China on 14 March
+    2019 (a CAMEO 042 visit), with any field replaced by its GDELT column name (``SQLDATE=...``)."""
+    from dyadwatch.ingest.formats import GDELT2_COLUMNS
+
+    row = dict.fromkeys(GDELT2_COLUMNS, "")
+    row.update(
+        GLOBALEVENTID=str(event_id), SQLDATE="20190314", MonthYear="201903", Year="2019", FractionDate="2019.2",
+        Actor1Code="PRKGOV", Actor1Name="NORTH KOREA", Actor1CountryCode="PRK",
+        Actor2Code="CHN", Actor2Name="CHINA", Actor2CountryCode="CHN", IsRootEvent="1",
+        EventCode="042", EventBaseCode="042", EventRootCode="04", QuadClass="1", GoldsteinScale="1.9",
+        NumMentions="4", NumSources="1", NumArticles="4", AvgTone="-1.25", DATEADDED="20190314120000",
+        SOURCEURL=f"https://news.example/{event_id}",
+    )  # fmt: skip
+    row.update(fields)
+    return "\t".join(row[name] for name in GDELT2_COLUMNS)
+
+
 def write_gdelt2(
     out_dir: str | Path,
     rows: int,
