@@ -80,8 +80,9 @@ CREATE TABLE IF NOT EXISTS loads (
     finished           TIMESTAMP NOT NULL
 );
 
--- event_id is unique by construction: the one statement that inserts events (ingest/pipeline.py,
--- _finish_load) leaves out ids already stored or repeated in the file. Not by a PRIMARY KEY: its
+-- event_id is unique by construction: the statements that insert events (ingest/pipeline.py,
+-- _finish_load, and _load_together, which takes only files whose ids repeat nowhere) leave out ids
+-- already stored or repeated in the file. Not by a PRIMARY KEY: its
 -- index cost a sixth of a GDELT load's time (insert, commit and checkpoint; docs/benchmarks.md). The
 -- one lookup by id (a shift's evidence, a few ids per report) scans the column instead. Stores
 -- created before 2026-11-30 keep the key.
@@ -110,8 +111,8 @@ CREATE TABLE IF NOT EXISTS events (
 -- events, a 15-minute file loaded in 1.1-1.5 s with it, 0.22-0.38 s without: docs/benchmarks.md).
 -- A load of the source without a row here (stores from before 2026-11-30) makes every later
 -- load of it check all ids, as before. This holds because every event is inserted by
--- ingest/pipeline.py's _finish_load, which writes the row: another way of inserting GDELT events
--- must write it too.
+-- ingest/pipeline.py's _finish_load or _load_together, which write the row (_record_id_ranges):
+-- another way of inserting GDELT events must write it too.
 CREATE TABLE IF NOT EXISTS load_id_ranges (
     load_id INTEGER NOT NULL,
     source  VARCHAR NOT NULL,

@@ -316,11 +316,7 @@ def _finish_load(
         report.rows_read - report.rows_kept - report.rows_duplicate - report.rows_reemitted - report.rows_rejected
     )
     if numeric_ids:
-        kept = report.rows_kept > 0
-        con.execute(
-            "INSERT INTO load_id_ranges VALUES (?, ?, ?, ?)",
-            [load_id, report.format, id_min if kept else None, id_max if kept else None],
-        )
+        _record_id_ranges(con, [(report, id_min, id_max)])
 
 
 def _ids_may_be_stored(con: duckdb.DuckDBPyConnection, source: str, id_min: int | None, id_max: int | None) -> bool:
@@ -336,6 +332,19 @@ def _ids_may_be_stored(con: duckdb.DuckDBPyConnection, source: str, id_min: int 
         [source, id_max, id_min],
     ).fetchall()
     return bool(overlapping)
+
+
+def _record_id_ranges(
+    con: duckdb.DuckDBPyConnection, loads: Sequence[tuple[LoadReport, int | None, int | None]]
+) -> None:
+    """The ``load_id_ranges`` rows of GDELT loads, each with the lowest and highest event number
+    it staged, in one INSERT: NULLs for a load that inserted no event (schema.py says why the row
+    must be written by whatever inserts GDELT events)."""
+    values: list[Any] = []
+    for report, id_min, id_max in loads:
+        kept = report.rows_kept > 0
+        values += [report.load_id, report.format, id_min if kept else None, id_max if kept else None]
+    con.execute(f"INSERT INTO load_id_ranges VALUES {', '.join(['(?, ?, ?, ?)'] * len(loads))}", values)
 
 
 def _record_load(
@@ -370,13 +379,9 @@ def _record_loads(
     con.execute(f"INSERT INTO loads VALUES {', '.join([row] * len(loads))}", values)
 
 
-def _record_day_counts(con: duckdb.DuckDBPyConnection, prepared: PreparedFile, fmt: str, load_id: int) -> None:
-    """Keep the file's rows per day (all rows, whatever the focus) in ``daily_totals``."""
-    _record_days(con, [(prepared, load_id)], fmt)
-
-
 def _record_days(con: duckdb.DuckDBPyConnection, files: Sequence[tuple[PreparedFile, int]], fmt: str) -> None:
-    """:func:`_record_day_counts` of several files (each with its load id), in one INSERT."""
+    """Keep each GDELT file's rows per day (all rows, whatever the focus) in ``daily_totals``, with
+    its load id, in one INSERT."""
     if gdelt_version(fmt) is None:
         return
     dates, counts, load_ids = [], [], []
@@ -581,7 +586,7 @@ def load_prepared(
                 ids_unique=prepared.parsed is not None and prepared.parsed_ids_unique,
                 id_range=prepared.parsed_id_range if prepared.parsed is not None else None,
             )
-            _record_day_counts(con, prepared, fmt, report.load_id)
+            _record_days(con, [(prepared, report.load_id)], fmt)
             _record_load(con, report, focus, dedupe, started)
             con.execute("COMMIT")
         except BaseException:
@@ -772,12 +777,11 @@ def load_many(
                 continue
             if LOAD_TOGETHER > 1 and _can_load_together(ready.prepared, fmt, dedupe):
                 waiting.append(ready)
-                if len(waiting) < LOAD_TOGETHER and index + 1 < len(paths):
-                    continue
+                if len(waiting) == LOAD_TOGETHER or index + 1 == len(paths):
+                    load_waiting()
             else:
-                load_waiting()
+                load_waiting()  # the files before it first, in order
                 load_one(ready)
-            load_waiting()
     finally:
         for ready in waiting:  # interrupted while files waited: their scratch copies go
             release(ready.prepared)
@@ -901,11 +905,13 @@ def _load_together(
             )
             for prepared, load_id, kept in zip(files, load_ids, staged, strict=True)
         ]
-        ranges_kept = []
-        for prepared, report in zip(files, reports, strict=True):
-            low, high = prepared.parsed_id_range or (None, None)
-            ranges_kept += [report.load_id, fmt, low if report.rows_kept else None, high if report.rows_kept else None]
-        con.execute(f"INSERT INTO load_id_ranges VALUES {', '.join(['(?, ?, ?, ?)'] * len(files))}", ranges_kept)
+        _record_id_ranges(
+            con,
+            [
+                (report, *(prepared.parsed_id_range or (None, None)))
+                for prepared, report in zip(files, reports, strict=True)
+            ],
+        )
         _record_days(con, list(zip(files, load_ids, strict=True)), str(fmt))
         _record_loads(
             con, [(report, started) for report, (_, started) in zip(reports, group, strict=True)], focus, False

@@ -138,7 +138,8 @@ def gdelt2_line(
 
 def gdelt2_row(event_id: int, **fields: str) -> str:
     """One GDELT 2.0 export line, field by field: North Korea's government meets China on 14 March
-    2019 (a CAMEO 042 visit), with any field replaced by its GDELT column name (``SQLDATE=...``)."""
+    2019 (a CAMEO 042 visit), with any field replaced by its GDELT column name (``SQLDATE=...``).
+    For hand-made rows with one quirk each; :func:`gdelt2_line` builds the generator's rows."""
     from dyadwatch.ingest.formats import GDELT2_COLUMNS
 
     row = dict.fromkeys(GDELT2_COLUMNS, "")
