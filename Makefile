@@ -12,11 +12,14 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(PY)
+# setup.py builds the C line scan (src/dyadwatch/ingest/_linescan.c): a change to it reinstalls.
+SCAN_C := setup.py src/dyadwatch/ingest/_linescan.c
+
+$(VENV)/.installed: pyproject.toml $(SCAN_C) | $(PY)
 	$(PY) -m pip install -q -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(PY)
+$(VENV)/.installed-dev: pyproject.toml $(SCAN_C) | $(PY)
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@ $(VENV)/.installed
 

@@ -188,6 +188,13 @@ def measure(method: str, paths: list[Path], scratch: Path) -> dict[str, Any]:
 
 
 # -- the machine and the report ------------------------------------------------------------------
+def scanner() -> str:
+    """Which line scan the ingest runs here: the compiled one, or numpy where it was not built."""
+    from dyadwatch.ingest.source import TextScan
+
+    return "compiled (C)" if TextScan.COMPILED else "numpy (the C scan was not built on this machine)"
+
+
 def machine() -> dict[str, str]:
     import duckdb
     import pandas as pd
@@ -197,6 +204,7 @@ def machine() -> dict[str, str]:
         "duckdb": duckdb.__version__,
         "pandas": pd.__version__,
         "unzip": "unzip -p" if shutil.which("unzip") else "Python zipfile (no unzip on this machine)",
+        "scan": scanner(),
     }
 
 
@@ -238,7 +246,8 @@ def markdown(data: dict[str, Any], summary: dict[str, Any], host: dict[str, str]
         f"(`benchmarks/ingest.py`, median of {repeat} runs, each in a fresh process).",
         "",
         f"**Machine:** {host['cpu']}, {host['cores']} cores, {host['memory']} memory; {host['os']}; "
-        f"Python {host['python']}, DuckDB {host['duckdb']}, pandas {host['pandas']}; decompression: {host['unzip']}.",
+        f"Python {host['python']}, DuckDB {host['duckdb']}, pandas {host['pandas']}; decompression: {host['unzip']}; "
+        f"dyadwatch's line scan: {host['scan']}.",
         "",
         f"**Data:** {data['rows']:,} generated GDELT 2.0 rows (61 columns) in {len(data['files'])} zipped export "
         "files, each holding the next block of event ids as GDELT's files do, "
@@ -272,7 +281,6 @@ def markdown(data: dict[str, Any], summary: dict[str, Any], host: dict[str, str]
         "",
     ]
     return "\n".join(lines)
-
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,12 +39,17 @@ def test_benchmark_script_smoke_run(tmp_path: Path) -> None:
     kept = {data["methods"][m]["kept"] for m in ("pandas", "ingest")}
     assert kept == {data["data"]["expected_kept"]}
     assert {"cpu", "cores", "memory", "python", "duckdb"} <= set(data["machine"])
+    from dyadwatch.ingest.source import TextScan
+
+    scan = "compiled (C)" if TextScan.COMPILED else "numpy (the C scan was not built on this machine)"
+    assert data["machine"]["scan"] == scan  # the report says which scan ran (tests/test_linescan.py)
     assert data["ingest_vs_unzip"] > 0 and data["pandas_vs_ingest"] > 0
 
     text = doc.read_text(encoding="utf-8")
     assert text.startswith("# Benchmarks\n") and "## Another section\n\nkept as it is" in text
     assert text.count("## Ingest (issue 2)") == 1
     assert "| (c) `dyadwatch ingest` |" in text and "target ≤ 1.0×" in text and "target ≥ 5.0×" in text
+    assert f"dyadwatch's line scan: {scan}." in text
     # A second run replaces its own section and leaves the other one alone.
     result = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr

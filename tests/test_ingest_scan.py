@@ -65,13 +65,15 @@ def random_text(rng: random.Random) -> bytes:
     return b"\n".join(rows) + (b"\n" if rng.random() < 0.7 else b"")
 
 
-@pytest.mark.parametrize("letter", ["rare", "common"])
+@pytest.mark.parametrize("scanner", ["compiled", "numpy, rare letter", "numpy, common letter"])
 @pytest.mark.parametrize("seed", range(40))
-def test_scan_matches_a_line_by_line_reading(seed: int, letter: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Both ways of finding the needle's first letter: word by word throughout ("rare", as these
-    small texts never reach the sample size), or numpy's flatnonzero from the second block on.
-    For odd seeds the day keys are counted after every block, not once at the end."""
-    if letter == "common":
+def test_scan_matches_a_line_by_line_reading(seed: int, scanner: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scan in C, and numpy's with both ways of finding the needle's first letter: word by
+    word throughout ("rare", as these small texts never reach the sample size), or numpy's
+    flatnonzero from the second block on. For odd seeds the day keys are counted after every
+    block, not once at the end."""
+    monkeypatch.setattr(TextScan, "COMPILED", scanner == "compiled")
+    if scanner == "numpy, common letter":
         monkeypatch.setattr(TextScan, "LETTER_SAMPLE", 0)
         monkeypatch.setattr(TextScan, "COMMON_LETTER", 0.0)
     if seed % 2:
@@ -94,13 +96,16 @@ def test_scan_matches_a_line_by_line_reading(seed: int, letter: str, monkeypatch
     assert out.getvalue() == copied
 
 
-def test_the_first_letter_is_rare_in_generated_text_and_common_in_real_gdelt_text(tmp_path: Path) -> None:
+def test_the_first_letter_is_rare_in_generated_text_and_common_in_real_gdelt_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The bench's generated rows keep the word-by-word search; GDELT's own rows (a real export
     sample, two capital P's a line) switch to numpy's flatnonzero, and find the same lines."""
     from dyadwatch.testing import write_gdelt2
 
     generated = write_gdelt2(tmp_path / "gen", 2000, files=1, seed=3)
     real = (DATA / "gdelt1-export-sample" / "events.csv").read_bytes()
+    monkeypatch.setattr(TextScan, "COMPILED", False)  # the choice is the numpy scan's
     for text, common in ((b"".join(_text_blocks(generated.files[0], "zip")), False), (real, True)):
         assert len(text) >= 2 * TextScan.LETTER_SAMPLE
         out = io.BytesIO()
