@@ -15,12 +15,17 @@ $(PY):
 # setup.py builds the C line scan (src/dyadwatch/ingest/_linescan.c): a change to it reinstalls.
 SCAN_C := setup.py src/dyadwatch/ingest/_linescan.c
 
+SCAN_NOTE := import dyadwatch.ingest.source as s; s.TextScan.COMPILED or print( \
+  "note: the C line scan was not built (no C compiler or Python headers found): GDELT loads use numpy, about a fifth slower")
+
 $(VENV)/.installed: pyproject.toml $(SCAN_C) | $(PY)
 	$(PY) -m pip install -q -e .
+	@$(PY) -c '$(SCAN_NOTE)'
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(SCAN_C) | $(PY)
 	$(PY) -m pip install -q -e '.[dev]'
+	@$(PY) -c '$(SCAN_NOTE)'
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed

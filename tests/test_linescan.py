@@ -132,6 +132,9 @@ def test_outputs_that_are_too_small_or_of_the_wrong_kind_are_refused() -> None:
         scan(text, b"PRK", True, kept, copy, np.empty(9, np.uint64))
     with pytest.raises(TypeError, match="items of 8 bytes"):
         scan(text, b"PRK", True, np.empty(20, np.int32), copy, keys)
+    # A last line without a newline (TextScan always adds one) still counts, and is copied as it is.
+    assert scan(b"\r\n1\t20190101\tPRK", b"PRK", True, kept, copy, keys) == (2, 1, 1, 1, 14, 1)
+    assert copy[:14].tobytes() == b"1\t20190101\tPRK" and kept[0] == 1
     read_only = np.empty(10, np.int64)
     read_only.flags.writeable = False
     with pytest.raises((ValueError, BufferError), match="read-only|not writable"):

@@ -82,7 +82,7 @@ static void scan_text(const char *text, Py_ssize_t size, const char *needle, Py_
             hit = newline < end ? find_needle(newline + 1, end, needle, needle_size) : NULL;
         }
         tally->lines++;
-        p = newline + 1;
+        p = newline < end ? newline + 1 : end;
     }
 }
 
