@@ -8,7 +8,8 @@ Run it with ``make bench-scale`` (or ``.venv/bin/python benchmarks/scale.py --he
 2. for each size, in fresh child processes: loads the files into a new store with
    ``Store.ingest`` (time and peak resident memory of the child); computes North Korea → China's
    monthly series through the Python API (``Store.series``) and with a hand-written DuckDB SQL
-   query on the same store (median of ``--repeat`` runs after a first one, and that first one);
+   query on the same store (median of ``--repeat`` runs of each after a first one, the two
+   alternated, and that first one);
    and, unless ``--no-spark``, exports the events to Parquet and computes the same series on a
    local Spark session (``dyadwatch.backends.spark_series``; Spark's start-up reported apart);
 3. checks that the three series agree, then writes a table and a chart (SVG) into
@@ -127,12 +128,31 @@ def child_ingest(db: Path, paths: list[Path]) -> dict[str, Any]:
     return {"seconds": seconds, "kept": sum(r.rows_kept for r in reports), "peak_rss_mb": peak_rss_mb()}
 
 
+def timed_pair(call: Any, baseline: Any, repeat: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """:func:`timed` for a call and its baseline, their repeated calls alternated.
+
+    Why: both take a few milliseconds, so a drift of the machine's speed while one method's runs
+    are all taken and then the other's moved their ratio by a fifth from run to run (1.00× to
+    1.25× for the same code); alternated, a drift hits both alike.
+    """
+    first_call, first_baseline = timed(call, 0), timed(baseline, 0)
+    call_times: list[float] = []
+    baseline_times: list[float] = []
+    for _ in range(repeat):
+        for method, times in ((call, call_times), (baseline, baseline_times)):
+            started = time.perf_counter()
+            method()
+            times.append(time.perf_counter() - started)
+    for first, times in ((first_call, call_times), (first_baseline, baseline_times)):
+        first["median_s"] = statistics.median(times) if times else first["first_s"]
+    return first_call, first_baseline
+
+
 def child_series(db: Path, repeat: int) -> dict[str, Any]:
     import dyadwatch as dw
 
     with dw.open(db, read_only=True) as store:
-        api = timed(lambda: store.series(*DYAD), repeat)
-        sql = timed(lambda: store.con.execute(SQL, list(DYAD)).df(), repeat)
+        api, sql = timed_pair(lambda: store.series(*DYAD), lambda: store.con.execute(SQL, list(DYAD)).df(), repeat)
     events = int(api["result"]["events"].sum())
     if events != int(sql["result"]["events"].sum()):
         raise SystemExit(f"the API counted {events} events, the SQL {int(sql['result']['events'].sum())}")
@@ -257,7 +277,8 @@ def markdown(points: list[dict[str, Any]], svg: Path, doc: Path, note: str) -> s
         f"- ingest: {min(per_million):.2f}–{max(per_million):.2f} s per million rows (linear when these "
         f"agree); peak memory {min(p['peak_rss_mb'] for p in points):,.0f}–"
         f"{max(p['peak_rss_mb'] for p in points):,.0f} MB (flat when these agree)",
-        "- series times are the median of repeated calls after a first one, each size in a fresh process; "
+        "- series times are the median of repeated calls after a first one (API and SQL alternated), each size "
+        "in a fresh process; "
         "Spark reads a Parquet export of the store (`dyadwatch export events --format parquet`), its "
         "session start-up not included in the series time",
         END,
@@ -265,13 +286,14 @@ def markdown(points: list[dict[str, Any]], svg: Path, doc: Path, note: str) -> s
     return "\n".join(lines)
 
 
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--sizes", default="1,4,16", help="millions of rows, comma-separated (default 1,4,16)")
     parser.add_argument("--part-rows", type=int, default=1_000_000, help="rows per generated file (default 1 M)")
     parser.add_argument("--seed", type=int, default=2024)
-    parser.add_argument("--repeat", type=int, default=5, help="series runs after the first (median reported)")
+    parser.add_argument(
+        "--repeat", type=int, default=21, help="series runs after the first, API and SQL alternated (median reported)"
+    )
     parser.add_argument("--no-spark", action="store_true", help="skip the Spark measurement")
     parser.add_argument("--cache", type=Path, default=CACHE, help="generated files (default build/scale)")
     parser.add_argument("--doc", type=Path, default=DOC, help="Markdown report (default docs/benchmarks.md)")
@@ -328,7 +350,8 @@ def main(argv: list[str] | None = None) -> int:
             }
             if use_spark:
                 parquet = Path(scratch) / f"scale-{size}.parquet"
-                spark = measure("spark", db, ["--parquet", str(parquet), "--repeat", str(max(1, args.repeat // 2))])
+                spark_repeat = str(max(1, min(args.repeat, 5) // 2))  # each Spark call takes ~1 s
+                spark = measure("spark", db, ["--parquet", str(parquet), "--repeat", spark_repeat])
                 if spark["events"] != series["events"]:
                     raise SystemExit(f"Spark counted {spark['events']} events, DuckDB {series['events']}")
                 point.update({k: v for k, v in spark.items() if k != "events"})
