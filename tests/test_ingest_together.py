@@ -16,6 +16,7 @@ import dyadwatch as dw
 from dyadwatch.ingest import pipeline
 from dyadwatch.testing import write_gdelt2
 from dyadwatch.testing.gdelt import gdelt2_row
+from dyadwatch.testing.loads import load_tables
 
 
 def write_export(folder: Path, name: str, ids: range, *extra: str) -> Path:
@@ -26,18 +27,6 @@ def write_export(folder: Path, name: str, ids: range, *extra: str) -> Path:
     path = folder / f"{name}.export.CSV"
     path.write_text("\n".join([*lines, *extra]) + "\n", encoding="utf-8")
     return path
-
-
-def snapshot(store: dw.Store) -> dict[str, list[Any]]:
-    """Everything a load writes, in a stable order (the loads' timestamps left out)."""
-    queries = {
-        "events": "SELECT * FROM events ORDER BY event_id",
-        "loads": "SELECT * EXCLUDE (started, finished) FROM loads ORDER BY load_id",
-        "rejects": "SELECT * FROM rejects ORDER BY load_id, line",
-        "daily_totals": "SELECT * FROM daily_totals ORDER BY load_id, date",
-        "load_id_ranges": "SELECT * FROM load_id_ranges ORDER BY load_id",
-    }
-    return {name: store.con.execute(sql).fetchall() for name, sql in queries.items()}
 
 
 def ingest(
@@ -57,7 +46,7 @@ def ingest(
     monkeypatch.setattr(pipeline, "_load_together", spy)
     with dw.open(db) as store:
         reports = [report for batch in batches for report in store.ingest(batch, **options)]
-        contents = snapshot(store)
+        contents = load_tables(store)
     monkeypatch.undo()
     return [{k: v for k, v in r.to_dict().items() if k != "seconds"} for r in reports], contents, shared
 
@@ -201,7 +190,7 @@ def test_an_interrupted_shared_load_leaves_both_files_absent_and_a_re_run_loads_
         with dw.open(db) as store, pytest.raises(KeyboardInterrupt):
             store.ingest(files)
         with dw.open(db) as store:
-            assert snapshot(store) == {name: [] for name in snapshot(store)}  # neither file, nothing else
+            assert load_tables(store) == {name: [] for name in load_tables(store)}  # neither file, nothing else
             assert not store.workdir.exists() or not any(store.workdir.iterdir())  # no scratch copy left
     reports, contents, shared = ingest(db, [files], 2, monkeypatch)
     assert shared == [True] and [r["status"] for r in reports] == ["loaded"] * 3

@@ -139,3 +139,38 @@ def test_outputs_that_are_too_small_or_of_the_wrong_kind_are_refused() -> None:
     read_only.flags.writeable = False
     with pytest.raises((ValueError, BufferError), match="read-only|not writable"):
         scan(text, b"PRK", True, read_only, copy, keys)
+
+
+@pytest.mark.parametrize("focus", ["PRK", "ALL"])
+def test_files_load_the_same_with_either_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, focus: str) -> None:
+    """End to end, through ``Store.ingest``: generated zips, one of them with CR LF line ends and a
+    flagged row, give the same store with the C scan as with numpy's (an install without a
+    compiler loads what one with a compiler does)."""
+    import zipfile
+
+    import dyadwatch as dw
+    from dyadwatch.testing import write_gdelt2
+    from dyadwatch.testing.gdelt import gdelt2_row
+    from dyadwatch.testing.loads import load_tables
+
+    generated = write_gdelt2(tmp_path / "gen", 30_000, files=3, ids_in_file_order=True, seed=11)
+    odd = tmp_path / "gen" / "20190101000000.export.CSV.zip"
+    lines = [gdelt2_row(9_000_000 + i, SQLDATE="20190105") for i in range(50)]
+    lines.insert(20, gdelt2_row(9_000_100, SQLDATE="20190231"))  # no such day: rejected, line 21
+    with zipfile.ZipFile(odd, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("20190101000000.export.CSV", "\r\n".join(lines) + "\r\n")
+    files = [*generated.files, odd]
+    found = []
+    for compiled in (True, False):
+        monkeypatch.setattr(TextScan, "COMPILED", compiled)
+        with dw.open(tmp_path / f"compiled-{compiled}.duckdb") as store:
+            reports = store.ingest(files, focus=focus)
+            timeless = [{k: v for k, v in r.to_dict().items() if k != "seconds"} for r in reports]
+            found.append((timeless, load_tables(store)))
+    assert found[0] == found[1]
+    loaded, tables = found[0]
+    assert [r["status"] for r in loaded] == ["loaded"] * 4
+    assert sum(r["rows_read"] for r in loaded) == 30_051
+    assert tables["rejects"] and tables["rejects"][0][1] == 21  # the original line, whatever was skipped
+    if focus == "PRK":
+        assert len(tables["events"]) == generated.focus_rows + 50
