@@ -16,7 +16,7 @@ $(PY):
 SCAN_C := setup.py src/dyadwatch/ingest/_linescan.c
 
 SCAN_NOTE := import dyadwatch.ingest.source as s; s.TextScan.COMPILED or print( \
-  "note: the C line scan was not built (no C compiler or Python headers found): GDELT loads use numpy, about a fifth slower")
+  "note: the C line scan was not built (no C compiler or Python headers found): GDELT loads use numpy and take about 1.4 times as long")
 
 $(VENV)/.installed: pyproject.toml $(SCAN_C) | $(PY)
 	$(PY) -m pip install -q -e .

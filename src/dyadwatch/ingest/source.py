@@ -109,7 +109,7 @@ class TextScan:
 
     * **compiled** (``_linescan.c``, when the install could build it; :data:`COMPILED`): one pass
       per block in C, each line visited once, with the GIL released. On make bench's files it
-      took a third of numpy's time, and the whole load a fifth less (docs/benchmarks.md);
+      took a quarter to a third of numpy's time, and the whole load ~0.7 of it (docs/benchmarks.md);
     * **numpy**: a few passes over the block's bytes and a few dozen calls on its lines'
       positions (the large ones release the GIL), and one slice per focus line to copy it; no
       Python runs per line. It is the reference the tests hold the compiled scan to.
