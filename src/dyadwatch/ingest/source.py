@@ -215,7 +215,7 @@ class TextScan:
         """:meth:`_scan`'s work in C (``_linescan.scan``), for ``text`` of whole lines."""
         assert _linescan is not None
         size = len(text)
-        needle = self.needle if self.needle is not None and self.out is not None else b""
+        needle = self.needle or b""  # set only with an output file (__init__)
         if size > self._room:
             # Room for the worst case (a focus line holds the needle and a newline; a dated row
             # at least 12 bytes), once a file, of which a few per cent is ever written.
@@ -232,9 +232,7 @@ class TextScan:
         self.blank += blank
         self.crlf += crlf
         if key_count:
-            self._day_pending.append(keys[:key_count].copy())
-            if sum(map(len, self._day_pending)) >= self.TALLY_BATCH:
-                self._fold_days()
+            self._pend_days(keys[:key_count].copy())  # a copy: ``keys`` is written again by the next call
         if kept_count and self.out is not None:
             self._kept.append(self.physical + kept[:kept_count] + 1)
             self.out.write(copy[:copied].data)
@@ -301,10 +299,14 @@ class TextScan:
         """Count the dates whose first bytes are at ``first`` (each followed by a tab)."""
         if not len(first) or len(text) < 8:
             return
-        # The eight date bytes of each line as one 64-bit key, counted in batches: one sort of up
-        # to TALLY_BATCH keys instead of one per block, in bounded memory (8 bytes a line); only
-        # the distinct keys are decoded, in day_counts (those not eight digits are not dates).
-        self._day_pending.append(_words(text)[first])
+        self._pend_days(_words(text)[first])
+
+    def _pend_days(self, keys: np.ndarray) -> None:
+        """Gather date keys (each line's eight date bytes as one 64-bit word) to be counted."""
+        # Counted in batches: one sort of up to TALLY_BATCH keys instead of one per block, in
+        # bounded memory (8 bytes a line); only the distinct keys are decoded, in day_counts
+        # (those not eight digits are not dates).
+        self._day_pending.append(keys)
         if sum(map(len, self._day_pending)) >= self.TALLY_BATCH:
             self._fold_days()
 
