@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 DB     ?= build/demo.duckdb
 SITE   ?= site
 
-.PHONY: demo test lint typecheck browser-deps java-deps bench bench-dashboard bench-startup bench-scale validate clean
+.PHONY: demo test lint typecheck browser-deps java-deps bench bench-dashboard bench-startup bench-scale validate validate-write clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -69,10 +69,14 @@ bench-startup: $(VENV)/.installed
 bench-scale: $(VENV)/.installed-dev java-deps
 	$(PY) benchmarks/scale.py
 
-# False-alarm rates and power of every detector on generated data (several minutes); writes
+# False-alarm rates and power of every detector on generated data (several minutes). `make validate`
+# writes build/validation/ and changes no tracked file; `make validate-write` regenerates
 # docs/validation.md and docs/validation-rates.svg. The suite runs a quick version.
 validate: $(VENV)/.installed
 	$(PY) scripts/validate.py
+
+validate-write: $(VENV)/.installed
+	$(PY) scripts/validate.py --write
 
 clean:
 	rm -rf build $(SITE) .pytest_cache .mypy_cache .ruff_cache
