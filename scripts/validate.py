@@ -55,10 +55,10 @@ def _table(rates: list[object], first: int = 1) -> list[str]:
     for number, rate in enumerate(rates, start=first):
         assert isinstance(rate, Rate)
         low, high = rate.interval
-        holds = "yes" if within_bound(rate) else "**no**"
+        holds = "—" if rate.bound == "reported" else "yes" if within_bound(rate) else "**no**"
         lines.append(
             f"| {number} | {rate.scenario} | {rate.measure} | {rate.value:.3f} | {low:.3f}–{high:.3f} | {rate.seeds} | "
-            f"{rate.bound} | {holds if rate.bound != 'reported' else '—'} |"
+            f"{rate.bound} | {holds} |"
         )
     return lines
 
@@ -112,7 +112,7 @@ def main() -> int:
     from dyadwatch.testing.calibration import failures, sections
 
     started = time.perf_counter()
-    chosen = [section for section in sections() if not args.only or section.key in args.only]
+    chosen = sections(args.only)
     measured: list[tuple[object, list[object]]] = []
     for section in chosen:
         begin = time.perf_counter()

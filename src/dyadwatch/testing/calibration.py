@@ -90,10 +90,14 @@ class Section:
     reading: Callable[[], list[str]]
 
 
-def sections() -> list[Section]:
-    """Every section of docs/validation.md, in page order."""
+def sections(keys: Iterable[str] = ()) -> list[Section]:
+    """The sections of docs/validation.md named by ``keys`` (every one when empty), in page order."""
+    wanted = set(keys) or set(SECTION_KEYS)
+    unknown = wanted - set(SECTION_KEYS)
+    if unknown:
+        raise ValueError(f"no calibration section {sorted(unknown)}; the sections are {', '.join(SECTION_KEYS)}")
     found: list[Section] = []
-    for key in SECTION_KEYS:
+    for key in (key for key in SECTION_KEYS if key in wanted):
         module = importlib.import_module(f"dyadwatch.testing.calibration_{key}")
         found.append(module.SECTION)
     return found
