@@ -11,7 +11,12 @@ import pytest
 
 import dyadwatch as dw
 from dyadwatch.analysis.simulate import (
+    Reaction,
+    ResponseModel,
     estimate_response_model,
+    play_paths,
+    ranking,
+    ranking_stability,
     reciprocal_model,
     simulate,
     simulate_dyad,
@@ -102,12 +107,16 @@ def test_generous_tit_for_tat_forgives_a_third_of_defections() -> None:
     assert np.mean(np.array(moves) > 0) == pytest.approx(1 / 3, abs=0.02)
 
 
-def planted_reciprocal_store(path: Path, seed: int = 0) -> dw.Store:
-    """120 months where NC_{PRK→USA,t} = 0.8 NC_{USA→PRK,t-1} + noise (one event each way per month)."""
+def planted_reciprocal_store(path: Path, seed: int = 0, same_period: float = 0.0) -> dw.Store:
+    """120 months where NC_{PRK→USA,t} = 0.8 NC_{USA→PRK,t-1} + noise (one event each way per month).
+
+    ``same_period``: the correlation of PRK's noise with the US move of the same month (co-reported meetings).
+    """
     rng = np.random.default_rng(seed)
     months = pd.date_range("2010-01-01", periods=120, freq="MS")
     partner_moves = rng.normal(0.0, 3.0, len(months)).clip(-10, 10)
-    focus_moves = np.r_[0.0, 0.8 * partner_moves[:-1]] + rng.normal(0.0, 1.0, len(months))
+    noise = same_period * partner_moves / 3.0 + np.sqrt(1 - same_period**2) * rng.normal(0.0, 1.0, len(months))
+    focus_moves = np.r_[0.0, 0.8 * partner_moves[:-1]] + noise
     rows = []
     for i, month in enumerate(months):
         for a1, a2, value in (("USA", "PRK", partner_moves[i]), ("PRK", "USA", focus_moves[i].clip(-10, 10))):
@@ -155,6 +164,84 @@ def test_estimated_reciprocity_is_recovered_and_rewards_reciprocal_strategies(tm
         assert strategy["breakdown_low"] <= strategy["breakdown_probability"] <= strategy["breakdown_high"]
 
 
+def correlated_pairs(n: int, rho: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    first, other = rng.standard_normal((2, n))
+    return first, rho * first + np.sqrt(1 - rho**2) * other
+
+
+def test_joint_draws_keep_the_same_period_co_movement() -> None:
+    """A without memory that ignores B: its moves are its shocks, and B's recorded moves less its
+    rule's levels are B's shocks; their correlation over the runs is the residuals' (0.47 planted)."""
+    focus_residuals, partner_residuals = correlated_pairs(400, 0.47, 3)
+    fitted = float(np.corrcoef(focus_residuals, partner_residuals)[0, 1])
+    reaction = Reaction(0.0, np.zeros(1), np.zeros(1), focus_residuals, partner_residuals)
+    model = ResponseModel([reaction], unresponsive_model().scale, np.zeros(1), np.zeros(1))
+    paths = play_paths(model, STRATEGIES["tit-for-tat"](), runs=200, horizon=24, seed=0)
+    simulated = float(np.corrcoef(paths.focus.ravel(), (paths.partner - paths.intended).ravel())[0, 1])
+    assert simulated == pytest.approx(fitted, abs=0.05)
+    result = simulate(model, runs=200, horizon=24, seed=0).to_dict()
+    assert result["co_movement"]["fitted"] == pytest.approx(fitted)
+    assert result["co_movement"]["simulated"] == pytest.approx(simulated)
+    assert result["co_movement"]["draw"].startswith("joint residual bootstrap")
+    # Hand-made models without B's residuals keep B's moves exactly at the rule's level.
+    assert simulate(unresponsive_model(), runs=5, horizon=4).co_movement["simulated"] is None
+
+
+def test_estimated_co_movement_is_reproduced_by_the_simulation(tmp_path: Path) -> None:
+    with planted_reciprocal_store(tmp_path / "planted.duckdb", same_period=0.5) as store:
+        model = estimate_response_model(store, "PRK", "USA", freq="M", draws=100, seed=0)
+    assert model.description["co_movement"] == pytest.approx(0.5, abs=0.15)
+    result = simulate(model, runs=200, horizon=24, seed=0, focus="PRK", partner="USA")
+    co_movement = result.co_movement
+    assert co_movement["fitted"] == pytest.approx(model.description["co_movement"])
+    assert co_movement["simulated"] == pytest.approx(co_movement["draws_mean"], abs=0.06)
+    assert co_movement["simulated"] == pytest.approx(co_movement["fitted"], abs=0.1)
+
+
+def test_ranking_stability_sentences_are_built_from_the_ranks() -> None:
+    names = ["denuclearization-first", "tit-for-tat", "track-ii"]
+    order = {"status": "ok", "ranking": names}
+    flipped = {"status": "ok", "ranking": names[1:] + names[:1]}
+    stable, sentence = ranking_stability({"M": flipped, "Q": flipped, "Y": order}, "Y")
+    assert stable is False
+    assert sentence == (
+        "the ranking depends on the period: tit-for-tat first with M and Q, denuclearization-first first with Y; "
+        "denuclearization-first ranks 3rd of 3 with M and Q"
+    )
+    lower = {"status": "ok", "ranking": [names[0], names[2], names[1]]}
+    stable, sentence = ranking_stability({"M": order, "Q": lower, "Y": order}, "M")
+    assert stable is False and sentence.startswith("the top strategy (denuclearization-first) is the same with M, Q")
+    assert "Q: denuclearization-first > track-ii > tit-for-tat" in sentence
+    missing = {"status": "insufficient_data", "reason": "too few periods"}
+    stable, sentence = ranking_stability({"M": order, "Q": missing, "Y": order}, "M")
+    assert stable is True
+    assert sentence == (
+        "the ranking is the same with M and Y: denuclearization-first > tit-for-tat > track-ii "
+        "(not ranked at Q: too few periods)"
+    )
+    stable, sentence = ranking_stability({"M": missing, "Q": missing, "Y": order}, "Y")
+    assert stable is None and "a model was fitted only with Y" in sentence
+
+
+def test_the_ranking_across_frequencies_is_reported(bundled_db: Path) -> None:
+    """The issue's case: on the bundled chronology denuclearization-first is first with Y, not with M."""
+    with dw.Store(bundled_db, read_only=True) as store:
+        result = simulate_dyad(store, "PRK", "USA", freq="Y", runs=100, seed=1)
+        monthly = simulate_dyad(store, "PRK", "USA", freq="M", runs=100, seed=1, horizon=60, compare_freqs=False)
+    by_freq = result.ranking_by_freq
+    assert list(by_freq) == ["M", "Q", "Y"] and all(entry["status"] == "ok" for entry in by_freq.values())
+    assert by_freq["Y"]["ranking"] == ranking(result.strategies)
+    # The other frequencies are real runs over the same five years: M is the monthly model's own ranking.
+    assert by_freq["M"]["horizon"] == 60 and by_freq["Q"]["horizon"] == 20
+    assert by_freq["M"]["ranking"] == ranking(monthly.strategies)
+    assert by_freq["Y"]["ranking"][0] == "denuclearization-first" != by_freq["M"]["ranking"][0]
+    assert result.ranking_stable is False
+    assert result.ranking_note is not None and result.ranking_note in result.notes
+    assert "denuclearization-first first with Y" in result.ranking_note
+    assert monthly.ranking_by_freq == {} and monthly.ranking_stable is None
+
+
 def test_same_seed_same_output_different_seed_different(tmp_path: Path) -> None:
     with planted_reciprocal_store(tmp_path / "planted.duckdb") as store:
         first = simulate_dyad(store, "PRK", "USA", runs=60, seed=5).to_dict()
@@ -192,6 +279,9 @@ def test_cli_json_on_the_built_in_data(bundled_db: Path, capsys: pytest.CaptureF
     assert any("Lucas critique" in text for text in data["limitations"])
     assert any("Track II" in text for text in data["limitations"])
     assert "mean_cooperation" in data["definitions"]
+    assert set(data["ranking_by_freq"]) <= {"M", "Q", "Y"} and "Y" in data["ranking_by_freq"]
+    assert isinstance(data["ranking_stable"], bool) and isinstance(data["ranking_note"], str)
+    assert -1.0 <= data["co_movement"]["fitted"] <= 1.0 and -1.0 <= data["co_movement"]["simulated"] <= 1.0
 
 
 def test_cli_on_loaded_gdelt_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,10 +11,20 @@ that a hand-made response model (unresponsive, perfectly reciprocal) can be plug
 * :mod:`dyadwatch.analysis.strategies` holds B's rules; :func:`simulate` plays each rule against the
   model for ``runs`` runs of ``horizon`` periods, replacing B's equation by the rule (methods §6.2).
 
-Every strategy meets the same parameter draws and the same shocks of A in run r (common random
+Shocks are drawn **jointly** (issue 25, item 6): each period of a run resamples one row of the
+fitted residuals, (u_A, u_B) together, a joint residual bootstrap (Runkle 1987; Lütkepohl 2005 §3.7
+resamples residual vectors, not components). A's move gets u_A; B's recorded move is its rule's level
+plus u_B. The two directions' residuals are correlated in the same period (both sides of one meeting
+are reported; ``DyadVar.co_movement``), and drawing them apart would discard that co-movement: the
+simulated record would be one the data never showed. The co-movement is kept as common noise, not
+read as A answering B within the period (the lower-bound reading of design §8).
+
+Every strategy meets the same parameter draws and the same shock rows in run r (common random
 numbers), so differences between strategies come from the strategies, not from luck. Runs in which
 B's rule needs moves outside B's historical range are flagged: they are scenarios, not forecasts
-(the modesty check of Leeper & Zha 2003).
+(the modesty check of Leeper & Zha 2003). :func:`simulate_dyad` also ranks the strategies at the
+other frequencies (M, Q, Y) and says when the ranking turns over (VAR results depend on the
+aggregation interval, Shellman 2004).
 """
 
 from __future__ import annotations
@@ -46,6 +56,9 @@ BREAKDOWN_RUN = {"M": 3, "Q": 2, "Y": 2}
 DEFAULT_HORIZON = {"M": 24, "Q": 8, "Y": 5}
 #: Central interval reported across runs.
 INTERVAL = (0.05, 0.95)
+#: The frequencies at which :func:`simulate_dyad` checks the ranking, and each one's months per period.
+RANKING_FREQS = ("M", "Q", "Y")
+MONTHS_PER_PERIOD = {"M": 1, "Q": 3, "Y": 12}
 
 LIMITATIONS = (
     "Lucas critique: A's reaction function was estimated under the policies B actually followed; a new "
@@ -68,6 +81,9 @@ class Reaction:
     own: FloatArray  # (p,): own[i] multiplies x_{t−1−i}
     partner: FloatArray  # (p,): partner[i] multiplies z_{t−1−i}
     residuals: FloatArray  # shocks are resampled from these
+    #: The other direction's residuals in the same rows (same periods), so that a resampled row gives
+    #: a shock pair with the fitted same-period correlation; None: the other side has no noise.
+    partner_residuals: FloatArray | None = None
 
     @property
     def lags(self) -> int:
@@ -79,6 +95,15 @@ class Reaction:
         own = float(self.own @ focus_history[::-1][:p])
         partner = float(self.partner @ partner_history[::-1][:p])
         return self.intercept + own + partner + shock
+
+    @property
+    def shock_correlation(self) -> float | None:
+        """Same-period correlation of the two directions' residuals (None without the other side's)."""
+        if self.partner_residuals is None or len(self.residuals) < 3:
+            return None
+        if np.ptp(self.residuals) == 0 or np.ptp(self.partner_residuals) == 0:
+            return None
+        return float(np.corrcoef(self.residuals, self.partner_residuals)[0, 1])
 
 
 @dataclass
@@ -138,7 +163,6 @@ def estimate_response_model(
     :data:`MIN_ACTIVE_PERIODS` periods, or the VAR cannot be fitted.
     """
     from dyadwatch.analysis.dyads import focus_panel
-    from dyadwatch.analysis.var import bootstrap_vars, fit_dyad_var
 
     sel = resolve(selection, freq=freq, start=start, end=end)
     freq = sel.freq
@@ -164,6 +188,44 @@ def estimate_response_model(
         )
     x = pair["focus_to_partner"].to_numpy(dtype=float)
     z = pair["partner_to_focus"].to_numpy(dtype=float)
+    model = response_model_from_series(
+        x, z, draws=draws, max_lags=max_lags, seed=seed, focus=focus, partner=partner, active=(active_a, active_b)
+    )
+    estimated_on = {
+        "from": periods[0].date().isoformat(),
+        "to": periods[-1].date().isoformat(),
+        "freq": freq,
+        "periods": len(periods),
+        "active_periods_focus": active_a,
+        "active_periods_partner": active_b,
+    }
+    # "estimated_on" second, as the JSON has always shown it.
+    kind = model.description.pop("kind")
+    model.description = {"kind": kind, "estimated_on": estimated_on, **model.description}
+    return model
+
+
+def response_model_from_series(
+    x: FloatArray,
+    z: FloatArray,
+    *,
+    draws: int = 200,
+    max_lags: int = 4,
+    seed: int = 0,
+    focus: str = "A",
+    partner: str = "B",
+    active: tuple[int, int] | None = None,
+) -> ResponseModel:
+    """A's reaction function from the two series x = NC_{A→B} and z = NC_{B→A} (one value per period).
+
+    The estimation step of :func:`estimate_response_model` without the store, so that generated
+    series can be simulated directly (calibration). ``active`` (periods with events each way) adds
+    the notes about sparse data. Raises :class:`InsufficientDataError` when the VAR cannot be fitted.
+    """
+    from dyadwatch.analysis.var import bootstrap_vars, fit_dyad_var
+
+    x = np.asarray(x, dtype=float)
+    z = np.asarray(z, dtype=float)
     var = fit_dyad_var(x, z, max_lags=max_lags)
     rng = np.random.default_rng(seed)
     fitted = [var, *bootstrap_vars(var, draws - 1, rng)]
@@ -180,6 +242,7 @@ def estimate_response_model(
             v.coefficients[:, 0, 0].copy(),
             v.coefficients[:, 0, 1].copy(),
             v.residuals[:, 0].copy(),
+            v.residuals[:, 1].copy(),
         )
         for v in kept
     ]
@@ -190,6 +253,7 @@ def estimate_response_model(
             v.coefficients[:, 1, 1].copy(),
             v.coefficients[:, 1, 0].copy(),
             v.residuals[:, 1].copy(),
+            v.residuals[:, 0].copy(),
         )
         for v in kept
     ]
@@ -205,33 +269,28 @@ def estimate_response_model(
         "kind": f"bivariate VAR({var.lags}) of NC_{{{focus}→{partner}}} and NC_{{{partner}→{focus}}} "
         "(Goldstein sums per period), lag order by BIC; A's equation used as its reaction function, "
         "parameters and residuals by residual bootstrap",
-        "estimated_on": {
-            "from": periods[0].date().isoformat(),
-            "to": periods[-1].date().isoformat(),
-            "freq": freq,
-            "periods": len(periods),
-            "active_periods_focus": active_a,
-            "active_periods_partner": active_b,
-        },
         "lags": var.lags,
         "n_obs": var.n_obs,
         "granger_p": var.granger_p,
         "reciprocity": var.reciprocity,
         "inertia": var.inertia,
+        "co_movement": var.co_movement,
         "stable": var.stable,
         "parameter_draws": len(reactions),
     }
-    if min(active_a, active_b) < 0.3 * len(periods):
-        notes.append(
-            f"most periods have no events ({active_a} and {active_b} of {len(periods)} active): the VAR is "
-            "fitted largely to empty periods; a coarser --freq or a shorter --from/--to window may fit better"
-        )
-    if min(active_a, active_b) < 40:
-        notes.append(
-            f"the model rests on {min(active_a, active_b)} periods with events in the sparser direction: a weak "
-            "model; read the comparison as qualitative, check it at another --freq (aggregation changes VAR "
-            "results, Shellman 2004), and prefer monthly GDELT or ICEWS data"
-        )
+    if active is not None:
+        active_a, active_b = active
+        if min(active_a, active_b) < 0.3 * len(x):
+            notes.append(
+                f"most periods have no events ({active_a} and {active_b} of {len(x)} active): the VAR is "
+                "fitted largely to empty periods; a coarser --freq or a shorter --from/--to window may fit better"
+            )
+        if min(active_a, active_b) < 40:
+            notes.append(
+                f"the model rests on {min(active_a, active_b)} periods with events in the sparser direction: a "
+                "weak model; read the comparison as qualitative, check it at another --freq (aggregation changes "
+                "VAR results, Shellman 2004), and prefer monthly GDELT or ICEWS data"
+            )
     if var.reciprocity < 0:
         notes.append(
             f"the estimated reaction is an inverse response (sum of {focus}'s coefficients on {partner}'s lags = "
@@ -266,6 +325,14 @@ class SimulationResult:
     notes: list[str] = field(default_factory=list)
     #: The selection of events the result was computed from (design §9); in to_dict() as "selection".
     selection: Selection | None = None
+    #: How the shocks were drawn and their same-period correlation, fitted and simulated.
+    co_movement: dict[str, Any] = field(default_factory=dict)
+    #: Per frequency: the strategies ranked by mean cooperation, or why no model could be fitted.
+    ranking_by_freq: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: True when every frequency ranked gives the same order; None when fewer than two could be ranked.
+    ranking_stable: bool | None = None
+    #: The sentence that says whether the ranking holds across frequencies (generated from the ranks).
+    ranking_note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of design §4 (``strategies`` with ``name``, ``mean_cooperation``, ...), extended."""
@@ -281,6 +348,10 @@ class SimulationResult:
             "model": self.model,
             "definitions": self.definitions,
             "strategies": self.strategies,
+            "co_movement": self.co_movement,
+            "ranking_by_freq": self.ranking_by_freq,
+            "ranking_stable": self.ranking_stable,
+            "ranking_note": self.ranking_note,
             "limitations": self.limitations,
             "notes": self.notes,
             "selection": selection_json(self.selection),
@@ -318,26 +389,49 @@ def _wilson(successes: int, trials: int, z: float = 1.6449) -> tuple[float, floa
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def play(
-    model: ResponseModel,
-    strategy: Strategy,
-    *,
-    runs: int,
-    horizon: int,
-    seed: int,
-    breakdown_run: int = 3,
-) -> dict[str, Any]:
-    """Play one strategy against the model; the outcome dictionary of one strategy.
+@dataclass(frozen=True)
+class Paths:
+    """The simulated runs of one strategy (runs × horizon arrays), before they are summarised.
 
-    Run r uses parameter draw r mod (number of draws) and shock stream r of ``seed`` for A, the same
-    for every strategy; B's own randomness (GTFT, Track II) has a separate stream.
+    ``focus_shocks`` and ``partner_shocks`` are the drawn shock pair of each period: A's move less
+    what A's equation predicts from the histories, and B's recorded move less its rule's level.
+    """
+
+    focus: FloatArray  # A's moves NC_{A→B}
+    partner: FloatArray  # B's recorded moves NC_{B→A}: the rule's level plus B's shock
+    intended: FloatArray  # B's rule's levels (what the strategy chose)
+    focus_shocks: FloatArray
+    immodest: NDArray[np.bool_]  # (runs,)
+
+    @property
+    def partner_shocks(self) -> FloatArray:
+        """B's shocks, read off the paths: its recorded moves less its rule's levels."""
+        return np.asarray(self.partner - self.intended, dtype=np.float64)
+
+    @property
+    def shock_correlation(self) -> float | None:
+        """Same-period correlation of the two sides' shocks over every simulated period (None when one is constant)."""
+        a, b = self.focus_shocks.ravel(), self.partner_shocks.ravel()
+        if len(a) < 3 or np.ptp(a) == 0 or np.ptp(b) == 0:
+            return None
+        return float(np.corrcoef(a, b)[0, 1])
+
+
+def play_paths(model: ResponseModel, strategy: Strategy, *, runs: int, horizon: int, seed: int) -> Paths:
+    """Play one strategy against the model: the simulated paths of every run.
+
+    Run r uses parameter draw r mod (number of draws) and shock stream r of ``seed``, the same for
+    every strategy; B's own randomness (GTFT, Track II) has a separate stream. Each period draws one
+    residual row of the draw (a joint residual bootstrap): A's shock and B's shock come from the same
+    historical period, so their same-period correlation is the fitted one.
     """
     scale = model.scale
-    cooperation_line = scale.focus_mean + 0.5 * scale.focus_sd
-    conflict_line = scale.focus_mean - 0.5 * scale.focus_sd
     p = model.lags
     focus_paths = np.zeros((runs, horizon))
     partner_paths = np.zeros((runs, horizon))
+    intended_paths = np.zeros((runs, horizon))
+    focus_shocks = np.zeros((runs, horizon))
+    partner_shocks = np.zeros((runs, horizon))
     # Leeper & Zha's modesty check: B's move minus what B's historical equation predicts is the
     # innovation the strategy needs; beyond the historical residuals' range the run is immodest.
     immodest = np.zeros(runs, dtype=bool)
@@ -348,35 +442,51 @@ def play(
         reaction = model.draws[r % len(model.draws)]
         rule = model.partner_draws[r % len(model.partner_draws)] if model.partner_draws else None
         shock_rng = np.random.default_rng(focus_seeds[r])
-        shocks = reaction.residuals[shock_rng.integers(0, len(reaction.residuals), size=horizon)]
+        rows = shock_rng.integers(0, len(reaction.residuals), size=horizon)
+        focus_shocks[r] = reaction.residuals[rows]
+        if reaction.partner_residuals is not None:
+            partner_shocks[r] = reaction.partner_residuals[rows]
         own_rng = np.random.default_rng(partner_seeds[r])
         strategy.reset(scale)
         focus_history = np.concatenate([model.start_focus[-p:], np.zeros(horizon)])
         partner_history = np.concatenate([model.start_partner[-p:], np.zeros(horizon)])
         last: float | None = None
         for t in range(horizon):
-            z = strategy.move(last, own_rng)
-            partner_history[p + t] = z
+            level = strategy.move(last, own_rng)
+            intended_paths[r, t] = level
             if rule is not None and not immodest[r]:
-                innovation = z - rule.respond(partner_history[: p + t], focus_history[: p + t], 0.0)
+                # The check is on the rule's level: B's shock is historical noise by construction.
+                innovation = level - rule.respond(partner_history[: p + t], focus_history[: p + t], 0.0)
                 low_shock, high_shock = rule.residuals.min(), rule.residuals.max()
                 immodest[r] = not (low_shock - 1e-9 <= innovation <= high_shock + 1e-9)
+            partner_history[p + t] = level + partner_shocks[r, t]
             # A reacts to B's moves up to last period (the VAR's lags), so this period's move of B
-            # enters A's next move.
-            x = reaction.respond(focus_history[: p + t], partner_history[: p + t], float(shocks[t]))
+            # enters A's next move; the same-period link is the shared shock row only.
+            x = reaction.respond(focus_history[: p + t], partner_history[: p + t], float(focus_shocks[r, t]))
             focus_history[p + t] = x
             last = x
         focus_paths[r] = focus_history[p:]
         partner_paths[r] = partner_history[p:]
+    return Paths(focus_paths, partner_paths, intended_paths, focus_shocks, immodest)
+
+
+def summarise(
+    paths: Paths, strategy: Strategy, scale: MoveScale, *, breakdown_run: int = 3, modesty_checked: bool = True
+) -> dict[str, Any]:
+    """The outcome dictionary of one strategy from its simulated paths."""
+    cooperation_line = scale.focus_mean + 0.5 * scale.focus_sd
+    conflict_line = scale.focus_mean - 0.5 * scale.focus_sd
+    focus_paths, immodest = paths.focus, paths.immodest
+    runs = focus_paths.shape[0]
     run_means = focus_paths.mean(axis=1)
     breakdowns = np.array([_longest_run(path < conflict_line) >= breakdown_run for path in focus_paths])
     reached = focus_paths >= cooperation_line
     first = np.where(reached.any(axis=1), reached.argmax(axis=1) + 1, -1)
     hit = first[first > 0]
     tolerance = 1e-9 * max(1.0, abs(scale.partner_max), abs(scale.partner_min))
-    outside = ((partner_paths > scale.partner_max + tolerance) | (partner_paths < scale.partner_min - tolerance)).any(
-        axis=1
-    )
+    # The range check is on the rule's levels, as the modesty check: B's shock is historical noise.
+    levels = paths.intended
+    outside = ((levels > scale.partner_max + tolerance) | (levels < scale.partner_min - tolerance)).any(axis=1)
     low, high = np.quantile(run_means, INTERVAL)
     breakdown_low, breakdown_high = _wilson(int(breakdowns.sum()), runs)
     inside = ~outside
@@ -395,12 +505,28 @@ def play(
         "time_to_cooperation_low": float(np.quantile(hit, INTERVAL[0])) if len(hit) else None,
         "time_to_cooperation_high": float(np.quantile(hit, INTERVAL[1])) if len(hit) else None,
         "reached_cooperation": float(len(hit) / runs),
-        "mean_partner_move": float(partner_paths.mean()),
+        "mean_partner_move": float(levels.mean()),
         "out_of_range_share": float(outside.mean()),
         "mean_cooperation_in_range": float(run_means[inside].mean()) if inside.any() else None,
-        "immodest_share": float(immodest.mean()) if model.partner_draws else None,
+        "immodest_share": float(immodest.mean()) if modesty_checked else None,
         "scenario": bool(outside.mean() > 0.5 or immodest.mean() > 0.5),
     }
+
+
+def play(
+    model: ResponseModel,
+    strategy: Strategy,
+    *,
+    runs: int,
+    horizon: int,
+    seed: int,
+    breakdown_run: int = 3,
+) -> dict[str, Any]:
+    """Play one strategy against the model; the outcome dictionary of one strategy (:func:`summarise`)."""
+    paths = play_paths(model, strategy, runs=runs, horizon=horizon, seed=seed)
+    return summarise(
+        paths, strategy, model.scale, breakdown_run=breakdown_run, modesty_checked=model.partner_draws is not None
+    )
 
 
 def simulate(
@@ -422,10 +548,33 @@ def simulate(
     if runs < 1 or horizon < 1:
         raise UsageError("--runs and --horizon must be at least 1")
     breakdown_run = BREAKDOWN_RUN.get(freq, 3)
-    outcomes = [
-        play(model, STRATEGIES[n](), runs=runs, horizon=horizon, seed=seed, breakdown_run=breakdown_run) for n in names
-    ]
     scale = model.scale
+    outcomes = []
+    simulated_correlation: float | None = None
+    for name in names:
+        strategy = STRATEGIES[name]()
+        paths = play_paths(model, strategy, runs=runs, horizon=horizon, seed=seed)
+        # Common random numbers: every strategy meets the same shock rows, so one measurement serves all.
+        simulated_correlation = paths.shock_correlation
+        outcomes.append(
+            summarise(
+                paths, strategy, scale, breakdown_run=breakdown_run, modesty_checked=model.partner_draws is not None
+            )
+        )
+    fitted_correlation = model.draws[0].shock_correlation
+    used = {r % len(model.draws) for r in range(runs)}
+    draw_correlations = [c for c in (model.draws[k].shock_correlation for k in sorted(used)) if c is not None]
+    co_movement = {
+        "draw": "joint residual bootstrap: each period resamples one row of the fitted residuals, "
+        f"{focus}'s and {partner}'s shocks together; {partner}'s recorded move = its rule's level + its shock"
+        if fitted_correlation is not None
+        else f"{focus}'s shocks only (the model has no residuals for {partner})",
+        "fitted": fitted_correlation,
+        # The bootstrap draws' own residual correlations scatter around the point estimate; runs cycle
+        # through the draws, so their mean is what the simulated correlation estimates.
+        "draws_mean": float(np.mean(draw_correlations)) if draw_correlations else None,
+        "simulated": simulated_correlation if fitted_correlation is not None else None,
+    }
     definitions = {
         "mean_cooperation": f"mean over the horizon of {focus}'s simulated net cooperation NC_{{{focus}→{partner}}} "
         "(Goldstein sum per period), averaged over runs; _low/_high: 5th and 95th percentiles across runs",
@@ -443,6 +592,12 @@ def simulate(
         "modesty check of Leeper & Zha 2003 on innovations); null for hand-made models",
         "partner_scale": {"mean": scale.partner_mean, "sd": scale.partner_sd},
         "focus_scale": {"mean": scale.focus_mean, "sd": scale.focus_sd},
+        "co_movement": f"same-period correlation of {focus}'s and {partner}'s shocks: fitted = of the estimated "
+        "VAR's residuals; draws_mean = the mean over the parameter draws the runs used; simulated = of the "
+        "shock pairs over every simulated period (close to draws_mean when the draw keeps the co-movement)",
+        "ranking_by_freq": "per frequency (M, Q, Y, where the data allow a model), the strategies ordered by "
+        "mean_cooperation, highest first, over the same span of calendar time; ranking_stable: whether the "
+        "order is the same at every frequency ranked (null when fewer than two could be)",
     }
     notes = list(model.notes)
     spread = [o["mean_cooperation"] for o in outcomes]
@@ -462,7 +617,62 @@ def simulate(
         model=model.description,
         definitions=definitions,
         notes=notes,
+        co_movement=co_movement,
     )
+
+
+def ranking(outcomes: Sequence[dict[str, Any]]) -> list[str]:
+    """Strategy names by mean cooperation, highest first (ties keep the order they were played in)."""
+    return [o["name"] for o in sorted(outcomes, key=lambda o: -float(o["mean_cooperation"]))]
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def _joined(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def ranking_stability(by_freq: dict[str, dict[str, Any]], freq: str) -> tuple[bool | None, str]:
+    """Whether the strategies' order is the same at every frequency ranked, and the sentence that says so.
+
+    ``by_freq`` maps a frequency to ``{"status", "ranking"}`` (or ``{"status", "reason"}``); ``freq``
+    is the one asked for, whose top strategy is followed to the other frequencies when the top changes.
+    The sentence is built from the ranks alone.
+    """
+    ranked = {f: entry["ranking"] for f, entry in by_freq.items() if entry.get("status") == "ok"}
+    missing = [f"{f}: {entry['reason']}" for f, entry in by_freq.items() if entry.get("status") != "ok"]
+    tail = f" (not ranked at {'; '.join(missing)})" if missing else ""
+    if len(ranked) < 2:
+        only = f"only with {_joined(list(ranked))}" if ranked else "at no frequency"
+        return None, f"the ranking's stability across M, Q and Y could not be checked: a model was fitted {only}{tail}"
+    freqs = list(ranked)
+    tops: dict[str, list[str]] = {}
+    for f, order in ranked.items():
+        tops.setdefault(order[0], []).append(f)
+    if len(tops) > 1:
+        firsts = [f"{name} first with {_joined(fs)}" for name, fs in tops.items()]
+        sentence = "the ranking depends on the period: " + ", ".join(firsts)
+        reference = ranked.get(freq, ranked[freqs[0]])[0]
+        places: dict[str, list[str]] = {}
+        for f, order in ranked.items():
+            if order[0] != reference and reference in order:
+                places.setdefault(f"{_ordinal(order.index(reference) + 1)} of {len(order)}", []).append(f)
+        elsewhere = [f"{place} with {_joined(fs)}" for place, fs in places.items()]
+        if elsewhere:
+            sentence += f"; {reference} ranks " + ", ".join(elsewhere)
+        return False, sentence + tail
+    if len({tuple(order) for order in ranked.values()}) > 1:
+        orders = "; ".join(f"{f}: {' > '.join(order)}" for f, order in ranked.items())
+        top = next(iter(tops))
+        return (
+            False,
+            f"the top strategy ({top}) is the same with {_joined(freqs)}, but the order below it changes ({orders})"
+            + tail,
+        )
+    order = " > ".join(next(iter(ranked.values())))
+    return True, f"the ranking is the same with {_joined(freqs)}: {order}" + tail
 
 
 def simulate_dyad(
@@ -478,11 +688,15 @@ def simulate_dyad(
     start: str | None = None,
     end: str | None = None,
     selection: Selection | None = None,
+    compare_freqs: bool = True,
 ) -> SimulationResult:
     """Estimate A's reaction function from the store and play B's strategies against it.
 
     When the dyad has too little data the result has ``status = "insufficient_data"``, a reason and
-    no strategies: no number is made up.
+    no strategies: no number is made up. With ``compare_freqs`` the same strategies are also played
+    against the models fitted at the other frequencies of :data:`RANKING_FREQS`, over the same span
+    of calendar time, and the result says whether the ranking holds (``ranking_by_freq``,
+    ``ranking_stable``, ``ranking_note``, and a note when it does not).
     """
     sel = resolve(selection, freq=freq, start=start, end=end)
     freq = sel.freq
@@ -494,12 +708,37 @@ def simulate_dyad(
         raise UsageError(f"unknown strategy {', '.join(unknown)}: choose from {', '.join(STRATEGIES)}")
     if runs < 1 or steps < 1:
         raise UsageError("--runs and --horizon must be at least 1")
-    try:
-        model = estimate_response_model(
-            store, focus, partner, draws=min(max(runs, 50), 500), seed=seed, selection=sel
+    draws = min(max(runs, 50), 500)
+    months = steps * MONTHS_PER_PERIOD[freq]
+    by_freq: dict[str, dict[str, Any]] = {}
+    primary: SimulationResult | None = None
+    reason = ""
+    for other in [freq, *(f for f in RANKING_FREQS if f != freq)] if compare_freqs else [freq]:
+        # The same calendar span at every frequency (at least two periods), so ranks compare like with like.
+        other_steps = steps if other == freq else max(2, round(months / MONTHS_PER_PERIOD[other]))
+        try:
+            model = estimate_response_model(
+                store, focus, partner, draws=draws, seed=seed, selection=sel.with_(freq=other)
+            )
+        except InsufficientDataError as exc:
+            by_freq[other] = {"status": "insufficient_data", "reason": str(exc), "horizon": other_steps}
+            reason = reason or str(exc)
+            continue
+        played = simulate(
+            model, names, runs=runs, horizon=other_steps, seed=seed, freq=other, focus=focus, partner=partner
         )
-    except InsufficientDataError as exc:
-        return SimulationResult(
+        by_freq[other] = {
+            "status": "ok",
+            "horizon": other_steps,
+            "ranking": ranking(played.strategies),
+            "mean_cooperation": {o["name"]: o["mean_cooperation"] for o in played.strategies},
+        }
+        if other == freq:
+            primary = played
+    ordered = {f: by_freq[f] for f in RANKING_FREQS if f in by_freq}
+    stable, sentence = ranking_stability(ordered, freq) if compare_freqs and len(names) > 1 else (None, None)
+    if primary is None:
+        primary = SimulationResult(
             focus=focus,
             partner=partner,
             runs=runs,
@@ -510,10 +749,12 @@ def simulate_dyad(
             model={},
             definitions={},
             status="insufficient_data",
-            reason=f"not enough data: {exc}",
-            notes=[f"not enough data: {exc}"],
-            selection=sel,
+            reason=f"not enough data: {reason}",
+            notes=[f"not enough data: {reason}"],
         )
-    result = simulate(model, names, runs=runs, horizon=steps, seed=seed, freq=freq, focus=focus, partner=partner)
-    result.selection = sel
-    return result
+    primary.selection = sel
+    if compare_freqs and len(names) > 1:
+        primary.ranking_by_freq, primary.ranking_stable, primary.ranking_note = ordered, stable, sentence
+        if stable is False and sentence:
+            primary.notes.append(sentence)
+    return primary
