@@ -305,7 +305,11 @@ def test_month_only_dates_are_flagged_and_not_placeholder_days(
     records: list[tuple[str, chronology.ChronologyRecord]],
 ) -> None:
     month_only = [(stem, r) for stem, r in records if r.date_precision == "month"]
-    assert [(stem, r.date) for stem, r in month_only] == [("pakistan", dt.date(1978, 3, 1))]
+    assert [(stem, r.date) for stem, r in month_only] == [
+        ("pakistan", dt.date(1978, 3, 1)),
+        ("yugoslavia", dt.date(1977, 8, 1)),  # Tito's visit: the sources give the day he left, not his arrival
+        ("yugoslavia", dt.date(1977, 8, 1)),
+    ]
     for _, record in records:
         if record.date_precision == "day":
             # A day-dated record must not say in its summary that only the month is known.
@@ -387,3 +391,143 @@ def test_a_kim_meeting_a_foreign_minister_is_not_a_summit(tmp_path: Path) -> Non
     russia = set(bundled.loc[bundled["partner"] == "RUS", "date"].dt.date)
     assert dt.date(2023, 9, 13) in russia and dt.date(2023, 10, 19) not in russia
     assert chronology.summit_records("KOR").empty  # the chronology is about North Korea
+
+
+# --- issue 26: one code per kind, one arrival record per visit, the summit rule, weak references ---
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "chronology-format.md"
+
+
+def _kind_table() -> dict[str, tuple[str, ...]]:
+    """The rows of the kinds table in docs/chronology-format.md: kind -> codes."""
+    text = DOCS.read_text(encoding="utf-8")
+    section = text.split("### One code per kind", 1)[1].split("\n\n", 2)[1]
+    rows = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 2 and cells[0] not in ("kind", "---") and not set(cells[0]) <= {"-"}:
+            rows[cells[0]] = tuple(re.findall(r"`(\d{3,4})`", cells[1]))
+    return rows
+
+
+def test_the_kind_table_in_the_docs_is_the_one_the_tests_use() -> None:
+    assert _kind_table() == {k.name: k.codes for k in chronology.KINDS}
+
+
+def test_every_record_of_a_recurring_kind_has_the_kinds_code(
+    records: list[tuple[str, chronology.ChronologyRecord]],
+) -> None:
+    wrong = []
+    counted: Counter[str] = Counter()
+    for stem, record in records:
+        kind = chronology.kind_of(record)
+        if kind is None:
+            continue
+        counted[kind.name] += 1
+        if record.event_code not in kind.codes:
+            wrong.append((kind.name, stem, record.date.isoformat(), record.actor1, record.actor2, record.event_code))
+    assert not wrong, wrong
+    # Each kind the table names is found in the data (so a pattern that stopped matching shows up).
+    assert set(counted) >= {k.name for k in chronology.KINDS} - {"visit (arrival)"}, counted
+    # A parade guest stands at the host's parade: guest -> host (-> PRK in Pyongyang, PRK -> abroad).
+    parade = [r for _, r in records if chronology.kind_of(r) is not None and r.event_code == "017"]
+    assert parade and all(
+        (r.actor1 if re.search(r"Moscow|Beijing|Tiananmen", r.summary) else r.actor2) == "PRK" for r in parade
+    ), parade
+
+
+@pytest.mark.parametrize(
+    ("summary", "code"),
+    [
+        ("North Korea reopens the Panmunjom hotline after a long silence.", "040"),
+        ("North Korea stops answering the hotlines in protest.", "160"),
+        ("Li Zhanshu stands with Kim Jong Un at the military parade in Pyongyang.", "042"),
+        ("Security Council Resolution 2397 cuts refined-petroleum imports.", "111"),
+        ("The two ministers hold talks in Hanoi.", "040"),
+    ],
+)
+def test_a_record_with_another_code_for_its_kind_is_caught(summary: str, code: str) -> None:
+    record = chronology.ChronologyRecord.model_validate(
+        {**GOOD, "actor1": "PRK", "actor2": "KOR", "summary": summary, "event_code": code}
+    )
+    kind = chronology.kind_of(record)
+    assert kind is not None and record.event_code not in kind.codes
+
+
+def test_one_arrival_and_one_host_record_per_visit(records: list[tuple[str, chronology.ChronologyRecord]]) -> None:
+    assert chronology.visit_repeats(chronology.relationships()) == []
+    # Tito 1977 and Nong Duc Manh 2007 are dated at their arrival (Tito's to the month: the
+    # sources give only the day he left).
+    tito = [r for s, r in records if s == "yugoslavia" and r.date.year == 1977 and r.event_code in ("042", "043")]
+    assert {(r.date, r.date_precision) for r in tito} == {(dt.date(1977, 8, 1), "month")}
+    manh = {
+        r.event_code: r.date
+        for s, r in records
+        if s == "vietnam"
+        and dt.date(2007, 10, 16) <= r.date <= dt.date(2007, 10, 18)
+        and r.event_code in ("042", "043")
+    }
+    assert manh["042"] == manh["043"] == dt.date(2007, 10, 16)
+
+
+NOT_A_MEETING = re.compile(
+    r"letter|message|telephone|phone|envoy|publicly|passed to|writes|replies|instructions|funeral"
+)
+ARRIVAL_ONLY = re.compile(r"\b(arriv\w*|lands|crosses|enters)\b")
+#: Partner leaders named in the chronology's summit records (heads of state, government or ruling party).
+LEADERS = (
+    "Xi Jinping", "Hu Jintao", "Jiang Zemin", "Mao Zedong", "Putin", "Medvedev", "Koizumi", "Lee Hsien Loong",
+    "Moon Jae-in", "Kim Dae-jung", "Roh Moo-hyun", "Trump", "Honecker", "Ceaușescu", "Sukarno", "Fidel Castro",
+    "Díaz-Canel", "To Lam", "Nguyen Phu Trong", "Ho Chi Minh", "Tito", "Lukashenko", "Thongloun", "Zhou Enlai",
+    "Zhao Ziyang", "Li Xiannian", "Pham Van Dong",
+)  # fmt: skip
+
+
+def test_the_summit_flag_follows_one_rule(records: list[tuple[str, chronology.ChronologyRecord]]) -> None:
+    flagged = [(s, r) for s, r in records if r.summit]
+
+    def names_leader(record: chronology.ChronologyRecord) -> bool:
+        return any(name in record.summary for name in LEADERS)
+
+    met = {(r.partner, r.date) for _, r in flagged if names_leader(r)}
+    # An arrival record is flagged only on a day the two leaders met (said by it or by the other record).
+    arrival_only = [
+        (s, r.date.isoformat())
+        for s, r in flagged
+        if ARRIVAL_ONLY.search(r.summary) and not names_leader(r) and (r.partner, r.date) not in met
+    ]
+    assert not arrival_only, arrival_only
+    # A meeting record that names the Kim of the day and the partner's leader is flagged.
+    missing = [
+        (s, r.date.isoformat(), r.event_code)
+        for s, r in records
+        if not r.summit
+        and r.event_code[:2] in ("04", "05")
+        and _top_leader(r.date) in r.summary
+        and any(name in r.summary for name in LEADERS)
+        and not ARRIVAL_ONLY.search(r.summary)  # arrival records: the check above
+        and not NOT_A_MEETING.search(r.summary)
+    ]
+    assert not missing, missing
+    summits = {(r.partner, r.date.isoformat()) for _, r in flagged}
+    assert {("JPN", "2002-09-17"), ("SGP", "2018-06-10")} <= summits
+    # Chinese arrival days without a meeting are not summits (as Russian ones were not); with one, they are.
+    for day in ("1989-11-05", "2025-09-02"):
+        assert ("CHN", day) not in summits, day
+    assert {("CHN", "1953-11-12"), ("CHN", "1987-05-21"), ("CHN", "1991-10-04")} <= summits
+    assert ("RUS", "2019-04-24") not in summits
+
+
+#: Ceilings on weak references (issue 26): lower them as references are improved, never raise them.
+WEAK_REFERENCE_CEILINGS = {"wikipedia_only": 96, "bare_outlet_date": 247, "pyongyang_relay": 5, "announced_before": 12}
+
+
+def test_weak_references_are_listed_and_can_only_go_down() -> None:
+    weak = chronology.weak_references()
+    counts = {key: len(found) for key, found in weak.items()}
+    assert counts.keys() == WEAK_REFERENCE_CEILINGS.keys()
+    assert all(counts[k] <= WEAK_REFERENCE_CEILINGS[k] for k in counts), counts
+    bad = chronology.ChronologyRecord.model_validate({**GOOD, "reference": "Wikipedia, 'Some article'"})
+    assert chronology.weaknesses(bad) == ["wikipedia_only"]
+    early = chronology.ChronologyRecord.model_validate({**GOOD, "reference": "Reuters, 9 July 1961"})
+    assert chronology.weaknesses(early) == ["bare_outlet_date", "announced_before"]

@@ -4,6 +4,10 @@ Each record must carry a reference a reader can check; the schema below rejects 
 future or impossible date, a code missing from the CAMEO codebook, an unknown country, or an
 empty reference (issue 3). The file format is described in ``docs/chronology-format.md``.
 
+Issue 26: :data:`KINDS` is the table of recurring kinds of event and the one code each gets
+(``docs/chronology-format.md`` prints it; ``tests/test_chronology.py`` holds every record of those
+kinds to it), and :func:`visit_repeats` finds a visit told by more than one arrival or host record.
+
 Two optional fields (issue 9): ``date_precision: month`` for an event known only to the month
 (written ``1978-03``; stored on the first of the month with :data:`MONTH_ONLY_NOTE` appended to
 its summary, so the events schema is unchanged), and ``summit: true`` for a leader-level meeting,
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -235,3 +240,217 @@ def summit_records(focus: str = FOCUS, rels: list[Relationship] | None = None) -
     frame = pd.DataFrame(list(pairs), columns=["date", "partner"])
     frame["date"] = pd.to_datetime(frame["date"])
     return frame
+
+
+# --- issue 26: one code per kind ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A recurring kind of event, how a record of it is recognised, and the one code it gets.
+
+    A record is of this kind when its summary matches ``pattern`` and not ``exclude`` (and, where
+    ``only_codes`` is set, its code is one of those: a rule that depends on the act as coded, such
+    as "talks held on a later day of a visit", not on the arrival record of the same visit).
+    ``codes`` are the allowed codes (usually one; a second one is named in ``rule``).
+    """
+
+    name: str
+    codes: tuple[str, ...]
+    rule: str
+    pattern: re.Pattern[str]
+    exclude: re.Pattern[str] | None = None
+    only_codes: tuple[str, ...] | None = None
+
+    def matches(self, record: ChronologyRecord) -> bool:
+        if self.only_codes is not None and record.event_code not in self.only_codes:
+            return False
+        if not self.pattern.search(record.summary):
+            return False
+        return self.exclude is None or not self.exclude.search(record.summary)
+
+
+def _re(pattern: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
+    return re.compile(pattern, flags)
+
+
+#: Sanctions resolutions of the Security Council (the numbers of ``triggers/un_resolutions.csv``
+#: with kind ``sanctions``).
+SANCTIONS_RESOLUTIONS = ("1695", "1718", "1874", "2087", "2094", "2270", "2321", "2356", "2371", "2375", "2397")
+
+#: The table of recurring kinds (``docs/chronology-format.md``, "One code per kind").
+KINDS: tuple[Kind, ...] = (
+    Kind(
+        "visit (arrival)",
+        ("042", "043"),
+        "visitor 042 → host and host 043 → visitor, both dated on the day of arrival; one record of "
+        "each per visit (later days are talks, signings or meetings)",
+        _re(r"^$"),  # recognised by its code: see visit_repeats()
+    ),
+    Kind(
+        "talks on a visit or at a meeting",
+        ("046",),
+        "046 engage in negotiation, for talks recorded on their own (not the arrival record)",
+        _re(r"\b(hold|holds|held) (summit |official |formal )?talks\b"),
+        only_codes=("040", "044", "046", "050", "051"),
+    ),
+    Kind(
+        "message of greeting",
+        ("051",),
+        "051 praise or endorse, sender → addressee (a message that carries a proposal takes the "
+        "proposal's code, e.g. 036 intent to meet)",
+        _re(r"\bmessages?\b.*\b(anniversary|birthday|New Year|national day)\b"),
+        exclude=_re(r"\b(ready to visit|invit\w*|propos\w*)\b"),
+    ),
+    Kind(
+        "guest at a military parade",
+        ("017", "044"),
+        "017 engage in symbolic act, guest → host, dated on the parade day, one record per guest; two "
+        "guests meeting at a third state's parade: 044",
+        _re(r"\bparade\b"),
+        exclude=_re(r"\b(sidelines|after the|before)\b"),
+    ),
+    Kind(
+        "hotline cut",
+        ("161",),
+        "161 reduce or break diplomatic relations, the side that cuts or stops answering → the other",
+        _re(r"\b(cuts?|severs?|stops answering)\b.*\b(hotlines?|communication lines)\b"),
+    ),
+    Kind(
+        "hotline reopened",
+        ("050",),
+        "050 engage in diplomatic cooperation, each side that restores the line → the other",
+        _re(r"\b(reopens?|restores?|restore|resumes?)\b.*\b(hotlines?|communication lines)\b"),
+    ),
+    Kind(
+        "expulsion of a diplomat",
+        ("174",),
+        "174 expel or deport individuals, expelling state → the diplomat's state",
+        _re(r"persona non grata|\bexpels? .*\b(ambassador|diplomats?)\b"),
+    ),
+    Kind(
+        "third state recognises Seoul",
+        ("161",),
+        "161, partner → PRK: the end of exclusive recognition of Pyongyang",
+        _re(r"establish(es)? (full )?diplomatic (relations|ties) with (South Korea|Seoul)"),
+    ),
+    Kind(
+        "diplomatic relations established with the DPRK",
+        ("054",),
+        "054 grant diplomatic recognition, both directions",
+        _re(r"\bestablish\w* (full )?diplomatic relations\b"),
+        exclude=_re(r"with (South Korea|Seoul)"),
+    ),
+    Kind(
+        "veto that protects the DPRK",
+        ("050",),
+        "050, vetoing state → PRK, one record per vetoing state and no IGOUNO record",
+        _re(r"\bveto"),
+    ),
+    Kind(
+        "Security Council sanctions resolution",
+        ("163",),
+        "163 impose embargo, boycott or sanctions, IGOUNO → PRK and each member's vote for it → PRK",
+        _re(rf"Security Council Resolution ({'|'.join(SANCTIONS_RESOLUTIONS)})\b"),
+    ),
+    Kind(
+        "Security Council demand to cease fire (Resolution 82)",
+        ("1056",),
+        "1056 demand de-escalation of military engagement",
+        _re(r"Security Council Resolution 82\b"),
+    ),
+    Kind(
+        "treaty signed",
+        ("057",),
+        "057 sign formal agreement, each signatory → the other",
+        _re(r"\bsign\w*\b.*\btreaty\b"),
+        exclude=_re(r"\b(ratif\w*|anniversary)\b"),
+    ),
+    Kind(
+        "aid pledged",
+        ("0333",),
+        "0333 express intent to provide humanitarian aid, donor → PRK (an aid delivery: 073)",
+        _re(r"\b(pledges?|announces?|will donate|offers?)\b.*\b(aid|rice|food|tonnes)\b"),
+        exclude=_re(r"communiqu"),
+    ),
+)
+
+
+def kind_of(record: ChronologyRecord) -> Kind | None:
+    """The first kind of :data:`KINDS` whose description the record matches (None: no recurring kind)."""
+    for kind in KINDS:
+        if kind.matches(record):
+            return kind
+    return None
+
+
+def visit_repeats(rels: list[Relationship], days: int = 7) -> list[tuple[str, ChronologyRecord, ChronologyRecord]]:
+    """Pairs of arrival (042) or host (043) records of one visit: same file, code and direction within ``days``.
+
+    A visit has one of each, dated on the day of arrival (issue 26); a second one is a later day
+    of the same visit coded as if the guest arrived again.
+    """
+    found = []
+    for rel in rels:
+        records = sorted((r for r in rel.records if r.event_code in ("042", "043")), key=lambda r: r.date)
+        for i, first in enumerate(records):
+            for later in records[i + 1 :]:
+                if (later.date - first.date).days > days:
+                    break
+                if (later.event_code, later.actor1, later.actor2) == (first.event_code, first.actor1, first.actor2):
+                    found.append((rel.stem, first, later))
+    return found
+
+
+# --- issue 26: weak references, counted so that their number can only go down ----------------------
+
+_MONTH_NAMES = "January|February|March|April|May|June|July|August|September|October|November|December"
+_REFERENCE_DAY = re.compile(rf"\b(\d{{1,2}}) ({_MONTH_NAMES}) (\d{{4}})\b")
+#: Outlets that relay KCNA for Pyongyang (Chongryon's papers and sites, Pyongyang's own portals).
+_RELAY = re.compile(
+    r"\b(Korea News Service|KNS|Choson Sinbo|People's Korea|Uriminzokkiri|Naenara|kcna\.co\.jp|KCNA Watch)\b"
+)
+#: Why a reference is weak (the checks of :func:`weak_references`).
+WEAKNESSES = {
+    "wikipedia_only": "cites Wikipedia only",
+    "bare_outlet_date": "a bare 'outlet, date' with no title, author or document",
+    "pyongyang_relay": "a pro-Pyongyang relay of KCNA",
+    "announced_before": "only reports dated before the event (an announcement, not the act)",
+}
+
+
+def _reference_days(reference: str) -> list[dt.date]:
+    days = []
+    months = _MONTH_NAMES.split("|")
+    for day, month, year in _REFERENCE_DAY.findall(reference):
+        try:
+            days.append(dt.date(int(year), months.index(month) + 1, int(day)))
+        except ValueError:
+            continue
+    return days
+
+
+def weaknesses(record: ChronologyRecord) -> list[str]:
+    """The keys of :data:`WEAKNESSES` that apply to a record's reference (empty: none found)."""
+    ref = record.reference
+    found = []
+    if ref.startswith("Wikipedia") and ";" not in ref:
+        found.append("wikipedia_only")
+    if ";" not in ref and re.fullmatch(rf"[^,;()']+, (\d{{1,2}} )?({_MONTH_NAMES}) \d{{4}}", ref):
+        found.append("bare_outlet_date")
+    if _RELAY.search(ref):
+        found.append("pyongyang_relay")
+    days = _reference_days(ref)
+    if days and record.date_precision == "day" and max(days) < record.date:
+        found.append("announced_before")
+    return found
+
+
+def weak_references(rels: list[Relationship] | None = None) -> dict[str, list[tuple[str, ChronologyRecord]]]:
+    """Records with a weak reference, by weakness (a record can be in several lists)."""
+    result: dict[str, list[tuple[str, ChronologyRecord]]] = {key: [] for key in WEAKNESSES}
+    for rel in relationships() if rels is None else rels:
+        for record in rel.records:
+            for key in weaknesses(record):
+                result[key].append((rel.stem, record))
+    return result
