@@ -1,4 +1,4 @@
-"""Quick calibration of ``flex``: mirrored reporting is not flexibility, a lagged response is."""
+"""Quick calibration of ``flex``: mirrored reporting, the lagged-response test's size and power, coverage."""
 
 from __future__ import annotations
 
@@ -10,6 +10,6 @@ from dyadwatch.testing.calibration_flexibility import SECTION
 pytestmark = pytest.mark.slow
 
 
-def test_flexibility_mirrored_reporting_and_lagged_response() -> None:
+def test_flexibility_orderings_test_size_power_and_coverage() -> None:
     rates = SECTION.measure(True)
     assert not failures(rates), "\n".join(failures(rates))

@@ -39,7 +39,9 @@ TABLE_WIDTH = 100
 #: ``--columns`` chooses others (``all`` for every one); ``--format json|csv`` has everything.
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "series": ("period", "events", "goldstein_sum", "goldstein_mean", "cooperation", "conflict"),
-    "flex": ("partner", "subset", "status", "n_periods", "flexibility", "flexibility_upper", "co_movement", "reason"),
+    "flex": (
+        "partner", "subset", "status", "focus_first", "partner_first", "lagged_response_p", "sign_flip", "reason",
+    ),
     "circumstances": (
         "condition", "partner", "status", "n_periods", "responsiveness_off", "responsiveness_on", "difference",
         "difference_p",

@@ -1,33 +1,48 @@
-"""How flexible is the focus country toward each partner: responsiveness, flexibility, inertia, asymmetry.
+"""How the focus country's behaviour toward each partner relates to the partner's: responsiveness,
+the two Cholesky shares, a test of lagged response, inertia, asymmetry.
 
-Definitions (design §8; methods.md §2.2, §2.4, §8): from the bivariate dyad VAR of
-:mod:`dyadwatch.analysis.var` on net cooperation x = NC_{F→P}, z = NC_{P→F}
+Definitions (design §8; methods.md §3): from the bivariate dyad VAR of :mod:`dyadwatch.analysis.var`
+on net cooperation x = NC_{F→P}, z = NC_{P→F}
 
-* ``flexibility`` F_P(6): share of x's 6-step forecast-error variance due to z shocks with the focus
+* ``focus_first``: share of x's 6-step forecast-error variance due to z shocks with the focus
   country ordered first in a Cholesky decomposition (Sims 1980; Lütkepohl 2005 §2.3.2): the partner
   reaches the focus country only through its past, so two sides reporting one meeting in the same
-  period count for nothing. A bootstrap 90% interval (``ci_low``, ``ci_high``); ``rigidity`` =
-  1 − flexibility.
-* ``flexibility_upper``: the same share with the partner ordered first (``upper_ci_low``,
-  ``upper_ci_high``): the most that same-period co-movement could add. The truth lies between.
+  period count for nothing. ``partner_first``: the same share with the partner ordered first
+  (same-period co-movement credited to the partner). Issue 25: they are two identifications, not
+  bounds: the focus-first share exceeds the partner-first one in a measured share of stable systems
+  (``docs/validation.md``), so neither name claims an order.
+* Intervals (``*_ci_low``, ``*_ci_high``, 90 %): Kilian's (1998) bootstrap-after-bootstrap, which
+  removes the small-sample bias of the VAR slopes before the shares are computed. A share of exactly
+  0 (no lagged response) lies on the boundary, where no percentile interval of positive replicates
+  can reach it: the focus-first interval's lower end is set to 0 when the bootstrap Wald test below
+  does not reject "no lagged response" at 10 % (a test-inverted confidence set for the boundary;
+  ``focus_first_ci_at_zero``). Coverage at true shares 0, 0.05, 0.1, 0.3 is measured.
+* ``lagged_response_p``: does the focus country respond to the partner's past at all? A residual
+  bootstrap Wald (Granger) test under the restricted VAR (:func:`var.lagged_response_test`), whose
+  size at zero response and power are measured in ``docs/validation.md``. ``responsiveness_p``
+  keeps the asymptotic F-test p of statsmodels for comparison.
 * ``co_movement``: correlation of the two residuals in the same period; reported, credited to no one.
   Issue 9 showed why: with 70% of events reported from both sides and no lagged response at all, the
   order-free generalised FEVD (Pesaran & Shin 1998) gave 0.40, more than a partner that truly drives
   the focus country.
 * ``responsiveness`` ρ_P(6): cumulative orthogonalised response of x over h = 0…6 to a one-s.d.
   shock in z, F ordered first, so through lags only (> 0 reciprocity, < 0 inverse response;
-  Goldstein & Pevehouse 1997), with a bootstrap 90% interval; ``responsiveness_p``: Granger F-test p
-  that z helps predict x (Goldstein & Freeman 1991).
+  Goldstein & Pevehouse 1997), with a bias-corrected 90% interval. It is computed at the other
+  frequencies too (``responsiveness_by_freq``), and a sign that flips between frequencies with both
+  intervals excluding zero is flagged (``sign_flip``; Shellman 2004 on aggregation).
 * ``inertia``: Σ_i A_i[x, x], the own-lag sum ("bureaucratic routine", Goldstein & Freeman 1991;
   "memory", Ward & Rajmaira 1992).
 * ``accommodation`` β⁺ and ``punishment`` β⁻ from
   x_t = α + Σφ_i x_{t−i} + β⁺ Σ max(z_{t−i}, 0) + β⁻ Σ min(z_{t−i}, 0) + ε (OLS, HC1 p-values), in
   the spirit of Frank et al. (2018, *Sci. Adv.*): β⁻ > 0 answers hostility in kind, β⁻ < 0 is defiance.
+* Deprecated aliases, kept in the JSON for one release (design §8): ``flexibility`` = focus_first,
+  ``ci_low``/``ci_high``, ``flexibility_upper`` = partner_first, ``upper_ci_low``/``upper_ci_high``,
+  ``rigidity`` = 1 − focus_first.
 
 Subsets ("under what circumstances", Ward & Rajmaira's time-varying view): leader eras, regimes
 between breaks of NC_{F→P} (PELT, :mod:`breaks`), and rolling windows. A partner with too few
-periods, too few active periods, an explosive VAR or a bootstrap interval too wide to read gets a
-``status`` and ``reason`` and no numbers.
+periods, too small a share of active periods, an explosive VAR (largest companion root ≥ 1, given in
+``max_root``) or a bootstrap interval too wide to read gets a ``status`` and ``reason`` and no numbers.
 """
 
 from __future__ import annotations
@@ -44,30 +59,47 @@ from dyadwatch.analysis.breaks import detect_breaks
 from dyadwatch.analysis.dyads import FocusPanel, focus_panel
 from dyadwatch.analysis.periods import ERAS, FREQ_NAMES, era_named
 from dyadwatch.analysis.results import selection_json
-from dyadwatch.analysis.var import HORIZON, bootstrap_vars, fit_dyad_var, lag_cap
+from dyadwatch.analysis.var import (
+    HORIZON,
+    fevd_shares,
+    fit_dyad_var,
+    kilian_bootstrap,
+    lag_cap,
+    lagged_response_test,
+)
 from dyadwatch.errors import InsufficientDataError, UsageError
 from dyadwatch.selection import Selection, resolve
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
 
-#: Fewest periods in the span, and fewest with events in each direction, before a VAR is attempted.
+#: Fewest periods in the span before a VAR is attempted.
 MIN_PERIODS = 24
+#: Fewest periods with events in each direction (a count) …
 MIN_ACTIVE = 8
-#: A 90% bootstrap interval of flexibility wider than this is reported as "unstable".
+#: … and the smallest share of the span's periods with events in each direction. A series that is
+#: mostly empty periods is mostly zeros: its VAR residuals are a few spikes, and no bootstrap of
+#: them describes a response (issue 25: Japan quarterly, 94 % empty, was reported ``ok``).
+MIN_ACTIVE_SHARE = 0.25
+#: A 90% bootstrap interval of the focus-first share wider than this is reported as "unstable".
 MAX_CI_WIDTH = 0.6
+#: The focus-first interval reaches 0 when the bootstrap Wald test's p is at least this (90 % set).
+BOUNDARY_LEVEL = 0.10
 #: Rolling windows: ten years (or ``min_periods`` periods if that is longer), moved by half a window.
 ROLLING_WINDOW = {"M": 120, "Q": 40, "Y": 10}
 BY_CHOICES = ("none", "era", "regime", "rolling")
+#: Frequencies at which responsiveness is compared for a sign flip (coarsest last).
+COMPARE_FREQS = ("M", "Q", "Y")
 NUMBER_KEYS = (
-    "flexibility",
-    "ci_low",
-    "ci_high",
-    "flexibility_upper",
-    "upper_ci_low",
-    "upper_ci_high",
+    "focus_first",
+    "focus_first_ci_low",
+    "focus_first_ci_high",
+    "partner_first",
+    "partner_first_ci_low",
+    "partner_first_ci_high",
     "co_movement",
-    "rigidity",
+    "lagged_response_wald",
+    "lagged_response_p",
     "responsiveness",
     "responsiveness_ci_low",
     "responsiveness_ci_high",
@@ -78,11 +110,20 @@ NUMBER_KEYS = (
     "punishment",
     "punishment_p",
 )
+#: Deprecated aliases (one release; design §8): old name → new name (``rigidity`` is 1 − focus_first).
+DEPRECATED_ALIASES = {
+    "flexibility": "focus_first",
+    "ci_low": "focus_first_ci_low",
+    "ci_high": "focus_first_ci_high",
+    "flexibility_upper": "partner_first",
+    "upper_ci_low": "partner_first_ci_low",
+    "upper_ci_high": "partner_first_ci_high",
+}
 
 
 @dataclass
 class DyadFlexibility:
-    """The flexibility metrics of one dyad over one span (``status`` ok, insufficient_data or unstable)."""
+    """The metrics of one dyad over one span (``status`` ok, insufficient_data or unstable)."""
 
     status: str
     reason: str | None = None
@@ -92,17 +133,35 @@ class DyadFlexibility:
     lags: int | None = None
     values: dict[str, float | None] = field(default_factory=lambda: dict.fromkeys(NUMBER_KEYS))
     bootstrap_kept: int | None = None
+    max_root: float | None = None
+    #: Whether the focus-first interval's lower end is 0 because the Wald test does not reject.
+    ci_at_zero: bool | None = None
+    #: Responsiveness at each frequency the data allow ({freq: {status, responsiveness, ci_low, ci_high}}).
+    by_freq: dict[str, dict[str, Any]] | None = None
+    #: The frequencies at which responsiveness has the opposite sign, both intervals excluding zero.
+    sign_flip: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
+        values = self.values
+        aliases: dict[str, float | None] = {old: values[new] for old, new in DEPRECATED_ALIASES.items()}
+        focus_first = values["focus_first"]
+        aliases["rigidity"] = None if focus_first is None else 1.0 - focus_first
         return {
             "status": self.status,
             "reason": self.reason,
             "n_periods": self.n_periods,
             "active_periods_out": self.active_out,
             "active_periods_in": self.active_in,
+            "active_share_out": self.active_out / self.n_periods if self.n_periods else None,
+            "active_share_in": self.active_in / self.n_periods if self.n_periods else None,
             "lags": self.lags,
+            "max_root": self.max_root,
             "bootstrap_kept": self.bootstrap_kept,
-            **self.values,
+            **values,
+            "focus_first_ci_at_zero": self.ci_at_zero,
+            "responsiveness_by_freq": self.by_freq,
+            "sign_flip": list(self.sign_flip),
+            **aliases,
         }
 
 
@@ -139,6 +198,12 @@ def _asymmetry(x: np.ndarray[Any, Any], z: np.ndarray[Any, Any], lags: int) -> d
     return out
 
 
+def _percentiles(draws: np.ndarray[Any, Any]) -> tuple[float, float]:
+    """Efron percentile 90% interval of bias-corrected replicates, as Kilian (1998) reads them."""
+    low, high = np.percentile(draws, [5, 95])
+    return float(low), float(high)
+
+
 def dyad_flexibility(
     focus_to_partner: Any,
     partner_to_focus: Any,
@@ -150,25 +215,31 @@ def dyad_flexibility(
     seed: int = 0,
     min_periods: int = MIN_PERIODS,
     min_active: int = MIN_ACTIVE,
+    min_active_share: float = MIN_ACTIVE_SHARE,
     horizon: int = HORIZON,
     max_ci_width: float = MAX_CI_WIDTH,
 ) -> DyadFlexibility:
-    """All flexibility metrics of one dyad from its two net-cooperation series (equal length, one per period).
+    """All metrics of one dyad from its two net-cooperation series (equal length, one per period).
 
     ``out_events``/``in_events`` (event counts) decide which periods are active; without them a
-    non-zero NC counts as active.
+    non-zero NC counts as active. A partner needs ``min_periods`` periods and, each way, at least
+    ``min_active`` active periods *and* a share ``min_active_share`` of the span.
     """
     x = np.asarray(focus_to_partner, dtype=float)
     z = np.asarray(partner_to_focus, dtype=float)
     active_out = int(np.count_nonzero(np.asarray(out_events if out_events is not None else x, dtype=float)))
     active_in = int(np.count_nonzero(np.asarray(in_events if in_events is not None else z, dtype=float)))
     result = DyadFlexibility("ok", None, len(x), active_out, active_in)
-    if len(x) < min_periods or min(active_out, active_in) < min_active:
+    needed = max(min_active, int(np.ceil(min_active_share * len(x))))
+    if len(x) < min_periods or min(active_out, active_in) < needed:
+        share_out = active_out / len(x) if len(x) else 0.0
+        share_in = active_in / len(x) if len(x) else 0.0
         result.status = "insufficient_data"
         result.reason = (
-            f"{len(x)} periods, {active_out} with events from the focus country and {active_in} from the "
-            f"partner; the VAR needs at least {min_periods} periods and {min_active} active periods each "
-            "way (try a coarser --freq, a longer span or more data)"
+            f"{len(x)} periods, {active_out} ({share_out:.0%}) with events from the focus country and "
+            f"{active_in} ({share_in:.0%}) from the partner; the VAR needs at least {min_periods} periods and, "
+            f"each way, {min_active_share:.0%} of them and at least {min_active} active (here {needed}) "
+            "(try a coarser --freq, a longer span or more data)"
         )
         return result
     try:
@@ -177,47 +248,87 @@ def dyad_flexibility(
         result.status, result.reason = "insufficient_data", str(exc)
         return result
     result.lags = var.lags
+    result.max_root = var.max_root
     if not var.stable:
         result.status = "unstable"
-        result.reason = "the fitted VAR is explosive (a companion root on or outside the unit circle)"
+        result.reason = (
+            f"the fitted VAR is explosive: its largest companion root has modulus {var.max_root:.3f} (≥ 1), "
+            "so no forecast-error variance exists to decompose"
+        )
         return result
     rng = np.random.default_rng(seed)
-    flexibility_draws, upper_draws, response_draws = [], [], []
-    for replicate in bootstrap_vars(var, draws, rng):  # explosive replicates are dropped there
-        flexibility_draws.append(replicate.flexibility(horizon))
-        upper_draws.append(replicate.flexibility_upper(horizon))
-        response_draws.append(replicate.responsiveness(horizon))
-    result.bootstrap_kept = len(flexibility_draws)
-    if draws > 0 and len(flexibility_draws) < draws / 2:
-        result.status, result.reason = "unstable", "most bootstrap replicates were degenerate or explosive"
+    test = lagged_response_test(var, draws, rng)
+    kilian = kilian_bootstrap(var, draws, rng)
+    result.bootstrap_kept = kilian.kept
+    if draws > 0 and kilian.kept < draws / 2:
+        result.status = "unstable"
+        result.reason = f"{draws - kilian.kept} of {draws} bootstrap replicates were degenerate or explosive"
         return result
+    focus_first, partner_first, response = (float(v) for v in fevd_shares(kilian.coefficients, kilian.sigma, horizon))
     values = result.values
-    values["flexibility"] = var.flexibility(horizon)
-    values["flexibility_upper"] = var.flexibility_upper(horizon)
+    values["focus_first"] = focus_first
+    values["partner_first"] = partner_first
     values["co_movement"] = var.co_movement
-    values["rigidity"] = 1.0 - var.flexibility(horizon)
-    values["responsiveness"] = var.responsiveness(horizon)
+    values["responsiveness"] = response
     values["responsiveness_p"] = var.granger_p if np.isfinite(var.granger_p) else None
-    values["inertia"] = var.inertia
-    if flexibility_draws:
-        # Percentile intervals, 90% as in design §8.
-        values["ci_low"], values["ci_high"] = (float(v) for v in np.percentile(flexibility_draws, [5, 95]))
-        values["upper_ci_low"], values["upper_ci_high"] = (float(v) for v in np.percentile(upper_draws, [5, 95]))
-        low, high = np.percentile(response_draws, [5, 95])
-        values["responsiveness_ci_low"], values["responsiveness_ci_high"] = float(low), float(high)
-        width = float(values["ci_high"] or 0.0) - float(values["ci_low"] or 0.0)
+    values["lagged_response_wald"] = test.wald if np.isfinite(test.wald) else None
+    values["lagged_response_p"] = test.p_value if np.isfinite(test.p_value) else None
+    values["inertia"] = float(kilian.coefficients[:, 0, 0].sum())
+    if kilian.kept:
+        first_draws, partner_draws, response_draws = fevd_shares(
+            kilian.replicate_coefficients, kilian.replicate_sigma, horizon
+        )
+        low, high = _percentiles(first_draws)
+        # The boundary (Andrews 2000): a share of 0 is never inside a percentile interval of positive
+        # replicates; the set {0} ∪ [low, high] with 0 kept when the test does not reject at 10 % is a
+        # 90 % set at the boundary. Its coverage is measured at 0, 0.05, 0.1 and 0.3.
+        result.ci_at_zero = test.p_value >= BOUNDARY_LEVEL if np.isfinite(test.p_value) else None
+        values["focus_first_ci_low"] = 0.0 if result.ci_at_zero else low
+        values["focus_first_ci_high"] = high
+        values["partner_first_ci_low"], values["partner_first_ci_high"] = _percentiles(partner_draws)
+        values["responsiveness_ci_low"], values["responsiveness_ci_high"] = _percentiles(response_draws)
+        width = high - float(values["focus_first_ci_low"] or 0.0)
         if width > max_ci_width:
             result.status = "unstable"
             result.reason = (
-                f"the bootstrap 90% interval of flexibility is {width:.2f} wide (more than {max_ci_width}); "
-                "the data cannot pin it down"
+                f"the bootstrap 90% interval of the focus-first share is {width:.2f} wide (more than "
+                f"{max_ci_width}); the data cannot pin it down"
             )
             result.values = dict.fromkeys(NUMBER_KEYS)
+            result.ci_at_zero = None
             return result
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         values.update(_asymmetry(x, z, var.lags))
     return result
+
+
+def _response_sign(entry: dict[str, Any]) -> int:
+    """+1 / −1 when the responsiveness interval lies wholly above / below zero, else 0."""
+    low, high = entry.get("ci_low"), entry.get("ci_high")
+    if entry.get("status") != "ok" or low is None or high is None:
+        return 0
+    return 1 if low > 0 else -1 if high < 0 else 0
+
+
+def sign_flips(by_freq: dict[str, dict[str, Any]], freq: str) -> list[str]:
+    """The frequencies whose responsiveness has the opposite sign to ``freq``'s, both intervals excluding 0."""
+    own = _response_sign(by_freq.get(freq, {}))
+    if own == 0:
+        return []
+    return [other for other, entry in by_freq.items() if other != freq and _response_sign(entry) == -own]
+
+
+def _freq_entry(metrics: DyadFlexibility) -> dict[str, Any]:
+    values = metrics.values
+    return {
+        "status": metrics.status,
+        "n_periods": metrics.n_periods,
+        "responsiveness": values["responsiveness"],
+        "ci_low": values["responsiveness_ci_low"],
+        "ci_high": values["responsiveness_ci_high"],
+        "reason": metrics.reason,
+    }
 
 
 @dataclass
@@ -269,10 +380,14 @@ class FlexibilityResult:
         }
 
     def to_frame(self) -> pd.DataFrame:
-        keys = ["partner", "subset", "start", "end", "status", "n_periods", "lags", "flexibility", "ci_low", "ci_high"]
-        keys += ["flexibility_upper", "co_movement", "responsiveness", "responsiveness_p", "inertia"]
-        keys += ["accommodation", "punishment", "reason"]
+        keys = ["partner", "subset", "start", "end", "status", "n_periods", "lags", "max_root"]
+        keys += ["focus_first", "focus_first_ci_low", "focus_first_ci_high", "partner_first", "co_movement"]
+        keys += ["lagged_response_p", "responsiveness", "responsiveness_ci_low", "responsiveness_ci_high"]
+        keys += ["responsiveness_p", "inertia", "accommodation", "punishment", "sign_flip", "reason"]
+        keys += [*DEPRECATED_ALIASES, "rigidity"]  # deprecated (one release): --columns ci_low,… still works
         rows = [{k: v for k, v in item.items() if k in keys} for item in self.to_dict()["partners"]]
+        for row in rows:
+            row["sign_flip"] = ",".join(row["sign_flip"]) or None
         frame = pd.DataFrame(rows, columns=keys)
         frame["lags"] = frame["lags"].astype("Int64")
         return frame
@@ -320,6 +435,7 @@ def panel_flexibility(
     max_lags: int = 4,
     min_periods: int = MIN_PERIODS,
     min_active: int = MIN_ACTIVE,
+    min_active_share: float = MIN_ACTIVE_SHARE,
 ) -> FlexibilityResult:
     """Flexibility for each partner of a :class:`FocusPanel` (see :func:`flexibility`)."""
     if by not in BY_CHOICES:
@@ -348,6 +464,7 @@ def panel_flexibility(
                 seed=seed,
                 min_periods=min_periods,
                 min_active=min_active,
+                min_active_share=min_active_share,
             )
             start, end = (
                 (_label(span["period"].iloc[0]), _label(span["period"].iloc[-1])) if len(span) else (None, None)
@@ -358,13 +475,20 @@ def panel_flexibility(
         "zeros in periods without events, over each partner's span (first to last event)",
         f"normalisation: {panel.normalize}; bare statements (CAMEO 010) "
         f"{'left out' if panel.drop_statements else 'kept'}",
-        f"method: bivariate VAR, lag order by BIC (at most {max_lags}); flexibility = FEVD share at h = {HORIZON} "
-        "with the focus country ordered first (the partner acts only through its past: a lower bound); "
-        "flexibility_upper = the same with the partner first (all same-period co-movement credited to it); "
-        "co_movement = same-period residual correlation, credited to neither; Granger F-test; "
-        f"{draws} residual-bootstrap draws for 90% intervals, explosive draws dropped (seed {seed})",
-        f"a partner needs {min_periods} periods and {min_active} active periods each way; a flexibility "
-        f"interval wider than {MAX_CI_WIDTH} is reported as unstable",
+        f"method: bivariate VAR, lag order by BIC (at most {max_lags}); focus_first = FEVD share at h = {HORIZON} "
+        "with the focus country ordered first (the partner acts only through its past); partner_first = the "
+        "same with the partner first (same-period co-movement credited to it); the two are different "
+        "identifications, not bounds, and either may be the larger; co_movement = same-period residual "
+        "correlation, credited to neither",
+        f"intervals: 90%, Kilian's bootstrap-after-bootstrap (bias-corrected slopes, {draws} draws per stage, "
+        f"explosive draws dropped, seed {seed}); the focus-first interval reaches 0 when the bootstrap Wald "
+        f"test does not reject 'no lagged response' at {BOUNDARY_LEVEL:.0%}; lagged_response_p = that test's "
+        f"p ({draws} draws under the restricted VAR); responsiveness_p = the asymptotic Granger F-test",
+        f"a partner needs {min_periods} periods and, each way, events in {min_active_share:.0%} of them and in "
+        f"at least {min_active}; an explosive VAR (companion root ≥ 1) or a focus-first interval wider than "
+        f"{MAX_CI_WIDTH} is reported as unstable",
+        "deprecated keys (one release): flexibility, ci_low, ci_high = focus_first and its interval; "
+        "flexibility_upper, upper_ci_low, upper_ci_high = partner_first and its interval; rigidity = 1 − focus_first",
     ]
     if chosen_era is not None:
         notes.append(f"era: {chosen_era.label}")
@@ -382,6 +506,86 @@ def panel_flexibility(
     )
 
 
+def _flip_text(partner: str, freq: str, by_freq: dict[str, dict[str, Any]], flips: list[str]) -> str:
+    def said(entry: dict[str, Any]) -> str:
+        return f"{entry['responsiveness']:+.2f} (90% {entry['ci_low']:+.2f} to {entry['ci_high']:+.2f})"
+
+    others = "; ".join(f"{said(by_freq[other])} at {FREQ_NAMES[other]}" for other in flips)
+    return (
+        f"sign flip: {partner}'s responsiveness is {said(by_freq[freq])} at {FREQ_NAMES[freq]} but {others}: "
+        "both intervals exclude zero, so the direction of the response depends on the aggregation interval "
+        "(Shellman 2004); read neither alone"
+    )
+
+
+def compare_frequencies(
+    result: FlexibilityResult,
+    panels: dict[str, FocusPanel],
+    *,
+    draws: int = 200,
+    seed: int = 0,
+    max_lags: int = 4,
+    min_periods: int = MIN_PERIODS,
+    min_active: int = MIN_ACTIVE,
+    min_active_share: float = MIN_ACTIVE_SHARE,
+) -> None:
+    """Responsiveness of each whole-span row at the other frequencies (``panels``), and sign flips.
+
+    Shellman (2004) showed that the sign of a dyadic response can change with the aggregation
+    interval; issue 25 found the US and South Korea change sign between years and quarters with both
+    intervals excluding zero. Each ``subset == "all"`` row gets ``responsiveness_by_freq`` and
+    ``sign_flip``; one generated note says what was compared and which partners flip.
+    """
+    chosen_era = era_named(result.era)
+    compared: dict[str, int] = {}
+    flipped: list[str] = []
+    for row in result.partners:
+        if row.subset != "all":
+            continue
+        by_freq = {result.freq: _freq_entry(row.metrics)}
+        for freq, panel in panels.items():
+            pair = panel.pair(row.partner)
+            if chosen_era is not None and len(pair):
+                pair = pair[pair["period"].map(chosen_era.contains).to_numpy()]
+            if pair.empty:
+                by_freq[freq] = _freq_entry(DyadFlexibility("insufficient_data", "no events"))
+                continue
+            metrics = dyad_flexibility(
+                pair["focus_to_partner"],
+                pair["partner_to_focus"],
+                out_events=pair["out_events"],
+                in_events=pair["in_events"],
+                max_lags=max_lags,
+                draws=draws,
+                seed=seed,
+                min_periods=min_periods,
+                min_active=min_active,
+                min_active_share=min_active_share,
+            )
+            by_freq[freq] = _freq_entry(metrics)
+            compared[freq] = compared.get(freq, 0) + (metrics.status == "ok")
+        ordered = {freq: by_freq[freq] for freq in COMPARE_FREQS if freq in by_freq}
+        row.metrics.by_freq = ordered
+        row.metrics.sign_flip = sign_flips(ordered, result.freq)
+        if row.metrics.sign_flip:
+            flipped.append(row.partner)
+            result.notes.append(_flip_text(row.partner, result.freq, ordered, row.metrics.sign_flip))
+    if not panels:
+        return
+    rows = sum(row.subset == "all" for row in result.partners)
+    estimable = ", ".join(f"{compared.get(freq, 0)} of {rows} at {FREQ_NAMES[freq]}" for freq in panels)
+    if not flipped:
+        result.notes.append(
+            f"frequencies: responsiveness also estimated ({estimable} partners estimable); no partner's sign "
+            "flips with both intervals excluding zero"
+        )
+    else:
+        result.notes.append(
+            f"frequencies: responsiveness also estimated ({estimable} partners estimable); the sign flips for "
+            f"{', '.join(flipped)} (see responsiveness_by_freq)"
+        )
+
+
 def flexibility(
     store: Store,
     focus: str = "PRK",
@@ -397,17 +601,21 @@ def flexibility(
     max_lags: int = 4,
     min_periods: int = MIN_PERIODS,
     min_active: int = MIN_ACTIVE,
+    min_active_share: float = MIN_ACTIVE_SHARE,
+    compare_freqs: bool = True,
     selection: Selection | None = None,
 ) -> FlexibilityResult:
     """Flexibility of ``focus`` toward each partner in the store (all partners, most events first).
 
     ``era`` restricts to one leader's era; ``by`` splits into eras, break-defined regimes or rolling
     windows (ten years, or ``min_periods`` periods if longer; step half a window). On the sparse bundled
-    chronology use ``freq="Y"``; ``min_periods`` and ``min_active`` set when a partner has enough data.
+    chronology use ``freq="Y"``; ``min_periods``, ``min_active`` and ``min_active_share`` set when a
+    partner has enough data. With ``compare_freqs`` (and ``by="none"``) responsiveness is also
+    estimated at the other frequencies (monthly, quarterly, yearly) and sign flips are flagged.
     """
     sel = resolve(selection, freq=freq, normalize=normalize, drop_statements=drop_statements, partners=partners)
     panel = focus_panel(store, focus, selection=sel)
-    return panel_flexibility(
+    result = panel_flexibility(
         panel,
         partners=list(sel.partners) or None,
         era=era,
@@ -417,4 +625,24 @@ def flexibility(
         max_lags=max_lags,
         min_periods=min_periods,
         min_active=min_active,
+        min_active_share=min_active_share,
     )
+    if compare_freqs and by == "none":
+        others = {
+            other: focus_panel(store, focus, selection=sel.with_(freq=other))
+            for other in COMPARE_FREQS
+            if other != sel.freq
+        }
+        compare_frequencies(
+            result,
+            others,
+            draws=draws,
+            seed=seed,
+            max_lags=max_lags,
+            min_periods=min_periods,
+            min_active=min_active,
+            min_active_share=min_active_share,
+        )
+    elif compare_freqs:
+        result.notes.append(f"frequencies: responsiveness is compared across frequencies only with --by none, not {by}")
+    return result

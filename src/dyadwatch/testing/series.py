@@ -233,3 +233,72 @@ def focus_rows(pairs: dict[str, pd.DataFrame], events_per_period: int = 5) -> pd
                 )
             )
     return pd.concat(parts, ignore_index=True)
+
+
+def planted_var(
+    coefficients: Sequence[Sequence[Sequence[float]]] | np.ndarray,
+    sigma: Sequence[Sequence[float]] | np.ndarray,
+    n_periods: int = 120,
+    *,
+    seed: int = 0,
+    freq: str = "M",
+    start: str = "2000-01-01",
+    burn_in: int = 100,
+) -> PlantedDyad:
+    """A pair NC_{F→P}, NC_{P→F} from a VAR(p) with the given slopes (p × 2 × 2) and shock covariance.
+
+    Known parameters give known answers: the true focus-first and partner-first shares follow from
+    them analytically (:func:`dyadwatch.analysis.var.fevd_shares`). Shocks are Gaussian; the burn-in
+    lets a stable system forget its zero start (an explosive one is returned as it grows).
+    """
+    slopes = np.asarray(coefficients, dtype=float)
+    covariance = np.asarray(sigma, dtype=float)
+    lags = slopes.shape[0]
+    rng = np.random.default_rng(seed)
+    total = n_periods + burn_in
+    shocks = rng.multivariate_normal(np.zeros(2), covariance, size=total)
+    path = np.zeros((total + lags, 2))
+    for t in range(lags, total + lags):
+        path[t] = sum(slopes[i] @ path[t - 1 - i] for i in range(lags)) + shocks[t - lags]
+    kept = path[lags + burn_in :]
+    frame = pd.DataFrame(
+        {
+            "period": _periods(n_periods, freq, start),
+            "focus_to_partner": kept[:, 0],
+            "partner_to_focus": kept[:, 1],
+        }
+    )
+    return PlantedDyad(frame, float(slopes[:, 0, 1].sum()), float(slopes[:, 0, 0].sum()))
+
+
+def var_with_focus_first_share(
+    share: float,
+    *,
+    inertia: float = 0.3,
+    partner_inertia: float = 0.3,
+    co_movement: float = 0.3,
+    horizon: int = 6,
+) -> tuple[np.ndarray, np.ndarray]:
+    """VAR(1) slopes and a unit-variance shock covariance whose true focus-first share is ``share``.
+
+    A = [[inertia, b], [0, partner_inertia]], Σ = [[1, co_movement], [co_movement, 1]]; b ≥ 0 is
+    solved for (Brent's method) so that the Cholesky FEVD share of x due to z at ``horizon``, x
+    ordered first, equals ``share``; ``share=0`` gives b = 0, no lagged response at all.
+    """
+    from scipy.optimize import brentq
+
+    from dyadwatch.analysis.var import fevd_shares
+
+    sigma = np.array([[1.0, co_movement], [co_movement, 1.0]])
+
+    def slopes(response: float) -> np.ndarray:
+        return np.array([[[inertia, response], [0.0, partner_inertia]]])
+
+    if share <= 0.0:
+        return slopes(0.0), sigma
+
+    def gap(response: float) -> float:
+        return float(fevd_shares(slopes(response), sigma, horizon)[0]) - share
+
+    response = brentq(gap, 0.0, 50.0, xtol=1e-12)
+    return slopes(float(response)), sigma
