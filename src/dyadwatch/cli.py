@@ -1529,12 +1529,24 @@ def backtest(
         print_frame(result.alarms_frame(), output, "alarm onsets")
         precision = "—" if result.precision is None else f"{result.precision:.2f}"
         recall = "—" if result.recall is None else f"{result.recall:.2f}"
+        in_sample = "—" if result.recall_in_sample is None else f"{result.recall_in_sample:.2f}"
         stdout_console().print(
             f"{result.steps} steps over {result.years:.1f} years: {result.onsets} alarm onsets, "
             f"{result.false_alarms} false ({result.false_alarms_per_year:.2f} per year); "
-            f"precision {precision}, recall {recall}",
+            f"precision {precision}, recall {recall} ({in_sample} with the rows that define each episode left in)",
             highlight=False,
         )
+        scores = result.scores_frame().drop(columns="rule")
+        print_frame(scores, output, "dyadwatch beside the baselines (one scorer)")
+        for name, baseline in result.baselines.items():
+            say(f"{name}: {baseline['rule']}", "baseline:")
+        brier_table = result.brier_frame()
+        if not brier_table.empty:
+            title = "P(an episode starts within h months): Brier score, skill against the base rate"
+            print_frame(brier_table, output, title)
+        for h, entry in result.probabilistic.get("by_horizon", {}).items():
+            if "reason" in entry:
+                say(f"no probabilistic score at {h} month(s): {entry['reason']}", "note:")
         for note in result.notes:
             say(note, "note:")
 
