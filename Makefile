@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 DB     ?= build/demo.duckdb
 SITE   ?= site
 
-.PHONY: demo test lint typecheck browser-deps java-deps bench bench-dashboard bench-startup bench-scale validate validate-write clean
+.PHONY: demo test lint typecheck browser-deps java-deps bench bench-dashboard bench-startup bench-scale validate validate-write clean audit
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -80,3 +80,11 @@ validate-write: $(VENV)/.installed
 
 clean:
 	rm -rf build $(SITE) .pytest_cache .mypy_cache .ruff_cache
+
+# A random sample of every bundled list (N chronology records, PER_LIST rows of each other list) as a
+# checklist for a human check: build/audit/checklist-$(SEED).md (issue 26).
+SEED     ?= 0
+N        ?= 30
+PER_LIST ?= 10
+audit: $(VENV)/.installed
+	$(PY) scripts/audit.py --seed $(SEED) --n $(N) --per-list $(PER_LIST)

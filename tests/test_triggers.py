@@ -134,3 +134,15 @@ def test_a_row_without_a_reference_is_rejected(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(triggers, "_read", lambda name: (bad, "x", f"data/triggers/{name}.csv"))
     with pytest.raises(InputError, match="line 2: every row needs a reference"):
         triggers.elections()
+
+
+def test_sources_shows_each_lists_scope(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from dyadwatch.cli import run
+
+    assert run(["sources", "--format", "json"]) == 0
+    listed = {row["name"]: row for row in json.loads(capsys.readouterr().out)}
+    for name in ("un_resolutions", "exercises", "elections"):
+        assert listed[name]["scope"] == triggers.scope(name) and listed[name]["scope"]
+    assert "sample" in listed["exercises"]["scope"]

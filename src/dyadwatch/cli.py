@@ -949,6 +949,7 @@ def sources(output: OutFormat) -> None:
     import pandas as pd
 
     from dyadwatch.ingest.bundled import BUNDLED, coverage
+    from dyadwatch.ingest.triggers import scope
 
     rows = []
     cover = coverage()
@@ -958,6 +959,8 @@ def sources(output: OutFormat) -> None:
                 "name": source.name,
                 "title": source.title,
                 **cover[source.name],
+                # The trigger lists state what they cover ("complete for …", "sample of …") in their header.
+                "scope": scope(source.name) if source.name in ("un_resolutions", "exercises", "elections") else "",
                 "licence": source.licence,
                 "provenance": source.provenance,
             }
