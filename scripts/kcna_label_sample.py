@@ -65,10 +65,14 @@ def draw_rare(frame: pd.DataFrame, per_cue: int, seed: int, taken: set[str]) -> 
     rng = random.Random(seed + 1)
     picked: list[int] = []
     foreign = frame["headline"].str.contains(
-        r"U\.S\.|US\b|Japan|S\. Korea|[Ss]outh Korea|China|Chinese|Russia|UN\b|Korea", regex=True)
+        r"U\.S\.|US\b|Japan|S\. Korea|[Ss]outh Korea|China|Chinese|Russia|UN\b|Korea", regex=True
+    )
     for cue in RARE_CUES:
-        rows = [k for k in frame.index[frame["headline"].str.contains(cue, case=False, regex=True) & foreign]
-                if frame.at[k, "headline"] not in taken and k not in picked]
+        rows = [
+            k
+            for k in frame.index[frame["headline"].str.contains(cue, case=False, regex=True) & foreign]
+            if frame.at[k, "headline"] not in taken and k not in picked
+        ]
         rng.shuffle(rows)
         picked.extend(rows[:per_cue])
     return frame.loc[picked]
@@ -84,7 +88,7 @@ def draw(frame: pd.DataFrame, per_stratum: int, seed: int) -> pd.DataFrame:
             rng.shuffle(rows)
         chosen: list[int] = []
         while len(chosen) < per_stratum and any(buckets.values()):
-            for name in sorted(buckets):
+            for name in sorted(buckets, key=str):
                 if buckets[name] and len(chosen) < per_stratum:
                     chosen.append(buckets[name].pop())
         picked.extend(chosen)
@@ -122,7 +126,9 @@ def main() -> None:
     sample = sample.reset_index(drop=True)
     sample.insert(0, "item", range(1, len(sample) + 1))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    sample[["item", "source", "date", "headline", "link", "bucket"]].to_csv(args.out, index=False, quoting=csv.QUOTE_MINIMAL)
+    sample[["item", "source", "date", "headline", "link", "bucket"]].to_csv(
+        args.out, index=False, quoting=csv.QUOTE_MINIMAL
+    )
     print(f"{len(sample)} headlines -> {args.out}")
 
 

@@ -27,6 +27,7 @@ from dyadwatch.errors import (
 
 if TYPE_CHECKING:
     from dyadwatch.analysis import breaks, circumstances, compare, flexibility, shifts, simulate_dyad
+    from dyadwatch.ingest.code_texts import code_texts
     from dyadwatch.ingest.pipeline import LoadReport
     from dyadwatch.series import dyad_series
     from dyadwatch.store import Store, default_path, open
@@ -36,6 +37,7 @@ __version__ = "0.1.0"
 #: Public name → the module that defines it, imported when the name is first used.
 _LAZY = {
     "LoadReport": "dyadwatch.ingest.pipeline",
+    "code_texts": "dyadwatch.ingest.code_texts",
     "dyad_series": "dyadwatch.series",
     "Store": "dyadwatch.store",
     "default_path": "dyadwatch.store",
@@ -72,6 +74,7 @@ __all__ = [
     "__version__",
     "breaks",
     "circumstances",
+    "code_texts",
     "compare",
     "default_path",
     "dyad_series",

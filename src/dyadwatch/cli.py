@@ -796,6 +796,61 @@ def ingest_texts(
         raise click.exceptions.Exit(1)
 
 
+@app.command("code-texts")
+@click.option("--collection", help="Only texts of this collection (default: every loaded text).")
+@click.option("--source", default="kcna", show_default=True, help="The events' source name.")
+@click.option("--rules-only", is_flag=True, help="Code with the rules alone, without the bundled model.")
+@output_option
+@db_option
+def code_texts(collection: str | None, source: str, rules_only: bool, output: OutFormat, db: Path | None) -> None:
+    """Code loaded texts (KCNA headlines) into events of SOURCE (design §13): actor, target, PLOVER
+    type and mode, the CAMEO code and Goldstein weight the type maps to, a confidence, and the text.
+
+    Texts with no interaction between North Korea and a foreign party give no event; a text that
+    cannot be coded (not English, an unknown partner name) is kept as uncoded with its reason
+    (search-texts shows it). Running again codes only new texts; a new coder version replaces the
+    source's events in one transaction. Evaluation: docs/kcna-events.md.
+
+    \b
+    Example: dyadwatch code-texts
+    Example: dyadwatch code-texts --collection kcna-headlines-1997-2014 --output json
+    """
+    import json
+
+    import pandas as pd
+
+    from dyadwatch.ingest.code_texts import code_texts as run_coder
+    from dyadwatch.store import Store
+
+    with Store(db) as store:
+        report = run_coder(store, collection=collection, source=source, use_model=not rules_only)
+    if output is OutFormat.json:
+        print_json(report.to_dict())
+        return
+    if output is not OutFormat.table:
+        flat = {k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in report.to_dict().items()}
+        print_frame(pd.DataFrame([flat]), output)
+        return
+    rows = [
+        ("texts read", report.texts_read),
+        ("already coded (skipped)", report.texts_skipped),
+        ("coded", report.texts_coded),
+        ("no event", report.texts_no_event),
+        ("uncoded", report.texts_uncoded),
+        ("same headline twice", report.texts_duplicate),
+        ("events", report.events),
+        ("events of an older coder replaced", report.replaced_events),
+        ("rejected when loaded", report.rejected_at_load),
+    ]
+    print_frame(pd.DataFrame(rows, columns=["what", "count"]), output, f"code-texts {report.coder_version}")
+    for reason, count in report.uncoded_reasons.items():
+        say(f"{count} texts: {reason}", "uncoded", "yellow")
+    for example in report.uncoded_examples:
+        say(example, "uncoded", "yellow")
+    if report.rejected_at_load:
+        say(f"{report.rejected_at_load} records of these loads were rejected by ingest-texts (rejects table)", "note:")
+
+
 @app.command("search-texts")
 @click.argument("query", help='Words that must all occur (case-insensitive); "a phrase" in quotes.')
 @click.option("--from", "date_from", help="First day (YYYY-MM-DD).")

@@ -58,6 +58,7 @@ SOURCES: tuple[str, ...] = (
     "un_resolutions",
     "exercises",
     "csv",
+    "kcna",
 )
 
 DDL = """
@@ -183,6 +184,29 @@ CREATE TABLE IF NOT EXISTS text_scores (
     ideological     INTEGER NOT NULL,
     pragmatic       INTEGER NOT NULL,
     juche           INTEGER NOT NULL
+);
+
+-- Events coded from texts (design §13, `dyadwatch code-texts`): what the events table has no
+-- column for, keyed by event_id: the text, the PLOVER type and mode, the confidence, the coder.
+CREATE TABLE IF NOT EXISTS coded_events (
+    event_id      VARCHAR NOT NULL,
+    text_id       VARCHAR NOT NULL,
+    plover_type   VARCHAR NOT NULL,
+    plover_mode   VARCHAR,
+    confidence    DOUBLE NOT NULL,
+    method        VARCHAR NOT NULL,
+    coder_version VARCHAR NOT NULL
+);
+
+-- What code-texts made of each text it read: coded (events), no_event (no interaction between
+-- the focus and a foreign party) or uncoded (with the reason: not English, unknown partner …).
+CREATE TABLE IF NOT EXISTS texts_coding (
+    text_id       VARCHAR NOT NULL,
+    source        VARCHAR NOT NULL,
+    coder_version VARCHAR NOT NULL,
+    status        VARCHAR NOT NULL,
+    reason        VARCHAR,
+    events        INTEGER NOT NULL
 );
 """
 

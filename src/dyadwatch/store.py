@@ -194,7 +194,30 @@ class Store:
         from dyadwatch.analysis.rhetoric import search_texts
 
         with _dates_as_usage_errors():
-            return search_texts(self.con, query, start=start, end=end, partner=partner, limit=limit)
+            found = search_texts(self.con, query, start=start, end=end, partner=partner, limit=limit)
+        return self._with_coding(found)
+
+    def _with_coding(self, found: pd.DataFrame) -> pd.DataFrame:
+        """``found`` with a ``coding`` column when texts were coded (``code-texts``): "coded: N
+        events", "no event: why" or "uncoded: why", so a text that gave no event shows its reason."""
+        known = self.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'texts_coding'").fetchone()
+        if found.empty or not known or not known[0]:
+            return found
+        ids = list(found["text_id"])
+        rows = self.con.execute(
+            f"SELECT text_id, status, reason, events FROM texts_coding WHERE text_id IN ({', '.join('?' * len(ids))})",
+            ids,
+        ).fetchall()
+        if not rows:
+            return found
+        words = {"coded": "coded", "no_event": "no event", "uncoded": "uncoded"}
+        label: dict[str, str] = {
+            text_id: f"coded: {events} event{'s' * (events != 1)}"
+            if status == "coded"
+            else f"{words.get(status, status)}: {reason}"
+            for text_id, status, reason, events in rows
+        }
+        return found.assign(coding=[label.get(text_id, "") for text_id in ids])
 
     # -- reading ----------------------------------------------------------------------------
     def indicators(
