@@ -249,8 +249,18 @@ def test_flexibility_metrics_on_planted_dyads() -> None:
     assert values["accommodation"] == pytest.approx(0.6, abs=0.3)
     assert values["punishment"] == pytest.approx(0.6, abs=0.3)
     row = result.to_dict()
-    for old, new in DEPRECATED_ALIASES.items():  # the deprecated keys carry the new numbers
-        assert row[old] == row[new], old
+    # The deprecated keys carry the new numbers (named here, not read from the mapping under test).
+    assert (row["flexibility"], row["ci_low"], row["ci_high"]) == (
+        row["focus_first"],
+        row["focus_first_ci_low"],
+        row["focus_first_ci_high"],
+    )
+    assert (row["flexibility_upper"], row["upper_ci_low"], row["upper_ci_high"]) == (
+        row["partner_first"],
+        row["partner_first_ci_low"],
+        row["partner_first_ci_high"],
+    )
+    assert set(DEPRECATED_ALIASES) | {"rigidity"} <= set(row)
     assert row["rigidity"] == pytest.approx(1 - row["focus_first"])
     indifferent = planted_reciprocity(150, response=0.0, seed=11).frame
     other = dyad_flexibility(indifferent["focus_to_partner"], indifferent["partner_to_focus"], draws=100)
