@@ -41,8 +41,15 @@ COVERAGE_SHARES = (0.0, 0.05, 0.1, 0.3)
 COVERAGE_BOUND = 0.75
 
 
-def size_bound(seeds: int, level: float = TEST_LEVEL) -> str:
-    """The bound "≤ level + 1.645·sd" of a rejection rate over ``seeds`` seeds (it knows its seed count)."""
+def size_bound(seeds: int, level: float = TEST_LEVEL, *, allowance: bool = True) -> str:
+    """The bound of a rejection rate at zero response over ``seeds`` seeds.
+
+    ``make validate`` (500 seeds) holds the measured size to the nominal level itself ("≤ 0.05", as
+    issue 25 asks); the suite's quick run, with fewer seeds, adds a one-sided allowance for sampling
+    error ("≤ level + 1.645·sd"), so a test of exact size 5 % passes 95 % of seed sets there.
+    """
+    if not allowance:
+        return f"≤ {level:.2f}"
     return f"≤ {level + 1.645 * np.sqrt(level * (1 - level) / seeds):.3f}"
 
 
@@ -80,8 +87,12 @@ def _test_p(frame: Any, draws: int, seed: int) -> float:
     return lagged_response_test(var, draws, np.random.default_rng(seed)).p_value
 
 
-def lagged_response_rates(seeds: int, draws: int) -> list[Rate]:
-    """Size of the bootstrap Wald test at zero response, and its power at a 0.3 coefficient."""
+def lagged_response_rates(seeds: int, draws: int, *, size_allowance: bool = True) -> list[Rate]:
+    """Size of the bootstrap Wald test at zero response, and its power at a 0.3 coefficient.
+
+    ``size_allowance``: whether the size bounds allow for the sampling error of few seeds (see
+    :func:`size_bound`); ``make validate`` runs without it.
+    """
     rates: list[Rate] = []
     scenarios: list[tuple[str, Callable[[int], PlantedDyad]]] = [
         ("120 months, no lagged response, no mirroring", lambda s: planted_reciprocity(120, response=0.0, seed=s)),
@@ -97,7 +108,7 @@ def lagged_response_rates(seeds: int, draws: int) -> list[Rate]:
 
         hits, n = count_hits(range(seeds), rejects)
         rates.append(Rate("flexibility", scenario, "lagged-response test rejects at 5% (size)", hits, n,
-                          size_bound(n)))  # fmt: skip
+                          size_bound(n, allowance=size_allowance)))  # fmt: skip
 
     def sparse_rejects(seed: int) -> bool:
         from dyadwatch.analysis.var import fit_dyad_var, lagged_response_test
@@ -114,7 +125,7 @@ def lagged_response_rates(seeds: int, draws: int) -> list[Rate]:
     hits, n = count_hits(range(seeds), sparse_rejects)
     rates.append(Rate("flexibility", "120 months, independent sparse series, 25% active periods each way",
                       "lagged-response test rejects at 5% (size at the activity threshold)", hits, n,
-                      size_bound(n)))  # fmt: skip
+                      size_bound(n, allowance=size_allowance)))  # fmt: skip
     hits, n = count_hits(
         range(seeds), lambda s: _test_p(planted_reciprocity(120, response=0.3, seed=s).frame, draws, s) < TEST_LEVEL
     )
@@ -156,6 +167,7 @@ def flexibility_rates(
     test_draws: int = 199,
     coverage_seeds: int = 300,
     coverage_draws: int = 200,
+    size_allowance: bool = True,
 ) -> list[Rate]:
     """Every rate of the section: orderings, mirrored reporting, lagged response, the test, coverage."""
     from dyadwatch.analysis.flexibility import dyad_flexibility
@@ -190,7 +202,7 @@ def flexibility_rates(
     rates.append(Rate("flexibility", lagged, "focus_first 90% interval above 0.05", hits, n, "≥ 0.85"))
     hits, n = count_hits(range(interval_seeds), lambda seed: interval_excludes_zero(seed, response=0.0, mirrored=0.7))
     rates.append(Rate("flexibility", mirrored, "focus_first 90% interval above 0.05", hits, n, "≤ 0.05"))
-    rates += lagged_response_rates(test_seeds, test_draws)
+    rates += lagged_response_rates(test_seeds, test_draws, size_allowance=size_allowance)
     rates += coverage_rates(coverage_seeds, coverage_draws)
     return rates
 
@@ -257,9 +269,10 @@ def _reading() -> list[str]:
         "both sides and no lagged response, the order-free measure used before credited the partner with",
         "about a third of the variance; `focus_first` stays near zero while `co_movement` shows the shared",
         "reporting. Whether the focus country responds to the partner's past at all is the bootstrap Wald",
-        "test (`lagged_response_p`): its size rows must stay within 5 % plus the sampling allowance of their",
-        "seed count (1.645 binomial s.d.), at zero response with and without mirroring and on sparse series",
-        "at the 25 % activity threshold; its power at a 0.3 coefficient must reach 0.80.",
+        "test (`lagged_response_p`): over 500 seeds its size rows must stay at or below 5 % (the suite's",
+        "quick run, with fewer seeds, allows 1.645 binomial s.d. of sampling error above 5 %), at zero",
+        "response with and without mirroring and on sparse series at the 25 % activity threshold; its power",
+        "at a 0.3 coefficient must reach 0.80.",
         "",
         "Coverage rows: the 90 % interval is Kilian's bootstrap-after-bootstrap percentile interval; a true",
         "share of exactly 0 is on the boundary, where no percentile interval of positive replicates reaches",
@@ -295,7 +308,9 @@ SECTION = Section(
     measure=lambda quick: (
         flexibility_rates(100, draws=100, interval_seeds=30, test_seeds=150, test_draws=99, coverage_seeds=80)
         if quick
-        else flexibility_rates(300, interval_seeds=100, test_seeds=500, test_draws=199, coverage_seeds=500)
+        else flexibility_rates(
+            300, interval_seeds=100, test_seeds=500, test_draws=199, coverage_seeds=500, size_allowance=False
+        )
     ),
     reading=_reading,
 )
