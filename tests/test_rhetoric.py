@@ -17,7 +17,17 @@ import pandas as pd
 import pytest
 
 import dyadwatch as dw
-from dyadwatch.analysis.rhetoric import index_frame, korean_counts, lexicon, rhetoric, score_texts
+from dyadwatch.analysis.rhetoric import (
+    adjust_lead_lag,
+    contiguous_runs,
+    granger_with_gaps,
+    index_frame,
+    korean_counts,
+    lexicon,
+    rhetoric,
+    score_texts,
+    usable_rows,
+)
 from dyadwatch.cli import run
 from dyadwatch.codebook.cameo import goldstein
 from dyadwatch.codebook.mentions import partner_dictionary, partners_of
@@ -171,17 +181,24 @@ def test_rhetoric_cli_json_contract(tmp_path: Path, capsys: pytest.CaptureFixtur
         "JPN": "insufficient_data",
         "USA": "insufficient_data",
     }
+    # Every insufficient_data says why: the collection, its months, and the number needed.
+    japan = next(t for t in answer["lead_lag"] if t["partner"] == "JPN")
+    assert japan["reason"].startswith("texts: 2 of 2 months from 2002-01 to 2002-02 have both an index")
+    assert "at least 36 needed" in japan["reason"]
+    usa = next(t for t in answer["lead_lag"] if t["partner"] == "USA")
+    assert usa["reason"] == "no events PRK → USA loaded"
 
 
 def test_lead_lag_finds_words_that_move_first(tmp_path: Path) -> None:
     """Constructed: each month's rhetoric toward the US is drawn at random; the next month's
-    events follow it (hostile words, conflict a month later). Words lead deeds; deeds do not lead words."""
+    events follow it (hostile words, conflict a month later). Words lead deeds; deeds do not lead words.
+    2003 has no text: a gap of twelve months inside the collection, which no lag may cross."""
     rng = np.random.default_rng(7)
     months = pd.date_range("2000-01-01", periods=72, freq="MS")
     hostile = rng.random(len(months)) < 0.5
     titles, days, events = [], [], []
     for month, bad in zip(months, hostile, strict=True):
-        for k in range(int(rng.integers(2, 5))):
+        for k in range(int(rng.integers(2, 5)) if month.year != 2003 else 0):
             titles.append("U.S. imperialists denounced" if bad or k == 0 else "U.S. talks on trade cooperation")
             days.append((month + pd.Timedelta(days=k)).strftime("%Y-%m-%d"))
         follow = month + pd.DateOffset(months=1)
@@ -200,9 +217,99 @@ def test_lead_lag_finds_words_that_move_first(tmp_path: Path) -> None:
             mapping="date=date,actor1=actor1,actor2=actor2,event_code=event_code",
         )
         [test] = rhetoric(store, "PRK", freq="M").lead_lag
-    assert test["status"] == "ok" and test["periods"] >= 60
-    assert test["words_lead_deeds_p"] < 0.001
+    assert test["status"] == "ok" and test["collection"] == "texts"
+    assert test["calendar"] == {"from": "2000-01", "to": "2005-12", "months": 72}
+    assert test["largest_gap"] == {"after": "2002-12", "before": "2004-01", "months": 12}
+    # 60 months with texts, the first before any event (deeds follow words by a month, so the event
+    # series starts in February 2000): 59 in two runs of 35 and 24, each losing its first `lags` months.
+    assert test["observed"] == 59 and test["runs"] == 2
+    assert test["periods"] == 59 - 2 * test["lags"]
+    # The bootstrap's smallest p is 1 / (999 + 1); the F distribution agrees that it is far smaller.
+    assert test["words_lead_deeds_p"] == pytest.approx(0.001) and test["words_lead_deeds_p_f"] < 1e-6
     assert test["deeds_lead_words_p"] > 0.05
+    assert test["words_lead_deeds_p_adjusted"] <= 0.002 and test["adjusted_over"] == 2
+
+
+def test_runs_and_usable_rows_known_answers() -> None:
+    observed = np.array([True, True, False, True, True, True, False, False, True])
+    assert contiguous_runs(observed) == [(0, 2), (3, 6), (8, 9)]
+    assert usable_rows(contiguous_runs(observed), 1).tolist() == [1, 4, 5]
+    assert usable_rows(contiguous_runs(observed), 2).tolist() == [5]
+    assert contiguous_runs(np.zeros(3, dtype=bool)) == []
+
+
+def test_granger_with_gaps_is_the_f_test_on_rows_whose_lags_are_observed() -> None:
+    """Without gaps the statistic is statsmodels' Granger F; with a gap it is the F-test of an OLS fit
+    (statsmodels) on the rows whose lags lie in one run, built here independently with pandas."""
+    import statsmodels.api as sm
+    from statsmodels.tsa.stattools import grangercausalitytests
+
+    rng = np.random.default_rng(4)
+    words = rng.normal(size=120)
+    deeds = np.r_[0.0, 0.4 * words[:-1]] + rng.normal(size=120)
+    test = granger_with_gaps(deeds, words, [(0, 120)], 2, rng, draws=99)
+    expected = grangercausalitytests(np.column_stack([deeds, words]), [2])[2][0]["ssr_ftest"]
+    assert test.statistic == pytest.approx(expected[0]) and test.p_f == pytest.approx(expected[1])
+    assert (test.df_numerator, test.df_denominator) == (expected[3], expected[2])
+    # A gap from 50 to 60: the first two periods after it have no lags and are left out.
+    gappy_words, gappy_deeds = words.copy(), deeds.copy()
+    gappy_words[50:60] = gappy_deeds[50:60] = np.nan
+    test = granger_with_gaps(gappy_deeds, gappy_words, [(0, 50), (60, 120)], 2, rng, draws=99)
+    frame = pd.DataFrame({"d": gappy_deeds, "w": gappy_words})
+    for lag in (1, 2):
+        frame[f"d{lag}"], frame[f"w{lag}"] = frame["d"].shift(lag), frame["w"].shift(lag)
+    frame = frame.dropna()
+    full = sm.OLS(frame["d"], sm.add_constant(frame[["d1", "d2", "w1", "w2"]])).fit()
+    restricted = sm.OLS(frame["d"], sm.add_constant(frame[["d1", "d2"]])).fit()
+    f_value, p_value, _ = full.compare_f_test(restricted)
+    assert len(frame) == 48 + 58
+    assert test.statistic == pytest.approx(f_value) and test.p_f == pytest.approx(p_value)
+    # The bootstrap p-value under a strong planted effect is the smallest possible, 1 / (99 + 1).
+    assert test.p_bootstrap == pytest.approx(0.01)
+
+
+def test_lead_lag_p_values_are_adjusted_across_partners_by_benjamini_hochberg() -> None:
+    tests = [
+        {"partner": p, "status": "ok", "collection": "c",
+         "collections": [{"collection": "c", "status": "ok", "words_lead_deeds_p": w, "deeds_lead_words_p": d}]}
+        for p, w, d in (("JPN", 0.01, 0.5), ("USA", 0.04, 0.03))
+    ] + [{"partner": "RUS", "status": "insufficient_data", "reason": "r", "collections": []}]  # fmt: skip
+    assert adjust_lead_lag(tests) == 4
+    # Sorted 0.01, 0.03, 0.04, 0.5: 0.01·4/1 = 0.04, min(0.03·4/2, 0.04·4/3) = 0.0533, 0.0533, 0.5.
+    assert tests[0]["words_lead_deeds_p_adjusted"] == pytest.approx(0.04)
+    assert tests[0]["deeds_lead_words_p_adjusted"] == pytest.approx(0.5)
+    assert tests[1]["words_lead_deeds_p_adjusted"] == pytest.approx(0.16 / 3)
+    assert tests[1]["deeds_lead_words_p_adjusted"] == pytest.approx(0.16 / 3)
+    assert "words_lead_deeds_p_adjusted" not in tests[2]
+
+
+def test_each_collection_is_tested_apart(tmp_path: Path) -> None:
+    """Two collections about the US, 1997-2002 and 2024: never joined; the short one says why it is not tested."""
+    rng = np.random.default_rng(3)
+    rows, events = [], []
+    for collection, months in (("old", pd.date_range("1997-01-01", periods=72, freq="MS")),
+                               ("new", pd.date_range("2024-01-01", periods=10, freq="MS"))):  # fmt: skip
+        for month in months:
+            hostile = rng.random() < 0.5
+            rows.append((collection, month.strftime("%Y-%m-%d"),
+                         "U.S. imperialists denounced" if hostile else "U.S. talks on trade cooperation"))  # fmt: skip
+            code = "111" if rng.random() < 0.5 else "057"
+            events.append(((month + pd.Timedelta(days=3)).strftime("%Y-%m-%d"), "PRK", "USA", code))
+    for collection in ("old", "new"):
+        chosen = [(d, t) for c, d, t in rows if c == collection]
+        pd.DataFrame(chosen, columns=["date", "title"]).to_csv(tmp_path / f"{collection}.csv", index=False)
+    pd.DataFrame(events, columns=["date", "actor1", "actor2", "event_code"]).to_csv(tmp_path / "ev.csv", index=False)
+    with dw.open(tmp_path / "s.duckdb") as store:
+        store.ingest_texts([tmp_path / "old.csv", tmp_path / "new.csv"])
+        store.ingest([tmp_path / "ev.csv"], format="csv",
+                     mapping="date=date,actor1=actor1,actor2=actor2,event_code=event_code")  # fmt: skip
+        [test] = rhetoric(store, "PRK", freq="M", draws=99).lead_lag
+    assert test["status"] == "ok" and test["collection"] == "old"
+    assert test["calendar"] == {"from": "1997-01", "to": "2002-12", "months": 72}
+    by_name = {c["collection"]: c for c in test["collections"]}
+    assert by_name["new"]["status"] == "insufficient_data"
+    assert by_name["new"]["reason"].startswith("new: 10 of 10 months from 2024-01 to 2024-10")
+    assert "9 months follow another in the same run, at least 36 needed" in by_name["new"]["reason"]
 
 
 def test_the_114641_headlines_are_all_scored() -> None:

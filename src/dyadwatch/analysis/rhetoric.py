@@ -22,6 +22,7 @@ import functools
 import json
 import math
 import re
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -42,14 +43,22 @@ if TYPE_CHECKING:
 LEXICON_FILE = "data/lexicon-v1.json"
 SCORED_LANGUAGES = ("en", "ko")
 KOREAN_TAGS = frozenset({"NNG", "NNP", "XR"})
+#: Fewest periods with a previous period in the same contiguous run for a lead-lag test.
 LEAD_LAG_MIN_PERIODS = 36
+#: Most lags tried (AIC), also at most a tenth of the usable periods.
+MAX_LEAD_LAGS = 6
+#: Bootstrap replicates of each Granger test.
+LEAD_LAG_DRAWS = 999
 LEAD_LAG_CAVEATS = (
     "Granger 'causality' is precedence in time, not cause: a third factor (a summit calendar, a "
     "crisis) can move both with different delays.",
     "Media attention and KCNA's output change over the years; the index is a ratio of terms, but the "
     "event series counts what wire services reported, not what happened.",
-    "Months without texts about a partner are left out, so lags span calendar gaps there; a partner "
-    "with too few periods gets no test.",
+    "Each test stays within one text collection on its full calendar: a month without an index value "
+    "(no text about the partner, or no lexicon term) is missing, and no lag reaches across it; a partner "
+    "whose collections have too few such months gets no test, with the reason.",
+    "p-values are bootstrapped under the null and adjusted across partners, collections and both "
+    "directions (Benjamini–Hochberg); read *_p_adjusted when scanning several partners.",
 )
 
 
@@ -255,6 +264,8 @@ def rhetoric(
     collections: Sequence[str] | None = None,
     embedding: bool = False,
     embedding_model: str = "static",
+    draws: int = LEAD_LAG_DRAWS,
+    seed: int = 0,
 ) -> RhetoricResult:
     """The rhetoric index of the texts in ``store`` toward each partner, beside ``focus``'s events.
 
@@ -262,7 +273,8 @@ def rhetoric(
     English texts; :mod:`dyadwatch.analysis.embedding`) and its Spearman agreement with the lexicon
     per text and per partner-period; it needs ``dyadwatch[embeddings]`` and embeds every text, with
     ``embedding_model`` ``static`` (the distilled model: seconds for 100 000 headlines) or
-    ``contextual`` (the transformer: minutes).
+    ``contextual`` (the transformer: minutes). With ``freq`` M or Q, the lead-lag tests
+    (:func:`lead_lag`) use ``draws`` bootstrap replicates from ``seed``.
     """
     freq = check_freq(freq)
     if embedding:
@@ -282,7 +294,9 @@ def rhetoric(
         where.append(f"collection IN ({', '.join('?' for _ in collections)})")
         params += list(collections)
     texts = _texts(
-        store.con, f"SELECT text_id, date, language, title, text FROM texts WHERE {' AND '.join(where)}", params
+        store.con,
+        f"SELECT text_id, collection, date, language, title, text FROM texts WHERE {' AND '.join(where)}",
+        params,
     )
     languages = texts["language"].isin(SCORED_LANGUAGES)
     skipped = int((~languages).sum())
@@ -319,9 +333,7 @@ def rhetoric(
         means = events.set_index(pd.to_datetime(events["period"]))["goldstein_mean"]
         mask = rows["partner"] == partner
         rows.loc[mask, "goldstein_mean"] = rows.loc[mask, "period"].map(means).to_numpy(dtype=float)
-    result = RhetoricResult(
-        focus, freq, lex.version, rows.reset_index(drop=True), notes=notes, selection=selection
-    )
+    result = RhetoricResult(focus, freq, lex.version, rows.reset_index(drop=True), notes=notes, selection=selection)
     if embedding:
         result.embedding = embedding_agreement(scored, result.rows, embedding_model)
         result.text_embedding_scores = pd.DataFrame(
@@ -334,9 +346,33 @@ def rhetoric(
             f"{agree['per_period']['rho']} per partner-period (n = {agree['per_period']['n']})"
         )
     if freq in ("M", "Q"):
+        by_collection = collection_indexes(scored, texts["collection"], mentions, freq)
         for partner in sorted(rows["partner"].unique()):
-            result.lead_lag.append(lead_lag(store, focus, str(partner), rows[rows["partner"] == partner], freq))
+            own = [c for c in by_collection.get(str(partner), []) if len(c.index)]
+            result.lead_lag.append(lead_lag(store, focus, str(partner), own, freq, draws=draws, seed=seed))
+        family = adjust_lead_lag(result.lead_lag)
+        if family:
+            notes.append(
+                f"lead-lag p-values: residual bootstrap under the null ({draws} draws), Benjamini–Hochberg "
+                f"adjusted over {family} tests (every partner, collection and direction): *_p_adjusted"
+            )
     return result
+
+
+def collection_indexes(
+    scored: pd.DataFrame, collection: pd.Series, mentions: pd.DataFrame, freq: str
+) -> dict[str, list[CollectionIndex]]:
+    """Per partner, one :class:`CollectionIndex` per collection: the index of that collection's texts alone."""
+    found: dict[str, list[CollectionIndex]] = {}
+    labelled = scored.assign(collection=collection.to_numpy())
+    for name, texts in labelled.groupby("collection", sort=True):
+        periods = period_starts(texts["date"], freq)
+        first, last = pd.Timestamp(periods.min()), pd.Timestamp(periods.max())
+        index = index_frame(texts.drop(columns="collection"), mentions, freq)
+        for partner, own in index.groupby("partner", sort=True):
+            values = own.set_index("period")["rhetoric_index"].dropna()
+            found.setdefault(str(partner), []).append(CollectionIndex(str(name), values, first, last))
+    return found
 
 
 def embedding_agreement(scored: pd.DataFrame, rows: pd.DataFrame, model: str = "static") -> dict[str, Any]:
@@ -353,47 +389,319 @@ def embedding_agreement(scored: pd.DataFrame, rows: pd.DataFrame, model: str = "
     }
 
 
-def lead_lag(store: Store, focus: str, partner: str, rows: pd.DataFrame, freq: str = "M") -> dict[str, Any]:
+@dataclass(frozen=True)
+class CollectionIndex:
+    """One collection's index toward one partner: the periods with a value, and the collection's span.
+
+    The span (first and last period of any text in the collection) is the calendar the test runs on:
+    inside it, a period without an index value is missing, not dropped (issue 25, item 5).
+    """
+
+    collection: str
+    index: pd.Series  # rhetoric_index by period start, only periods with a value
+    first: pd.Timestamp
+    last: pd.Timestamp
+
+
+@dataclass(frozen=True)
+class GrangerTest:
+    """One direction's test: "``causing`` helps predict ``caused``" on the rows whose lags are all observed."""
+
+    statistic: float
+    p_f: float  # from the F distribution
+    p_bootstrap: float  # residual bootstrap under the null
+    df_numerator: int
+    df_denominator: int
+
+
+def contiguous_runs(observed: np.ndarray[Any, Any]) -> list[tuple[int, int]]:
+    """[start, stop) of each maximal stretch of consecutive True values."""
+    flags = np.r_[False, np.asarray(observed, dtype=bool), False]
+    edges = np.flatnonzero(np.diff(flags.astype(np.int8)))
+    return [(int(edges[k]), int(edges[k + 1])) for k in range(0, len(edges), 2)]
+
+
+def usable_rows(runs: Sequence[tuple[int, int]], lags: int) -> np.ndarray[Any, Any]:
+    """Positions t whose own value and ``lags`` predecessors lie in one run: no lag spans a gap."""
+    rows = [np.arange(start + lags, stop) for start, stop in runs if stop - start > lags]
+    return np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+
+
+def _lag_matrix(values: np.ndarray[Any, Any], rows: np.ndarray[Any, Any], lags: int) -> np.ndarray[Any, Any]:
+    """Columns values[t−1], …, values[t−lags] for each t in ``rows`` (the last axis is time)."""
+    return np.stack([values[..., rows - i] for i in range(1, lags + 1)], axis=-1)
+
+
+def _ssr(design: np.ndarray[Any, Any], target: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], Any]:
+    """OLS coefficients and sum of squared residuals; batched over leading axes (normal equations)."""
+    gram = np.einsum("...tk,...tl->...kl", design, design)
+    moments = np.einsum("...tk,...t->...k", design, target)
+    beta = np.linalg.solve(gram, moments[..., np.newaxis])[..., 0]
+    residuals = target - np.einsum("...tk,...k->...t", design, beta)
+    return beta, (residuals**2).sum(axis=-1)
+
+
+def choose_lags(first: np.ndarray[Any, Any], second: np.ndarray[Any, Any], runs: Sequence[tuple[int, int]],
+                most: int) -> int:  # fmt: skip
+    """The bivariate VAR's lag order by AIC (Lütkepohl 2005 §4.3), 1 … ``most``, on the rows usable at ``most``."""
+    rows = usable_rows(runs, most)
+    best, chosen = math.inf, 1
+    for lags in range(1, most + 1):
+        design = np.column_stack([np.ones(len(rows)), _lag_matrix(first, rows, lags), _lag_matrix(second, rows, lags)])
+        if np.linalg.matrix_rank(design) < design.shape[1]:
+            continue  # a sparse series' lags can be all zero on these rows: this order cannot be fitted
+        residuals = []
+        for target in (first[rows], second[rows]):
+            beta, _ = _ssr(design, target)
+            residuals.append(target - design @ beta)
+        sigma = np.cov(np.vstack(residuals), bias=True)
+        sign, logdet = np.linalg.slogdet(sigma)
+        if sign <= 0:
+            continue
+        criterion = logdet + 2 * lags * 4 / len(rows)
+        if criterion < best:
+            best, chosen = criterion, lags
+    return chosen
+
+
+def granger_with_gaps(
+    caused: np.ndarray[Any, Any],
+    causing: np.ndarray[Any, Any],
+    runs: Sequence[tuple[int, int]],
+    lags: int,
+    rng: np.random.Generator,
+    draws: int = 999,
+) -> GrangerTest:
+    """F-test that ``causing``'s lags add to ``caused``'s own lags, with a bootstrap p-value.
+
+    Only rows whose lags all lie in one contiguous run enter (a model that handles gaps: nothing is
+    spliced). The bootstrap p-value is a residual bootstrap under the null (Mantalos 2000; Hacker &
+    Hatemi-J 2006): ``caused`` is rebuilt within each run from the restricted AR fit and resampled
+    restricted residuals, starting from the run's observed first values, ``causing`` kept as observed,
+    and the F statistic recomputed; p = (1 + #{F* ≥ F}) / (draws + 1) (Davison & Hinkley 1997 §4.2).
+    Index values are bounded and event sums heavy-tailed, so the F distribution is only a guide.
+    """
+    from scipy import stats
+
+    rows = usable_rows(runs, lags)
+    n = len(rows)
+    df_denominator = n - 2 * lags - 1
+    if df_denominator < 1:
+        raise InsufficientDataError(f"{n} usable periods for {lags} lags")
+    own = np.column_stack([np.ones(n), _lag_matrix(caused, rows, lags)])
+    other = _lag_matrix(causing, rows, lags)
+    full = np.column_stack([own, other])
+    if np.linalg.matrix_rank(full) < full.shape[1]:
+        nonzero = int(np.count_nonzero(np.abs(np.r_[caused[rows], causing[rows]]) > 0))
+        raise InsufficientDataError(
+            f"the lagged series are collinear on the {n} usable periods ({nonzero} non-zero values of both "
+            "series together): too few periods with events or with an index"
+        )
+    restricted_beta, restricted_ssr = _ssr(own, caused[rows])
+    _, full_ssr = _ssr(full, caused[rows])
+    if full_ssr <= 0:
+        raise InsufficientDataError("the regression fits exactly; there is no noise to test against")
+    statistic = float((restricted_ssr - full_ssr) / lags / (full_ssr / df_denominator))
+    p_f = float(stats.f.sf(statistic, lags, df_denominator))
+    # Bootstrap under the null: caused* from its own lags only, run by run.
+    residuals = caused[rows] - own @ restricted_beta
+    residuals = residuals - residuals.mean()
+    rebuilt = np.broadcast_to(np.where(np.isnan(caused), 0.0, caused), (draws, len(caused))).copy()
+    shocks = residuals[rng.integers(0, n, size=(draws, n))]
+    for k, t in enumerate(rows):
+        rebuilt[:, t] = restricted_beta[0] + rebuilt[:, t - lags : t][:, ::-1] @ restricted_beta[1:] + shocks[:, k]
+    own_star = np.concatenate([np.ones((draws, n, 1)), _lag_matrix(rebuilt, rows, lags)], axis=2)
+    full_star = np.concatenate([own_star, np.broadcast_to(other, (draws, n, lags))], axis=2)
+    target_star = rebuilt[:, rows]
+    try:
+        _, restricted_star = _ssr(own_star, target_star)
+        _, full_star_ssr = _ssr(full_star, target_star)
+    except np.linalg.LinAlgError as exc:
+        raise InsufficientDataError(f"the bootstrap regressions are singular ({exc})") from None
+    statistics = (restricted_star - full_star_ssr) / lags / (full_star_ssr / df_denominator)
+    p_bootstrap = float((1 + np.sum(statistics >= statistic)) / (draws + 1))
+    return GrangerTest(statistic, p_f, p_bootstrap, lags, df_denominator)
+
+
+def _count(n: int, plural: str) -> str:
+    """ "1 month", "2 months", "1 contiguous run"."""
+    return f"{n} {plural[:-1] if n == 1 else plural}"
+
+
+def _month(period: pd.Timestamp, freq: str) -> str:
+    return period.strftime("%Y-%m") if freq == "M" else period.strftime("%Y-%m-%d")
+
+
+def _runs_description(periods: pd.DatetimeIndex, runs: Sequence[tuple[int, int]], freq: str) -> dict[str, Any]:
+    """The longest run and the largest gap between runs, by period."""
+    unit = "months" if freq == "M" else "quarters"
+    longest = max(runs, key=lambda r: r[1] - r[0]) if runs else None
+    gaps = [(runs[k][1], runs[k + 1][0]) for k in range(len(runs) - 1)]
+    widest = max(gaps, key=lambda g: g[1] - g[0]) if gaps else None
+    return {
+        "runs": len(runs),
+        "longest_run": None
+        if longest is None
+        else {
+            "from": _month(periods[longest[0]], freq),
+            "to": _month(periods[longest[1] - 1], freq),
+            unit: longest[1] - longest[0],
+        },
+        "largest_gap": None
+        if widest is None
+        else {
+            "after": _month(periods[widest[0] - 1], freq),
+            "before": _month(periods[widest[1]], freq),
+            unit: widest[1] - widest[0],
+        },
+    }
+
+
+def collection_test(
+    net: pd.Series,
+    indexed: CollectionIndex,
+    freq: str,
+    rng: np.random.Generator,
+    draws: int = 999,
+) -> dict[str, Any]:
+    """Both Granger tests within one collection, on its full calendar (missing periods stay missing).
+
+    ``net`` is the focus's net cooperation by period start, over the span the events cover (zero in
+    a period without events there); outside that span it is missing too.
+    """
+    periods = pd.date_range(indexed.first, indexed.last, freq="MS" if freq == "M" else "QS")
+    words = indexed.index.reindex(periods).to_numpy(dtype=float)
+    deeds = net.reindex(periods).to_numpy(dtype=float)
+    observed = ~np.isnan(words) & ~np.isnan(deeds)
+    runs = contiguous_runs(observed)
+    unit = "months" if freq == "M" else "quarters"
+    answer: dict[str, Any] = {
+        "collection": indexed.collection,
+        "status": "ok",
+        "calendar": {"from": _month(periods[0], freq), "to": _month(periods[-1], freq), unit: len(periods)},
+        "observed": int(observed.sum()),
+    } | _runs_description(periods, runs, freq)
+    where = (
+        f"{indexed.collection}: {int(observed.sum())} of {_count(len(periods), unit)} from "
+        f"{_month(periods[0], freq)} to {_month(periods[-1], freq)} have both an index and the event series"
+    )
+    longest = answer["longest_run"]
+    if longest:
+        where += (
+            f", in {_count(len(runs), 'contiguous runs')} (the longest {_count(longest[unit], unit)}, "
+            f"{longest['from']} to {longest['to']})"
+        )
+    gap = answer["largest_gap"]
+    if gap:
+        where += (
+            f"; the largest gap is {_count(gap[unit], unit)} (between {gap['after']} and {gap['before']}), not spliced"
+        )
+    usable = len(usable_rows(runs, 1))
+    answer["periods"] = usable
+    if usable < LEAD_LAG_MIN_PERIODS:
+        return answer | {
+            "status": "insufficient_data",
+            "reason": f"{where}; {_count(usable, unit)} follow{'s' if usable == 1 else ''} another in the same run, "
+            f"at least {LEAD_LAG_MIN_PERIODS} needed",
+        }
+    rows = usable_rows(runs, 1)
+    if np.ptp(words[rows]) == 0 or np.ptp(deeds[rows]) == 0:
+        constant = "the index" if np.ptp(words[rows]) == 0 else "net cooperation"
+        return answer | {"status": "insufficient_data", "reason": f"{where}; {constant} is constant there"}
+    # Lag orders up to MAX_LEAD_LAGS while each keeps enough usable periods (a lag order shortens every
+    # run by one period, so with many short runs a long lag leaves few rows to fit).
+    most = 1
+    while most < MAX_LEAD_LAGS and len(usable_rows(runs, most + 1)) >= max(LEAD_LAG_MIN_PERIODS, 10 * (most + 1)):
+        most += 1
+    try:
+        lags = choose_lags(words, deeds, runs, most)
+        words_test = granger_with_gaps(deeds, words, runs, lags, rng, draws)
+        deeds_test = granger_with_gaps(words, deeds, runs, lags, rng, draws)
+    except (np.linalg.LinAlgError, InsufficientDataError) as exc:
+        return answer | {"status": "insufficient_data", "reason": f"{where}; the test cannot be computed ({exc})"}
+    return answer | {
+        "periods": len(usable_rows(runs, lags)),
+        "lags": lags,
+        "words_lead_deeds_p": words_test.p_bootstrap,
+        "words_lead_deeds_p_f": words_test.p_f,
+        "words_lead_deeds_f": words_test.statistic,
+        "deeds_lead_words_p": deeds_test.p_bootstrap,
+        "deeds_lead_words_p_f": deeds_test.p_f,
+        "deeds_lead_words_f": deeds_test.statistic,
+        "bootstrap_draws": draws,
+    }
+
+
+def lead_lag(
+    store: Store,
+    focus: str,
+    partner: str,
+    collections: Sequence[CollectionIndex],
+    freq: str = "M",
+    *,
+    draws: int = 999,
+    seed: int = 0,
+) -> dict[str, Any]:
     """Granger tests both ways between the rhetoric index and net cooperation toward ``partner``.
 
     Net cooperation is the Goldstein sum of ``focus``'s events toward ``partner`` per period (zero
-    when none was reported); only periods with an index value are used. The lag order is chosen
-    by AIC (at most 6). Returns the p-values of "words lead deeds" and "deeds lead words" with the
-    periods and lag used, or ``status`` ``insufficient_data`` with the reason.
+    in a period without events, inside the span the events cover). Each collection is tested on its
+    own calendar (:func:`collection_test`): one text collection per test, no lag across a gap. The
+    partner's test is the collection with the most usable periods; every collection's test is in
+    ``collections``. p-values are bootstrapped; :func:`rhetoric` adds the Benjamini–Hochberg ones.
+    Returns ``status`` ``insufficient_data`` with the reason when no collection can be tested.
     """
-    from statsmodels.tsa.api import VAR
-
     answer: dict[str, Any] = {"partner": partner, "status": "ok", "caveats": list(LEAD_LAG_CAVEATS)}
     events = store.series(focus, partner, freq=freq)
     if events.empty:
-        return answer | {"status": "insufficient_data", "reason": f"no events {focus} → {partner} loaded"}
-    net = events.set_index(pd.to_datetime(events["period"]))["goldstein_sum"]
-    data = rows.set_index("period")[["rhetoric_index"]].dropna()
-    data = data[(data.index >= net.index.min()) & (data.index <= net.index.max())]
-    data["net_cooperation"] = data.index.map(net).to_numpy(dtype=float)
-    data = data.fillna(0.0)
-    answer["periods"] = len(data)
-    if len(data) < LEAD_LAG_MIN_PERIODS:
         return answer | {
             "status": "insufficient_data",
-            "reason": f"{len(data)} periods with both an index and the event series; "
-            f"at least {LEAD_LAG_MIN_PERIODS} needed",
+            "reason": f"no events {focus} → {partner} loaded",
+            "collections": [],
         }
-    if data["net_cooperation"].std() == 0 or data["rhetoric_index"].std() == 0:
-        return answer | {"status": "insufficient_data", "reason": "one of the two series is constant"}
-    try:
-        model = VAR(data[["rhetoric_index", "net_cooperation"]].to_numpy())
-        lags = max(1, int(model.select_order(maxlags=min(6, len(data) // 10)).aic))
-        fitted = model.fit(lags)
-        words = fitted.test_causality(1, [0], kind="f")
-        deeds = fitted.test_causality(0, [1], kind="f")
-    except (np.linalg.LinAlgError, ValueError) as exc:
-        return answer | {"status": "insufficient_data", "reason": f"the VAR cannot be estimated ({exc})"}
-    return answer | {
-        "lags": lags,
-        "words_lead_deeds_p": float(words.pvalue),
-        "deeds_lead_words_p": float(deeds.pvalue),
-    }
+    net = events.set_index(pd.to_datetime(events["period"]))["goldstein_sum"].astype(float)
+    tests = []
+    for indexed in collections:
+        # A stream per (seed, partner, collection): the same answer whatever else is in the store.
+        key = zlib.crc32(f"{partner}|{indexed.collection}".encode())
+        tests.append(collection_test(net, indexed, freq, np.random.default_rng([seed, key]), draws))
+    answer["collections"] = tests
+    done = [t for t in tests if t["status"] == "ok"]
+    if not done:
+        reasons = "; ".join(t["reason"] for t in tests) or f"no text is about {partner}"
+        return answer | {"status": "insufficient_data", "reason": reasons}
+    chosen = max(done, key=lambda t: t["periods"])
+    return answer | {k: v for k, v in chosen.items() if k != "status"}
+
+
+def adjust_lead_lag(tests: list[dict[str, Any]]) -> int:
+    """Benjamini–Hochberg (1995) adjusted bootstrap p-values over every test run, in place.
+
+    The family is every collection's test in both directions for every partner (the issue counted
+    ten tests, none adjusted); each partner's chosen test gets ``*_p_adjusted`` too. Returns the
+    family's size.
+    """
+    from statsmodels.stats.multitest import multipletests
+
+    family = [
+        (entry, direction)
+        for test in tests
+        for entry in test.get("collections", [])
+        if entry["status"] == "ok"
+        for direction in ("words_lead_deeds", "deeds_lead_words")
+    ]
+    if not family:
+        return 0
+    adjusted = multipletests([entry[f"{d}_p"] for entry, d in family], method="fdr_bh")[1]
+    for (entry, direction), value in zip(family, adjusted, strict=True):
+        entry[f"{direction}_p_adjusted"] = float(value)
+        entry["adjusted_over"] = len(family)
+    for test in tests:
+        if test["status"] == "ok":
+            chosen = next(e for e in test["collections"] if e["collection"] == test["collection"])
+            for key in ("words_lead_deeds_p_adjusted", "deeds_lead_words_p_adjusted", "adjusted_over"):
+                test[key] = chosen[key]
+    return len(family)
 
 
 def search_texts(
