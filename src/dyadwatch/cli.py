@@ -944,12 +944,17 @@ def rhetoric(
     if output is OutFormat.table:
         for test in result.lead_lag:
             if test["status"] == "ok":
+                words, deeds = (
+                    f"p = {test[f'{d}_p']:.3f} (BH {test[f'{d}_p_adjusted']:.3f})"
+                    for d in ("words_lead_deeds", "deeds_lead_words")
+                )
                 say(
-                    f"words → deeds p = {test['words_lead_deeds_p']:.3f}, "
-                    f"deeds → words p = {test['deeds_lead_words_p']:.3f} "
-                    f"({test['periods']} periods, {test['lags']} lags)",
+                    f"words → deeds {words}, deeds → words {deeds} "
+                    f"({test['collection']}: {test['periods']} periods, {test['lags']} lags)",
                     f"lead-lag {test['partner']}:",
                 )
+            else:
+                say(f"not tested: {test['reason']}", f"lead-lag {test['partner']}:")
 
 
 def _say_embedding_cost(model: str) -> None:
