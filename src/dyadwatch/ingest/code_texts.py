@@ -16,6 +16,7 @@ failure half-way leaves the old events as they were.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -72,7 +73,7 @@ def _headline(title: object, text: object) -> str:
 
 def _reason_kind(reason: str) -> str:
     """The reason without the particular name, for counting ("unknown partner name 'X'" → …)."""
-    return reason.split(" '")[0].split(" (")[0]
+    return re.split(r" ['\"(]", reason, maxsplit=1)[0]
 
 
 def code_texts(
