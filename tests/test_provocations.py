@@ -1,62 +1,194 @@
-"""`dyadwatch provocations`: known answers on generated sequences, and the command on the bundled data."""
+"""`dyadwatch provocations`: known answers on generated sequences, and the command on the bundled data.
+
+The generators (:mod:`dyadwatch.testing.provocations`) plant a self-exciting process, a response to
+triggers, or neither, each with or without a slow wave in the rate whose high years are also the
+years of most triggers (the bundled exercise list's situation, issue 25). Rates over many seeds
+are in ``docs/validation.md`` (``dyadwatch.testing.calibration_provocations``).
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
+from scipy import stats
 
-from dyadwatch.analysis.provocations import count_model, event_study, weekly_design
+from dyadwatch.analysis.provocations import (
+    count_model,
+    event_study,
+    local_shifts,
+    verdict_of,
+    verdict_sentence,
+    vuong_test,
+    weekly_design,
+)
 from dyadwatch.cli import run
-from dyadwatch.testing import provocation_sequence, trigger_calendar
+from dyadwatch.testing.provocations import planted_provocations, trending_triggers
 
 START, END = "2000-01-01", "2019-12-31"
 KINDS = ["exercise", "un_resolution"]
+#: The slow wave of the trend scenarios (log rate ± 1.5) and the weaker trigger response planted with it.
+TREND, WEAK_BOOST = 1.5, 2.5
 
 
-def analyse(kind: str, seed: int) -> tuple[dict[str, dict[str, float]], dict[tuple[str, str], dict[str, float]], bool]:
-    triggers = trigger_calendar(seed)
-    days = provocation_sequence(kind, seed, triggers, START, END)
-    model = count_model(weekly_design(days, triggers, START, END), KINDS)
-    study = event_study(days, triggers, START, END, permutations=199, seed=seed)
-    terms = {t["term"]: t for t in model["terms"]}
-    return terms, {(r["trigger"], r["side"]): r for r in study}, model["lag_predicts_better"]
+def model_for(kind: str, seed: int, trend: float = 0.0, boost: float = 5.0) -> dict[str, Any]:
+    triggers = trending_triggers(seed, START, END, trend=trend)
+    days = planted_provocations(kind, seed, triggers, START, END, trend=trend, boost=boost)
+    return count_model(weekly_design(days, triggers, START, END), KINDS)
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_a_pure_self_exciting_process_shows_memory_not_triggers(seed: int) -> None:
-    terms, study, lag_better = analyse("self_exciting", seed)
-    recent = terms["recent"]
-    assert recent["irr"] > 2 and recent["irr_low"] > 1 and recent["p_value"] < 0.001
-    assert lag_better  # Hess's comparison: the recent provocations predict better than the triggers
-    for kind in KINDS:
-        assert terms[kind]["irr_low"] < 1 < terms[kind]["irr_high"]
-        assert study[(kind, "after")]["p_value"] > 0.01
+def test_self_exciting_data_with_a_slow_trend_are_not_read_as_trigger_driven() -> None:
+    """Seeds 0–2: never trigger-driven; self-exciting in at least two (power is in the calibration)."""
+    models = [model_for("self_exciting", seed, TREND) for seed in range(3)]
+    assert all(m["verdict"] != "trigger_driven" for m in models)
+    found = [m for m in models if m["verdict"] == "self_exciting"]
+    assert len(found) >= 2
+    for model in found:
+        assert model["comparison"]["favours"] == "lag" and model["comparison"]["p_value"] < 0.05
+        assert "recent provocations predict the next week's provocations better" in model["verdict_sentence"]
+        recent = next(t for t in model["terms"] if t["term"] == "recent")
+        assert recent["irr_low"] > 1
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_a_pure_trigger_response_shows_triggers_not_memory(seed: int) -> None:
-    """Five times the base rate from each trigger to 30 days after it, and no memory."""
-    terms, study, lag_better = analyse("trigger", seed)
-    exercise = terms["exercise"]
-    assert exercise["irr_low"] > 1.5 and exercise["p_value"] < 0.001
-    assert study[("exercise", "after")]["rate_ratio"] > 2 and study[("exercise", "after")]["p_value"] <= 0.01
-    assert study[("exercise", "before")]["p_value"] > 0.01  # nothing before the trigger
-    assert terms["recent"]["p_value"] > 0.01
-    assert not lag_better
+def test_trigger_driven_data_with_a_slow_trend_are_not_read_as_self_exciting() -> None:
+    """Seeds 0–2 of a weaker response (2.5 times the base rate) under the slow wave."""
+    models = [model_for("trigger", seed, TREND, WEAK_BOOST) for seed in range(3)]
+    assert all(m["verdict"] != "self_exciting" for m in models)
+    found = [m for m in models if m["verdict"] == "trigger_driven"]
+    assert len(found) >= 2
+    for model in found:
+        assert model["comparison"]["favours"] == "triggers" and model["comparison"]["p_value"] < 0.05
+        assert "the triggers predict the next week's provocations better" in model["verdict_sentence"]
+        exercise = next(t for t in model["terms"] if t["term"] == "exercise")
+        assert exercise["irr_low"] > 1
+
+
+@pytest.mark.parametrize("trend", [0.0, TREND])
+def test_neither_process_leaves_the_data_undecided(trend: float) -> None:
+    for seed in (0, 1):
+        model = model_for("none", seed, trend)
+        assert model["verdict"] == "undecided", (seed, model["comparison"])
+        assert model["verdict_sentence"].startswith("the data do not decide")
+
+
+def test_a_slow_trend_alone_is_read_as_memory_without_time_controls() -> None:
+    """The issue's finding on generated data: no memory, no triggers, a slow wave; the old model
+    (no time controls) names the recent provocations, the controlled one does not."""
+    model = model_for("none", 0, TREND)
+    plain = model["without_time_controls"]
+    assert plain["verdict"] == "self_exciting"
+    assert model["verdict"] == "undecided"
+    assert (
+        "Without time controls the comparison would read \u201crecent provocations predict better\u201d"
+        in (model["verdict_sentence"])
+    )
+
+
+def test_vuong_test_against_a_known_value() -> None:
+    """Independent differences: z is the mean over its (Newey–West) standard error; the Schwarz
+    correction charges (ka − kb)/2·log n (Vuong 1989, eq. 5.7)."""
+    rng = np.random.default_rng(3)
+    a = rng.normal(0.1, 1.0, 400)
+    b = np.zeros(400)
+    plain = vuong_test(a, b)
+    import statsmodels.api as sm
+
+    expected = sm.OLS(a, np.ones(400)).fit(cov_type="HAC", cov_kwds={"maxlags": plain["hac_lags"]}).tvalues[0]
+    assert plain["z"] == pytest.approx(expected)
+    assert plain["hac_lags"] == int(4 * (400 / 100) ** (2 / 9))
+    assert plain["p_value"] == pytest.approx(2 * stats.norm.sf(abs(expected)))
+    charged = vuong_test(a, b, 3, 1, correction="schwarz")
+    assert charged["z"] == pytest.approx((a.sum() - np.log(400)) / a.sum() * expected)
+    assert vuong_test(b, a)["z"] == pytest.approx(-plain["z"])
+
+
+def test_verdict_sentence_names_a_winner_only_when_both_tests_reject() -> None:
+    model = model_for("self_exciting", 0)
+    assert model["verdict"] == "self_exciting"
+    for joint, vuong, expected in ((0.2, 0.001, "neither adds"), (0.001, 0.2, "but not significantly")):
+        changed = {**model, "verdict": "undecided",
+                   "comparison": {**model["comparison"], "joint_lr_p": joint, "p_value": vuong}}  # fmt: skip
+        sentence = verdict_sentence(changed)
+        assert sentence.startswith("the data do not decide") and expected in sentence
+
+
+def test_a_winner_needs_both_the_joint_test_and_the_vuong_test() -> None:
+    base = {"alpha": 0.05, "favours": "lag"}
+    assert verdict_of({**base, "joint_lr_p": 0.001, "p_value": 0.001}) == "self_exciting"
+    assert verdict_of({**base, "favours": "triggers", "joint_lr_p": 0.001, "p_value": 0.001}) == "trigger_driven"
+    assert verdict_of({**base, "joint_lr_p": 0.2, "p_value": 0.001}) == "undecided"  # models not shown to differ
+    assert verdict_of({**base, "joint_lr_p": 0.001, "p_value": 0.2}) == "undecided"
+    assert verdict_of({**base, "joint_lr_p": None, "p_value": 0.001}) == "undecided"
+
+
+def test_local_shifts_keep_the_era_whole_span_shifts_leave() -> None:
+    """Five busy years (0.05 a day against 0.01) inside twenty, all exercises in the busy era's middle
+    year, no response: the after-window ratio is above 1 from the era alone. Among shifts of 1–2 years
+    (still in the busy era) it is ordinary; among whole-span shifts (mostly in quiet years) it is less so."""
+    days = pd.date_range(START, END, freq="D")
+    index = np.arange(len(days))
+    rate = np.where((index >= 12 * 365) & (index < 17 * 365), 0.05, 0.01)
+    whole, local = [], []
+    for seed in range(4):
+        rng = np.random.default_rng(seed)
+        hits = list(days[rng.random(len(days)) < rate])
+        starts = sorted(rng.choice(np.arange(14 * 365, 15 * 365), 20, replace=False))
+        triggers = pd.DataFrame(
+            {"kind": "exercise", "name": [f"drill {i}" for i in range(20)], "start": [days[d].date() for d in starts],
+             "end": [days[d + 9].date() for d in starts], "reference": "-"}
+        )  # fmt: skip
+        after = next(r for r in event_study(hits, triggers, START, END, permutations=199) if r["side"] == "after")
+        assert after["rate_ratio"] > 1.5
+        whole.append(after["p_value"])
+        local.append(after["p_value_local"])
+    assert all(lo > wh for lo, wh in zip(local, whole, strict=True)), (local, whole)
+    assert np.mean(local) > 0.5
+
+
+def test_event_study_finds_a_trigger_response_with_both_shift_schemes() -> None:
+    triggers = trending_triggers(0, START, END)
+    days = planted_provocations("trigger", 0, triggers, START, END)
+    study = {(r["trigger"], r["side"]): r for r in event_study(days, triggers, START, END, permutations=199)}
+    after = study[("exercise", "after")]
+    assert after["rate_ratio"] > 2 and after["p_value"] <= 0.01 and after["p_value_local"] <= 0.01
+    assert study[("exercise", "before")]["p_value_local"] > 0.01  # nothing before the trigger
+
+
+def test_local_shifts_move_each_trigger_one_to_two_years_inside_the_period() -> None:
+    starts = np.array([0, 400, 1000, 1800])
+    shifts = local_shifts(starts, 1826, np.random.default_rng(0), 500)
+    assert shifts is not None and shifts.shape == (500, 4)
+    assert ((np.abs(shifts) >= 365) & (np.abs(shifts) <= 730)).all()
+    moved = starts + shifts
+    assert ((moved >= 0) & (moved <= 1825)).all()
+    # both directions where both fit, and the triggers move independently of each other
+    assert (shifts[:, 1] < 0).any() and (shifts[:, 1] > 0).any()
+    assert len(np.unique(shifts[:, 1] - shifts[:, 2])) > 100
+    assert local_shifts(starts, 300, np.random.default_rng(0), 10) is None  # no room in under a year
 
 
 def test_neither_gives_few_false_positives_over_seeds() -> None:
-    """A constant rate: over 12 seeds, each of the 3 model terms and 4 event-study tests is a
-    5 % test, so about 4 of 84 come out below 0.05 by chance; more than 10 would mean a biased test."""
-    false_model = false_study = 0
-    for seed in range(12):
-        terms, study, _ = analyse("none", seed)
-        false_model += sum(terms[t]["p_value"] < 0.05 for t in ("recent", *KINDS))
-        false_study += sum(row["p_value"] is not None and row["p_value"] < 0.05 for row in study.values())
-    assert false_model <= 6
-    assert false_study <= 6
+    """A constant rate: every model term and event-study test is a 5 % test. The count of p < 0.05
+    must stay below the binomial 99.9 % quantile for that many tests (independent seeds; the four
+    event-study tests of one seed share data, so the bound is a little generous for them)."""
+    model_tests = model_false = study_tests = study_false = 0
+    for seed in range(20):
+        triggers = trending_triggers(seed, START, END)
+        days = planted_provocations("none", seed, triggers, START, END)
+        for row in event_study(days, triggers, START, END, permutations=99, seed=seed):
+            for key in ("p_value", "p_value_local"):
+                study_tests += 1
+                study_false += row[key] is not None and row[key] < 0.05
+        if seed < 4:
+            terms = count_model(weekly_design(days, triggers, START, END), KINDS)["terms"]
+            model_tests += len(terms)
+            model_false += sum(t["p_value"] is not None and t["p_value"] < 0.05 for t in terms)
+    assert model_false <= stats.binom.ppf(0.999, model_tests, 0.05)
+    assert study_false <= stats.binom.ppf(0.999, study_tests, 0.05)
 
 
 def test_cli_on_the_bundled_lists(bundled_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -65,19 +197,21 @@ def test_cli_on_the_bundled_lists(bundled_db: Path, capsys: pytest.CaptureFixtur
     data = json.loads(capsys.readouterr().out)
     names = [p["name"] for p in data["periods"]]
     assert names == ["hess_2012_2016", "1990_2025"]
+    docs = Path(__file__).resolve().parent.parent / "docs" / "methods.md"
     for period in data["periods"]:
         assert {r["trigger"] for r in period["event_study"]} == {"election", "exercise", "un_resolution"}
+        assert all({"p_value", "p_value_local"} <= set(r) for r in period["event_study"])
         model = period["count_model"]
-        assert {t["term"] for t in model["terms"]} == {"const", "recent", "election", "exercise", "un_resolution"}
-        assert set(model["aic"]) == {"lag_only", "triggers_only", "both"}
-    # docs/methods.md §8: 76 provocation days in 2012-2016, 429 in 1990-2025; Hess's comparison holds
-    # in both (the lag-only model fits better than the triggers-only one)
-    hess, long_run = data["periods"]
-    assert (hess["provocation_days"], long_run["provocation_days"]) == (76, 429)
-    assert hess["count_model"]["lag_predicts_better"] and long_run["count_model"]["lag_predicts_better"]
-    recent = next(t for t in hess["count_model"]["terms"] if t["term"] == "recent")
-    assert recent["irr"] == pytest.approx(1.87, abs=0.01) and recent["irr_low"] > 1
-    election = next(t for t in hess["count_model"]["terms"] if t["term"] == "election")
-    assert election["status"] == "unstable" and election["irr"] is None
+        assert {t["term"] for t in model["terms"]} == {"recent", "election", "exercise", "un_resolution"}
+        assert set(model["aic"]) == {"lag_only", "triggers_only", "both", "controls_only"}
+        assert model["verdict"] in ("self_exciting", "trigger_driven", "undecided")
+        assert model["verdict_sentence"] == verdict_sentence(model)
+        # docs/methods.md §8 quotes the generated sentence for each period (regenerate it when it changes)
+        assert model["verdict_sentence"] in docs.read_text(encoding="utf-8"), period["name"]
+        plain = model["without_time_controls"]
+        assert {t["term"] for t in plain["terms"]} == {"const", "recent", "election", "exercise", "un_resolution"}
+    assert run([*args]) == 0
+    out = capsys.readouterr().out
+    assert "the data do not decide" in out or "predict the next week's provocations better" in out
     assert run([*args, "--from", "2016-01-01", "--to", "2015-01-01"]) == 2
     assert "--to" in capsys.readouterr().err

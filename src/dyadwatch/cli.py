@@ -1662,19 +1662,14 @@ def provocations(
         return
     print_frame(result.to_frame(), output, f"provocations of {result.focus} around triggers")
     if output is OutFormat.table:
-        print_frame(result.model_frame(), output, "negative binomial count model (incidence-rate ratios)")
+        print_frame(result.model_frame(), output, "negative binomial count model with time controls (rate ratios)")
         for period in result.periods:
             model = period.get("count_model")
             if model:
                 aic = model["aic"]
                 stdout_console().print(
                     f"{period['name']}: AIC lag only {aic['lag_only']:.1f}, triggers only {aic['triggers_only']:.1f}, "
-                    f"both {aic['both']:.1f}; "
-                    + (
-                        "the recent provocations predict better"
-                        if model["lag_predicts_better"]
-                        else "the triggers predict better"
-                    ),
+                    f"both {aic['both']:.1f}; {model['verdict_sentence']}",
                     highlight=False,
                 )
         for note in result.notes:

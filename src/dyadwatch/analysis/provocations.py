@@ -1,25 +1,31 @@
-"""What makes Pyongyang harden? ``dyadwatch provocations FOCUS`` (issue 13).
+"""What makes Pyongyang harden? ``dyadwatch provocations FOCUS`` (issues 13 and 25).
 
 Two questions from the literature (methods §8): do provocations follow outside **triggers**
 (UN Security Council resolutions, US–ROK exercises, South Korean and US elections), or their own
 rhythm? Hess (2017) found for 2012–2016 that a recent provocation predicts the next better than the
 usual triggers; D'Orazio (2012) found no systematic escalation around exercises in ICEWS data.
 
-* **Event study with a permutation test.** A provocation *day* is a day with at least one act in
+* **Event study with two permutation tests.** A provocation *day* is a day with at least one act in
   the chosen lists (the CSIS provocations and the CNS missile tests often record the same act, so
   days, not rows, are counted). For each trigger kind, the rate of provocation days in the
   ``window`` days *before* each trigger and in the window *after* it (from its first day to
   ``window`` days after its last, so an exercise counts in full) is compared with the rate on all
-  other days. The p-value comes from shifting the whole trigger calendar by a random offset
-  (circularly within the period), which keeps the spacing of triggers and the clustering of
-  provocations and breaks only their alignment (a standard test for the association of two point
-  processes); two-sided on the log rate ratio.
-* **Self-exciting count model.** Weekly counts of provocation days, negative binomial regression
-  (statsmodels, dispersion estimated) on ``log(1 + provocation days in the previous 4 weeks)``
-  (self-excitation) and one indicator per trigger kind (the week overlaps a trigger's after-window).
-  Coefficients are reported as incidence-rate ratios with 95 % intervals. Hess's comparison is the
-  fit (AIC) of the model with the lag only against the model with the triggers only, and
-  likelihood-ratio tests of each block given the other.
+  other days; two-sided on the log rate ratio. Two null distributions: ``p_value`` shifts the whole
+  trigger calendar by one random offset, circularly within the period (keeps the spacing of the
+  triggers and the clustering of provocations, breaks only their alignment; but it also moves
+  triggers into other eras, so a slow change in the rate widens the null); ``p_value_local`` moves
+  each trigger by its own random offset of 1–2 years (:data:`LOCAL_SHIFT_DAYS`), earlier or later,
+  inside the period, so that triggers stay in their era and only their timing within it is tested
+  (a restricted permutation scheme; Good 2005).
+* **Self-exciting count model with time controls.** Weekly counts of provocation days, negative
+  binomial regression (statsmodels, dispersion estimated) on ``log(1 + provocation days in the
+  previous 4 weeks)`` (self-excitation) and one indicator per trigger kind (the week overlaps a
+  trigger's after-window), with year effects and month-of-year effects: without them a lag term
+  takes up slow changes of the rate (issue 25). Hess's comparison — the lag-only model against the
+  triggers-only model, which are non-nested — is a Vuong (1989) test, read only after a joint
+  likelihood-ratio test of the lag and the triggers (both models otherwise reduce to the controls);
+  the verdict (``self_exciting``, ``trigger_driven`` or ``undecided``) and its sentence come from
+  :func:`verdict_sentence`. The same models without time controls are reported beside them.
 """
 
 from __future__ import annotations
@@ -50,14 +56,26 @@ PERIODS = {"hess_2012_2016": ("2012-01-01", "2016-12-31"), "1990_2025": ("1990-0
 PROVOCATION_SOURCES = ("provocations", "missile_tests")
 #: A log rate ratio beyond this (a ratio above e^8 or below e^-8) is quasi-separation, not an estimate.
 UNSTABLE_COEFFICIENT = 8.0
+#: The local shift scheme moves each trigger by 365 to 730 days, earlier or later.
+LOCAL_SHIFT_DAYS = (365, 730)
+#: Level of the tests behind the verdict.
+ALPHA = 0.05
+#: Years per degree of freedom of the time spline (a slow trend: eras of several years, not single years).
+SPLINE_YEARS = 4.0
+#: The time controls of the count model, by name, as the output describes them.
+TIME_CONTROLS = {
+    "spline": "a cubic B-spline in time (one degree of freedom per 4 years) and month-of-year effects",
+    "year": "year effects and month-of-year effects",
+    "none": "none",
+}
 
 
-def _windows(triggers: pd.DataFrame, first: pd.Timestamp, days: int, side: str, window: int) -> np.ndarray:
-    """0/1 per day of ``days`` days from ``first``: inside any trigger's before or after window."""
+def _mask(
+    starts: np.ndarray[Any, Any], ends: np.ndarray[Any, Any], days: int, side: str, window: int
+) -> np.ndarray[Any, Any]:
+    """0/1 per day of ``days`` days: inside any trigger's before or after window (offsets in days)."""
     mask = np.zeros(days, dtype=bool)
-    for start, end in zip(triggers["start"], triggers["end"], strict=True):
-        s = (pd.Timestamp(start) - first).days
-        e = (pd.Timestamp(end) - first).days
+    for s, e in zip(starts, ends, strict=True):
         lo, hi = (s - window, s - 1) if side == "before" else (s, e + window)
         lo, hi = max(lo, 0), min(hi, days - 1)
         if lo <= hi:
@@ -65,7 +83,36 @@ def _windows(triggers: pd.DataFrame, first: pd.Timestamp, days: int, side: str, 
     return mask
 
 
-def _rate_ratio(hits: np.ndarray, mask: np.ndarray) -> float:
+def _offsets(triggers: pd.DataFrame, first: pd.Timestamp) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    starts = np.array([(pd.Timestamp(s) - first).days for s in triggers["start"]], dtype=int)
+    ends = np.array([(pd.Timestamp(e) - first).days for e in triggers["end"]], dtype=int)
+    return starts, ends
+
+
+def _windows(triggers: pd.DataFrame, first: pd.Timestamp, days: int, side: str, window: int) -> np.ndarray[Any, Any]:
+    """0/1 per day of ``days`` days from ``first``: inside any trigger's before or after window."""
+    starts, ends = _offsets(triggers, first)
+    return _mask(starts, ends, days, side, window)
+
+
+def local_shifts(
+    starts: np.ndarray[Any, Any], days: int, rng: np.random.Generator, permutations: int
+) -> np.ndarray[Any, Any] | None:
+    """Offsets (permutations × triggers) of the local scheme: each trigger moved by 1–2 years, earlier
+    or later, uniformly among the offsets that keep its first day inside the period; ``None`` when some
+    trigger has no such offset (a period shorter than about a year)."""
+    low, high = LOCAL_SHIFT_DAYS
+    candidates = np.concatenate([np.arange(-high, -low + 1), np.arange(low, high + 1)])
+    shifts = np.empty((permutations, len(starts)), dtype=int)
+    for i, start in enumerate(starts):
+        allowed = candidates[(start + candidates >= 0) & (start + candidates <= days - 1)]
+        if len(allowed) == 0:
+            return None
+        shifts[:, i] = rng.choice(allowed, permutations)
+    return shifts
+
+
+def _rate_ratio(hits: np.ndarray[Any, Any], mask: np.ndarray[Any, Any]) -> float:
     inside, outside = mask.sum(), (~mask).sum()
     if inside == 0 or outside == 0:
         return float("nan")
@@ -74,6 +121,19 @@ def _rate_ratio(hits: np.ndarray, mask: np.ndarray) -> float:
     if rate_out == 0:
         return float("inf") if rate_in > 0 else float("nan")
     return float(rate_in / rate_out)
+
+
+def _permutation_p(hits: np.ndarray[Any, Any], statistic: float, masks: Sequence[np.ndarray[Any, Any]]) -> float:
+    """(extreme + 1) / (permutations + 1) (Phipson & Smyth 2010), two-sided on |log ratio|; a shifted
+    window with no defined ratio counts as extreme (the conservative choice)."""
+    extreme = 0
+    for mask in masks:
+        ratio = _rate_ratio(hits, mask)
+        if np.isfinite(ratio) and ratio > 0:
+            extreme += abs(np.log(ratio)) >= statistic - 1e-12
+        else:
+            extreme += 1
+    return float((extreme + 1) / (len(masks) + 1))
 
 
 def event_study(
@@ -87,7 +147,8 @@ def event_study(
     seed: int = 0,
 ) -> list[dict[str, Any]]:
     """Per trigger kind and side (before/after): provocation-day rates inside the windows and on the
-    other days, their ratio, and the permutation p-value (random circular shifts of the trigger calendar)."""
+    other days, their ratio, and two permutation p-values: ``p_value`` (random circular shifts of the
+    whole trigger calendar) and ``p_value_local`` (each trigger moved by 1–2 years; module doc)."""
     first, last = pd.Timestamp(start), pd.Timestamp(end)
     days = (last - first).days + 1
     hits = np.zeros(days)
@@ -96,12 +157,16 @@ def event_study(
         if 0 <= offset < days:
             hits[offset] = 1.0
     rng = np.random.default_rng(seed)
+    # a stream of its own, so that the whole-span p-values stay those of the same seed before issue 25
+    local_rng = np.random.default_rng([seed, 25])
     rows: list[dict[str, Any]] = []
     chosen = triggers[(pd.to_datetime(triggers["end"]) >= first) & (pd.to_datetime(triggers["start"]) <= last)]
     for kind, group in chosen.groupby("kind", sort=True):
         shifts = rng.integers(1, days, permutations)
+        starts, ends = _offsets(group, first)
+        local = local_shifts(starts, days, local_rng, permutations)
         for side in ("before", "after"):
-            mask = _windows(group, first, days, side, window)
+            mask = _mask(starts, ends, days, side, window)
             observed = _rate_ratio(hits, mask)
             row: dict[str, Any] = {
                 "trigger": kind,
@@ -113,17 +178,14 @@ def event_study(
                 "rate_elsewhere": float(hits[~mask].sum() / (~mask).sum()) if (~mask).sum() else None,
                 "rate_ratio": observed,
                 "p_value": None,
+                "p_value_local": None,
             }
             if np.isfinite(observed) and observed > 0:
-                stat = abs(np.log(observed))
-                extreme = 0
-                for shift in shifts:
-                    ratio = _rate_ratio(hits, np.roll(mask, int(shift)))
-                    if np.isfinite(ratio) and ratio > 0:
-                        extreme += abs(np.log(ratio)) >= stat - 1e-12
-                    else:
-                        extreme += 1
-                row["p_value"] = float((extreme + 1) / (permutations + 1))
+                statistic = abs(np.log(observed))
+                row["p_value"] = _permutation_p(hits, statistic, [np.roll(mask, int(s)) for s in shifts])
+                if local is not None:
+                    moved = [_mask(starts + offset, ends + offset, days, side, window) for offset in local]
+                    row["p_value_local"] = _permutation_p(hits, statistic, moved)
             rows.append(row)
     return rows
 
@@ -138,7 +200,8 @@ def weekly_design(
     lag_weeks: int = LAG_WEEKS,
 ) -> pd.DataFrame:
     """Weeks (Monday first) with ``provocations`` (days with an act), ``recent`` (log 1 + the previous
-    ``lag_weeks`` weeks' provocation days) and one 0/1 column per trigger kind (after-window overlaps)."""
+    ``lag_weeks`` weeks' provocation days), one 0/1 column per trigger kind (after-window overlaps),
+    and the ``year`` and ``month`` of the week's Thursday (ISO 8601's rule for a week's year)."""
     first = pd.Timestamp(start) - pd.Timedelta(days=pd.Timestamp(start).weekday())
     last = pd.Timestamp(end)
     days = (last - first).days + 1
@@ -154,6 +217,8 @@ def weekly_design(
             "provocations": hits[: weeks * 7].reshape(weeks, 7).sum(1),
         }
     )
+    thursday = frame["week"] + pd.Timedelta(days=3)
+    frame["year"], frame["month"] = thursday.dt.year, thursday.dt.month
     past = frame["provocations"].shift(1).rolling(lag_weeks, min_periods=lag_weeks).sum()
     frame["recent"] = np.log1p(past)
     for kind, group in triggers.groupby("kind", sort=True):
@@ -162,82 +227,331 @@ def weekly_design(
     return frame.dropna().reset_index(drop=True)
 
 
-def count_model(design: pd.DataFrame, kinds: Sequence[str]) -> dict[str, Any]:
-    """Negative binomial regressions of weekly provocation days: lag only, triggers only, both.
+@dataclass(frozen=True)
+class _Fit:
+    """One count regression: per-week log-likelihoods and the named estimates.
 
-    Returns incidence-rate ratios with 95 % intervals for the full model, the AIC of each, and
-    likelihood-ratio p-values for the lag given the triggers and for the triggers given the lag.
+    ``loglik`` has one entry per week of the design; a week whose rate the maximum-likelihood fit
+    sends to zero (a separated indicator, below) has log-likelihood 0 there.
     """
+
+    loglik: np.ndarray[Any, Any]
+    estimates: dict[str, tuple[float, float, float, float]]  # name -> (coefficient, low, high, p)
+    separated: list[str]
+    parameters: int
+    family: str
+    alpha: float
+
+    @property
+    def llf(self) -> float:
+        return float(self.loglik.sum())
+
+    @property
+    def aic(self) -> float:
+        return 2.0 * self.parameters - 2.0 * self.llf
+
+
+def _separated(
+    y: np.ndarray[Any, Any], indicators: pd.DataFrame, categories: pd.DataFrame
+) -> tuple[np.ndarray[Any, Any], list[str]]:
+    """Weeks kept for the fit, and the indicators and category levels with no provocation at all.
+
+    An indicator (a trigger kind, a year) whose weeks hold no provocation day has a maximum-likelihood
+    coefficient of −∞ (complete separation; Albert & Anderson 1984): its weeks are fitted exactly
+    (rate 0, log-likelihood 0) and carry no information on the other coefficients. Leaving them out
+    of the fit is that limit, reached without a diverging optimizer. Repeated until none is left.
+    """
+    active = np.ones(len(y), dtype=bool)
+    separated: list[str] = []
+    while True:
+        found: list[tuple[str, np.ndarray[Any, Any]]] = []
+        for name in map(str, indicators.columns):
+            on = indicators[name].to_numpy() > 0
+            if name not in separated and (on & active).any() and y[on & active].sum() == 0:
+                found.append((name, on))
+        for column in categories:
+            values = categories[column].to_numpy()
+            for level in np.unique(values[active]):
+                on = values == level
+                if y[on & active].sum() == 0:
+                    found.append((f"{column} {level}", on))
+        if not found:
+            return active, separated
+        for name, on in found:
+            separated.append(name)
+            active &= ~on
+
+
+def _fit(y: np.ndarray[Any, Any], numeric: pd.DataFrame, categories: pd.DataFrame) -> _Fit:
+    """Negative binomial regression (NB2, dispersion estimated; Cameron & Trivedi 2013 §3.3) of the
+    weekly counts on ``numeric`` columns and dummies of each ``categories`` column (first level left
+    out); the Poisson model when the dispersion sits on its boundary (0), where the negative
+    binomial's covariance is undefined and the Poisson model is its limit."""
     import warnings
 
     import statsmodels.api as sm
+
+    indicators = numeric[[c for c in numeric if set(np.unique(numeric[c])) <= {0.0, 1.0}]]
+    active, separated = _separated(y, indicators, categories)
+    columns = [c for c in numeric if c not in separated and numeric[c][active].nunique() > 1]
+    parts = [pd.DataFrame({"const": np.ones(int(active.sum()))}), numeric.loc[active, columns].reset_index(drop=True)]
+    for column in map(str, categories.columns):
+        dummies = pd.get_dummies(categories[column][active], prefix=column, drop_first=True, dtype=float)
+        parts.append(dummies.reset_index(drop=True))
+    design = pd.concat(parts, axis=1).astype(float)
+    # Keep a column only if it adds to the rank (an indicator that coincides with a set of year
+    # dummies is not identified); the terms of interest come first, so they are kept first.
+    # Gram–Schmidt order (a QR without pivoting): a column whose R diagonal vanishes lies in the
+    # span of the columns before it.
+    r_diagonal = np.abs(np.diag(np.linalg.qr(design.to_numpy(), mode="r")))
+    norms = np.linalg.norm(design.to_numpy(), axis=0)
+    kept = [name for name, size, norm in zip(design, r_diagonal, norms, strict=True) if size > 1e-9 * norm]
+    x = design[kept].to_numpy()
+    y_active = y[active]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result: Any = sm.NegativeBinomial(y_active, x).fit(disp=False, maxiter=300)
+        family, alpha = "negative binomial", float(np.asarray(result.params)[-1])
+        if not (np.all(np.isfinite(np.asarray(result.bse))) and np.isfinite(result.llf)):
+            result = sm.Poisson(y_active, x).fit(disp=False, maxiter=300)
+            family, alpha = "poisson (no over-dispersion)", 0.0
+    params, conf, pvalues = np.asarray(result.params), np.asarray(result.conf_int(0.05)), np.asarray(result.pvalues)
+    loglik = np.zeros(len(y))
+    loglik[active] = result.model.loglikeobs(params)
+    estimates = {
+        str(name): (float(params[i]), float(conf[i, 0]), float(conf[i, 1]), float(pvalues[i]))
+        for i, name in enumerate(kept)
+    }
+    return _Fit(loglik, estimates, separated, len(params) + len(separated), family, alpha)
+
+
+def vuong_test(
+    loglik_a: np.ndarray[Any, Any],
+    loglik_b: np.ndarray[Any, Any],
+    parameters_a: int = 0,
+    parameters_b: int = 0,
+    *,
+    correction: str = "none",
+) -> dict[str, Any]:
+    """Vuong's (1989) test of two non-nested models from their per-observation log-likelihoods.
+
+    ``z`` = (Σ (ℓa − ℓb) − c) / (√n · ω̂); positive favours model a. ω̂² is the Newey–West (1987)
+    long-run variance of ℓa − ℓb (Bartlett kernel, ⌊4 (n/100)^(2/9)⌋ lags), as Rivers & Vuong (2002)
+    allow for dependent observations such as weeks. ``correction`` ``"schwarz"`` sets
+    c = (ka − kb)/2 · log n (Vuong 1989, eq. 5.7), which charges the model with more parameters;
+    ``"none"`` sets c = 0. Two-sided p-value from the normal distribution.
+    """
+    import statsmodels.api as sm
     from scipy import stats
 
+    if correction not in ("none", "schwarz"):
+        raise UsageError(f"unknown correction {correction!r}; expected 'none' or 'schwarz'")
+    difference = np.asarray(loglik_a, dtype=float) - np.asarray(loglik_b, dtype=float)
+    n = len(difference)
+    lags = int(np.floor(4 * (n / 100) ** (2 / 9)))
+    adjust = (parameters_a - parameters_b) / 2 * np.log(n) if correction == "schwarz" else 0.0
+    mean = (difference.sum() - adjust) / n
+    spread = float(np.std(difference))
+    if spread == 0.0:
+        z = 0.0 if mean == 0 else float(np.sign(mean) * np.inf)
+    else:
+        fit = sm.OLS(difference, np.ones(n)).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
+        z = float(mean / np.asarray(fit.bse)[0])
+    return {
+        "test": "vuong",
+        "z": z,
+        "p_value": float(2 * stats.norm.sf(abs(z))),
+        "log_likelihood_ratio": float(difference.sum()),
+        "correction": correction,
+        "hac_lags": lags,
+    }
+
+
+def _terms(fit: _Fit, names: Sequence[str]) -> list[dict[str, Any]]:
+    """Incidence-rate ratios with 95 % intervals; no number for a separated or runaway term."""
+    terms: list[dict[str, Any]] = []
+    for name in names:
+        estimate = fit.estimates.get(name)
+        if estimate is None or abs(estimate[0]) > UNSTABLE_COEFFICIENT or not np.all(np.isfinite(estimate[:3])):
+            # quasi-separation (e.g. no provocation in any window of a kind): no number is claimed
+            terms.append(
+                {"term": name, "status": "unstable", "coefficient": None, "irr": None, "irr_low": None,
+                 "irr_high": None, "p_value": None}
+            )  # fmt: skip
+            continue
+        coefficient, low, high, p_value = estimate
+        terms.append(
+            {
+                "term": name,
+                "status": "ok",
+                "coefficient": coefficient,
+                "irr": float(np.exp(coefficient)),
+                "irr_low": float(np.exp(low)),
+                "irr_high": float(np.exp(high)),
+                "p_value": p_value,
+            }
+        )
+    return terms
+
+
+def _lr_p(bigger: _Fit, smaller: _Fit) -> float | None:
+    """Likelihood-ratio test of nested fits (Wilks 1938), df the difference in parameters."""
+    from scipy import stats
+
+    df = bigger.parameters - smaller.parameters
+    if df < 1:
+        return None
+    return float(stats.chi2.sf(max(2 * (bigger.llf - smaller.llf), 0.0), df))
+
+
+def time_spline(design: pd.DataFrame) -> pd.DataFrame:
+    """Cubic B-spline basis in time (de Boor 1978), one degree of freedom per :data:`SPLINE_YEARS`
+    years (at least 3), equally spaced knots; the first column is left out (the constant holds the level).
+
+    A smooth trend rather than year effects: with one free effect per year, the lag term is biased
+    downwards (the incidental-parameter bias of dynamic models with fixed effects, Nickell 1981:
+    within a year whose total is fitted exactly, weeks after many provocations must have fewer),
+    which ``docs/validation.md`` measures.
+    """
+    from scipy.interpolate import BSpline
+
+    years = ((design["week"] - design["week"].iloc[0]).dt.days / 365.25).to_numpy()
+    df = max(3, int(round((years[-1] - years[0]) / SPLINE_YEARS)))
+    degree = 3
+    inner = np.linspace(years[0], years[-1], df - degree + 2)[1:-1]
+    knots = np.r_[[years[0]] * (degree + 1), inner, [years[-1]] * (degree + 1)]
+    basis = BSpline.design_matrix(years, knots, degree).toarray()[:, 1:]
+    return pd.DataFrame(basis, index=design.index, columns=[f"spline_{i}" for i in range(basis.shape[1])])
+
+
+def _compare(design: pd.DataFrame, kinds: list[str], controls: str, alpha: float, correction: str) -> dict[str, Any]:
+    """Lag only, triggers only, both (and controls only), with the given time controls."""
+    y = design["provocations"].to_numpy(dtype=float)
+    numeric = design[["recent", *kinds]].astype(float)
+    smooth = time_spline(design) if controls == "spline" else pd.DataFrame(index=design.index)
+    categories = {"spline": design[["month"]], "year": design[["year", "month"]]}.get(controls, design[[]])
+    lag_only = _fit(y, pd.concat([numeric[["recent"]], smooth], axis=1), categories)
+    triggers_only = _fit(y, pd.concat([numeric[kinds], smooth], axis=1), categories)
+    both = _fit(y, pd.concat([numeric, smooth], axis=1), categories)
+    baseline = _fit(y, smooth, categories)
+    comparison = vuong_test(
+        lag_only.loglik, triggers_only.loglik, lag_only.parameters, triggers_only.parameters, correction=correction
+    )
+    # Vuong (1989, §7) for overlapping models: the z statistic is normal only when the two models differ
+    # (ω² > 0). Here they share the controls and differ in terms that are all zero exactly when both
+    # reduce to the controls, so a first likelihood-ratio test of the lag and the triggers together
+    # must reject before z is read (otherwise z has no normal limit; Shi 2015).
+    joint_p = _lr_p(both, baseline)
+    comparison["joint_lr_p"] = joint_p
+    comparison["favours"] = "lag" if comparison["z"] > 0 else "triggers" if comparison["z"] < 0 else None
+    comparison["alpha"] = alpha
+    verdict = verdict_of(comparison)
+    return {
+        "terms": _terms(both, ["recent", *kinds] if controls != "none" else ["const", "recent", *kinds]),
+        "family": both.family,
+        "dispersion_alpha": both.alpha,
+        "aic": {"lag_only": lag_only.aic, "triggers_only": triggers_only.aic, "both": both.aic}
+        | ({"controls_only": baseline.aic} if controls != "none" else {}),
+        "lr_p_lag_given_triggers": _lr_p(both, triggers_only),
+        "lr_p_triggers_given_lag": _lr_p(both, lag_only),
+        "lag_predicts_better": bool(lag_only.aic < triggers_only.aic),
+        "comparison": comparison,
+        "verdict": verdict,
+        "separated": both.separated,
+    }
+
+
+def verdict_of(comparison: dict[str, Any]) -> str:
+    """``self_exciting`` or ``trigger_driven`` only when the joint likelihood-ratio test and the Vuong
+    test both reject at ``comparison["alpha"]`` (Vuong 1989, §7: read z only once the overlapping
+    models are shown to differ); ``undecided`` otherwise."""
+    joint, vuong, alpha = comparison["joint_lr_p"], comparison["p_value"], comparison["alpha"]
+    if joint is None or joint >= alpha or vuong >= alpha or comparison["favours"] is None:
+        return "undecided"
+    return "self_exciting" if comparison["favours"] == "lag" else "trigger_driven"
+
+
+def count_model(
+    design: pd.DataFrame,
+    kinds: Sequence[str],
+    *,
+    time_controls: str = "spline",
+    alpha: float = ALPHA,
+    correction: str = "none",
+) -> dict[str, Any]:
+    """Negative binomial regressions of weekly provocation days, and Hess's comparison as a test.
+
+    ``time_controls``: ``"spline"`` (the default: a cubic B-spline in time, :func:`time_spline`, and
+    month-of-year effects), ``"year"`` (year effects and month-of-year effects) or ``"none"``. With
+    controls, slow changes in the rate (eras of many or few launches) and seasons are not read as
+    memory or as triggers (issue 25), and the same models without them are reported under
+    ``without_time_controls``. The lag-only and the triggers-only model are compared with
+    :func:`vuong_test` after a joint likelihood-ratio test (see :func:`_compare`); ``verdict`` is
+    ``self_exciting`` or ``trigger_driven`` only when both reject at ``alpha``, else ``undecided``.
+    """
+    if time_controls not in TIME_CONTROLS:
+        raise UsageError(f"unknown time controls {time_controls!r}; expected one of {', '.join(TIME_CONTROLS)}")
     kinds = [k for k in kinds if k in design and design[k].nunique() > 1]
     y = design["provocations"].to_numpy()
     if y.sum() < 10:
         raise InsufficientDataError(
             f"only {int(y.sum())} provocation days in the period; the count model needs at least 10 (widen --from/--to)"
         )
+    model: dict[str, Any] = {"weeks": len(y), "provocation_days": int(y.sum())}
+    model["time_controls"] = TIME_CONTROLS[time_controls]
+    model |= _compare(design, kinds, time_controls, alpha, correction)
+    if time_controls != "none":
+        model["without_time_controls"] = _compare(design, kinds, "none", alpha, correction)
+    model["verdict_sentence"] = verdict_sentence(model)
+    return model
 
-    def fit(columns: list[str]) -> Any:
-        x = (
-            sm.add_constant(design[columns].to_numpy(dtype=float), has_constant="add")
-            if columns
-            else np.ones((len(y), 1))
+
+def _p(value: float | None) -> str:
+    if value is None:
+        return "p not defined"
+    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
+
+
+VERDICT_READINGS = {
+    "self_exciting": "recent provocations predict better",
+    "trigger_driven": "the triggers predict better",
+    "undecided": "the data do not decide",
+}
+
+
+def verdict_sentence(model: dict[str, Any]) -> str:
+    """The one sentence on Hess's question that the overview, the command and the methods page print.
+
+    Generated from ``count_model``'s result: a winner is named only when it wins the comparison
+    with the time controls and the comparison is significant; otherwise the sentence says that the
+    data do not decide, and why. When the model without time controls reads differently, it says so.
+    """
+    comparison, verdict = model["comparison"], model["verdict"]
+    held = f"with {model['time_controls']} held fixed" if model["time_controls"] != "none" else "without time controls"
+    vuong = f"Vuong z = {comparison['z']:.2f}, {_p(comparison['p_value'])}"
+    claim = "predict the next week's provocations better than"
+    if verdict == "self_exciting":
+        text = f"recent provocations {claim} the triggers do, {held} ({vuong})."
+    elif verdict == "trigger_driven":
+        text = f"the triggers {claim} recent provocations do, {held} ({vuong})."
+    elif comparison["joint_lr_p"] is None or comparison["joint_lr_p"] >= comparison["alpha"]:
+        text = (
+            "the data do not decide between recent provocations and the triggers: "
+            f"{held}, neither adds to the time controls (likelihood-ratio {_p(comparison['joint_lr_p'])})."
         )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = sm.NegativeBinomial(y, x).fit(disp=False, maxiter=200)
-            if np.all(np.isfinite(np.asarray(result.bse))):
-                return result
-            # No over-dispersion: the dispersion sits on its boundary (0) and the negative binomial's
-            # covariance is undefined there; the Poisson model is its limit.
-            return sm.Poisson(y, x).fit(disp=False, maxiter=200)
-
-    full_columns = ["recent", *kinds]
-    full, lag_only, trig_only = fit(full_columns), fit(["recent"]), fit(list(kinds))
-    names = ["const", *full_columns]
-    poisson = len(np.asarray(full.params)) == len(full_columns) + 1
-    params, conf = np.asarray(full.params), np.asarray(full.conf_int(0.05))
-    pvalues = np.asarray(full.pvalues)
-    coefficients: list[dict[str, Any]] = []
-    for i, name in enumerate(names):
-        if abs(params[i]) > UNSTABLE_COEFFICIENT or not np.all(np.isfinite(conf[i])):
-            # quasi-separation (e.g. no provocation in any window of a kind): no number is claimed
-            coefficients.append(
-                {"term": name, "status": "unstable", "coefficient": None, "irr": None, "irr_low": None,
-                 "irr_high": None, "p_value": None}
-            )  # fmt: skip
-            continue
-        coefficients.append(
-            {
-                "term": name,
-                "status": "ok",
-                "coefficient": float(params[i]),
-                "irr": float(np.exp(params[i])),
-                "irr_low": float(np.exp(conf[i, 0])),
-                "irr_high": float(np.exp(conf[i, 1])),
-                "p_value": float(pvalues[i]),
-            }
+    else:
+        better = {"lag": "recent provocations", "triggers": "the triggers", None: "neither"}[comparison["favours"]]
+        text = (
+            "the data do not decide between recent provocations and the triggers: "
+            f"{held}, {better} fit better, but not significantly ({vuong})."
         )
-
-    def lr_p(bigger: Any, smaller: Any, df: int) -> float | None:
-        if df < 1:
-            return None
-        return float(stats.chi2.sf(max(2 * (bigger.llf - smaller.llf), 0.0), df))
-
-    return {
-        "weeks": len(y),
-        "provocation_days": int(y.sum()),
-        "terms": coefficients,
-        "family": "poisson (no over-dispersion)" if poisson else "negative binomial",
-        "dispersion_alpha": 0.0 if poisson else float(params[-1]),
-        "aic": {"lag_only": float(lag_only.aic), "triggers_only": float(trig_only.aic), "both": float(full.aic)},
-        "lr_p_lag_given_triggers": lr_p(full, trig_only, 1),
-        "lr_p_triggers_given_lag": lr_p(full, lag_only, len(kinds)),
-        "lag_predicts_better": bool(lag_only.aic < trig_only.aic),
-    }
+    plain = model.get("without_time_controls")
+    if plain is not None and plain["verdict"] != verdict:
+        text += (
+            f" Without time controls the comparison would read \u201c{VERDICT_READINGS[plain['verdict']]}\u201d "
+            f"(Vuong z = {plain['comparison']['z']:.2f}, {_p(plain['comparison']['p_value'])})."
+        )
+    return text
 
 
 @dataclass
@@ -356,11 +670,15 @@ def provocations(
         periods=results,
         method={
             "event_study": f"provocation days within {window} days before / from the start to {window} days after "
-            "each trigger, against all other days; p-value from random circular shifts of the trigger calendar "
-            f"({permutations}), two-sided on the log rate ratio",
+            "each trigger, against all other days, two-sided on the log rate ratio; p_value from random circular "
+            f"shifts of the whole trigger calendar ({permutations}), p_value_local from moving each trigger by its "
+            f"own random {LOCAL_SHIFT_DAYS[0]}-{LOCAL_SHIFT_DAYS[1]} days earlier or later inside the period "
+            f"({permutations})",
             "count_model": "negative binomial regression of weekly provocation days on log(1 + provocation days in "
-            f"the previous {LAG_WEEKS} weeks) and one after-window indicator per trigger kind; incidence-rate ratios "
-            "with 95% intervals; AIC of lag-only vs triggers-only (Hess 2017) and likelihood-ratio tests",
+            f"the previous {LAG_WEEKS} weeks) and one after-window indicator per trigger kind, with time controls "
+            f"({TIME_CONTROLS['spline']}); incidence-rate ratios with 95% intervals; lag-only vs triggers-only "
+            "compared by a Vuong test (Newey-West variance) after a joint likelihood-ratio test of both; the same "
+            "models without time controls under without_time_controls",
         },
         notes=notes,
     )

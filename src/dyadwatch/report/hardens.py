@@ -21,12 +21,15 @@ TERM_NAMES = {
     "un_resolution": "a week within 30 days after a UN Security Council resolution",
     "election": "a week within 30 days after a South Korean or US presidential election",
 }
+TRIGGER_NAMES = {"exercise": "US–ROK exercises", "un_resolution": "UN resolutions", "election": "elections"}
 PERIOD_NAMES = {"hess_2012_2016": "2012–2016 (Hess's period)", "1990_2025": "1990–2025"}
 
 
 def overview_hardens(store: Store, focus: str) -> dict[str, Any]:
-    """``hardens_rows`` (period, term, rate ratio and interval), ``hardens_sentences`` and ``hardens_missing``."""
-    from dyadwatch.analysis.provocations import provocations
+    """``hardens_rows`` (period, term, rate ratio and interval, with time controls), ``hardens_sentences``
+    (per period: Hess's comparison from :func:`~dyadwatch.analysis.provocations.verdict_sentence`, and
+    the event study's ratios with both permutation p-values) and ``hardens_missing``."""
+    from dyadwatch.analysis.provocations import provocations, verdict_sentence
 
     try:
         result = provocations(store, focus, permutations=REPORT_PERMUTATIONS)
@@ -51,11 +54,20 @@ def overview_hardens(store: Store, focus: str) -> dict[str, Any]:
                     "high": term["irr_high"],
                 }
             )
-        aic = model["aic"]
-        better = "recent provocations" if model["lag_predicts_better"] else "the triggers"
         sentences.append(
-            f"{name}: {period['provocation_days']} days with a provocation or missile test; {better} predict the "
-            f"next week's provocations better (AIC {aic['lag_only']:.0f} with the recent provocations only, "
-            f"{aic['triggers_only']:.0f} with the triggers only)."
+            f"{name}: {period['provocation_days']} days with a provocation or missile test; " + verdict_sentence(model)
         )
+        after = [row for row in period["event_study"] if row["side"] == "after" and row["p_value"] is not None]
+        if after:
+            sentences.append(
+                f"{name}, provocation days after each kind of trigger against other days (rate ratio; calendar-shift "
+                "p-value over the whole period / with each trigger moved by 1–2 years): "
+                + "; ".join(
+                    f"{TRIGGER_NAMES.get(row['trigger'], row['trigger'])} {row['rate_ratio']:.2f} "
+                    f"({row['p_value']:.3f} / "
+                    + (f"{row['p_value_local']:.3f})" if row["p_value_local"] is not None else "not defined)")
+                    for row in after
+                )
+                + "."
+            )
     return {"hardens_rows": rows, "hardens_sentences": sentences, "hardens_missing": None}
