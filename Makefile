@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 DB     ?= build/demo.duckdb
 SITE   ?= site
 
-.PHONY: demo test lint typecheck browser-deps java-deps bench bench-dashboard bench-startup bench-scale validate validate-write clean audit
+.PHONY: demo test lint typecheck browser-deps java-deps bench bench-kcna bench-dashboard bench-startup bench-scale validate validate-write clean audit
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ test: $(VENV)/.installed-dev browser-deps java-deps lint
 
 bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/ingest.py
+
+# The KCNA coder on all 114,641 headlines of 1997-2014 (test data, GPL-3) against the coder before
+# issue 27's speed work on the 2012 headlines; writes the kcna section of docs/benchmarks.md.
+bench-kcna: $(VENV)/.installed-dev
+	$(PY) benchmarks/kcna.py
 
 # Requests/s and latency of the dashboard's /api/series and /api/events (1M generated events,
 # 8 clients on loopback, 1 and 2 server workers); writes its section of docs/benchmarks.md.

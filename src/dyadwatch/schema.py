@@ -197,6 +197,11 @@ CREATE TABLE IF NOT EXISTS coded_events (
     method        VARCHAR NOT NULL,
     coder_version VARCHAR NOT NULL
 );
+-- A delegation or visit's kind (state, party, government, military, parliamentary,
+-- friendship/cultural, other) and whether North Korea received or sent it (`dyadwatch
+-- delegations`); NULL for other events. Added after the table, so stores made before get them too.
+ALTER TABLE coded_events ADD COLUMN IF NOT EXISTS delegation_kind VARCHAR;
+ALTER TABLE coded_events ADD COLUMN IF NOT EXISTS delegation_way VARCHAR;
 
 -- What code-texts made of each text it read: coded (events), no_event (no interaction between
 -- the focus and a foreign party) or uncoded (with the reason: not English, unknown partner …).

@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 
 from dyadwatch.codebook.countries import countries
@@ -56,6 +56,15 @@ class ActorDictionary:
     pattern: re.Pattern[str]
     codes: dict[str, str]
     leaders: dict[str, list[tuple[str, int, int]]]
+    #: Every term compiled once, in the order of ``codes`` (re's own cache holds 512 patterns and
+    #: thrashed on the 963 terms: 30 ms a headline, 95 % of the coder's time).
+    compiled: tuple[tuple[re.Pattern[str], str], ...] = field(default=(), compare=False)
+    #: Words → code of the terms matched as regexes (year-independent, so cached per words).
+    _resolved: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.compiled:
+            object.__setattr__(self, "compiled", tuple((re.compile(t), c) for t, c in self.codes.items()))
 
     def mentions(self, headline: str, year: int | None = None) -> list[Mention]:
         """Every party named in ``headline``, left to right; phrases that name none are left out."""
@@ -76,10 +85,9 @@ class ActorDictionary:
                 if year is None or first - 1 <= year <= last + 1:
                     return partner
             return None
-        for term, code in self.codes.items():
-            if re.fullmatch(term, words):
-                return code
-        return None
+        if words not in self._resolved:
+            self._resolved[words] = next((code for term, code in self.compiled if term.fullmatch(words)), None)
+        return self._resolved[words]
 
 
 def _is_regex(term: str) -> bool:

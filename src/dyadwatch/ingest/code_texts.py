@@ -27,7 +27,7 @@ import pandas as pd
 
 from dyadwatch.codebook.plover_map import cameo_for
 from dyadwatch.errors import InsufficientDataError
-from dyadwatch.ingest.kcna_coder import HeadlineModel, bundled_model, code_headline, coder_version
+from dyadwatch.ingest.kcna_coder import HeadlineModel, bundled_model, code_headlines, coder_version
 from dyadwatch.ingest.pipeline import LoadReport, _record_load
 from dyadwatch.schema import EVENT_COLUMNS
 
@@ -35,6 +35,12 @@ if TYPE_CHECKING:
     from dyadwatch.store import Store
 
 EXAMPLES = 3
+#: The columns of ``coded_events`` this coder writes, by name (the delegation columns were added
+#: to stores made before them by ``ALTER TABLE … ADD COLUMN``, so they may stand last).
+CODED_COLUMNS: tuple[str, ...] = (
+    "event_id", "text_id", "plover_type", "plover_mode", "confidence", "method", "coder_version",
+    "delegation_kind", "delegation_way",
+)  # fmt: skip
 
 
 @dataclass
@@ -165,26 +171,44 @@ def _code_and_store(
     load_id = int(con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0])
     report.load_id = load_id
     events: dict[str, list[object]] = {c: [] for c in EVENT_COLUMNS}
-    extra: dict[str, list[object]] = {
-        k: [] for k in ("event_id", "text_id", "plover_type", "plover_mode", "confidence", "method", "coder_version")
-    }
+    extra: dict[str, list[object]] = {k: [] for k in CODED_COLUMNS}
     codings: list[tuple[str, str, str, str, str, int]] = []
     seen_headlines: dict[tuple[object, str], str] = {}
     uncoded: Counter[str] = Counter()
     no_event: Counter[str] = Counter()
     by_type: Counter[str] = Counter()
-    for row in todo.itertuples(index=False):
-        text_id: str = str(row.text_id)
-        day = pd.Timestamp(str(row.date)).date()
-        reference: str | None = row.reference if isinstance(row.reference, str) and row.reference else None
-        headline = " ".join(_headline(row.title, row.text).split())
-        key = (day, headline)
-        if key in seen_headlines:  # KCNA files one item under several topics: one event, not two
+    days = pd.to_datetime(todo["date"]).dt.date.tolist()
+    references = [r if isinstance(r, str) and r else None for r in todo["reference"]]
+    headlines = [" ".join(_headline(t, x).split()) for t, x in zip(todo["title"], todo["text"], strict=True)]
+    languages = [str(x or "en") for x in todo["language"]]
+    text_ids = [str(x) for x in todo["text_id"]]
+    # KCNA files one item under several topics: one event, not two (the first text of the day keeps it).
+    first: list[int] = []
+    for k, key in enumerate(zip(days, headlines, strict=True)):
+        if key not in seen_headlines:
+            seen_headlines[key] = text_ids[k]
+            first.append(k)
+    # One batch: the rules per headline, the model in one sparse product (issue 27: speed).
+    coded = dict(
+        zip(
+            first,
+            code_headlines(
+                [headlines[k] for k in first],
+                [days[k].year for k in first],
+                languages=[languages[k] for k in first],
+                model=model,
+            ),
+            strict=True,
+        )
+    )
+    for k, text_id in enumerate(text_ids):
+        day, headline, reference = days[k], headlines[k], references[k]
+        coding = coded.get(k)
+        if coding is None:
             report.texts_duplicate += 1
-            codings.append((text_id, source, version, "no_event", f"same headline and day as {seen_headlines[key]}", 0))
+            owner = seen_headlines[(day, headline)]
+            codings.append((text_id, source, version, "no_event", f"same headline and day as {owner}", 0))
             continue
-        seen_headlines[key] = text_id
-        coding = code_headline(headline, day.year, language=str(row.language or "en"), model=model)
         if coding.status == "uncoded":
             report.texts_uncoded += 1
             uncoded[_reason_kind(coding.reason)] += 1
@@ -209,9 +233,10 @@ def _code_and_store(
             }  # fmt: skip
             for column in EVENT_COLUMNS:
                 events[column].append(values[column])
-            for k, v in zip(extra, (event_id, text_id, event.plover_type, event.mode or None, event.confidence,
-                                    event.method, version), strict=True):  # fmt: skip
-                extra[k].append(v)
+            for column, value in zip(extra, (event_id, text_id, event.plover_type, event.mode or None, event.confidence,
+                                          event.method, version, event.delegation_kind, event.delegation_way),
+                                  strict=True):  # fmt: skip
+                extra[column].append(value)
             by_type[event.plover_type] += 1
     report.events = len(events["event_id"])
     report.uncoded_reasons = dict(uncoded.most_common())
@@ -223,7 +248,7 @@ def _code_and_store(
         frame["quad_class"] = frame["quad_class"].astype("int8")
         frame["tone"] = frame["tone"].astype("float64")
         _insert(con, "events", frame, f"({', '.join(EVENT_COLUMNS)})", "CAST(goldstein AS DECIMAL(3, 1))")
-        _insert(con, "coded_events", pd.DataFrame(extra), "", None)
+        _insert(con, "coded_events", pd.DataFrame(extra), f"({', '.join(CODED_COLUMNS)})", None)
     _insert(
         con,
         "texts_coding",
@@ -249,6 +274,6 @@ def _insert(
             select = ", ".join(goldstein if c == "goldstein" else c for c in frame.columns)
             con.execute(f"INSERT INTO {table} {columns} SELECT {select} FROM dw_coded_rows")
         else:
-            con.execute(f"INSERT INTO {table} SELECT * FROM dw_coded_rows")
+            con.execute(f"INSERT INTO {table} {columns} SELECT * FROM dw_coded_rows")
     finally:
         con.unregister("dw_coded_rows")
