@@ -851,6 +851,67 @@ def code_texts(collection: str | None, source: str, rules_only: bool, output: Ou
         say(f"{report.rejected_at_load} records of these loads were rejected by ingest-texts (rejects table)", "note:")
 
 
+@app.command("kcna-check")
+@click.option("--window", type=int, default=3, show_default=True, help="Days either side of a chronology event.")
+@partners_option
+@click.option("--unreported/--no-unreported", default=True, help="List the chronology events KCNA never reported.")
+@output_option
+@db_option
+def kcna_check(window: int, partners: str | None, unreported: bool, output: OutFormat, db: Path | None) -> None:
+    """How much of the chronology KCNA reported (issue 27): per period (1997-2014, 2024) and partner,
+    the share of chronology events with a KCNA event of the same partner and the same side
+    (cooperation or conflict) within --window days, and the events KCNA never reported.
+
+    \b
+    Example: dyadwatch kcna-check --partners CHN,RUS,JPN,USA,KOR
+    """
+    from dyadwatch.analysis.kcna_check import kcna_coverage
+    from dyadwatch.store import Store
+
+    with Store(db, read_only=True) as store:
+        result = kcna_coverage(store, window=window, partners=tuple(_codes(partners) or ()))
+    if output is OutFormat.json:
+        print_json(result.to_dict())
+        return
+    print_frame(result.by_partner, output, f"chronology events KCNA reported within {window} days")
+    if output is OutFormat.table:
+        for note in result.notes:
+            say(note, "kcna-check")
+    if unreported and not result.unreported.empty:
+        columns = ["period", "date", "partner", "event_code", "summary"]
+        print_frame(result.unreported[columns], output, "chronology events KCNA never reported")
+
+
+@app.command("delegations")
+@click.argument("focus", default="PRK")
+@partners_option
+@click.option("--from", "date_from", help="First day, YYYY-MM-DD.")
+@click.option("--to", "date_to", help="Last day, YYYY-MM-DD.")
+@output_option
+@db_option
+def delegations_cmd(
+    focus: str, partners: str | None, date_from: str | None, date_to: str | None, output: OutFormat, db: Path | None
+) -> None:
+    """Delegations received and sent per partner, year and kind (state, party, government, military,
+    parliamentary, friendship/cultural, other), from KCNA's coded events (code-texts). ``items``
+    counts KCNA's items, ``visits`` runs of items no more than 7 days apart.
+
+    \b
+    Example: dyadwatch delegations PRK --partners CHN,RUS
+    """
+    from dyadwatch.analysis.delegations import delegations
+    from dyadwatch.store import Store
+
+    with Store(db, read_only=True) as store:
+        table = delegations(
+            store, focus=focus.upper(), partners=tuple(_codes(partners) or ()), start=date_from, end=date_to
+        )
+    if output is OutFormat.json:
+        print_json(table.to_dict(orient="records"))
+        return
+    print_frame(table, output, f"delegations of {focus.upper()} (KCNA)")
+
+
 @app.command("search-texts")
 @click.argument("query", help='Words that must all occur (case-insensitive); "a phrase" in quotes.')
 @click.option("--from", "date_from", help="First day (YYYY-MM-DD).")
