@@ -32,27 +32,8 @@ from dyadwatch.analysis.shifts import low_rate_p, rate_change_p, recent_masks, s
 from dyadwatch.cli import run
 from dyadwatch.errors import InputError, UsageError
 from dyadwatch.testing import rate_events
+from dyadwatch.testing.backtest import STEADY, generated_store
 from dyadwatch.testing.events import event_frame, visit_row
-
-STEADY = ("CHN", "RUS", "USA")
-
-
-def generated_store(path: Path, seed: int, planted: bool) -> dw.Store:
-    """PRK with CHN, RUS, USA steady at 6 events a month, 2010-2024; when ``planted``, VNM rises from
-    0.2 to 6 a month on 2023-03-01 and JPN falls from 8 to 0.5 on 2023-09-01 (steady at 6 otherwise)."""
-    rates: dict[str, list[tuple[str, float]]] = {p: [("2010-01-01", 6.0)] for p in STEADY}
-    if planted:
-        rates["VNM"] = [("2010-01-01", 0.2), ("2023-03-01", 6.0)]
-        rates["JPN"] = [("2010-01-01", 8.0), ("2023-09-01", 0.5)]
-    else:
-        rates["VNM"] = [("2010-01-01", 6.0)]
-        rates["JPN"] = [("2010-01-01", 6.0)]
-    store = dw.open(path)
-    store.load_frame(
-        rate_events(seed, "2010-01-01", "2024-12-31", rates), label="generated", sha256=f"g-{seed}-{planted}", fmt="csv"
-    )
-    return store
-
 
 PLANTED = [
     Episode("vnm-rise", "VNM", "rising", dt.date(2023, 3, 1)),
