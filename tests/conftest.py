@@ -37,14 +37,16 @@ def bundled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def events_only_db(bundled_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled store without its KCNA texts: what a user who loads only events has."""
+    """The bundled store without its KCNA texts and the events coded from them: what a user who
+    loads only events has."""
     import shutil
 
     path = tmp_path_factory.mktemp("events-only") / "demo.duckdb"
     shutil.copyfile(bundled_db, path)
     with dw.open(path) as opened:
-        for table in ("text_scores", "texts_partners", "texts"):
+        for table in ("text_scores", "texts_partners", "texts", "coded_events", "texts_coding"):
             opened.con.execute(f"DELETE FROM {table}")
+        opened.con.execute("DELETE FROM events WHERE source = 'kcna'")
         opened.con.execute("DELETE FROM loads WHERE format LIKE 'texts:%'")
         assert opened.con.execute("SELECT count(*) FROM texts").fetchone() == (0,)
     return path

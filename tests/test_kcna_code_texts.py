@@ -57,9 +57,11 @@ def test_events_in_the_shared_schema(store: dw.Store) -> None:
     ).fetchone() == (4,)
     assert store.con.execute("SELECT count(*) FROM events WHERE reference = 'http://kcna/3'").fetchone() == (1,)
     assert (report.texts_read, report.texts_coded, report.events, report.texts_duplicate) == (8, 4, 5, 1)
-    # Goldstein metrics work on the coded events like on any other source
-    series = store.series("PRK", "USA", freq="Y")
+    # Goldstein metrics work on the coded events like on any other source, once it is named: a
+    # selection naming no source leaves text-coded events out (design §9)
+    series = store.series("PRK", "USA", freq="Y", sources=["kcna"])
     assert float(series["goldstein_sum"].sum()) == -4.0
+    assert float(store.series("PRK", "USA", freq="Y")["goldstein_sum"].sum()) == 0.0
 
 
 def test_bad_input_is_counted_and_named(store: dw.Store) -> None:

@@ -255,7 +255,7 @@ drop_statements_option = click.option(
 
 def source_option(
     help: str = "Only events of this source (repeatable or comma-separated): gdelt1, gdelt2, icews, polecat, "
-    "chronology, provocations, missile_tests, csv. Default: all.",
+    "chronology, provocations, missile_tests, csv, kcna. Default: all but kcna (events coded from texts: name it).",
 ) -> Decorator[Any]:
     return click.option("--source", multiple=True, help=help)
 
@@ -798,7 +798,7 @@ def ingest_texts(
 
 @app.command("code-texts")
 @click.option("--collection", help="Only texts of this collection (default: every loaded text).")
-@click.option("--source", default="kcna", show_default=True, help="The events' source name.")
+@click.option("--source", default="kcna", show_default=True, help="The events' source name (a text-coded source).")
 @click.option("--rules-only", is_flag=True, help="Code with the rules alone, without the bundled model.")
 @output_option
 @db_option
@@ -1049,8 +1049,10 @@ def demo(out_dir: Path, force: bool, db: Path | None) -> None:
     with Store(db) as store:
         reports = load_bundled(store)
         events = sum(r.rows_kept for r in reports if not r.format.startswith("texts"))
-        texts = sum(r.rows_kept for r in reports if r.format.startswith("texts"))
+        texts = sum(r.rows_kept for r in reports if r.format.startswith("texts") and r.format != "texts:coded")
         say(f"bundled data: {len(reports)} files, {events} new events, {texts} new texts, store {store.path}")
+        kcna = store.count("kcna")
+        say(f"{kcna} events coded from KCNA's texts (left out unless named: --source kcna)")
         from dyadwatch.report import build_site
         from dyadwatch.report.site import site_is_current
 
@@ -1116,13 +1118,15 @@ def export_events(
         if out_path is None:
             if format is ExportFormat.parquet:
                 raise UsageError("--format parquet needs --out PATH")
-            frame = store.events(source=sources, start=date_from, end=date_to)
+            frame = store.events(source=sources, start=date_from, end=date_to, exclude=selection.excluded_sources)
             if format is ExportFormat.csv:
                 sys.stdout.write(frame.to_csv(index=False))
             else:
                 sys.stdout.write(frame.to_json(orient="records", date_format="iso", indent=1) + "\n")
             return
-        rows = store.export_events(out_path, format.value, source=sources, start=date_from, end=date_to)
+        rows = store.export_events(
+            out_path, format.value, source=sources, start=date_from, end=date_to, exclude=selection.excluded_sources
+        )
         say(f"wrote {rows} events to {out_path}")
 
 
@@ -1601,7 +1605,9 @@ def shifts(
 @click.option("--window", type=int, default=6, help="Months of the recent window at each step.")
 @click.option("--horizon", type=int, default=12, help="Months after an episode's start in which an alarm counts.")
 @click.option("--baseline-years", type=int, default=10, help="Years of baseline before the window.")
-@click.option("--source", multiple=True, help="Only events of this source (repeatable), e.g. chronology.")
+@click.option(
+    "--source", multiple=True, help="Only events of this source (repeatable), e.g. chronology. Default: all but kcna."
+)
 @click.option("--alpha", type=float, default=0.05, help="Significance level after adjustment.")
 @click.option("--seed", type=int, default=0, help="Seed of the permutation tests.")
 @format_option()

@@ -61,6 +61,12 @@ SOURCES: tuple[str, ...] = (
     "kcna",
 )
 
+#: Sources whose events ``code-texts`` codes from texts (design §9, §13). A selection that names no
+#: source reads every source but these: coding the bundled KCNA texts must not change what the
+#: chronology's series, breaks and pinned numbers mean; ``--source kcna`` reads them explicitly.
+#: The coder writes only these sources (:func:`dyadwatch.ingest.code_texts.code_texts` checks).
+TEXT_CODED_SOURCES: tuple[str, ...] = ("kcna",)
+
 DDL = """
 CREATE SEQUENCE IF NOT EXISTS load_id_seq START 1;
 

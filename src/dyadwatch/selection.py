@@ -50,8 +50,10 @@ def _tuple(values: str | Iterable[str] | None) -> tuple[str, ...]:
 class Selection:
     """Which events an analysis reads and how they are counted (design §9).
 
-    ``sources`` empty means every source; ``start``/``end`` are inclusive ISO days; ``partners``
-    empty means every partner (where an analysis has partners).
+    ``sources`` empty means every source except the text-coded ones
+    (:data:`dyadwatch.schema.TEXT_CODED_SOURCES`: events ``code-texts`` made from KCNA's words),
+    which are read only when named (``--source kcna``); ``start``/``end`` are inclusive ISO days;
+    ``partners`` empty means every partner (where an analysis has partners).
     """
 
     freq: str = "M"
@@ -138,11 +140,29 @@ class Selection:
             params["partners"] = ",".join(self.partners)
         return params
 
+    # -- which sources ---------------------------------------------------------------------------------
+    @property
+    def excluded_sources(self) -> tuple[str, ...]:
+        """Sources left out although not named: the text-coded ones when no source is named, else none."""
+        from dyadwatch.schema import TEXT_CODED_SOURCES
+
+        return () if self.sources else TEXT_CODED_SOURCES
+
+    def reads(self, source: str) -> bool:
+        """Whether events of ``source`` are in this selection (the one rule every reader applies)."""
+        return source in self.sources if self.sources else source not in self.excluded_sources
+
+    def source_sql(self, column: str = "source") -> str:
+        """The source filter as literal SQL (``AND …``) for queries built without bound parameters."""
+        return source_sql(self.sources, column)
+
     # -- applied to an Ibis events table ------------------------------------------------------------
     def base(self, events: Any) -> Any:
         """Events of the chosen sources: what ``normalize`` divides by (all days, statements kept)."""
         if self.sources:
             events = events.filter(events.source.isin(list(self.sources)))
+        else:
+            events = events.filter(~events.source.isin(list(self.excluded_sources)))
         return events
 
     def apply(self, events: Any) -> Any:
@@ -162,9 +182,9 @@ class Selection:
         """The same filter as SQL (``AND …`` clauses, to follow a WHERE) with bound parameters."""
         clauses: list[str] = []
         params: list[Any] = []
-        if self.sources:
-            clauses.append(f"source IN ({', '.join('?' for _ in self.sources)})")
-            params += list(self.sources)
+        names = self.sources or self.excluded_sources
+        clauses.append(f"source {'' if self.sources else 'NOT '}IN ({', '.join('?' for _ in names)})")
+        params += list(names)
         if self.drop_statements:
             clauses.append("event_code NOT IN (" + ", ".join(f"'{c}'" for c in BARE_STATEMENT_CODES) + ")")
         dates, days = self.date_clauses()
@@ -181,6 +201,18 @@ class Selection:
             clauses.append(f"{column} <= CAST(? AS DATE)")
             params.append(self.end)
         return clauses, params
+
+
+def source_sql(sources: Iterable[str] | None, column: str = "source") -> str:
+    """``AND column IN (named)``, or with none named ``AND column NOT IN (text-coded)``, as literal SQL.
+
+    For the readers that take a plain list of sources (backtest, shifts) rather than a
+    :class:`Selection`: the same rule, written once."""
+    from dyadwatch.schema import TEXT_CODED_SOURCES
+
+    names = list(dict.fromkeys(_tuple(sources)))
+    quoted = ", ".join("'" + s.replace("'", "''") + "'" for s in (names or TEXT_CODED_SOURCES))
+    return f" AND {column} {'' if names else 'NOT '}IN ({quoted})"
 
 
 def resolve(selection: Selection | None, **defaults: Any) -> Selection:

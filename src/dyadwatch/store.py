@@ -237,9 +237,13 @@ class Store:
         actor: str | None = None,
         partner: str | None = None,
         limit: int | None = None,
+        exclude: Sequence[str] = (),
     ) -> pd.DataFrame:
-        """Events as a DataFrame with the columns of design §3, oldest first."""
-        sql, params = self._events_query(source=source, start=start, end=end, actor=actor, partner=partner, limit=limit)
+        """Events as a DataFrame with the columns of design §3, oldest first (``exclude``: sources left
+        out, e.g. a selection's :attr:`~dyadwatch.selection.Selection.excluded_sources`)."""
+        sql, params = self._events_query(
+            source=source, start=start, end=end, actor=actor, partner=partner, limit=limit, exclude=exclude
+        )
         with _dates_as_usage_errors():
             return self.con.execute(sql, params).df()
 
@@ -252,6 +256,7 @@ class Store:
         actor: str | None = None,
         partner: str | None = None,
         limit: int | None = None,
+        exclude: Sequence[str] = (),
     ) -> tuple[str, list[Any]]:
         """The SELECT behind :meth:`events` and :meth:`export_events`, with its parameters."""
         where: list[str] = ["TRUE"]
@@ -260,6 +265,9 @@ class Store:
             names = [source] if isinstance(source, str) else list(source)
             where.append(f"source IN ({', '.join('?' for _ in names)})")
             params += names
+        if exclude:
+            where.append(f"source NOT IN ({', '.join('?' for _ in exclude)})")
+            params += list(exclude)
         if start:
             where.append("date >= CAST(? AS DATE)")
             params.append(start)

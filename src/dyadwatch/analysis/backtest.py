@@ -55,7 +55,7 @@ from dyadwatch.analysis.blocs import BLOCS
 from dyadwatch.analysis.results import selection_json
 from dyadwatch.errors import InputError, UsageError
 from dyadwatch.periods import MONTHS_PER, check_freq, period_index
-from dyadwatch.selection import Selection
+from dyadwatch.selection import Selection, source_sql
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
@@ -187,9 +187,8 @@ def _citations(reference: str) -> set[str]:
 
 
 def _source_filter(sources: Sequence[str] | None) -> str:
-    if not sources:
-        return ""
-    return " AND source IN (" + ", ".join("'" + s.replace("'", "''") + "'" for s in sources) + ")"
+    """The named sources, or every source but the text-coded ones (design §9: :func:`source_sql`)."""
+    return source_sql(sources)
 
 
 def defining_events(

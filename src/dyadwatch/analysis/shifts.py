@@ -41,7 +41,7 @@ from dyadwatch.analysis.blocs import BLOCS
 from dyadwatch.analysis.results import selection_json
 from dyadwatch.errors import UsageError
 from dyadwatch.periods import FREQ_NAMES, period_end, period_index, period_start
-from dyadwatch.selection import BARE_STATEMENT_CODES, Selection, resolve
+from dyadwatch.selection import BARE_STATEMENT_CODES, Selection, resolve, source_sql
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
@@ -214,11 +214,8 @@ def _dyadic_events(
 ) -> str:
     """SQL (with ? for focus, focus, start, end) selecting the focus country's dyadic events of the
     selection's sources (bare statements left out when it says so), without the events ``exclude`` names."""
-    source_filter = ""
     names = sources.sources if isinstance(sources, Selection) else sources
-    if names:
-        quoted = ", ".join("'" + s.replace("'", "''") + "'" for s in names)
-        source_filter = f" AND source IN ({quoted})"
+    source_filter = source_sql(names)  # none named: every source but the text-coded ones (design §9)
     if isinstance(sources, Selection) and sources.drop_statements:
         source_filter += " AND event_code NOT IN (" + ", ".join(f"'{c}'" for c in BARE_STATEMENT_CODES) + ")"
     if exclude:
@@ -365,7 +362,7 @@ def shifts(
         raise UsageError("alpha must lie between 0 and 1")
     last_row = store.con.execute(
         "SELECT max(date), min(date) FROM events WHERE (actor1 = ? OR actor2 = ?) AND actor2 IS NOT NULL "
-        "AND actor2 <> '' AND actor1 <> actor2",
+        "AND actor2 <> '' AND actor1 <> actor2" + sel.source_sql(),  # the span of the selection's sources
         [focus, focus],
     ).fetchone()
     if last_row is None or last_row[0] is None:

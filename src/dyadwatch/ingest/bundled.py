@@ -99,7 +99,8 @@ BUNDLED: tuple[BundledSource, ...] = (
 
 
 def load_bundled(store: Store, on_done: Callable[[LoadReport], None] | None = None) -> list[LoadReport]:
-    """Load the chronology (every relationship file), both lists, UN resolutions and exercises into ``store``."""
+    """Load the chronology (every relationship file), both lists, UN resolutions and exercises into
+    ``store``, and the CC0 KCNA texts of 2024 with the events coded from them (source ``kcna``)."""
     reports: list[LoadReport] = []
 
     def done(report: LoadReport) -> None:
@@ -131,7 +132,30 @@ def load_bundled(store: Store, on_done: Callable[[LoadReport], None] | None = No
     # Texts go to the texts table, not events; re-loading the same file adds nothing (content hash).
     for report in store.ingest_texts([KCNA_2024], format="kcna-json", collection="kcna"):
         done(report)
+    done(code_bundled_texts(store))
     return reports
+
+
+def code_bundled_texts(store: Store) -> LoadReport:
+    """Code the bundled KCNA texts into events of the source ``kcna`` (``code-texts``), so the demo's
+    briefs show what KCNA reported. A selection that names no source leaves these events out
+    (design §9), so the chronology's series and numbers mean what they meant before; texts already
+    coded by this coder version are skipped ("already loaded")."""
+    from dyadwatch.ingest.code_texts import code_texts
+
+    coding = code_texts(store, collection="kcna", source="kcna")
+    new = coding.texts_read - coding.texts_skipped
+    return LoadReport(
+        file=f"code-texts:{coding.source}",
+        format="texts:coded",
+        status="loaded" if new else "already loaded",
+        rows_read=new,
+        rows_kept=coding.texts_coded,
+        rows_outside_focus=coding.texts_no_event,
+        rows_duplicate=coding.texts_duplicate,
+        rows_rejected=coding.texts_uncoded,
+        load_id=coding.load_id,
+    )
 
 
 def coverage() -> dict[str, dict[str, object]]:

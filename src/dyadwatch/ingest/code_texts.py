@@ -26,10 +26,10 @@ import duckdb
 import pandas as pd
 
 from dyadwatch.codebook.plover_map import cameo_for
-from dyadwatch.errors import InsufficientDataError
+from dyadwatch.errors import InsufficientDataError, UsageError
 from dyadwatch.ingest.kcna_coder import HeadlineModel, bundled_model, code_headlines, coder_version
 from dyadwatch.ingest.pipeline import LoadReport, _record_load
-from dyadwatch.schema import EVENT_COLUMNS
+from dyadwatch.schema import EVENT_COLUMNS, TEXT_CODED_SOURCES
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
@@ -97,6 +97,10 @@ def code_texts(
     ``model`` defaults to the bundled one (``use_model=False``: the rules alone); ``version``
     overrides the stored coder version (tests use it to force a replacement).
     """
+    if source not in TEXT_CODED_SOURCES:
+        # A selection naming no source leaves out only these (design §9): coded events under any
+        # other name would slip into every default series.
+        raise UsageError(f"code-texts writes text-coded sources only ({', '.join(TEXT_CODED_SOURCES)}), not {source!r}")
     if isinstance(store, duckdb.DuckDBPyConnection):
         con = store
     else:

@@ -339,6 +339,7 @@ def create_app(db_path: str | Path, *, max_events_in_memory: int = MAX_EVENTS_IN
                     actor=actor,
                     partner=partner,
                     source=list(chosen.sources) or None,
+                    exclude=chosen.excluded_sources,
                     start=chosen.start,
                     end=chosen.end,
                     limit=limit,

@@ -259,6 +259,10 @@ class StoreSnapshot:
     def _source_codes(self, names: tuple[str, ...]) -> list[int]:
         return [self.sources[name] for name in names if name in self.sources]
 
+    def _read_codes(self, selection: Selection) -> set[int]:
+        """The codes of the sources ``selection`` reads: none named, every one but the text-coded (design §9)."""
+        return {code for name, code in self.sources.items() if selection.reads(name)}
+
     def series(
         self, actor1: str, actor2: str, selection: Selection, *, undirected: bool = False
     ) -> list[dict[str, Any]]:
@@ -266,12 +270,12 @@ class StoreSnapshot:
         runs = self._runs(actor1, actor2)
         if undirected and actor1 != actor2:
             runs += self._runs(actor2, actor1)
-        sources = set(self._source_codes(selection.sources)) if selection.sources else None
+        sources = self._read_codes(selection)
         start = day_number(selection.start) if selection.start else None
         end = day_number(selection.end) if selection.end else None
         chosen: list[tuple[int, int]] = []  # rows of the chosen runs within the days
         for low, high, source, statement in runs:
-            if (sources is not None and source not in sources) or (statement and selection.drop_statements):
+            if source not in sources or (statement and selection.drop_statements):
                 continue
             days, begin = self.day[low:high], low
             if start is not None:
@@ -327,7 +331,7 @@ class StoreSnapshot:
     def _base(self, focus: str, selection: Selection, first: int, size: int) -> Ints:
         """Events per period that ``normalize`` divides by (see :func:`dyadwatch.series._duckdb_volume`)."""
         step = MONTHS_PER[selection.freq]
-        wanted = set(self._source_codes(selection.sources)) if selection.sources else set(self.sources.values())
+        wanted = self._read_codes(selection)
         parts: list[tuple[Ints, Ints]] = []
         if selection.normalize == "focus":
             code = self.actors.get(focus, -1)
@@ -375,8 +379,8 @@ class StoreSnapshot:
         low = int(np.searchsorted(days, day_number(start), "left")) if start else 0
         high = int(np.searchsorted(days, day_number(end), "right")) if end else len(days)
         chosen = positions[low:high]
-        if sources:
-            chosen = chosen[np.isin(self.event_source[chosen], self._source_codes(sources))]
+        read = Selection(sources=sources)  # none named: every source but the text-coded (design §9)
+        chosen = chosen[np.isin(self.event_source[chosen], sorted(self._read_codes(read)))]
         return [self.rendered[position] for position in chosen[:limit].tolist()]
 
 
