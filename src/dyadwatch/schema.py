@@ -219,6 +219,60 @@ CREATE TABLE IF NOT EXISTS texts_coding (
     reason        VARCHAR,
     events        INTEGER NOT NULL
 );
+
+-- Watching (design §14, `dyadwatch watch`): one row per alert, opened once per focus, partner and
+-- kind and cleared when the shift is gone; `key` names what it is about (for a multilateral
+-- occasion its group or day). `numbers` and `evidence` are JSON (rate ratio, adjusted p, windows;
+-- the events with their links).
+CREATE SEQUENCE IF NOT EXISTS alert_id_seq START 1;
+CREATE TABLE IF NOT EXISTS alerts (
+    alert_id  INTEGER PRIMARY KEY,
+    focus     VARCHAR NOT NULL,
+    partner   VARCHAR NOT NULL,
+    kind      VARCHAR NOT NULL,
+    key       VARCHAR NOT NULL,
+    opened    TIMESTAMP NOT NULL,
+    last_seen TIMESTAMP NOT NULL,
+    cleared   TIMESTAMP,
+    data_until DATE,
+    summary   VARCHAR NOT NULL,
+    numbers   VARCHAR NOT NULL,
+    evidence  VARCHAR NOT NULL
+);
+
+-- One row per alert and channel it is to reach (feed, webhook, smtp, stdout): pending until
+-- delivered; a failed delivery keeps its attempts and last error and is sent again next cycle.
+CREATE TABLE IF NOT EXISTS alert_deliveries (
+    alert_id     INTEGER NOT NULL,
+    channel      VARCHAR NOT NULL,
+    target       VARCHAR NOT NULL,
+    status       VARCHAR NOT NULL,
+    attempts     INTEGER NOT NULL,
+    last_error   VARCHAR,
+    delivered_at TIMESTAMP
+);
+
+-- Every cycle's per-partner probabilities, append-only and hash-chained (design §14).
+CREATE TABLE IF NOT EXISTS forecasts (
+    seq            INTEGER NOT NULL,
+    made_at        TIMESTAMP NOT NULL,
+    as_of          DATE NOT NULL,
+    data_until     DATE NOT NULL,
+    focus          VARCHAR NOT NULL,
+    partner        VARCHAR NOT NULL,
+    kind           VARCHAR NOT NULL,
+    horizon_months INTEGER NOT NULL,
+    probability    DOUBLE NOT NULL,
+    code_version   VARCHAR NOT NULL,
+    prev_hash      VARCHAR NOT NULL,
+    hash           VARCHAR NOT NULL
+);
+
+-- The watcher's state, one row per name (last cycle, last new data, the load analysed last …).
+CREATE TABLE IF NOT EXISTS watch_status (
+    name  VARCHAR PRIMARY KEY,
+    value VARCHAR
+);
 """
 
 #: Column order of the indicators table (design §11, then ``issue`` and ``load_id``).
