@@ -245,3 +245,54 @@ def agreement(name: str, lines: Sequence[tuple[str, Sequence[int], Sequence[floa
     axes.legend(loc="lower left", fontsize=7.5, frameon=False, ncol=min(len(lines), 4))
     axes.set_title(title, loc="left", fontsize=10)
     return Chart(name, _svg(figure), alt)
+
+
+def monthly(name: str, series: pd.DataFrame, *, title: str, alt: str) -> Chart:
+    """Cooperative events above the axis, conflictual below, per month (``period``, ``cooperation``,
+    ``conflict``): the timeline's convention at a finer grain, for KCNA's events (issue 27)."""
+    figure, axes = plt.subplots(figsize=(8.6, 2.9))
+    days = pd.to_datetime(series["period"])
+    axes.bar(days, series["cooperation"], width=25, color=COOPERATION, label="cooperative events", zorder=2)
+    axes.bar(days, -series["conflict"], width=25, color=CONFLICT, label="conflictual events", zorder=2)
+    axes.axhline(0, color=INK, linewidth=0.6, zorder=3)
+    axes.set_ylim(-max(float(series["conflict"].max()), 1.0) * 1.2, max(float(series["cooperation"].max()), 1.0) * 1.45)
+    axes.set_ylabel("events per month\n(conflict below the line)")
+    axes.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda value, _: f"{abs(value):g}"))
+    axes.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, nbins=6))
+    axes.set_title(title, loc="left", fontsize=10)
+    axes.legend(loc="upper left", fontsize=7.5, frameon=False, ncol=2)
+    return Chart(name, _svg(figure), alt)
+
+
+def delegations(name: str, table: pd.DataFrame, kinds: Sequence[str], *, title: str, alt: str) -> Chart:
+    """Delegations per year (``year``, ``way``, ``kind``, ``visits``): received above the axis, sent
+    below, stacked by kind in ``kinds`` order (protocol ranks a state delegation above a troupe)."""
+    figure, axes = plt.subplots(figsize=(8.6, 3.2))
+    years = list(range(int(table["year"].min()), int(table["year"].max()) + 1))
+    for sign, way in ((1, "received"), (-1, "sent")):
+        base = [0.0] * len(years)
+        for k, kind in enumerate(kinds):
+            rows = table[(table["way"] == way) & (table["kind"] == kind)].groupby("year")["visits"].sum()
+            values = [float(rows.get(year, 0)) for year in years]
+            if not any(values):
+                continue
+            axes.bar(
+                years,
+                [sign * v for v in values],
+                bottom=[sign * b for b in base],
+                width=0.8,
+                color=PALETTE[k % len(PALETTE)],
+                label=kind if sign == 1 or kind not in axes.get_legend_handles_labels()[1] else None,
+                edgecolor="white",
+                linewidth=0.4,
+            )
+            base = [b + v for b, v in zip(base, values, strict=True)]
+    axes.axhline(0, color=INK, linewidth=0.6)
+    axes.set_xlim(years[0] - 1, years[-1] + 1)
+    axes.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    axes.set_ylabel("visits per year\n(received above, sent below)")
+    axes.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda value, _: f"{abs(value):g}"))
+    axes.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, nbins=6))
+    axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7.5, frameon=False)
+    axes.set_title(title, loc="left", fontsize=10)
+    return Chart(name, _svg(figure), alt)

@@ -19,6 +19,7 @@ import pandas as pd
 from dyadwatch.errors import UsageError
 from dyadwatch.report import charts, citations, content, narrative
 from dyadwatch.report import hardens as report_hardens
+from dyadwatch.report import kcna as report_kcna
 from dyadwatch.report import rhetoric as report_rhetoric
 from dyadwatch.report import votes as report_votes
 from dyadwatch.report.analyses import Outcome, focus_flexibility, focus_patterns, focus_shifts
@@ -523,10 +524,14 @@ def _write_site(store: Store, focus: str, target: Path, pdf: bool, selection: Se
     pages: list[Path] = []
     votes = report_votes.gather_votes(store, overview.focus, [item.partner for item in overview.relationships])
     words = report_rhetoric.gather_rhetoric(store, overview.focus)
+    reported = report_kcna.gather_kcna(store, overview.focus, selection)
     for item in overview.relationships:
         context = brief_context(item, overview.name)
         context.update(report_votes.brief_votes(votes, item.partner, item.name))
         context.update(report_rhetoric.brief_rhetoric(words, item.partner, item.name))
+        context.update(report_kcna.brief_kcna(reported, item.partner, item.name))
+        _write_chart(chart_dir, context["kcna_chart"])
+        _write_chart(chart_dir, context["kcna_delegations_chart"])
         _write_chart(chart_dir, context["votes_chart"])
         _write_chart(chart_dir, context["timeline"])
         _write_chart(chart_dir, context["era_chart"])

@@ -308,6 +308,30 @@ def create_app(db_path: str | Path, *, max_events_in_memory: int = MAX_EVENTS_IN
             result = run_rhetoric(store, focus.upper(), freq=freq, partners=codes)
         return dict(jsonable(result.to_dict()))
 
+    @app.get("/api/delegations")
+    def delegations(
+        focus: Code = "PRK",
+        partners: Annotated[
+            str | None, Query(pattern=PARTNERS, description="comma-separated ISO alpha-3 codes (default: all)")
+        ] = None,
+        date_from: Annotated[str | None, Query(alias="from", pattern=DATE)] = None,
+        date_to: Annotated[str | None, Query(alias="to", pattern=DATE)] = None,
+    ) -> dict[str, Any]:
+        """Delegations received and sent per partner, year and kind, from KCNA's coded events (JSON of
+        ``dyadwatch delegations``, issue 27): ``rows`` of partner, year, way, kind, items, visits."""
+        from dyadwatch.analysis.delegations import KINDS
+        from dyadwatch.analysis.delegations import delegations as run_delegations
+
+        code = check_code(focus, "focus")
+        chosen = Selection(start=date_from, end=date_to, partners=tuple((partners or "").split(",")))
+        with reading() as store:
+            try:
+                table = run_delegations(store, focus=code, partners=chosen.partners, start=chosen.start, end=chosen.end)
+            except InsufficientDataError as exc:
+                # No coded KCNA events is a state of the store, not a bad request: the panel says why.
+                return {"focus": code, "kinds": list(KINDS), "rows": [], "reason": str(exc)}
+        return {"focus": code, "kinds": list(KINDS), "rows": _records(table), "reason": None}
+
     @app.get("/api/events", response_model=dict[str, Any])
     async def events(
         a: Code | None = None,

@@ -553,6 +553,57 @@ async function showWords(view, mine) {
   }
 }
 
+// ---- delegations reported by KCNA: shown only when the store has events coded from KCNA's texts ----
+async function showDelegations(view, mine) {
+  const panel = $("delegations-panel");
+  try {
+    const params = { focus, partners: view.partners.join(",") };
+    if (view.from) params.from = view.from;
+    if (view.to) params.to = view.to;
+    const result = await getJSON(withParams("/api/delegations", {}, params));
+    if (mine !== generation) return;
+    // No coded KCNA events (or none with these partners): the panel stays hidden; the answer says why.
+    if (!result.rows.length) { panel.hidden = true; return; }
+    const visits = new Map(); // partner -> way -> year -> visits
+    for (const row of result.rows) {
+      if (!visits.has(row.partner)) visits.set(row.partner, { received: new Map(), sent: new Map() });
+      const byYear = visits.get(row.partner)[row.way];
+      byYear.set(row.year, (byYear.get(row.year) || 0) + row.visits);
+    }
+    const traces = [];
+    let received = 0;
+    let sent = 0;
+    [...visits.entries()].forEach(([partner, ways], index) => {
+      for (const [way, sign] of [["received", 1], ["sent", -1]]) {
+        const years = [...ways[way].keys()].sort((a, b) => a - b);
+        if (!years.length) continue;
+        const counts = years.map((year) => ways[way].get(year));
+        if (way === "received") received += counts.reduce((a, b) => a + b, 0);
+        else sent += counts.reduce((a, b) => a + b, 0);
+        traces.push({
+          type: "bar", name: `${nameOf(partner)}, ${way}`, x: years.map((year) => `${year}-07-01`),
+          y: counts.map((n) => sign * n), marker: { color: PALETTE[index % PALETTE.length], opacity: sign > 0 ? 1 : 0.55 },
+          hovertemplate: `${nameOf(partner)} ${way}: %{customdata} visit(s) in %{x|%Y}<extra></extra>`, customdata: counts,
+        });
+      }
+    });
+    const layout = baseLayout(260);
+    layout.barmode = "relative";
+    layout.showlegend = true;
+    layout.legend = { orientation: "h", y: 1.2 };
+    layout.xaxis = { type: "date" };
+    layout.yaxis = { title: { text: "visits (sent below 0)" }, fixedrange: true };
+    panel.hidden = false;
+    Plotly.react($("delegations-chart"), traces, layout, PLOT_CONFIG);
+    $("delegations-caption").textContent = `Delegations per year as KCNA reported them: ${received} received by the DPRK (above the line), ${sent} sent (below), for ${visits.size} of the chosen partners (items of one partner, way and kind within a week count as one visit; dyadwatch delegations ${focus}).`;
+  } catch (error) {
+    if (mine !== generation) return;
+    panel.hidden = false;
+    Plotly.purge($("delegations-chart"));
+    $("delegations-caption").textContent = `No delegations: ${error.message}`;
+  }
+}
+
 // ---- putting it together ------------------------------------------------------------------------
 let state = readState(window.location.search);
 
@@ -602,6 +653,7 @@ async function refresh(notes) {
     showShifts(view, mine);
     showVotes(view, mine);
     showWords(view, mine);
+    showDelegations(view, mine);
   } catch (error) {
     if (mine === generation) status.textContent = `Could not load: ${error.message}`;
   }
