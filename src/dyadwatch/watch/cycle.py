@@ -185,7 +185,7 @@ def run_cycle(
 
     loaded_mark = f"{_latest_load(con)}:{config.settings_key()}"
     if status.get("last_new_data_at") is None or report.loaded:
-        status["last_new_data_at"] = now().isoformat(timespec="seconds")
+        status["last_new_data_at"] = start_time.isoformat(timespec="seconds")
         _set_status(con, {"last_new_data_at": status["last_new_data_at"]})
     until = _data_until(con, config.focus, config.sources)
     report.data_until = until.isoformat() if until else None
@@ -193,7 +193,7 @@ def run_cycle(
     if loaded_mark != status.get("analysed"):
         _analyse(config, store, report, until, loaded_mark, channels, now(), say)
 
-    _check_stale(config, con, report, status, channels, now())
+    _check_stale(config, con, report, status, channels, start_time)  # measured at the cycle's start
     _pause("after_alerts")
     _deliver(config, con, report, now(), say)
     _pause("after_delivery")
