@@ -38,6 +38,9 @@ def test_the_brief_section_counts_by_type_and_draws_both_charts(store: dw.Store)
     outcome = gather_kcna(store, "PRK")
     china = brief_kcna(outcome, "CHN", "China")
     assert china["kcna_present"] and china["kcna_missing"] is None
+    assert not china["kcna_counted_elsewhere"]  # no --source: the rest of the report leaves KCNA out
+    named = gather_kcna(store, "PRK", Selection(freq="Y", sources=("chronology", "kcna")))
+    assert brief_kcna(named, "CHN", "China")["kcna_counted_elsewhere"]
     # Two items of one visit (7 days apart), one greeting from the DPRK; the meeting is the DPRK's
     assert {r["type"]: (r["outward"], r["inward"]) for r in china["kcna_types"]} == {
         "CONSULT": (1, 1),

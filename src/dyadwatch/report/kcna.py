@@ -49,16 +49,19 @@ def gather_kcna(store: Store, focus: str, selection: Selection | None = None) ->
         visits = delegations(store, focus=focus, start=chosen.start, end=chosen.end, source=SOURCE)
     except DyadwatchError:
         visits = pd.DataFrame(columns=["partner", "year", "way", "kind", "items", "visits"])
-    return Outcome({"events": events, "delegations": visits})
+    # Whether the rest of the report counts these events too (``report --source kcna``): the brief says so.
+    counted = (selection or Selection()).reads(SOURCE)
+    return Outcome({"events": events, "delegations": visits, "counted_elsewhere": counted})
 
 
 def brief_kcna(outcome: Outcome, partner: str, name: str) -> dict[str, Any]:
     """``kcna_present``, ``kcna_types`` (per PLOVER type: events each way), ``kcna_total``,
-    ``kcna_span``, ``kcna_chart`` (monthly), ``kcna_delegations_chart``, ``kcna_visits`` and
-    ``kcna_missing`` for one brief."""
+    ``kcna_span``, ``kcna_chart`` (monthly), ``kcna_delegations_chart``, ``kcna_visits``,
+    ``kcna_counted_elsewhere`` (the report's selection names kcna) and ``kcna_missing`` for one brief."""
     empty: dict[str, Any] = {
         "kcna_present": outcome.data is not None, "kcna_types": [], "kcna_total": 0, "kcna_span": None,
         "kcna_chart": None, "kcna_delegations_chart": None, "kcna_visits": None, "kcna_missing": outcome.reason,
+        "kcna_counted_elsewhere": False,
     }  # fmt: skip
     if outcome.data is None:
         return empty
@@ -112,6 +115,7 @@ def brief_kcna(outcome: Outcome, partner: str, name: str) -> dict[str, Any]:
         )
     return {
         **empty,
+        "kcna_counted_elsewhere": bool(outcome.data.get("counted_elsewhere")),
         "kcna_types": types,
         "kcna_total": len(own),
         "kcna_span": (first, last),
