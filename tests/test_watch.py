@@ -414,3 +414,29 @@ def test_readme_cron_and_systemd_lines_run(
         assert "PRK-RUS: rising" in {entry.findtext(f"{ATOM}title") for entry in entries}
         (tmp_path / "alerts.xml").unlink()
         shutil.copy(template["db"], db)  # the README names the same store: the next line starts afresh
+
+
+# -- the dashboard ----------------------------------------------------------------------------------
+def test_dashboard_serves_the_feed_and_the_watch_status(
+    db: Path, template: dict[str, Any], httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from dyadwatch.web import create_app
+
+    with TestClient(create_app(db)) as client:  # a store no watcher has written to: empty, not an error
+        assert client.get("/api/watch").json()["alerts"] == []
+    serve(httpserver, template["files"])
+    feed = tmp_path / "alerts.xml"
+    assert run(watch_args(db, httpserver, "--feed", str(feed))) == 0
+    with TestClient(create_app(db)) as client:
+        served = client.get("/feed.xml")
+        state = client.get("/api/watch").json()
+        page = client.get("/").text
+    assert served.status_code == 200 and served.headers["content-type"].startswith("application/atom+xml")
+    titles = {e.findtext(f"{ATOM}title") for e in ET.fromstring(served.content).findall(f"{ATOM}entry")}
+    assert titles == {e.findtext(f"{ATOM}title") for e in ET.parse(feed).getroot().findall(f"{ATOM}entry")}
+    assert "PRK-RUS: rising" in titles
+    assert state["last_data_day"] == "2025-02-28" and state["last_cycle_at"] and state["next_run_at"] is None
+    assert {a["partner"] for a in state["alerts"]} >= {"RUS"}
+    assert 'id="watch-panel"' in page and "/static/watch.js" in page

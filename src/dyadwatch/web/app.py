@@ -373,6 +373,33 @@ def create_app(db_path: str | Path, *, max_events_in_memory: int = MAX_EVENTS_IN
         rows = await run_in_threadpool(query)
         return json_response({"count": len(rows), "events": rows})
 
+    def _watch_state() -> dict[str, Any]:
+        """The watcher's status and alert history; empty for a store no watcher has written to (its
+        tables are made by the first read-write open, which a store older than the watcher lacks)."""
+        import duckdb
+
+        from dyadwatch.watch.cycle import watch_status
+
+        with reading() as store:
+            try:
+                return watch_status(store.con)
+            except duckdb.CatalogException:
+                return {"alerts": [], "last_cycle_at": None}
+
+    @app.get("/api/watch")
+    def watch() -> Response:
+        """The watcher's status (last cycle, last data day, next run, last error) and every alert."""
+        return json_response(jsonable(_watch_state()))
+
+    @app.get("/feed.xml", include_in_schema=False)
+    def feed() -> Response:
+        """The alerts as an Atom feed (the same feed ``dyadwatch watch --feed`` writes)."""
+        from dyadwatch.watch.channels import atom_feed
+
+        state = _watch_state()
+        updated = state.get("last_cycle_at") or "1970-01-01T00:00:00"
+        return Response(atom_feed(state["alerts"], updated), media_type="application/atom+xml")
+
     return app
 
 
