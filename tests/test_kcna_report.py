@@ -94,3 +94,12 @@ def test_the_dashboard_has_the_delegations_panel() -> None:
     script = resources.files("dyadwatch.web").joinpath("static/dashboard.js").read_text("utf-8")
     assert 'id="delegations-panel"' in page and 'id="delegations-chart"' in page
     assert '"/api/delegations"' in script and "showDelegations(view, mine);" in script
+
+
+def test_the_report_header_says_kcna_is_left_out_unless_named() -> None:
+    from dyadwatch.report.narrative import selection_line
+
+    default = selection_line(Selection(freq="Y"), ["chronology"], 1990, 2024)
+    assert "sources all in the store (chronology) but kcna (coded from texts: --source kcna)" in default
+    named = selection_line(Selection(freq="Y", sources=("chronology", "kcna")), ["chronology", "kcna"], 1990, 2024)
+    assert "sources chronology, kcna;" in named and "but kcna" not in named

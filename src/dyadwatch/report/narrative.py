@@ -294,7 +294,10 @@ def selection_line(selection: Selection, sources: Sequence[str], first_year: int
     chosen = list(selection.sources)
     parts = [
         f"one value per {FREQ_NAMES[selection.freq]}",
-        "sources " + (", ".join(chosen) if chosen else "all in the store (" + ", ".join(sources) + ")"),
+        "sources "
+        + (", ".join(chosen) if chosen else "all in the store (" + ", ".join(sources) + ")")
+        # No source named leaves out the events coded from texts (design §9): say which, and how to read them.
+        + "".join(f" but {name} (coded from texts: --source {name})" for name in selection.excluded_sources),
         "days "
         + (
             f"{selection.start or 'first'} to {selection.end or 'last'}"
