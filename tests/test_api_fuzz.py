@@ -210,6 +210,7 @@ def test_the_schema_lists_every_endpoint() -> None:
         "/api/votes",
         "/api/rhetoric",
         "/api/events",
+        "/api/delegations",
     }
 
 
