@@ -128,7 +128,8 @@ def test_a_winner_needs_both_the_joint_test_and_the_vuong_test() -> None:
 def test_local_shifts_keep_the_era_whole_span_shifts_leave() -> None:
     """Five busy years (0.05 a day against 0.01) inside twenty, all exercises in the busy era's middle
     year, no response: the after-window ratio is above 1 from the era alone. Among shifts of 1–2 years
-    (still in the busy era) it is ordinary; among whole-span shifts (mostly in quiet years) it is less so."""
+    (still in the busy era) it is ordinary; among whole-span shifts (mostly in quiet years) it is less so.
+    Divided by the era's rate (the rate-adjusted scheme), the ratio is near 1 and ordinary too."""
     days = pd.date_range(START, END, freq="D")
     index = np.arange(len(days))
     rate = np.where((index >= 12 * 365) & (index < 17 * 365), 0.05, 0.01)
@@ -141,8 +142,10 @@ def test_local_shifts_keep_the_era_whole_span_shifts_leave() -> None:
             {"kind": "exercise", "name": [f"drill {i}" for i in range(20)], "start": [days[d].date() for d in starts],
              "end": [days[d + 9].date() for d in starts], "reference": "-"}
         )  # fmt: skip
-        after = next(r for r in event_study(hits, triggers, START, END, permutations=199) if r["side"] == "after")
+        study = event_study(hits, triggers, START, END, permutations=199, expected=rate)
+        after = next(r for r in study if r["side"] == "after")
         assert after["rate_ratio"] > 1.5
+        assert 0.6 < after["rate_ratio_adjusted"] < 1.6 and after["p_value_adjusted"] > 0.05
         whole.append(after["p_value"])
         local.append(after["p_value_local"])
     assert all(lo > wh for lo, wh in zip(local, whole, strict=True)), (local, whole)
@@ -215,3 +218,121 @@ def test_cli_on_the_bundled_lists(bundled_db: Path, capsys: pytest.CaptureFixtur
     assert "the data do not decide" in out or "predict the next week's provocations better" in out
     assert run([*args, "--from", "2016-01-01", "--to", "2015-01-01"]) == 2
     assert "--to" in capsys.readouterr().err
+
+
+def _planted_design(
+    seed: int = 0, kind: str = "self_exciting"
+) -> tuple[pd.DataFrame, pd.DataFrame, list[pd.Timestamp]]:
+    triggers = trending_triggers(seed, START, END)
+    days = planted_provocations(kind, seed, triggers, START, END)
+    return weekly_design(days, triggers, START, END), triggers, days
+
+
+def test_a_year_without_provocations_is_separated_and_leaves_the_other_estimates_alone() -> None:
+    """With year effects, a year without any provocation has a year coefficient of −∞: its weeks are
+    fitted at rate 0 and must be listed in ``separated``; every other estimate is then that of the
+    fit on the weeks without that year (the limit, Albert & Anderson 1984)."""
+    triggers = trending_triggers(0, START, END)
+    days = [d for d in planted_provocations("self_exciting", 0, triggers, START, END) if d.year != 2010]
+    design = weekly_design(days, triggers, START, END)
+    with_year = count_model(design, KINDS, time_controls="year")
+    without = count_model(design[design["year"] != 2010].reset_index(drop=True), KINDS, time_controls="year")
+    assert "year 2010" in with_year["separated"] and "year 2010" not in without["separated"]
+    assert with_year["dispersion_alpha"] == pytest.approx(without["dispersion_alpha"], rel=1e-6)
+    for kept, dropped in zip(with_year["terms"], without["terms"], strict=True):
+        assert kept["term"] == dropped["term"] and kept["status"] == dropped["status"] == "ok"
+        assert kept["irr"] == pytest.approx(dropped["irr"], rel=1e-6)
+        assert kept["p_value"] == pytest.approx(dropped["p_value"], rel=1e-5)
+    # the year's weeks add nothing to the likelihood, and one parameter (the separated year) to the count
+    assert with_year["aic"]["both"] == pytest.approx(without["aic"]["both"] + 2, rel=1e-9)
+
+
+def test_a_trigger_kind_without_provocations_in_its_windows_is_separated() -> None:
+    """No provocation in any UN window: the UN term is ``unstable`` (no number), listed in
+    ``separated``, and the lag and exercise estimates are those of the fit on the other weeks."""
+    design, triggers, days = _planted_design()
+    design = design.assign(provocations=np.where(design["un_resolution"] > 0, 0.0, design["provocations"]))
+    model = count_model(design, KINDS)
+    assert "un_resolution" in model["separated"]
+    un = next(t for t in model["terms"] if t["term"] == "un_resolution")
+    assert un["status"] == "unstable" and un["irr"] is None
+    rest = count_model(design[design["un_resolution"] == 0].reset_index(drop=True), ["exercise"])
+    for name in ("recent", "exercise"):
+        full = next(t for t in model["terms"] if t["term"] == name)
+        kept = next(t for t in rest["terms"] if t["term"] == name)
+        assert full["irr"] == pytest.approx(kept["irr"], rel=1e-6), name
+
+
+def test_the_fixed_dispersion_fit_is_statsmodels_nb2() -> None:
+    """The IRLS fit with α held is the maximum of statsmodels' NB2 GLM at that α, and the estimated
+    α is statsmodels' NegativeBinomial maximum-likelihood estimate (log-likelihood as high, to 1e-3)."""
+    import statsmodels.api as sm
+
+    from dyadwatch.analysis.provocations import _fit, time_spline
+
+    design, _, _ = _planted_design(1)
+    y = design["provocations"].to_numpy(dtype=float)
+    numeric = pd.concat([design[["recent", *KINDS]], time_spline(design)], axis=1)
+    fit = _fit(y, numeric, design[["month"]])
+    x = np.column_stack(
+        [np.ones(len(y)), numeric.to_numpy(dtype=float), pd.get_dummies(design["month"], drop_first=True, dtype=float)]
+    )
+    reference = sm.NegativeBinomial(y, x).fit(disp=False, maxiter=500)
+    assert fit.alpha == pytest.approx(float(reference.params[-1]), rel=2e-3)
+    assert fit.llf == pytest.approx(float(reference.llf), abs=1e-3) and fit.llf >= reference.llf - 1e-6
+    held = _fit(y, numeric, design[["month"]], alpha=0.5)
+    glm = sm.GLM(y, x, family=sm.families.NegativeBinomial(alpha=0.5)).fit()
+    assert held.estimates["recent"][0] == pytest.approx(float(glm.params[1]), rel=1e-4)
+    assert held.llf == pytest.approx(float(glm.llf), rel=1e-9)
+
+
+def test_term_p_values_are_likelihood_ratio_tests() -> None:
+    """The lag term's p is the one-sided (signed-root) likelihood-ratio test of the full model against
+    the triggers-only one: Φ(−sign(b)·√LR), half the two-sided p when b > 0."""
+    design, _, _ = _planted_design(2)
+    model = count_model(design, KINDS)
+    recent = next(t for t in model["terms"] if t["term"] == "recent")
+    two_sided = model["lr_p_lag_given_triggers"]
+    expected = two_sided / 2 if recent["coefficient"] > 0 else 1 - two_sided / 2
+    assert recent["p_value"] == pytest.approx(expected, rel=1e-9)
+    assert recent["p_value"] != recent["p_value_wald"]
+
+
+def test_vectorised_shift_schemes_match_the_one_by_one_definition() -> None:
+    """Whole-span p from ``np.roll`` of the window mask, local p from each trigger moved by its own
+    offset, counted one permutation at a time (Phipson & Smyth 2010)."""
+    from dyadwatch.analysis.provocations import _mask, _rate_ratio
+
+    triggers = trending_triggers(3, START, END)
+    days = planted_provocations("trigger", 3, triggers, START, END)
+    exercises = triggers[triggers["kind"] == "exercise"]
+    row = next(r for r in event_study(days, exercises, START, END, permutations=99, seed=5) if r["side"] == "after")
+    first = pd.Timestamp(START)
+    n = (pd.Timestamp(END) - first).days + 1
+    hits = np.zeros(n)
+    hits[[(d - first).days for d in days]] = 1.0
+    starts = np.array([(pd.Timestamp(s) - first).days for s in exercises["start"]])
+    ends = np.array([(pd.Timestamp(e) - first).days for e in exercises["end"]])
+    mask = _mask(starts, ends, n, "after", 30)
+    statistic = abs(np.log(_rate_ratio(hits, mask)))
+    shifts = np.random.default_rng(5).integers(1, n, 99)
+    local = local_shifts(starts, n, np.random.default_rng([5, 25]), 99)
+    assert local is not None
+
+    def p(masks: list[np.ndarray[Any, Any]]) -> float:
+        ratios = [_rate_ratio(hits, m) for m in masks]
+        extreme = sum(not (np.isfinite(r) and r > 0) or abs(np.log(r)) >= statistic - 1e-12 for r in ratios)
+        return float((extreme + 1) / (len(masks) + 1))
+
+    assert row["p_value"] == pytest.approx(p([np.roll(mask, int(s)) for s in shifts]))
+    assert row["p_value_local"] == pytest.approx(p([_mask(starts + o, ends + o, n, "after", 30) for o in local]))
+
+
+def test_rate_adjusted_scheme_is_the_whole_span_scheme_under_a_flat_rate() -> None:
+    """With a constant expected rate the adjusted ratio is the plain one and the adjusted p is the
+    whole-span p (same shifts); under a busy era the adjusted ratio is near 1 where the plain one is not."""
+    design, triggers, days = _planted_design(4, "none")
+    flat = np.full((pd.Timestamp(END) - pd.Timestamp(START)).days + 1, 0.02)
+    for row in event_study(days, triggers, START, END, permutations=99, seed=1, expected=flat):
+        assert row["rate_ratio_adjusted"] == pytest.approx(row["rate_ratio"])
+        assert row["p_value_adjusted"] == row["p_value"]

@@ -25,11 +25,15 @@ TRIGGER_NAMES = {"exercise": "US–ROK exercises", "un_resolution": "UN resoluti
 PERIOD_NAMES = {"hess_2012_2016": "2012–2016 (Hess's period)", "1990_2025": "1990–2025"}
 
 
+def _p(value: float | None) -> str:
+    return "not defined" if value is None else f"{value:.3f}"
+
+
 def overview_hardens(store: Store, focus: str) -> dict[str, Any]:
     """``hardens_rows`` (period, term, rate ratio and interval, with time controls), ``hardens_sentences``
     (per period: Hess's comparison from :func:`~dyadwatch.analysis.provocations.verdict_sentence`, and
     the event study's ratios with both permutation p-values) and ``hardens_missing``."""
-    from dyadwatch.analysis.provocations import provocations, verdict_sentence
+    from dyadwatch.analysis.provocations import SCHEME_TRUST, provocations, verdict_sentence
 
     try:
         result = provocations(store, focus, permutations=REPORT_PERMUTATIONS)
@@ -61,13 +65,13 @@ def overview_hardens(store: Store, focus: str) -> dict[str, Any]:
         if after:
             sentences.append(
                 f"{name}, provocation days after each kind of trigger against other days (rate ratio; calendar-shift "
-                "p-value over the whole period / with each trigger moved by 1–2 years): "
+                "p-values over the whole period / with each trigger moved by 1–2 years / over the whole period on "
+                "the ratio to the rate expected from the trend and the season): "
                 + "; ".join(
                     f"{TRIGGER_NAMES.get(row['trigger'], row['trigger'])} {row['rate_ratio']:.2f} "
-                    f"({row['p_value']:.3f} / "
-                    + (f"{row['p_value_local']:.3f})" if row["p_value_local"] is not None else "not defined)")
+                    f"({_p(row['p_value'])} / {_p(row['p_value_local'])} / {_p(row.get('p_value_adjusted'))})"
                     for row in after
                 )
-                + "."
+                + f"; {SCHEME_TRUST}."
             )
     return {"hardens_rows": rows, "hardens_sentences": sentences, "hardens_missing": None}

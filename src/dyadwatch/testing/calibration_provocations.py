@@ -9,6 +9,7 @@ shift schemes, so that the table shows what the time controls change.
 
 from __future__ import annotations
 
+import math
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,9 @@ from dyadwatch.testing.calibration import Rate, Section
 START, END = "2000-01-01", "2019-12-31"
 KINDS = ["exercise", "un_resolution"]
 TREND, WEAK_BOOST = 1.5, 2.5
-FULL_SEEDS, QUICK_SEEDS = 12, 2
+#: ``make validate`` holds sizes to the nominal 5 % at 200 seeds a scenario; the suite runs 36 with an allowance.
+FULL_SEEDS, QUICK_SEEDS = 200, 30
+LEVEL, POWER = 0.05, 0.80
 #: (label, process, trend, boost): the scenarios, nulls first.
 SCENARIOS = (
     ("neither, constant rate", "none", 0.0, 1.0),
@@ -30,38 +33,85 @@ SCENARIOS = (
 )
 CORRECT = {"none": "undecided", "self_exciting": "self_exciting", "trigger": "trigger_driven"}
 WRONG = {"self_exciting": "trigger_driven", "trigger": "self_exciting"}
+#: The event study's schemes, by the key of their p-value.
+SCHEMES = {"p_value": "whole-span shifts", "p_value_local": "local shifts", "p_value_adjusted": "rate-adjusted shifts"}
 
 
-def _run(process: str, trend: float, boost: float, seed: int, permutations: int) -> dict[str, Any]:
-    from dyadwatch.analysis.provocations import count_model, event_study, weekly_design
+def size_bound(seeds: int, level: float = LEVEL, *, allowance: bool = True) -> str:
+    """``≤ level`` (the full run), or ``≤ level + 1.645·sd`` over ``seeds`` seeds (the quick run), as
+    :func:`dyadwatch.testing.calibration_flexibility.size_bound`: a test of exact size ``level`` passes
+    the quick check in 95 % of seed sets."""
+    if not allowance:
+        return f"≤ {level:.2f}"
+    return f"≤ {level + 1.645 * math.sqrt(level * (1 - level) / seeds):.3f}"
+
+
+def power_bound(seeds: int, power: float = POWER, *, allowance: bool = True) -> str:
+    """``≥ power`` (the full run), or ``≥ power − 1.645·sd`` over ``seeds`` seeds (the quick run)."""
+    if not allowance:
+        return f"≥ {power:.2f}"
+    return f"≥ {power - 1.645 * math.sqrt(power * (1 - power) / seeds):.3f}"
+
+
+def _run(job: tuple[str, float, float, int, int]) -> dict[str, Any]:
+    """One seed of one scenario: the count model's tests and verdicts, and (for the nulls and the
+    trigger responses) the exercise after-window's three event-study p-values."""
+    from dyadwatch.analysis.provocations import count_model, event_study, expected_daily, weekly_design
     from dyadwatch.testing.provocations import planted_provocations, trending_triggers
 
+    process, trend, boost, seed, permutations = job
     triggers = trending_triggers(seed, START, END, trend=trend)
     days = planted_provocations(process, seed, triggers, START, END, trend=trend, boost=boost)
-    model = count_model(weekly_design(days, triggers, START, END), KINDS)
-    study = event_study(days, triggers, START, END, permutations=permutations, seed=seed)
-    after = next(r for r in study if (r["trigger"], r["side"]) == ("exercise", "after"))
+    design = weekly_design(days, triggers, START, END)
+    model = count_model(design, KINDS)
     terms = {t["term"]: t for t in model["terms"]}
+    comparison = model["comparison"]
 
-    def significant(term: str) -> bool:
-        return terms[term]["p_value"] is not None and terms[term]["p_value"] < 0.05
+    def below(value: float | None) -> bool:
+        return value is not None and value < LEVEL
 
-    return {
+    run: dict[str, Any] = {
         "verdict": model["verdict"],
         "plain_verdict": model["without_time_controls"]["verdict"],
-        "lag": significant("recent"),
-        "trigger": significant("exercise") or significant("un_resolution"),
-        "whole_span": after["p_value"] is not None and after["p_value"] < 0.05,
-        "local": after["p_value_local"] is not None and after["p_value_local"] < 0.05,
+        "lag": below(terms["recent"]["p_value"]),
+        "lag_wald": below(terms["recent"]["p_value_wald"]),
+        "triggers": below(model["lr_p_triggers_given_lag"]),
+        "exercise_wald": below(terms["exercise"]["p_value_wald"]),
+        "joint": below(comparison["joint_lr_p"]),
+        "vuong": below(comparison["p_value"]),
     }
+    if process != "self_exciting":
+        exercises = triggers[triggers["kind"] == "exercise"]
+        study = event_study(
+            days,
+            exercises,
+            START,
+            END,
+            permutations=permutations,
+            seed=seed,
+            expected=expected_daily(design, START, END),
+        )
+        after = next(r for r in study if r["side"] == "after")
+        run |= {key: below(after[key]) for key in SCHEMES}
+    return run
 
 
-def provocation_rates(seeds: int = FULL_SEEDS, *, permutations: int = 199) -> list[Rate]:
-    """Size and power of the count model's terms, of the verdict with and without time controls, and
-    of the event study's two shift schemes (exercise after-window), over ``seeds`` seeds per scenario."""
+def provocation_rates(seeds: int = FULL_SEEDS, *, permutations: int = 199, allowance: bool = False) -> list[Rate]:
+    """Size and power of the count model's tests and verdict, with and without time controls, and of
+    the event study's three shift schemes (exercise after-window), over ``seeds`` seeds per scenario.
+
+    Seeds run in two worker processes (the scenarios are independent; ``make validate`` at 200 seeds
+    takes a few minutes that way)."""
+    import multiprocessing
+
+    jobs = [
+        (process, trend, boost, seed, permutations) for _, process, trend, boost in SCENARIOS for seed in range(seeds)
+    ]
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        results = pool.map(_run, jobs, chunksize=8)
     rates: list[Rate] = []
-    for label, process, trend, boost in SCENARIOS:
-        runs = [_run(process, trend, boost, seed, permutations) for seed in range(seeds)]
+    for index, (label, process, trend, _) in enumerate(SCENARIOS):
+        runs = results[index * seeds : (index + 1) * seeds]
 
         def count(key: str, value: object = True, runs: list[dict[str, Any]] = runs) -> int:
             return sum(run[key] == value for run in runs)
@@ -69,25 +119,34 @@ def provocation_rates(seeds: int = FULL_SEEDS, *, permutations: int = 199) -> li
         def add(measure: str, hits: int, bound: str, label: str = label) -> None:
             rates.append(Rate("provocations", label, measure, hits, seeds, bound))
 
+        size = size_bound(seeds, allowance=allowance)
         if process == "none":
-            add("verdict names a winner (with time controls)", seeds - count("verdict", "undecided"), "≤ 0.10")
+            add("verdict names a winner (with time controls)", seeds - count("verdict", "undecided"), size)
             add("verdict names a winner (without time controls)", seeds - count("plain_verdict", "undecided"),
                 "reported")  # fmt: skip
-            add("lag term p < 0.05", count("lag"), "reported")
-            add("a trigger term p < 0.05 (exercise or UN)", count("trigger"), "reported")
-            add("event study, exercise after: whole-span shifts p < 0.05", count("whole_span"), "reported")
-            add("event study, exercise after: local shifts p < 0.05", count("local"), "reported")
+            add("lag term, one-sided likelihood-ratio p < 0.05", count("lag"), size)
+            add("lag term, Wald p < 0.05 (the test before issue 25's review)", count("lag_wald"), "reported")
+            add("trigger terms together, likelihood-ratio p < 0.05", count("triggers"), "reported")
+            add("exercise term, Wald p < 0.05", count("exercise_wald"), "reported")
+            add("joint likelihood-ratio test (lag and triggers) p < 0.05", count("joint"), "reported")
+            add("Vuong test p < 0.05, not gated", count("vuong"), "reported")
+            for key, scheme in SCHEMES.items():
+                bound = size if key == "p_value_adjusted" or not trend else "reported"
+                add(f"event study, exercise after: {scheme} p < 0.05", count(key), bound)
             continue
-        add(f"verdict {CORRECT[process]} (with time controls)", count("verdict", CORRECT[process]), "≥ 0.50")
+        add(f"verdict {CORRECT[process]} (with time controls)", count("verdict", CORRECT[process]),
+            power_bound(seeds, allowance=allowance))  # fmt: skip
         add(f"verdict {WRONG[process]}, the wrong reading (with time controls)", count("verdict", WRONG[process]),
-            "≤ 0.10")  # fmt: skip
+            size)  # fmt: skip
         add(f"verdict {CORRECT[process]} (without time controls)", count("plain_verdict", CORRECT[process]),
             "reported")  # fmt: skip
-        key = "lag" if process == "self_exciting" else "trigger"
-        add(f"{'lag' if key == 'lag' else 'a trigger'} term p < 0.05", count(key), "reported")
+        add(f"verdict {WRONG[process]} (without time controls)", count("plain_verdict", WRONG[process]), "reported")
+        key = "lag" if process == "self_exciting" else "triggers"
+        term = "lag term, one-sided" if key == "lag" else "trigger terms together,"
+        add(f"{term} likelihood-ratio p < 0.05", count(key), "reported")
         if process == "trigger":
-            add("event study, exercise after: whole-span shifts p < 0.05", count("whole_span"), "reported")
-            add("event study, exercise after: local shifts p < 0.05", count("local"), "reported")
+            for key, scheme in SCHEMES.items():
+                add(f"event study, exercise after: {scheme} p < 0.05", count(key), "reported")
     return rates
 
 
@@ -127,15 +186,15 @@ def _reading() -> list[str]:
     return [
         "How to read it: the verdict names a winner only when a joint likelihood-ratio test of the lag and",
         "the triggers rejects and the Vuong test of lag-only against triggers-only rejects, both at 0.05, with",
-        "the time controls; the null rows bound how often it names one anyway. The rows *without time controls*",
-        "show why the controls are there: a slow wave alone is read as self-excitation, and a weaker trigger",
-        "response under a slow wave is not found. The event-study rows under the slow wave show that neither",
-        "shift scheme is a valid test when the triggers sit in the high years of the rate: the whole-span scheme",
-        "compares eras, and the local one (each trigger moved by 1–2 years) still moves triggers away from",
-        "a peak of the rate; read both beside the count model, which holds the trend fixed.",
-        "Year effects in place of the spline bias the lag term downwards (Nickell 1981; within a year whose",
-        "total is fitted exactly, weeks after many provocations must have fewer): in trials with a constant",
-        "rate the lag coefficient averaged about −0.29 with year effects against −0.14 with the spline.",
+        "the time controls; the null rows bound how often it names one anyway (5 % in `make validate`, 5 % plus",
+        "1.645 standard errors in the suite's 30 seeds). The lag term's test is one-sided (self-excitation is",
+        "non-negative): with the spline and the month effects its coefficient is biased downwards under no",
+        "memory, and the two-sided tests (the Wald row, and the joint likelihood-ratio gate) reject too often",
+        "under a constant rate; they are reported, not bounded. The rows *without time controls* show why the",
+        "controls are there: a slow wave alone is read as self-excitation, and a weaker trigger response under",
+        "a slow wave is mostly not found. The event-study rows under the slow wave show that whole-span and",
+        "local shifts are not valid tests when the triggers sit in the high years of the rate; the rate-adjusted",
+        "scheme (the same shifts on observed over expected, the expectation from the time controls) is.",
         "",
         "### On the bundled lists (`dyadwatch provocations PRK`, computed when this page was built)",
         "",
@@ -149,10 +208,11 @@ SECTION = Section(
     method="Method (see `docs/methods.md` §8): weekly provocation days, negative binomial regression on\n"
     "log(1 + provocation days in the previous 4 weeks) and trigger-window indicators, with a cubic B-spline\n"
     "in time (one degree of freedom per 4 years) and month-of-year effects; verdict from a joint\n"
-    "likelihood-ratio test and a Vuong test (Newey–West variance) of lag-only against triggers-only.\n"
-    "Event study: exercise after-window rate ratio, 199 whole-span circular shifts and 199 local shifts\n"
-    "(each trigger moved 365–730 days). Generated data: 20 years, 40 ten-day exercises and 15 UN\n"
-    "votes, drawn mostly in the high years of the slow wave when there is one.",
-    measure=lambda quick: provocation_rates(QUICK_SEEDS if quick else FULL_SEEDS),
+    "likelihood-ratio test and a Vuong test (Newey–West variance) of lag-only against triggers-only;\n"
+    "term tests by likelihood ratio (the lag's one-sided). Event study: exercise after-window rate ratio,\n"
+    "199 whole-span circular shifts, 199 local shifts (each trigger moved 365–730 days) and 199 whole-span\n"
+    "shifts of the ratio to the rate expected from the time controls. Generated data: 20 years, 40 ten-day\n"
+    "exercises and 15 UN votes, drawn mostly in the high years of the slow wave when there is one.",
+    measure=lambda quick: provocation_rates(QUICK_SEEDS if quick else FULL_SEEDS, allowance=quick),
     reading=_reading,
 )

@@ -18,6 +18,7 @@ exercise list falls in the busy years 2013–2017 and 2022–2025.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -69,15 +70,16 @@ def planted_provocations(
     if kind != "self_exciting":
         rate = np.where(windows, base * boost, base) if kind == "trigger" else base
         return list(days[uniform < 1 - np.exp(-rate)])
-    hits: list[pd.Timestamp] = []
+    # plain Python floats in the loop: the recursion is sequential, and numpy scalars are slower here
+    hits: list[int] = []
     excitation = 0.0
-    decay = np.exp(-1 / EXCITATION_DECAY)
-    for i, day in enumerate(days):
-        hit = bool(uniform[i] < 1 - np.exp(-(base[i] + excitation)))
+    decay = float(np.exp(-1 / EXCITATION_DECAY))
+    for i, (rate, draw) in enumerate(zip(base.tolist(), uniform.tolist(), strict=True)):
+        hit = draw < 1 - math.exp(-(rate + excitation))
         if hit:
-            hits.append(day)
+            hits.append(i)
         excitation = excitation * decay + (EXCITATION_JUMP if hit else 0.0)
-    return hits
+    return list(days[hits])
 
 
 def trending_triggers(
