@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 DB     ?= build/demo.duckdb
 SITE   ?= site
 
-.PHONY: demo test lint typecheck browser-deps java-deps bench bench-kcna bench-dashboard bench-startup bench-scale validate validate-write clean audit
+.PHONY: demo test lint typecheck browser-deps java-deps bench bench-kcna bench-dashboard bench-startup bench-scale bench-watch validate validate-write clean audit
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,11 @@ bench-startup: $(VENV)/.installed
 # section of docs/benchmarks.md and docs/benchmarks-scale.svg.
 bench-scale: $(VENV)/.installed-dev java-deps
 	$(PY) benchmarks/scale.py
+
+# issue 30: a `dyadwatch watch --once` cycle over one day of GDELT 2.0 (96 files, loopback server,
+# two cores) and an idle cycle; writes the watch section of docs/benchmarks.md.
+bench-watch: $(VENV)/.installed-dev
+	$(PY) benchmarks/watch.py
 
 # False-alarm rates and power of every detector on generated data (several minutes). `make validate`
 # writes build/validation/ and changes no tracked file; `make validate-write` regenerates
