@@ -372,15 +372,23 @@ def test_forecasts_chained_scored_and_a_revision_detected(
     assert run(["forecasts", "score", "--db", str(db), "--episodes", episodes]) == 1
     assert "hash chain broken at forecast 2" in capsys.readouterr().err
     with dw.Store(db) as store:
-        store.con.execute("UPDATE forecasts SET probability = 0.3 WHERE seq = 2")
+        store.con.execute("UPDATE forecasts SET probability = 0.8 WHERE seq = 2")  # rows go CHN, RUS, USA
         store.con.execute("DELETE FROM forecasts WHERE seq = 4")
     assert run(["forecasts", "score", "--db", str(db), "--episodes", episodes]) == 1
     assert "missing" in capsys.readouterr().err
 
 
-def test_a_cycle_stores_its_probabilities(db: Path, template: dict[str, Any], httpserver: HTTPServer) -> None:
+def test_a_cycle_stores_its_probabilities(
+    db: Path, template: dict[str, Any], httpserver: HTTPServer, tmp_path: Path
+) -> None:
     serve(httpserver, template["files"])
-    args = [a for a in watch_args(db, httpserver) if a != "--no-forecasts"] + ["--forecast-years", "4"]
+    episodes = tmp_path / "episodes.csv"  # onsets enough to learn from within three years
+    starts = ["2022-03-01", "2022-09-01", "2023-02-01", "2023-07-01", "2023-11-01", "2024-03-01"]
+    lines = [f"e{i},{partner},{kind},{day}" for i, day in enumerate(starts) for partner, kind in [("RUS", "rising")]]
+    lines += [f"c{i},CHN,falling,{day}" for i, day in enumerate(starts[::2])]
+    episodes.write_text("name,partner,kind,start\n" + "\n".join(lines) + "\n")
+    args = [a for a in watch_args(db, httpserver) if a != "--no-forecasts"]
+    args += ["--forecast-years", "3", "--episodes", str(episodes)]
     assert run(args) == 0
     rows = store_rows(
         db, "SELECT as_of, data_until, partner, kind, horizon_months, probability, code_version FROM forecasts"

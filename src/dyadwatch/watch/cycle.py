@@ -326,7 +326,7 @@ def _forecast(
     if not rows:
         report.notes.append(
             "no forecast this cycle: the backtest's training data hold too few episode onsets "
-            f"(replay --forecast-years {config.forecast_years} or more history)"
+            f"within --forecast-years {config.forecast_years}: give more years, or an --episodes list with more"
         )
         return
     report.forecasts = forecast_store.record(store.con, config.focus, at, as_of, until, rows, version)
