@@ -279,45 +279,133 @@ def test_demo_exits_1_when_an_analysis_fails(
     assert not (out / "index.html").exists() and not list(out.iterdir())
 
 
+def _flex_row(partner: str, **values: object) -> dict[str, object]:
+    """A partner row of ``flexibility(...).to_dict()``, with deprecated aliases holding numbers of their
+    own (93%, 91%–97%, 96%, ...): the pages must read the new keys and never print those."""
+    row: dict[str, object] = {
+        "partner": partner, "subset": "all", "status": "ok", "reason": None, "n_periods": 40,
+        "sign_flip": [], "responsiveness_by_freq": None,
+        "flexibility": 0.93, "ci_low": 0.91, "ci_high": 0.97, "flexibility_upper": 0.96,
+        "upper_ci_low": 0.94, "upper_ci_high": 0.98, "rigidity": 0.07,
+    }  # fmt: skip
+    row.update(values)
+    return row
+
+
 FLEX_ROWS = [
-    {
-        "partner": "CUB", "status": "ok", "n_periods": 40, "flexibility": 0.03, "ci_low": 0.01, "ci_high": 0.09,
-        "flexibility_upper": 0.27, "upper_ci_low": 0.15, "upper_ci_high": 0.40, "co_movement": 0.62,
-        "responsiveness": 0.1, "responsiveness_p": 0.45,
-    },
-    {
-        "partner": "VNM", "status": "ok", "n_periods": 40, "flexibility": 0.12, "ci_low": 0.05, "ci_high": 0.2,
-        "flexibility_upper": 0.15, "upper_ci_low": 0.07, "upper_ci_high": 0.25, "co_movement": 0.1,
-        "responsiveness": 0.3, "responsiveness_p": 0.01,
-    },
+    # no detectable response, though both shares are larger than Viet Nam's (and focus first > partner first)
+    _flex_row(
+        "CUB", focus_first=0.31, focus_first_ci_low=0.12, focus_first_ci_high=0.44, partner_first=0.27,
+        partner_first_ci_low=0.15, partner_first_ci_high=0.40, co_movement=0.62, lagged_response_p=0.45,
+        responsiveness=0.1, responsiveness_ci_low=-0.2, responsiveness_ci_high=0.4, responsiveness_p=0.01,
+    ),
+    # a detectable response (the asymptotic responsiveness_p says otherwise: the bootstrap test is read),
+    # reciprocal by year and inverse by month
+    _flex_row(
+        "VNM", focus_first=0.12, focus_first_ci_low=0.05, focus_first_ci_high=0.2, partner_first=0.15,
+        partner_first_ci_low=0.07, partner_first_ci_high=0.25, co_movement=0.1, lagged_response_p=0.012,
+        responsiveness=0.3, responsiveness_ci_low=0.1, responsiveness_ci_high=0.5, responsiveness_p=0.6,
+        sign_flip=["M"], responsiveness_by_freq={
+            "M": {"status": "ok", "responsiveness": -0.2, "ci_low": -0.4, "ci_high": -0.05},
+            "Y": {"status": "ok", "responsiveness": 0.3, "ci_low": 0.1, "ci_high": 0.5},
+        },
+    ),
 ]  # fmt: skip
+#: Cuba as the analysis reports it with too few active years: a reason and no numbers.
+CUBA_TOO_SPARSE = _flex_row(
+    "CUB", status="insufficient_data", focus_first=None, lagged_response_p=None, flexibility=None,
+    reason="40 periods, 3 (8%) with events from the focus country and 5 (12%) from the partner; the VAR needs "
+    "at least 24 periods and, each way, 25% of them and at least 8 active (here 10)",
+)  # fmt: skip
+#: "bound" or "bounds" as a word ("boundary", the test-inverted interval's edge at 0, is not a claim).
+BOUND = re.compile(r"\bbounds?\b", re.IGNORECASE)
 
 
-def test_flexibility_is_shown_as_a_range_and_ranked_by_the_lower_bound(
+def flex_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: list[dict[str, object]]) -> Path:
+    """The small store's site with the flexibility analysis answering ``rows`` (yearly, horizon 6)."""
+    result = {"focus": "PRK", "freq": "Y", "horizon": 6, "partners": rows}
+    monkeypatch.setattr(analyses, "flexibility", lambda *a, **k: result)
+    with dw.open(small_store(tmp_path / "small.duckdb"), read_only=True) as store:
+        build_site(store, "PRK", tmp_path / "site")
+    return tmp_path / "site"
+
+
+def section(html: str, ident: str) -> str:
+    """The raw HTML of ``<section id=ident>`` (or ``<aside>``) up to its end."""
+    found = re.search(rf'<(section|aside) id="{ident}">(.*?)</\1>', html, re.DOTALL)
+    assert found, ident
+    return found.group(2)
+
+
+def test_flex_leads_with_the_test_and_ranks_only_partners_that_respond(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(analyses, "flexibility", lambda *a, **k: {"focus": "PRK", "partners": FLEX_ROWS})
-    with dw.open(small_store(tmp_path / "small.duckdb"), read_only=True) as store:
-        index = build_site(store, "PRK", tmp_path / "site")
-    page = parse(index)
-    text = " ".join(page.text)
-    assert "Ranked by the lower bound (responses to the partner's past only)" in text
+    site = flex_site(tmp_path, monkeypatch, FLEX_ROWS)
+    html = (site / "index.html").read_text(encoding="utf-8")
+    text = " ".join(parse(site / "index.html").text)
     vietnam = content.display_name("VNM")
-    assert f"most flexible towards {vietnam} (12%–15%) and least towards Cuba (3%–27%)" in text
-    assert "For 1 of them no lagged response is detectable" in text
-    assert text.index(vietnam + " ") < text.index("Cuba ", text.index("Lower bound (past only)"))
-    for words in ("Upper bound (with co-movement)", "Same-period co-movement", "0.62", "15%–40%"):
-        assert words in text
-    brief = " ".join(parse(tmp_path / "site" / "CUB.html").text)
     assert (
-        "Between 3% (responses to Cuba's past only) and 27% (if all same-period co-movement were a response)" in brief
+        "Ranked by the bootstrap Wald test, the DPRK's events respond detectably (at 5%) to the past events of 1 of "
+        f"the 2 partners tested: {vietnam} (p = 0.012); no detectable response to Cuba (p = 0.45)." in text
     )
-    assert "Same-period co-movement 0.62: joint meetings and mirrored reporting" in brief
-    assert "No lagged response to Cuba is detectable (Granger test p = 0.45)" in brief
-    assert "lower bound 1%–9%, upper bound 15%–40%" in brief
-    chart = (tmp_path / "site" / "charts" / "overview-flexibility.svg").read_text(encoding="utf-8")
-    assert "upper bound: with same-period co-movement" in chart
-    assert not FORBIDDEN.search(text + brief)
+    assert "The p-values are not adjusted for testing 2 partners" in text and "would be 10%" in text
+    # the table: by the test (Viet Nam first, though Cuba's shares are larger), the new keys only
+    table = text[text.index("Lagged response (bootstrap Wald p)") :]
+    assert table.index(vietnam + " ") < table.index("Cuba ")
+    for words in ("0.012, detectable", "0.450, none detectable", "31%", "12%–44%", "27%", "15%–40%", "0.62"):
+        assert words in table, words
+    flex_html = section(html, "flexibility")
+    for alias in ("93%", "91%–97%", "96%", "94%–98%"):
+        assert alias not in flex_html, alias
+    brief = " ".join(parse(site / "CUB.html").text)
+    assert (
+        "The DPRK's events towards Cuba show no detectable response to Cuba's past events (bootstrap Wald p = 0.45)."
+        " Read two ways, Cuba's behaviour accounts for 31% (90% interval 12%–44%) of the forecast-error variance of "
+        "the DPRK's net cooperation towards Cuba 6 years ahead if the DPRK's same-period moves are counted as its "
+        "own, and 27% (90% interval 15%–40%) if they are credited to Cuba; estimated from 40 years." in brief
+    )
+    assert "(co-movement 0.62): shared same-period reporting" in brief
+    answers = section((site / "CUB.html").read_text(encoding="utf-8"), "answers")
+    assert "93%" not in answers and "Granger" not in answers  # the bootstrap test, not responsiveness_p
+    viet = " ".join(parse(site / "VNM.html").text)
+    assert f"The DPRK's events towards {vietnam} respond to {vietnam}'s past events (bootstrap Wald p = 0.012)." in viet
+    assert "It reciprocates" in viet and "responsiveness +0.30, 90% interval +0.10 to +0.50" in viet
+    assert "responsiveness is +0.30 by year (90% interval +0.10 to +0.50) but −0.20 by month" in viet
+    chart = (site / "charts" / "overview-flexibility.svg").read_text(encoding="utf-8")
+    assert "focus first" in chart and "partner first" in chart and "(p = 0.012)" in chart
+    alt = parse(site / "index.html").images
+    assert any("focus first 31% (90% 12%–44%), partner first 27%" in str(i["alt"]) for i in alt)
+    assert not FORBIDDEN.search(text + brief + viet)
+
+
+def test_flex_text_never_calls_the_shares_bounds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 25: the two shares are two identifications, not bounds; no flex text may say "bound"."""
+    site = flex_site(tmp_path, monkeypatch, [*FLEX_ROWS, _flex_row("CHN", status="unstable", reason="explosive")])
+    parts = [section((site / "index.html").read_text(encoding="utf-8"), "flexibility")]
+    for page in ("CUB.html", "VNM.html"):
+        html = (site / page).read_text(encoding="utf-8")
+        parts += [section(html, "answers"), section(html, "flexibility-by-era")]
+        parts.append(html[html.index('<aside class="how-to-read">') :])
+    parts.append(section((site / "methods.html").read_text(encoding="utf-8"), "flexibility"))
+    parts += [path.read_text(encoding="utf-8") for path in (site / "charts").glob("*flexibility.svg")]
+    names = {"CUB": "Cuba", "VNM": "Viet Nam", "CHN": "China"}
+    parts += [narrative.how_flexible("the DPRK", names[str(r["partner"])], r, None) for r in FLEX_ROWS]
+    parts += [narrative.ranking_sentence("the DPRK", rows, names) for rows in (FLEX_ROWS, FLEX_ROWS[:1], [])]
+    assert len(parts) > 10 and all("p =" in part for part in parts[-5:-1])  # the sentences were generated
+    found = [(part, match) for part in parts if (match := BOUND.search(part))]
+    assert not found, [part[max(m.start() - 80, 0) : m.end() + 40] for part, m in found]
+
+
+def test_an_insufficient_partner_prints_its_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = flex_site(tmp_path, monkeypatch, [CUBA_TOO_SPARSE, FLEX_ROWS[1]])
+    reason = str(CUBA_TOO_SPARSE["reason"])
+    brief = " ".join(parse(site / "CUB.html").text)
+    assert f"Whether the DPRK responds to Cuba's past cannot be estimated (too little data): {reason}." in brief
+    assert "93%" not in brief and "Read two ways" not in brief.split("How flexible?")[1].split("When did")[0]
+    text = " ".join(parse(site / "index.html").text)
+    assert f"Cuba: too little data: {reason}." in text
+    assert f"to the past events of the one partner tested: {content.display_name('VNM')} (p = 0.012)." in text
+    assert "no adjustment for multiple tests applies" in text
 
 
 def test_no_relationship_is_a_usage_error(store: dw.Store, tmp_path: Path) -> None:
@@ -328,30 +416,54 @@ def test_no_relationship_is_a_usage_error(store: dw.Store, tmp_path: Path) -> No
 def test_narrative_words_follow_the_numbers() -> None:
     row = {
         "partner": "CHN",
-        "flexibility": 0.25,
-        "ci_low": 0.1,
-        "ci_high": 0.4,
-        "flexibility_upper": 0.5,
-        "upper_ci_low": 0.3,
-        "upper_ci_high": 0.6,
+        "status": "ok",
+        "focus_first": 0.25,
+        "focus_first_ci_low": 0.1,
+        "focus_first_ci_high": 0.4,
+        "partner_first": 0.2,
+        "partner_first_ci_low": 0.08,
+        "partner_first_ci_high": 0.35,
         "co_movement": 0.4,
-        "responsiveness_p": 0.01,
+        "lagged_response_p": 0.01,
+        "responsiveness": -1.0,
+        "responsiveness_ci_low": -2.0,
+        "responsiveness_ci_high": 0.5,
         "n_periods": 40,
+        "freq": "Q",
+        "horizon": 6,
     }
     text = narrative.how_flexible("the DPRK", "China", row, None)
-    assert "the DPRK is moderately flexible towards China" in text and "p = 0.010" in text
-    assert "Between 25% (responses to China's past only) and 50% (if all same-period" in text
-    assert "lower bound 10%–40%, upper bound 30%–60%" in text and "co-movement 0.40" in text
-    assert "China's past conduct helps predict" in text and "No lagged response" not in text
-    quiet = narrative.how_flexible("the DPRK", "China", {**row, "responsiveness_p": 0.6}, None)
-    assert "No lagged response to China is detectable (Granger test p = 0.60)" in quiet
-    # before the upper bound is computed: the lower bound alone, said to be one
-    alone = {k: v for k, v in row.items() if k in ("flexibility", "ci_low", "ci_high", "n_periods")}
-    text = narrative.how_flexible("the DPRK", "China", alone, None)
-    assert text.startswith("25% of the variation") and "no upper bound was computed" in text
-    assert "(90% bootstrap interval 10%–40%)" in text and not FORBIDDEN.search(text)
+    assert text.startswith("The DPRK's events towards China respond to China's past events (bootstrap Wald p = 0.010).")
+    assert "Its direction is not clear (responsiveness −1.00, 90% interval −2.00 to +0.50)." in text
+    # the focus-first reading is the larger here: both are said as readings, in the same words
+    assert (
+        "accounts for 25% (90% interval 10%–40%) of the forecast-error variance of the DPRK's net cooperation towards "
+        "China 6 quarters ahead if the DPRK's same-period moves are counted as its own, and 20% (90% interval 8%–35%) "
+        "if they are credited to China; estimated from 40 quarters." in text
+    )
+    assert "(co-movement 0.40): shared same-period reporting" in text and "No detectable" not in text
+    quiet = narrative.how_flexible("the DPRK", "China", {**row, "lagged_response_p": 0.049}, None)
+    assert "(bootstrap Wald p = 0.049)" in quiet  # three decimals: never "0.05" for a p under 5%
+    quiet = narrative.how_flexible("the DPRK", "China", {**row, "lagged_response_p": 0.07}, None)
+    assert "show no detectable response to China's past events (bootstrap Wald p = 0.070)" in quiet  # 5%, not 10%
+    quiet = narrative.how_flexible("the DPRK", "China", {**row, "lagged_response_p": 0.4}, None)
+    assert "show no detectable response to China's past events (bootstrap Wald p = 0.40)" in quiet
+    assert "Its direction" not in quiet and "It reciprocates" not in quiet
+    explosive = "the fitted VAR is explosive: its largest companion root has modulus 1.040 (≥ 1)"
+    unstable = {**row, "status": "unstable", "reason": explosive}
+    text = narrative.how_flexible("the DPRK", "China", unstable, None)
+    said = "Whether the DPRK responds to China's past cannot be estimated (the estimate is unstable)"
+    assert text == f"{said}: {explosive}."
     missing = narrative.how_flexible("The DPRK", "China", None, "only 5 periods")
     assert "cannot be estimated" in missing and "only 5 periods" in missing
+    # the ranking: none responds detectably, in one sentence; nothing to test
+    names = {"CHN": "China", "KOR": "South Korea"}
+    rows = [{**row, "lagged_response_p": 0.4}, {**row, "partner": "KOR", "lagged_response_p": 0.2}]
+    none = narrative.ranking_sentence("the DPRK", rows, names)
+    assert none.startswith("The DPRK's events show no detectable response to the past events of any of the 2 partners")
+    assert "South Korea (p = 0.20) and China (p = 0.40)" in none and "not adjusted for testing 2 partners" in none
+    assert none.count(". ") == 0 and none.endswith(").")
+    assert narrative.ranking_sentence("the DPRK", [unstable], names).startswith("No partner has enough data to test")
     bent, hardened = narrative.when_it_changed(
         "China",
         {

@@ -138,12 +138,33 @@ def test_the_store_stays_unchanged(client: TestClient, bundled_db: Path) -> None
     assert bundled_db.stat().st_mtime_ns == before
 
 
-def test_dashboard_shows_flexibility_as_a_range(client: TestClient) -> None:
+def test_dashboard_shows_the_test_and_two_readings(client: TestClient) -> None:
+    """Issue 25: the dashboard reads the new keys (the test, the two readings, their intervals,
+    co-movement, status and reason, sign flips), never the deprecated aliases, and calls no share a bound."""
     page = client.get("/").text
     assert 'id="flex"' in page and 'id="flex-chart"' in page
-    assert "lower bound (responses to the partner's past only)" in page
+    head = page[page.index('id="flex-title"') : page.index('id="flex-rows"')]
+    assert "Lagged response (bootstrap Wald p)" in head and "Focus first" in head and "Partner first" in head
     script = client.get("/static/dashboard.js").text
-    for key in ("flexibility_upper", "upper_ci_low", "upper_ci_high", "co_movement", "responsiveness_p"):
-        assert key in script
-    assert "if all same-period co-movement were a response" in script
-    assert "No lagged response to" in script and "does not credit to either side" in script
+    flex = script[script.index("// ---- flexibility") : script.index("// ---- shifts")]
+    for key in (
+        "lagged_response_p", "focus_first_ci_low", "focus_first_ci_high", "partner_first_ci_low",
+        "partner_first_ci_high", "co_movement", "sign_flip", "responsiveness_by_freq", "row.status", "row.reason",
+    ):  # fmt: skip
+        assert key in flex, key
+    for alias in ("row.flexibility", "flexibility_upper", "row.ci_low", "row.ci_high", "upper_ci_", "rigidity"):
+        assert alias not in flex, alias
+    assert "responsiveness_p" not in flex  # the asymptotic F-test is not what the words report
+    assert "respond to ${name}'s past events (bootstrap Wald ${waldP(p)})" in flex
+    assert "show no detectable response to ${name}'s past events" in flex
+    assert "if the DPRK's same-period moves are counted as its own" in flex
+    assert "if they are credited to ${name}" in flex
+    assert "the p-values are not adjusted for testing ${count} partners" in flex
+    assert not re.search(r"\bbounds?\b", head + flex, re.IGNORECASE)
+    # the order of partners and of the summary comes from the test, never from a share
+    orders = re.findall(r"\.sort\((.*?)\);", flex)
+    assert len(orders) == 2 and all("lagged_response_p" in order and "_first" not in order for order in orders)
+    flexed = client.get("/api/flex", params={"focus": "PRK", "partners": "USA,JPN", "freq": "Y", "draws": 20}).json()
+    rows = {row["partner"]: row for row in flexed["partners"]}
+    assert rows["JPN"]["status"] == "insufficient_data" and "25%" in rows["JPN"]["reason"]
+    assert rows["USA"]["status"] == "ok" and rows["USA"]["lagged_response_p"] is not None

@@ -122,41 +122,44 @@ def timeline(
 
 
 @dataclass(frozen=True)
-class Range:
-    """One row of a range chart: a lower and an upper bound, each with an optional interval."""
+class Readings:
+    """One row of the two-readings chart: the focus-first and the partner-first share of the focus
+    country's forecast-error variance, each with an optional 90% interval.
+
+    The two differ only in whom same-period moves are credited to; neither is a floor or a ceiling for the other (the
+    focus-first share is the larger in about one stable system in eight), so the chart draws two
+    markers and no band between them.
+    """
 
     label: str
-    lower: float
-    lower_low: float | None = None
-    lower_high: float | None = None
-    upper: float | None = None
-    upper_low: float | None = None
-    upper_high: float | None = None
+    focus_first: float
+    focus_low: float | None = None
+    focus_high: float | None = None
+    partner_first: float | None = None
+    partner_low: float | None = None
+    partner_high: float | None = None
 
 
-def ranges(name: str, rows: Sequence[Range], *, xlabel: str, title: str, alt: str) -> Chart:
-    """Ranges between two bounds, one row each, top row first (the flexibility chart).
+def readings(name: str, rows: Sequence[Readings], *, xlabel: str, title: str, alt: str) -> Chart:
+    """Two readings per row, top row first (the flexibility chart).
 
-    A light band joins the lower bound (filled dot, its 90% interval as a dark bar just below) and
-    the upper bound (open diamond, its interval as a bar just above); a row without an upper bound
-    shows the lower bound alone.
+    The focus-first share is a filled dot with its 90% interval as a dark bar just below; the
+    partner-first share an open diamond with its interval as a blue bar just above. No band joins
+    them: they are two identifications of one quantity, not the ends of a range.
     """
     height = 1.3 + 0.42 * len(rows)
     figure, axes = plt.subplots(figsize=(7.2, height))
     for position, row in enumerate(reversed(rows)):
-        if row.upper is not None:
+        if row.partner_first is not None:
+            if row.partner_low is not None and row.partner_high is not None:
+                axes.plot([row.partner_low, row.partner_high], [position + 0.2] * 2, color=COOPERATION, linewidth=1.2)
             axes.plot(
-                [row.lower, row.upper], [position, position], color="#9ecae1", linewidth=7,
-                solid_capstyle="butt", zorder=1,
+                [row.partner_first], [position + 0.2], "D", markerfacecolor="white", markeredgecolor=COOPERATION,
+                markersize=5, zorder=3,
             )  # fmt: skip
-            if row.upper_low is not None and row.upper_high is not None:
-                axes.plot([row.upper_low, row.upper_high], [position + 0.2] * 2, color=COOPERATION, linewidth=1.2)
-            axes.plot(
-                [row.upper], [position], "D", markerfacecolor="white", markeredgecolor=INK, markersize=5, zorder=3
-            )
-        if row.lower_low is not None and row.lower_high is not None:
-            axes.plot([row.lower_low, row.lower_high], [position - 0.2] * 2, color=INK, linewidth=1.2)
-        axes.plot([row.lower], [position], "o", color=INK, markersize=5, zorder=4)
+        if row.focus_low is not None and row.focus_high is not None:
+            axes.plot([row.focus_low, row.focus_high], [position - 0.2] * 2, color=INK, linewidth=1.2)
+        axes.plot([row.focus_first], [position - 0.2], "o", color=INK, markersize=5, zorder=4)
     axes.set_yticks(range(len(rows)), [row.label for row in reversed(rows)])
     axes.set_xlim(0, 1)
     axes.set_ylim(-0.7, len(rows) - 0.3)
@@ -165,20 +168,18 @@ def ranges(name: str, rows: Sequence[Range], *, xlabel: str, title: str, alt: st
     axes.grid(axis="x", color="#dddddd", linewidth=0.6)
     handles = [
         matplotlib.lines.Line2D(
-            [], [], marker="o", color=INK, linestyle="none", label="lower bound: partner's past only"
+            [], [], marker="o", color=INK, linestyle="none", label="focus first: its same-period moves its own"
         ),
         matplotlib.lines.Line2D(
             [],
             [],
             marker="D",
             markerfacecolor="white",
-            markeredgecolor=INK,
+            markeredgecolor=COOPERATION,
             linestyle="none",
-            label="upper bound: with same-period co-movement",
+            label="partner first: same-period moves credited to the partner",
         ),  # fmt: skip
-        matplotlib.lines.Line2D(
-            [], [], color=NEUTRAL, linewidth=1.2, label="90% intervals: lower (dark), upper (blue)"
-        ),
+        matplotlib.lines.Line2D([], [], color=NEUTRAL, linewidth=1.2, label="bars: 90% intervals"),
     ]
     axes.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, fontsize=7, frameon=False)
     axes.set_title(title, loc="left", fontsize=10, pad=22)

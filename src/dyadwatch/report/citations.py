@@ -227,7 +227,7 @@ REFERENCES: dict[str, Reference] = {
         _ref(
             "granger1969",
             "article",
-            "method: the Granger causality test behind responsiveness_p",
+            "method: the Granger causality question behind the lagged-response test (lagged_response_p)",
             author="Granger, Clive W. J.",
             year="1969",
             title="Investigating Causal Relations by Econometric Models and Cross-spectral Methods",
@@ -245,6 +245,19 @@ REFERENCES: dict[str, Reference] = {
             year="1993",
             title="An Introduction to the Bootstrap",
             publisher="Chapman and Hall",
+        ),
+        _ref(
+            "kilian1998",
+            "article",
+            "method: bias-corrected bootstrap-after-bootstrap intervals of the two flexibility shares",
+            author="Kilian, Lutz",
+            year="1998",
+            title="Small-Sample Confidence Intervals for Impulse Response Functions",
+            journal="Review of Economics and Statistics",
+            volume="80",
+            number="2",
+            pages="218--230",
+            doi="10.1162/003465398557465",
         ),
         _ref(
             "hirschman1964",
@@ -281,7 +294,7 @@ DATASET_KEYS: dict[str, tuple[str, ...]] = {
 }
 SERIES_KEYS = ("goldstein1992", "gerner2002cameo")
 BREAKS_KEYS = ("killick2012pelt", "zhang2007mbic", "truong2020ruptures")
-FLEX_KEYS = ("goldstein1990threeway", "sims1980var", "granger1969", "efron1993bootstrap")
+FLEX_KEYS = ("goldstein1990threeway", "sims1980var", "granger1969", "efron1993bootstrap", "kilian1998")
 PATTERN_KEYS = ("hirschman1964",)
 SOFTWARE_KEYS = ("dyadwatch",)
 ALL_KEYS = tuple(REFERENCES)

@@ -64,88 +64,155 @@ def capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def flexibility_level(value: float) -> str:
-    """Words for the lower bound of flexibility."""
-    if value >= 0.4:
-        return "highly flexible"
-    if value >= 0.2:
-        return "moderately flexible"
-    if value >= 0.08:
-        return "somewhat flexible"
-    return "rigid"
+#: The level at which a bootstrap Wald p counts as a detectable lagged response: the level at which
+#: the test's size and power are measured (``docs/validation.md``), so "detectable" means what was
+#: calibrated, not an interval's lower end.
+RESPONSE_LEVEL = 0.05
+
+#: How a partner row's ``status`` is said when it carries no numbers.
+DATA_LIMIT_WORDS = {"insufficient_data": "too little data", "unstable": "the estimate is unstable"}
 
 
-#: A Granger p at or above this says no lagged response is detectable.
-GRANGER_ALPHA = 0.05
+def wald_p(value: float) -> str:
+    """A bootstrap p-value for prose: "p = 0.015", "p = 0.58", "p < 0.001".
+
+    Three decimals below 0.1, so that a p just under the 5 % level never prints as "0.05".
+    """
+    if value < 0.001:
+        return "p < 0.001"
+    return f"p = {value:.3f}" if value < 0.1 else f"p = {value:.2f}"
 
 
-def flex_range(lower: float | None, upper: float | None) -> str:
-    """ "3%–27%" (lower to upper bound), or the lower bound alone when there is no upper one."""
-    if upper is None or not math.isfinite(upper):
-        return percent(lower)
-    return f"{percent(lower)}–{percent(upper)}"
+def responds(row: dict[str, Any]) -> bool | None:
+    """Whether the lagged-response test rejects at :data:`RESPONSE_LEVEL`; None when the row was not tested."""
+    p = finite(row.get("lagged_response_p"))
+    if row.get("status", "ok") != "ok" or p is None:
+        return None
+    return p < RESPONSE_LEVEL
 
 
 def _interval(low: float | None, high: float | None) -> str | None:
     return f"{percent(low)}–{percent(high)}" if low is not None and high is not None else None
 
 
-def how_flexible(focus_name: str, partner_name: str, row: dict[str, Any] | None, reason: str | None) -> str:
-    """One paragraph on flexibility (the range between its two bounds) and responsiveness.
+def _reading(row: dict[str, Any], key: str) -> str:
+    """A share with its 90% interval: "24% (90% interval 9%–45%)"."""
+    span = _interval(finite(row.get(f"{key}_ci_low")), finite(row.get(f"{key}_ci_high")))
+    return percent(finite(row.get(key))) + (f" (90% interval {span})" if span else "")
 
-    ``row`` is a partner row of ``flexibility(...).to_dict()["partners"]``: ``flexibility`` (lower
-    bound, the focus ordered first), ``flexibility_upper`` (the partner ordered first), their 90%
-    intervals, ``co_movement`` and the Granger ``responsiveness_p``.
+
+def horizon_words(data: dict[str, Any]) -> str:
+    """ "6 years ahead" from a result's (or row's) ``horizon`` and ``freq``; empty when not given."""
+    horizon = data.get("horizon")
+    unit = FREQ_NAMES.get(str(data.get("freq")), "period")
+    return f"{horizon} {unit}s ahead" if isinstance(horizon, int) else ""
+
+
+def _variance(focus_name: str, partner_name: str, row: dict[str, Any]) -> str:
+    """ "forecast-error variance of F's net cooperation towards P 6 years ahead" (the horizon when given)."""
+    ahead = horizon_words(row)
+    return f"forecast-error variance of {focus_name}'s net cooperation towards {partner_name}" + (
+        f" {ahead}" if ahead else ""
+    )
+
+
+def _signed(value: Any) -> str:
+    return number(finite(value), 2, signed=True)
+
+
+def sign_flip_sentence(partner_name: str, row: dict[str, Any]) -> str | None:
+    """The frequencies at which responsiveness changes sign (``sign_flip``), said with each estimate."""
+    flips = [str(freq) for freq in row.get("sign_flip") or []]
+    by_freq: dict[str, Any] = row.get("responsiveness_by_freq") or {}
+    if not flips or not all(freq in by_freq for freq in flips):
+        return None
+    own = row.get("freq") if row.get("freq") in by_freq else next((f for f in by_freq if f not in flips), None)
+
+    def said(freq: str) -> str:
+        entry = by_freq[freq]
+        return (
+            f"{_signed(entry.get('responsiveness'))} by {FREQ_NAMES.get(freq, freq)} "
+            f"(90% interval {_signed(entry.get('ci_low'))} to {_signed(entry.get('ci_high'))})"
+        )
+
+    first = f"{said(str(own))} but " if own is not None else ""
+    return (
+        f"The sign of the response to {partner_name} flips with the aggregation interval: responsiveness is "
+        f"{first}{' and '.join(said(freq) for freq in flips)}, each interval excluding zero, so the direction "
+        "depends on whether months, quarters or years are counted (Shellman 2004); read neither alone."
+    )
+
+
+def _direction(focus_name: str, partner_name: str, row: dict[str, Any]) -> str:
+    """Which way a detected response goes, when the responsiveness interval excludes zero."""
+    value = finite(row.get("responsiveness"))
+    low, high = finite(row.get("responsiveness_ci_low")), finite(row.get("responsiveness_ci_high"))
+    if value is None or low is None or high is None:
+        return ""
+    said = f"responsiveness {_signed(value)}, 90% interval {_signed(low)} to {_signed(high)}"
+    if low > 0:
+        return f" It reciprocates: more cooperation from {partner_name} is followed by more from {focus_name} ({said})."
+    if high < 0:
+        return (
+            f" It runs the other way: more cooperation from {partner_name} is followed by less from "
+            f"{focus_name} ({said})."
+        )
+    return f" Its direction is not clear ({said})."
+
+
+def how_flexible(focus_name: str, partner_name: str, row: dict[str, Any] | None, reason: str | None) -> str:
+    """One paragraph on whether ``focus_name`` responds to ``partner_name``'s past, and by how much.
+
+    ``row`` is a partner row of ``flexibility(...).to_dict()["partners"]`` (optionally with the
+    result's ``horizon`` and ``freq``). The paragraph leads with the bootstrap Wald test
+    (``lagged_response_p``), because that, not an interval's lower end, answers "does it respond at
+    all?"; then the two FEVD shares as two readings (``focus_first``, ``partner_first``, each with
+    its interval), which differ in who is credited with same-period moves, neither a floor nor a
+    ceiling for the other; then ``co_movement`` and a sign flip across frequencies. An ``insufficient_data`` or
+    ``unstable`` row prints its reason instead of numbers.
     """
     if row is None:
         return (
-            f"How flexible {focus_name} is towards {partner_name} cannot be estimated from these data: "
+            f"Whether {focus_name} responds to {partner_name}'s past cannot be estimated from these data: "
             f"{reason or 'the flexibility analysis returned no estimate for this relationship'}."
         )
-    lower = finite(row.get("flexibility"))
-    if lower is None:
-        why = row.get("reason") or row.get("status") or "the estimate is unstable"
-        return f"How flexible {focus_name} is towards {partner_name} cannot be estimated: {why}."
-    upper = finite(row.get("flexibility_upper"))
-    share_of = (
-        f"of the variation in {focus_name}'s net cooperation towards {partner_name}, six periods ahead, "
-        f"follows {partner_name}'s behaviour"
-    )
-    if upper is not None:
+    status = str(row.get("status") or "ok")
+    focus_first = finite(row.get("focus_first"))
+    if status != "ok" or focus_first is None:
+        words = DATA_LIMIT_WORDS.get(status, status.replace("_", " "))
+        why = row.get("reason") or reason or "the analysis gave no reason"
+        return f"Whether {focus_name} responds to {partner_name}'s past cannot be estimated ({words}): {why}."
+    p = finite(row.get("lagged_response_p"))
+    if p is None:
+        text = f"The lagged-response test could not be computed for {partner_name}."
+    elif p < RESPONSE_LEVEL:
         text = (
-            f"Between {percent(lower)} (responses to {partner_name}'s past only) and {percent(upper)} "
-            f"(if all same-period co-movement were a response) {share_of}"
+            f"{capital(focus_name)}'s events towards {partner_name} respond to {partner_name}'s past events "
+            f"(bootstrap Wald {wald_p(p)})." + _direction(focus_name, partner_name, row)
         )
     else:
-        text = f"{percent(lower)} {share_of} through {partner_name}'s past (no upper bound was computed)"
-    low = _interval(finite(row.get("ci_low")), finite(row.get("ci_high")))
-    high = _interval(finite(row.get("upper_ci_low")), finite(row.get("upper_ci_high")))
-    if low and high:
-        text += f" (90% bootstrap intervals: lower bound {low}, upper bound {high})"
-    elif low:
-        text += f" (90% bootstrap interval {low})"
+        text = (
+            f"{capital(focus_name)}'s events towards {partner_name} show no detectable response to "
+            f"{partner_name}'s past events (bootstrap Wald {wald_p(p)})."
+        )
+    text += (
+        f" Read two ways, {partner_name}'s behaviour accounts for {_reading(row, 'focus_first')} of the "
+        f"{_variance(focus_name, partner_name, row)} if {focus_name}'s same-period moves are counted as its own, "
+        f"and {_reading(row, 'partner_first')} if they are credited to {partner_name}"
+    )
     periods = row.get("n_periods")
-    text += f", estimated from {periods} periods." if isinstance(periods, int) else "."
-    text += f" By the lower bound, {focus_name} is {flexibility_level(lower)} towards {partner_name}."
+    freq = FREQ_NAMES.get(str(row.get("freq")))
+    unit = f"{freq}s" if freq else "periods"
+    text += f"; estimated from {periods} {unit}." if isinstance(periods, int) else "."
     co_movement = finite(row.get("co_movement"))
     if co_movement is not None:
         text += (
-            f" Same-period co-movement {number(co_movement, 2)}: joint meetings and mirrored reporting, "
-            "which this measure does not credit to either side."
+            f" The two directions' surprises move together within a period (co-movement {number(co_movement, 2)}): "
+            f"shared same-period reporting, such as joint meetings or one event reported from both sides, which "
+            "the data cannot attribute to either side; the two readings differ in whom they credit with it."
         )
-    p_value = finite(row.get("responsiveness_p"))
-    if p_value is not None:
-        if p_value < GRANGER_ALPHA:
-            text += (
-                f" {capital(partner_name)}'s past conduct helps predict {focus_name}'s "
-                f"(Granger test p = {p_value:.3f})."
-            )
-        else:
-            text += (
-                f" No lagged response to {partner_name} is detectable (Granger test p = {p_value:.2f}): "
-                f"{partner_name}'s past conduct does not help predict {focus_name}'s."
-            )
-    return text
+    flip = sign_flip_sentence(partner_name, row)
+    return text + (f" {flip}" if flip else "")
 
 
 def breaks_split(data: dict[str, Any] | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -254,38 +321,51 @@ def overall(partner_name: str, series: pd.DataFrame) -> str:
 
 
 def ranking_sentence(focus_name: str, rows: list[dict[str, Any]], names: dict[str, str]) -> str:
-    """Who ranks most and least flexible by the lower bound, with each one's range, for the overview.
+    """The overview's ranking: only partners with a detectable lagged response, ordered by the test.
 
-    ``rows`` carry ``partner``, ``flexibility`` (lower bound), ``upper`` (or ``flexibility_upper``)
-    and ``p`` (or ``responsiveness_p``).
+    ``rows`` are partner rows of the flexibility result (``partner``, ``status``,
+    ``lagged_response_p``). A partner counts as tested when its row is ``ok`` with a p-value; it is
+    ranked only when the bootstrap Wald test rejects at :data:`RESPONSE_LEVEL`, smallest p first.
+    The shares are not ranked: they are two readings, neither a floor nor a ceiling. The result offers no
+    multiple-testing adjustment, so the sentence says how many partners were tested and that the
+    p-values are unadjusted, with the chance that one of that many tests passes with no response.
     """
-    estimated = [r for r in rows if finite(r.get("flexibility")) is not None]
-    if not estimated:
-        return "No relationship has enough periods for a flexibility estimate."
-    ranked = sorted(estimated, key=lambda r: float(r["flexibility"]), reverse=True)
+    tested = sorted(
+        (row for row in rows if responds(row) is not None),
+        key=lambda row: (float(row["lagged_response_p"]), str(row.get("partner"))),
+    )
+    if not tested:
+        return f"No partner has enough data to test whether {focus_name} responds to its past events."
 
     def named(row: dict[str, Any]) -> str:
-        upper = finite(row.get("upper", row.get("flexibility_upper")))
-        return f"{names.get(row['partner'], row['partner'])} ({flex_range(finite(row['flexibility']), upper)})"
+        return f"{names.get(row['partner'], row['partner'])} ({wald_p(float(row['lagged_response_p']))})"
 
-    text = (
-        f"Ranked by the lower bound (responses to the partner's past only), {focus_name} is most flexible "
-        f"towards {named(ranked[0])}"
+    def listed(items: list[dict[str, Any]]) -> str:
+        said = [named(row) for row in items]
+        return said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
+
+    count = len(tested)
+    partners = "the one partner tested" if count == 1 else f"the {count} partners tested"
+    detected = [row for row in tested if responds(row)]
+    level = f"{RESPONSE_LEVEL:.0%}"
+    unadjusted = (
+        f"the p-values are not adjusted for testing {count} partners: if none responded, the chance that at least "
+        f"one of {count} tests passes at {level} would be {1 - (1 - RESPONSE_LEVEL) ** count:.0%}"
+        if count > 1
+        else "one partner tested, so no adjustment for multiple tests applies"
     )
-    if len(ranked) > 1:
-        text += f" and least towards {named(ranked[-1])}"
-    text += (
-        f"; {len(ranked)} relationships have an estimate. The upper bound (the second figure) counts all "
-        "same-period co-movement as a response."
-    )
-    undetected = [
-        r for r in ranked if (p := finite(r.get("p", r.get("responsiveness_p")))) is not None and p >= GRANGER_ALPHA
-    ]
-    if undetected:
-        text += (
-            f" For {len(undetected)} of them no lagged response is detectable (Granger test p ≥ {GRANGER_ALPHA:.2f})."
+    if not detected:
+        return (
+            f"{capital(focus_name)}'s events show no detectable response to the past events of any of {partners} "
+            f"(bootstrap Wald test at {level}: {listed(tested)}; {unadjusted})."
         )
-    return text
+    rest = [row for row in tested if not responds(row)]
+    text = (
+        f"Ranked by the bootstrap Wald test, {focus_name}'s events respond detectably (at {level}) to the past "
+        f"events of {partners if count == 1 else f'{len(detected)} of {partners}'}: {listed(detected)}"
+    )
+    text += f"; no detectable response to {listed(rest)}." if rest else "."
+    return text + f" {capital(unadjusted)}."
 
 
 def selection_line(selection: Selection, sources: Sequence[str], first_year: int, last_year: int) -> str:

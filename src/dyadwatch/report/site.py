@@ -90,8 +90,17 @@ def gather(store: Store, focus: str, selection: Selection | None = None) -> Over
 
 
 def _partner_outcome(outcome: Outcome, partner: str) -> Outcome:
+    """``partner``'s row of a flexibility result, with the result's horizon and frequency, which the
+    brief's sentence states."""
     row = content.flex_row(outcome, partner)
-    return Outcome(row, None) if row else Outcome(None, outcome.reason)
+    if row is None:
+        return Outcome(None, outcome.reason)
+    return Outcome({**row, **flex_context(outcome.data)}, None)
+
+
+def flex_context(data: dict[str, Any] | None) -> dict[str, Any]:
+    """The result-level keys a partner row's sentence needs (``horizon``, ``freq``)."""
+    return {key: (data or {}).get(key) for key in ("horizon", "freq")}
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -115,40 +124,83 @@ def markers(departures: Sequence[narrative.Departure]) -> list[charts.Marker]:
     ]
 
 
-def flex_view(row: dict[str, Any]) -> dict[str, Any] | None:
-    """A flexibility row as the pages show it: both bounds with their intervals, co-movement, Granger p.
+#: The keys of a flexibility row that the tables and charts show (never the deprecated aliases).
+FLEX_KEYS = (
+    "focus_first",
+    "focus_first_ci_low",
+    "focus_first_ci_high",
+    "partner_first",
+    "partner_first_ci_low",
+    "partner_first_ci_high",
+    "co_movement",
+    "lagged_response_p",
+)
 
-    ``flexibility`` is the lower bound (focus ordered first: the partner reaches the focus only
-    through its past), ``flexibility_upper`` the upper one (partner first: all same-period
-    co-movement counted as a response). ``None`` when the row has no lower bound.
+
+def flex_view(row: dict[str, Any]) -> dict[str, Any] | None:
+    """A flexibility row as the tables show it: the lagged-response test, the two readings with
+    their intervals, the co-movement and the periods; ``None`` unless the row is ``ok`` with a
+    focus-first share (an ``insufficient_data`` or ``unstable`` row is shown by its reason instead).
+
+    ``responds`` is the test's verdict (:func:`narrative.responds`): what the ranking uses.
     """
-    value = narrative.finite(row.get("flexibility"))
-    if value is None:
+    if row.get("status", "ok") != "ok" or narrative.finite(row.get("focus_first")) is None:
         return None
     return {
-        "flexibility": value,
-        "low": narrative.finite(row.get("ci_low")),
-        "high": narrative.finite(row.get("ci_high")),
-        "upper": narrative.finite(row.get("flexibility_upper")),
-        "upper_low": narrative.finite(row.get("upper_ci_low")),
-        "upper_high": narrative.finite(row.get("upper_ci_high")),
-        "co_movement": narrative.finite(row.get("co_movement")),
-        "p": narrative.finite(row.get("responsiveness_p")),
+        **{key: narrative.finite(row.get(key)) for key in FLEX_KEYS},
+        "responds": narrative.responds(row),
         "periods": row.get("n_periods"),
     }
 
 
-def range_chart(name: str, rows: list[dict[str, Any]], *, label: str, title: str, alt: str) -> charts.Chart:
-    """The flexibility range chart of :func:`charts.ranges` from :func:`flex_view` rows (+ a label key)."""
-    return charts.ranges(
+def by_test(row: dict[str, Any]) -> tuple[float, str]:
+    """Sort key: tested rows by their p-value, smallest first; rows without a test last."""
+    p = row.get("lagged_response_p")
+    return (p if p is not None else 2.0, str(row.get("name") or row.get("label") or ""))
+
+
+def readings_label(row: dict[str, Any], label: str) -> str:
+    """A chart row's label with its test: "United States (p = 0.015)"."""
+    p = row.get("lagged_response_p")
+    return f"{row[label]} ({narrative.wald_p(p)})" if p is not None else f"{row[label]} (not tested)"
+
+
+def readings_alt(rows: list[dict[str, Any]], label: str) -> str:
+    """The chart's numbers in words: each row's test, then its two readings with their intervals."""
+    said = []
+    for r in rows:
+        focus = narrative.percent(r["focus_first"])
+        partner = narrative.percent(r["partner_first"])
+        spans = [
+            f" (90% {narrative.percent(r[f'{key}_ci_low'])}–{narrative.percent(r[f'{key}_ci_high'])})"
+            if r[f"{key}_ci_low"] is not None and r[f"{key}_ci_high"] is not None
+            else ""
+            for key in ("focus_first", "partner_first")
+        ]
+        said.append(f"{readings_label(r, label)}: focus first {focus}{spans[0]}, partner first {partner}{spans[1]}")
+    return "; ".join(said)
+
+
+def readings_chart(
+    name: str, rows: list[dict[str, Any]], *, label: str, title: str, alt: str, ahead: str = ""
+) -> charts.Chart:
+    """The two-readings chart of :func:`charts.readings` from :func:`flex_view` rows (+ a label key);
+    ``ahead`` (:func:`narrative.horizon_words` of the result) goes into the axis label."""
+    return charts.readings(
         name,
         [
-            charts.Range(
-                str(r[label]), r["flexibility"], r["low"], r["high"], r["upper"], r["upper_low"], r["upper_high"]
+            charts.Readings(
+                readings_label(r, label),
+                r["focus_first"],
+                r["focus_first_ci_low"],
+                r["focus_first_ci_high"],
+                r["partner_first"],
+                r["partner_first_ci_low"],
+                r["partner_first_ci_high"],
             )
             for r in rows
         ],
-        xlabel="share of the DPRK's forecast variance due to the partner (six periods ahead)",
+        xlabel="share of the DPRK's forecast-error variance due to the partner" + (f" ({ahead})" if ahead else ""),
         title=title,
         alt=alt,
     )
@@ -177,6 +229,7 @@ def brief_context(item: Relationship, focus_name: str) -> dict[str, Any]:
         title=f"DPRK – {item.name}: events per year",
         alt=alt,
     )
+    overall_row = item.flex_by_era.get("all")
     era_rows: list[dict[str, Any]] = []
     era_missing: list[tuple[str, str]] = []
     for key, label in content.ERA_KEYS:
@@ -185,21 +238,24 @@ def brief_context(item: Relationship, focus_name: str) -> dict[str, Any]:
         if view is not None:
             era_rows.append({"label": label, **view})
         else:
-            why = (outcome.data or {}).get("reason") or outcome.reason or "no estimate for this relationship"
-            era_missing.append((label, str(why)))
+            data = outcome.data or {}
+            why = data.get("reason") or outcome.reason or "no estimate for this relationship"
+            status = narrative.DATA_LIMIT_WORDS.get(str(data.get("status")), "not estimated")
+            era_missing.append((label, f"{status}: {why}"))
     era_chart = (
-        range_chart(
+        readings_chart(
             f"{item.partner}-flexibility",
             era_rows,
             label="label",
-            title=f"Flexibility towards {item.name} by era: the range between the two bounds",
-            alt=f"Flexibility of the DPRK towards {item.name} by era, lower and upper bound: "
-            + "; ".join(f"{r['label']} {narrative.flex_range(r['flexibility'], r['upper'])}" for r in era_rows),
+            title=f"{item.name}'s share of the DPRK's forecast-error variance by era, read two ways",
+            alt=f"The DPRK towards {item.name} by era, the lagged-response test and two readings of "
+            f"{item.name}'s share (focus first: the DPRK's same-period moves its own; partner first: credited "
+            f"to {item.name}): " + readings_alt(era_rows, "label"),
+            ahead=narrative.horizon_words(overall_row.data or {}) if overall_row else "",
         )
         if era_rows
         else None
     )
-    overall_row = item.flex_by_era.get("all")
     bent, hardened = narrative.when_it_changed(item.name, item.breaks.data, item.breaks.reason)
     segments = []
     if item.breaks.data:
@@ -269,10 +325,12 @@ def shared_breaks(overview: Overview) -> tuple[list[tuple[str, list[tuple[int, f
 def overview_context(overview: Overview, briefs: list[dict[str, Any]]) -> dict[str, Any]:
     names = {item.partner: item.name for item in overview.relationships}
     flex_rows: list[dict[str, Any]] = []
-    flex_missing: list[str] = []
+    flex_missing: list[tuple[str, str]] = []
     flex_chart = None
+    flex_sentence = None
     if overview.flexibility.data:
-        for row in overview.flexibility.data.get("partners", []):
+        partner_rows = overview.flexibility.data.get("partners", [])
+        for row in partner_rows:
             view = flex_view(row)
             if view is not None:
                 partner = str(row.get("partner"))
@@ -284,18 +342,27 @@ def overview_context(overview: Overview, briefs: list[dict[str, Any]]) -> dict[s
                         **view,
                     }
                 )
-        flex_rows.sort(key=lambda r: r["flexibility"], reverse=True)  # by the lower bound
+        flex_rows.sort(key=by_test)  # by the lagged-response test, never by a share
         estimated = {r["partner"] for r in flex_rows}
-        flex_missing = [item.name for item in overview.relationships if item.partner not in estimated]
+        reasons = {str(row.get("partner")): row for row in partner_rows}
+        for item in overview.relationships:
+            if item.partner not in estimated:
+                row = reasons.get(item.partner, {})
+                status = narrative.DATA_LIMIT_WORDS.get(str(row.get("status")), "not estimated")
+                flex_missing.append((item.name, f"{status}: {row.get('reason') or 'not among the analysis partners'}"))
         if flex_rows:
-            flex_chart = range_chart(
+            flex_sentence = narrative.ranking_sentence(
+                "the DPRK", partner_rows, {**names, **{r["partner"]: r["name"] for r in flex_rows}}
+            )
+            flex_chart = readings_chart(
                 "overview-flexibility",
                 flex_rows,
                 label="name",
-                title="Flexibility of the DPRK towards each partner: the range between the two bounds",
-                alt="Ranking by the lower bound of flexibility (responses to the partner's past only), with the "
-                "upper bound (if all same-period co-movement were a response): "
-                + "; ".join(f"{r['name']} {narrative.flex_range(r['flexibility'], r['upper'])}" for r in flex_rows),
+                title="Each partner's share of the DPRK's forecast-error variance, read two ways",
+                alt="One row per partner, ordered by the lagged-response test (smallest p first), with two readings "
+                "of the partner's share (focus first: the DPRK's same-period moves its own; partner first: "
+                "credited to the partner): " + readings_alt(flex_rows, "name"),
+                ahead=narrative.horizon_words(overview.flexibility.data),
             )
     rows, shared = shared_breaks(overview)
     first = min(item.first_year for item in overview.relationships)
@@ -374,7 +441,7 @@ def overview_context(overview: Overview, briefs: list[dict[str, Any]]) -> dict[s
         "flex_rows": flex_rows,
         "flex_chart": flex_chart,
         "flex_missing": flex_missing,
-        "flex_sentence": narrative.ranking_sentence("the DPRK", flex_rows, names) if flex_rows else None,
+        "flex_sentence": flex_sentence,
         "breaks_chart": breaks_chart,
         "shared": shared,
         "break_count": break_count,

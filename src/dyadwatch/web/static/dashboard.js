@@ -7,7 +7,9 @@ const focus = "PRK";
 const $ = (id) => document.getElementById(id);
 const FREQ_WORDS = { Y: "yearly", Q: "quarterly", M: "monthly" };
 const FREQ_MONTHS = { Y: 12, Q: 3, M: 1 };
-const GRANGER_ALPHA = 0.05;
+// A bootstrap Wald p below this is a detectable lagged response: the level at which the test's size
+// and power are measured (docs/validation.md), as in the report (narrative.RESPONSE_LEVEL).
+const RESPONSE_LEVEL = 0.05;
 const EVENT_LIMIT = 500;
 const FLEX_DRAWS = 200;
 const MIN_VOTES = 10;
@@ -311,10 +313,16 @@ async function showPeriod(view, mine) {
   }
 }
 
-// ---- flexibility: a range between two bounds (design §8) ----------------------------------------
-// The lower bound `flexibility` counts only the partner's past (focus ordered first); the upper bound
-// `flexibility_upper` adds all same-period co-movement (partner ordered first); `co_movement` is
-// reported, never credited to either side.
+// ---- flexibility: the lagged-response test and two readings (design §8) ---------------------------
+// `lagged_response_p` (bootstrap Wald test) answers "does the DPRK respond to the partner's past at
+// all?". `focus_first` and `partner_first` are two readings of the partner's share of the DPRK's
+// forecast-error variance, differing only in whom same-period moves are credited to: neither is a
+// floor or a ceiling for the other. `co_movement` is shared same-period reporting, credited to
+// neither side. A row whose `status` is not ok shows its `reason` instead of numbers. The
+// deprecated aliases are never read.
+const DATA_LIMIT_WORDS = { insufficient_data: "too little data", unstable: "the estimate is unstable" };
+const FREQ_UNITS = { Y: "year", Q: "quarter", M: "month" };
+
 function finite(value) {
   return typeof value === "number" && Number.isFinite(value) ? value : null;
 }
@@ -327,34 +335,95 @@ function interval(low, high) {
   return finite(low) !== null && finite(high) !== null ? `${pct(low)}–${pct(high)}` : null;
 }
 
-function flexSentences(row, name) {
-  const lower = finite(row.flexibility);
-  if (lower === null) return [`Not estimated: ${row.reason || "too few periods for a stable estimate"}.`];
-  const upper = finite(row.flexibility_upper);
+// Three decimals below 0.1, so that a p just under the 5% level never reads as "0.05".
+function waldP(p) {
+  if (p < 0.001) return "p < 0.001";
+  return `p = ${p < 0.1 ? p.toFixed(3) : p.toFixed(2)}`;
+}
+
+function signed(value) {
+  return finite(value) === null ? "—" : `${value >= 0 ? "+" : "−"}${Math.abs(value).toFixed(2)}`;
+}
+
+// Whether the test rejects at RESPONSE_LEVEL; null when the row was not tested.
+function responds(row) {
+  const p = finite(row.lagged_response_p);
+  if ((row.status || "ok") !== "ok" || p === null) return null;
+  return p < RESPONSE_LEVEL;
+}
+
+function tested(row) {
+  return (row.status || "ok") === "ok" && finite(row.focus_first) !== null;
+}
+
+function reading(row, key) {
+  const span = interval(row[`${key}_ci_low`], row[`${key}_ci_high`]);
+  return `${pct(row[key])}${span ? ` (90% interval ${span})` : ""}`;
+}
+
+function flipSentence(row, name, freq) {
+  const flips = row.sign_flip || [];
+  const byFreq = row.responsiveness_by_freq || {};
+  if (!flips.length || !flips.every((f) => byFreq[f])) return null;
+  const said = (f) => `${signed(byFreq[f].responsiveness)} by ${FREQ_UNITS[f] || f} (90% interval ${signed(byFreq[f].ci_low)} to ${signed(byFreq[f].ci_high)})`;
+  const own = byFreq[freq] ? `${said(freq)} but ` : "";
+  return `The sign of the response to ${name} flips with the aggregation interval: responsiveness is ${own}${flips.map(said).join(" and ")}, each interval excluding zero; read neither alone.`;
+}
+
+function flexSentences(row, name, horizon, freq) {
+  if (!tested(row)) {
+    const words = DATA_LIMIT_WORDS[row.status] || (row.status || "not estimated").replace(/_/g, " ");
+    return [`Not tested (${words}): ${row.reason || "the analysis gave no reason"}.`];
+  }
   const sentences = [];
-  const share = `of the variation in the DPRK's net cooperation towards ${name}, six periods ahead, follows ${name}'s behaviour`;
-  if (upper !== null) {
-    sentences.push(`Between ${pct(lower)} (responses to ${name}'s past only) and ${pct(upper)} (if all same-period co-movement were a response) ${share}.`);
+  const p = finite(row.lagged_response_p);
+  if (p === null) {
+    sentences.push(`The lagged-response test could not be computed for ${name}.`);
+  } else if (p < RESPONSE_LEVEL) {
+    sentences.push(`The DPRK's events towards ${name} respond to ${name}'s past events (bootstrap Wald ${waldP(p)}).`);
+    const [low, high] = [finite(row.responsiveness_ci_low), finite(row.responsiveness_ci_high)];
+    if (finite(row.responsiveness) !== null && low !== null && high !== null) {
+      const said = `responsiveness ${signed(row.responsiveness)}, 90% interval ${signed(low)} to ${signed(high)}`;
+      sentences.push(low > 0 ? `It reciprocates: more cooperation from ${name} is followed by more from the DPRK (${said}).`
+        : high < 0 ? `It runs the other way: more cooperation from ${name} is followed by less from the DPRK (${said}).`
+          : `Its direction is not clear (${said}).`);
+    }
   } else {
-    sentences.push(`${pct(lower)} ${share} through ${name}'s past (no upper bound was computed).`);
+    sentences.push(`The DPRK's events towards ${name} show no detectable response to ${name}'s past events (bootstrap Wald ${waldP(p)}).`);
   }
-  const low = interval(row.ci_low, row.ci_high);
-  const high = interval(row.upper_ci_low, row.upper_ci_high);
-  if (low || high) {
-    const parts = [low ? `lower bound ${low}` : null, high ? `upper bound ${high}` : null].filter(Boolean);
-    sentences.push(`90% bootstrap intervals: ${parts.join(", ")}${Number.isInteger(row.n_periods) ? `; ${row.n_periods} periods` : ""}.`);
-  }
+  const ahead = Number.isInteger(horizon) && FREQ_UNITS[freq] ? ` ${horizon} ${FREQ_UNITS[freq]}s ahead` : "";
+  const periods = Number.isInteger(row.n_periods) ? `; estimated from ${row.n_periods} ${FREQ_UNITS[freq] ? `${FREQ_UNITS[freq]}s` : "periods"}` : "";
+  sentences.push(`Read two ways, ${name}'s behaviour accounts for ${reading(row, "focus_first")} of the forecast-error variance of the DPRK's net cooperation towards ${name}${ahead} if the DPRK's same-period moves are counted as its own, and ${finite(row.partner_first) === null ? "an unknown share" : reading(row, "partner_first")} if they are credited to ${name}${periods}.`);
   const co = finite(row.co_movement);
   if (co !== null) {
-    sentences.push(`Same-period co-movement ${co.toFixed(2)}: joint meetings and mirrored reporting, which this measure does not credit to either side.`);
+    sentences.push(`The two directions' surprises move together within a period (co-movement ${co.toFixed(2)}): shared same-period reporting, such as joint meetings or one event reported from both sides, which the data cannot attribute to either side.`);
   }
-  const p = finite(row.responsiveness_p);
-  if (p !== null) {
-    sentences.push(p < GRANGER_ALPHA
-      ? `${name}'s past conduct helps predict the DPRK's (Granger test p = ${p.toFixed(3)}).`
-      : `No lagged response to ${name} is detectable (Granger test p = ${p.toFixed(2)}).`);
-  }
+  const flip = flipSentence(row, name, freq);
+  if (flip) sentences.push(flip);
   return sentences;
+}
+
+// The chosen partners' tests in one sentence: only partners with a detectable response are ranked,
+// smallest p first; how many were tested, and that the p-values are unadjusted (the API offers no
+// multiple-testing adjustment).
+function flexSummary(rows) {
+  const done = rows.filter((row) => responds(row) !== null)
+    .sort((a, b) => a.lagged_response_p - b.lagged_response_p);
+  if (!done.length) return "No chosen partner has enough data to test whether the DPRK responds to its past events.";
+  const named = (row) => `${nameOf(row.partner)} (${waldP(row.lagged_response_p)})`;
+  const listed = (items) => (items.length === 1 ? named(items[0]) : `${items.slice(0, -1).map(named).join(", ")} and ${named(items[items.length - 1])}`);
+  const level = pct(RESPONSE_LEVEL);
+  const count = done.length;
+  const partners = count === 1 ? "the one chosen partner tested" : `the ${count} chosen partners tested`;
+  const unadjusted = count > 1
+    ? `the p-values are not adjusted for testing ${count} partners: if none responded, the chance that at least one of ${count} tests passes at ${level} would be ${pct(1 - (1 - RESPONSE_LEVEL) ** count)}`
+    : "one partner tested, so no adjustment for multiple tests applies";
+  const detected = done.filter((row) => responds(row));
+  if (!detected.length) {
+    return `The DPRK's events show no detectable response to the past events of any of ${partners} (bootstrap Wald test at ${level}: ${listed(done)}; ${unadjusted}).`;
+  }
+  const rest = done.filter((row) => !responds(row));
+  return `Ranked by the bootstrap Wald test, the DPRK's events respond detectably (at ${level}) to the past events of ${count === 1 ? partners : `${detected.length} of ${partners}`}: ${listed(detected)}${rest.length ? `; no detectable response to ${listed(rest)}` : ""}. ${unadjusted[0].toUpperCase()}${unadjusted.slice(1)}.`;
 }
 
 function flexTable(rows) {
@@ -365,24 +434,33 @@ function flexTable(rows) {
   for (const row of rows) {
     const tr = document.createElement("tr");
     tr.dataset.partner = row.partner;
+    tr.dataset.status = row.status || "ok";
     cell(tr, nameOf(row.partner));
     cell(tr, Number.isInteger(row.n_periods) ? String(row.n_periods) : "—");
-    cell(tr, share(row.flexibility));
-    cell(tr, interval(row.ci_low, row.ci_high) || "—");
-    cell(tr, share(row.flexibility_upper));
-    cell(tr, interval(row.upper_ci_low, row.upper_ci_high) || "—");
+    if (!tested(row)) {
+      const words = DATA_LIMIT_WORDS[row.status] || "not estimated";
+      cell(tr, `Not tested (${words}): ${row.reason || "the analysis gave no reason"}`).colSpan = 6;
+      body.append(tr);
+      continue;
+    }
+    const p = finite(row.lagged_response_p);
+    cell(tr, p === null ? "not tested" : `${waldP(p)}, ${responds(row) ? "detectable" : "none detectable"}`);
+    cell(tr, share(row.focus_first));
+    cell(tr, interval(row.focus_first_ci_low, row.focus_first_ci_high) || "—");
+    cell(tr, share(row.partner_first));
+    cell(tr, interval(row.partner_first_ci_low, row.partner_first_ci_high) || "—");
     cell(tr, number(row.co_movement, 2));
-    cell(tr, number(row.responsiveness_p, 3));
     body.append(tr);
   }
 }
 
+// Two markers per partner and no band between them: the readings are not the ends of a range.
 function drawFlex(rows) {
-  const estimated = rows.filter((row) => finite(row.flexibility) !== null);
+  const estimated = rows.filter(tested);
   const chart = $("flex-chart");
   if (!estimated.length) { Plotly.purge(chart); chart.hidden = true; return; }
   chart.hidden = false;
-  const names = estimated.map((row) => shortName(row.partner));
+  const names = estimated.map((row) => `${shortName(row.partner)} (${finite(row.lagged_response_p) === null ? "not tested" : waldP(row.lagged_response_p)})`);
   const whisker = (value, low, high) => ({
     type: "data", symmetric: false, color: ink(), thickness: 1, width: 4,
     array: [finite(high) === null ? 0 : high - value], arrayminus: [finite(low) === null ? 0 : value - low],
@@ -390,12 +468,10 @@ function drawFlex(rows) {
   const traces = [];
   estimated.forEach((row, index) => {
     const name = names[index];
-    const upper = finite(row.flexibility_upper);
-    if (upper !== null) {
-      traces.push({ type: "scatter", mode: "lines", x: [row.flexibility, upper], y: [name, name], line: { color: "#9ecae1", width: 10 }, hoverinfo: "skip" });
-      traces.push({ type: "scatter", mode: "markers", x: [upper], y: [name], marker: { symbol: "diamond-open", size: 12, color: ink() }, error_x: whisker(upper, row.upper_ci_low, row.upper_ci_high), hovertemplate: `${name}: upper bound %{x:.0%}<extra></extra>` });
+    if (finite(row.partner_first) !== null) {
+      traces.push({ type: "scatter", mode: "markers", x: [row.partner_first], y: [name], marker: { symbol: "diamond-open", size: 12, color: COOPERATION }, error_x: whisker(row.partner_first, row.partner_first_ci_low, row.partner_first_ci_high), hovertemplate: `${name}: partner first (same-period moves credited to the partner) %{x:.0%}<extra></extra>` });
     }
-    traces.push({ type: "scatter", mode: "markers", x: [row.flexibility], y: [name], marker: { symbol: "circle", size: 10, color: ink() }, error_x: whisker(row.flexibility, row.ci_low, row.ci_high), hovertemplate: `${name}: lower bound %{x:.0%}<extra></extra>` });
+    traces.push({ type: "scatter", mode: "markers", x: [row.focus_first], y: [name], marker: { symbol: "circle", size: 10, color: ink() }, error_x: whisker(row.focus_first, row.focus_first_ci_low, row.focus_first_ci_high), hovertemplate: `${name}: focus first (the DPRK's same-period moves its own) %{x:.0%}<extra></extra>` });
   });
   const layout = baseLayout(60 + 45 * estimated.length);
   layout.showlegend = false;
@@ -416,11 +492,14 @@ async function showFlex(view, mine) {
     const result = await flexCache.get(url);
     if (mine !== generation) return;  // a newer view is showing
     const rows = view.partners.map((code) => (result.partners || []).find((row) => row.partner === code && (row.subset || "all") === "all")
-      || { partner: code, reason: `${nameOf(code)} is not among the partners of the flexibility analysis` });
+      || { partner: code, status: "insufficient_data", reason: `${nameOf(code)} is not among the partners of the flexibility analysis` });
+    // tested partners by their test (smallest p first), then the others: never by a share
+    rows.sort((a, b) => (responds(a) === null) - (responds(b) === null) || (finite(a.lagged_response_p) ?? 2) - (finite(b.lagged_response_p) ?? 2));
     flexTable(rows);
     drawFlex(rows);
     list.replaceChildren();
-    for (const row of rows) item(list, `${nameOf(row.partner)}: ${flexSentences(row, nameOf(row.partner)).join(" ")}`);
+    item(list, flexSummary(rows)).className = "summary";
+    for (const row of rows) item(list, `${nameOf(row.partner)}: ${flexSentences(row, nameOf(row.partner), result.horizon, result.freq).join(" ")}`);
   } catch (error) {
     flexCache.delete(url);
     if (mine !== generation) return;
