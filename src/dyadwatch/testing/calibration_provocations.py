@@ -175,9 +175,14 @@ def _bundled_lines() -> list[str]:
         for row in period["event_study"]:
             if row["trigger"] == "exercise" and row["side"] == "after":
                 local = "not defined" if row["p_value_local"] is None else f"{row['p_value_local']:.3f}"
+                adjusted = row.get("p_value_adjusted")
                 lines.append(
                     f"  Exercises, after-window: rate ratio {row['rate_ratio']:.2f}, whole-span shift p = "
-                    f"{row['p_value']:.3f}, local shift p = {local}."
+                    f"{row['p_value']:.3f}, local shift p = {local}; against the rate expected from the time "
+                    f"controls {row.get('rate_ratio_adjusted') or float('nan'):.2f}, rate-adjusted p = "
+                    + ("not defined" if adjusted is None else f"{adjusted:.3f}")
+                    + " (the p-value to trust when "
+                    "the rate drifts)."
                 )
     return lines
 
