@@ -19,8 +19,9 @@ from dyadwatch.testing.calibration import Rate, Section
 START, END = "2000-01-01", "2019-12-31"
 KINDS = ["exercise", "un_resolution"]
 TREND, WEAK_BOOST = 1.5, 2.5
-#: ``make validate`` holds sizes to the nominal 5 % at 200 seeds a scenario; the suite runs 36 with an allowance.
-FULL_SEEDS, QUICK_SEEDS = 200, 30
+#: ``make validate`` holds sizes to the nominal 5 % at 500 seeds a scenario (issue 25 asks ≥ 500: at 200 a
+#: test of exact size 5 % exceeds 0.05 in ~30 % of runs); the suite runs 30 with a sampling allowance.
+FULL_SEEDS, QUICK_SEEDS = 500, 30
 LEVEL, POWER = 0.05, 0.80
 #: (label, process, trend, boost): the scenarios, nulls first.
 SCENARIOS = (
@@ -100,7 +101,7 @@ def provocation_rates(seeds: int = FULL_SEEDS, *, permutations: int = 199, allow
     """Size and power of the count model's tests and verdict, with and without time controls, and of
     the event study's three shift schemes (exercise after-window), over ``seeds`` seeds per scenario.
 
-    Seeds run in two worker processes (the scenarios are independent; ``make validate`` at 200 seeds
+    Seeds run in two worker processes (the scenarios are independent; ``make validate`` at 500 seeds
     takes a few minutes that way)."""
     import multiprocessing
 
