@@ -335,14 +335,18 @@ class Store:
         return int(row[0]) if row else 0
 
     def partners(self, focus: str = "PRK", min_events: int = 1) -> list[str]:
-        """Partners of ``focus`` in dyadic events, most events first."""
+        """Partners of ``focus`` in dyadic events, most events first: of every source but the
+        text-coded ones, as a selection that names no source (design §9)."""
+        from dyadwatch.schema import TEXT_CODED_SOURCES
+
+        left_out = ", ".join("?" for _ in TEXT_CODED_SOURCES)
         rows = self.con.execute(
-            """SELECT partner, count(*) n FROM (
+            f"""SELECT partner, count(*) n FROM (
                    SELECT CASE WHEN actor1 = ? THEN actor2 ELSE actor1 END AS partner FROM events
                    WHERE (actor1 = ? OR actor2 = ?) AND actor1 IS NOT NULL AND actor2 IS NOT NULL
-                     AND actor1 <> actor2)
+                     AND actor1 <> actor2 AND source NOT IN ({left_out}))
                GROUP BY partner HAVING count(*) >= ? ORDER BY n DESC, partner""",
-            [focus, focus, focus, min_events],
+            [focus, focus, focus, *TEXT_CODED_SOURCES, min_events],
         ).fetchall()
         return [str(r[0]) for r in rows]
 

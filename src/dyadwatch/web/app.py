@@ -173,6 +173,8 @@ def create_app(db_path: str | Path, *, max_events_in_memory: int = MAX_EVENTS_IN
     def sources(focus: Code = "PRK") -> dict[str, Any]:
         """The sources in the store (events, first and last day of each) and the span of ``focus``'s
         dyadic events: what the dashboard offers to choose from."""
+        from dyadwatch.schema import TEXT_CODED_SOURCES
+
         code = check_code(focus, "focus")
         with reading() as store:
             rows = store.con.execute(
@@ -188,7 +190,14 @@ def create_app(db_path: str | Path, *, max_events_in_memory: int = MAX_EVENTS_IN
         return {
             "focus": code,
             "sources": [
-                {"source": name, "events": int(count), "first": jsonable(low), "last": jsonable(high)}
+                {
+                    "source": name,
+                    "events": int(count),
+                    "first": jsonable(low),
+                    "last": jsonable(high),
+                    # read only when named (design §9): the dashboard leaves its box unticked by default
+                    "text_coded": name in TEXT_CODED_SOURCES,
+                }
                 for name, count, low, high in rows
             ],
             "dyadic_first": jsonable(first),

@@ -104,6 +104,15 @@ function checked(containerId) {
   return [...$(containerId).querySelectorAll("input[type=checkbox]:checked")].map((box) => box.value);
 }
 
+// Every source but the text-coded ones (KCNA's coded headlines): what no `source` reads (design §9).
+function defaultSources() {
+  return known.sources.filter((row) => !row.text_coded).map((row) => row.source);
+}
+
+function sameSources(a, b) {
+  return a.length === b.length && a.every((name) => b.includes(name));
+}
+
 function stateFromControls(previous) {
   const sources = checked("sources");
   return {
@@ -111,8 +120,8 @@ function stateFromControls(previous) {
     from: $("from").value,
     to: $("to").value,
     freq: $("freq").value,
-    // every source ticked is the default (all sources): the address stays short
-    sources: sources.length === known.sources.length ? [] : sources,
+    // the default (every source but the text-coded ones) keeps the address short
+    sources: sameSources(sources, defaultSources()) ? [] : sources,
     normalize: $("normalize").value,
     dropStatements: $("drop-statements").checked,
     since: $("since").value,
@@ -132,7 +141,8 @@ function applyState(state) {
   const sources = state.sources.filter((name) => names.includes(name));
   const unknownSources = state.sources.filter((name) => !names.includes(name));
   if (unknownSources.length) notes.push(`no events from source ${unknownSources.join(", ")} in this store`);
-  for (const box of $("sources").querySelectorAll("input")) box.checked = !sources.length || sources.includes(box.value);
+  const ticked = sources.length ? sources : defaultSources();
+  for (const box of $("sources").querySelectorAll("input")) box.checked = ticked.includes(box.value);
   const day = (text) => (/^\d{4}-\d{2}-\d{2}$/.test(text) ? text : "");
   $("from").value = day(state.from);
   $("to").value = day(state.to);
