@@ -66,8 +66,8 @@ ALPHA = 0.05
 #: Where each event-study p-value can be trusted, from the calibration (docs/validation.md, provocations).
 SCHEME_TRUST = (
     "under a constant rate all three p-values hold their level; when the rate changes slowly and the triggers "
-    "sit in its busy years only p_value_adjusted does (whole-span and local shifts then reject a null "
-    "response far too often)"
+    "sit in its busy years only p_value_adjusted does (whole-span and local shifts then find a response "
+    "where there is none in about half the generated cases)"
 )
 #: Years per degree of freedom of the time spline (a slow trend: eras of several years, not single years).
 SPLINE_YEARS = 4.0
