@@ -325,7 +325,7 @@ def test_dashboard_two_partners_a_range_a_period_and_a_shared_address(browser: W
     assert server + "/vendor/plotly.min.js" in loaded
     assert all(url.startswith(server + "/") for url in loaded), loaded
     scripts = [s.get_attribute("src") for s in browser.find_elements(By.TAG_NAME, "script")]
-    assert scripts == [server + "/vendor/plotly.min.js", server + "/static/dashboard.js"]
+    assert scripts == [server + "/vendor/plotly.min.js", server + "/static/dashboard.js", server + "/static/watch.js"]
     licence = str(browser.find_element(By.ID, "plotly-licence").get_attribute("href"))
     assert licence.startswith(server) and "MIT License" in httpx.get(licence).text
     assert console_errors(browser) == []
