@@ -1,12 +1,16 @@
 """How long a `dyadwatch watch --once` cycle takes over one day of GDELT 2.0, and an idle one (issue 30).
 
 A day of GDELT 2.0 is 96 fifteen-minute export files. This script generates them (``--rows-per-file``
-rows each, zipped like GDELT's), serves them with a ``masterfilelist.txt`` in GDELT's layout from a
-loopback server (pytest-httpserver) together with a webhook receiver, and times ``dyadwatch watch
---once`` in a fresh process pinned to two cores (``taskset``) on a store holding eight years of
+rows each, zipped like GDELT's), serves them with a ``masterfilelist.txt`` in GDELT's layout (by
+default as long as GDELT's own: a line for each export, mentions and GKG file of every 15 minutes
+since 2015-02-18, over a hundred MB; ``--short-list`` lists the day's files only) and a
+``lastupdate.txt`` from a loopback server (pytest-httpserver) together with a webhook receiver, and
+times ``dyadwatch watch --once`` in a fresh process pinned to two cores (``taskset``) on a store holding eight years of
 history: listing, downloading, size and MD5 checks, loading the 96 files, ``shifts`` (9 999
 permutations) and delivery to the webhook and an Atom feed. It then times the same command again
-with nothing new (idle). Forecasts are left out of the timed cycle (``--no-forecasts``): the model is
+with nothing new (idle: it reads ``lastupdate.txt`` alone), and once more with ``lastupdate.txt``
+answering 404, so that the idle cycle reads the whole master list, as every idle cycle did before
+(issue 30's follow-up). Forecasts are left out of the timed cycle (``--no-forecasts``): the model is
 refitted once a month (the backtest; see ``dyadwatch.watch.forecasts``), not every cycle; ``--forecasts``
 times that first cycle of a month too. Targets: a day's cycle within 30 s, an idle one within 2 s.
 Run: ``make bench-watch`` (writes the watch section of docs/benchmarks.md) or ``--print``.
@@ -43,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows-per-file", type=int, default=1_500, help="events per 15-minute file (default 1 500)")
     parser.add_argument("--files", type=int, default=96, help="files in the day (default 96)")
     parser.add_argument("--forecasts", action="store_true", help="also fit and store the forecasts in the cycle")
+    parser.add_argument("--short-list", action="store_true", help="list the day's files only, not GDELT's whole list")
     parser.add_argument("--print", action="store_true", help="print the section instead of writing docs/benchmarks.md")
     args = parser.parse_args(argv)
     posts: list[bytes] = []
@@ -65,14 +70,26 @@ def main(argv: list[str] | None = None) -> int:
             f"{DAY}{(i * 15) // 60:02d}{(i * 15) % 60:02d}00.export.CSV.zip": path.read_bytes()
             for i, path in enumerate(generated.files)
         }
-        listing = "".join(
+        lines = [
             f"{len(d)} {hashlib.md5(d, usedforsecurity=False).hexdigest()} http://data.gdeltproject.org/gdeltv2/{n}\n"
             for n, d in served.items()
+        ]
+        newest = max(served)
+        latest = lines[list(served).index(newest)] + "".join(
+            f"{size} {'0' * 32} http://data.gdeltproject.org/gdeltv2/{newest[:14]}.{kind}\n"
+            for size, kind in ((250_000, "mentions.CSV.zip"), (9_000_000, "gkg.csv.zip"))
         )
+        listing = ("" if args.short_list else _history_lines(DAY)) + "".join(lines)
+        answer_last = [True]
+
+        def last(_: Request) -> Response:
+            return Response(latest) if answer_last[0] else Response("not found", status=404)
+
         server = HTTPServer(threaded=True)
         server.start()
         try:
             server.expect_request("/gdeltv2/masterfilelist.txt").respond_with_data(listing)
+            server.expect_request("/gdeltv2/lastupdate.txt").respond_with_handler(last)
             for name, data in served.items():
                 server.expect_request(f"/gdeltv2/{name}").respond_with_data(data, content_type="application/zip")
             server.expect_request("/hook", method="POST").respond_with_handler(hook)
@@ -83,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
             command += ["--feed", str(folder / "alerts.xml")]
             command += [] if args.forecasts else ["--no-forecasts"]
             timings = []
-            for _ in range(2):
+            for attempt in range(3):
+                answer_last[0] = attempt < 2  # the third: lastupdate.txt missing, the master list read
                 started = time.perf_counter()
                 result = subprocess.run(command, capture_output=True, text=True, check=False)
                 timings.append(time.perf_counter() - started)
@@ -98,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
                 alerts = counted[0] if counted else 0
         finally:
             server.stop()
-    cycle, idle = timings
+    cycle, idle, idle_list = timings
+    list_mb = len(listing) / 1e6
     machine = host()
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     megabytes = sum(len(d) for d in served.values()) / 1e6
@@ -117,9 +136,15 @@ def main(argv: list[str] | None = None) -> int:
             "| cycle | seconds | target |",
             "|---|---|---|",
             f"| one day, 96 files loaded, shifts, delivery | {cycle:.1f} | ≤ {TARGET_CYCLE_S:.0f} |",
-            f"| idle (nothing new) | {idle:.2f} | ≤ {TARGET_IDLE_S:.0f} |",
+            f"| idle (nothing new): `lastupdate.txt` read | {idle:.2f} | ≤ {TARGET_IDLE_S:.0f} |",
+            f"| idle, `lastupdate.txt` missing: the master list read ({list_mb:.0f} MB) | {idle_list:.2f} | — |",
             "",
-            f"The idle cycle read the list, found all {report['already_loaded']} files loaded and sent nothing.",
+            f"The master list served is {list_mb:.1f} MB ({listing.count(chr(10)):,} lines: "
+            f"{'the day only' if args.short_list else 'as long as GDELT’s, every 15 minutes since 2015-02-18'}); "
+            "the first cycle reads it. The idle cycle read `lastupdate.txt` alone (the newest export file "
+            "already loaded: the master list is not fetched) and sent nothing; the last row is an idle cycle "
+            f"that falls back to the master list, as every idle cycle did before (it found all "
+            f"{report['already_loaded']} files of the day loaded).",
         ]
     )
     if args.print:
@@ -129,6 +154,24 @@ def main(argv: list[str] | None = None) -> int:
         print(text)
         print(f"wrote the watch section of {DOC.relative_to(ROOT)}")
     return 0
+
+
+def _history_lines(day: str) -> str:
+    """Lines in GDELT's layout for every 15 minutes from 2015-02-18 23:00 to the day before ``day``
+    (export, mentions and GKG files, sizes and digests made up): a master list as long as GDELT's."""
+    from datetime import timedelta
+
+    moment, stop = datetime(2015, 2, 18, 23, 0), datetime.strptime(day, "%Y%m%d")
+    parts: list[str] = []
+    base = "http://data.gdeltproject.org/gdeltv2/"
+    while moment < stop:
+        stamp = moment.strftime("%Y%m%d%H%M%S")
+        digest = hashlib.md5(stamp.encode(), usedforsecurity=False).hexdigest()
+        parts.append(f"150383 {digest} {base}{stamp}.export.CSV.zip\n")
+        parts.append(f"318084 {digest} {base}{stamp}.mentions.CSV.zip\n")
+        parts.append(f"10768507 {digest} {base}{stamp}.gkg.csv.zip\n")
+        moment += timedelta(minutes=15)
+    return "".join(parts)
 
 
 if __name__ == "__main__":

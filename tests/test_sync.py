@@ -25,7 +25,14 @@ from werkzeug import Request, Response
 import dyadwatch as dw
 from dyadwatch.cli import run
 from dyadwatch.errors import DyadwatchError
-from dyadwatch.ingest.sync import FileOutcome, SyncSummary, parse_v1_lists, parse_v2_list, sync_gdelt
+from dyadwatch.ingest.sync import (
+    FileOutcome,
+    SyncSummary,
+    parse_v1_lists,
+    parse_v2_lastupdate,
+    parse_v2_list,
+    sync_gdelt,
+)
 from dyadwatch.testing import write_gdelt2
 
 DATA = Path(__file__).parent / "data"
@@ -426,3 +433,108 @@ def test_normfile_parsers_skip_what_is_not_a_total() -> None:
         date(2019, 1, 2): 7,
     }
     assert parse_country_totals("20190101,US,5\n20190101,US\n20190101,KN,x\n") == [(date(2019, 1, 1), "US", 5)]
+
+
+# -- lastupdate.txt first (issue 30: an idle watch cycle without the master list) ------------------
+def lastupdate(name: str, data: bytes) -> str:
+    """GDELT 2.0's ``lastupdate.txt``: the newest export, mentions and GKG files, ``SIZE MD5 URL``."""
+    stamp = name[:14]
+    return (
+        f"{len(data)} {md5(data)} http://data.gdeltproject.org/gdeltv2/{name}\n"
+        f"1234 {'a' * 32} http://data.gdeltproject.org/gdeltv2/{stamp}.mentions.CSV.zip\n"
+        f"5678 {'b' * 32} http://data.gdeltproject.org/gdeltv2/{stamp}.gkg.csv.zip\n"
+    )
+
+
+def requested(server: HTTPServer) -> list[str]:
+    return [request.path.rsplit("/", 1)[-1] for request, _ in server.log]  # in the order asked
+
+
+def test_lastupdate_names_its_one_export_file_or_nothing() -> None:
+    data = b"zip bytes"
+    newest = parse_v2_lastupdate(lastupdate(NAMES[1], data))
+    assert newest is not None and (newest.name, newest.size, newest.md5) == (NAMES[1], len(data), md5(data))
+    assert parse_v2_lastupdate("<html><body>502 Bad Gateway</body></html>") is None
+    assert parse_v2_lastupdate(lastupdate(NAMES[0], data) + lastupdate(NAMES[1], data)) is None  # which one?
+    assert parse_v2_lastupdate("") is None
+
+
+def test_a_complete_run_reads_lastupdate_instead_of_the_master_list(
+    httpserver: HTTPServer, gdelt_files: dict[str, bytes], store: dw.Store
+) -> None:
+    first = {name: gdelt_files[name] for name in NAMES[:2]}
+    serve(httpserver, first, masterfilelist(first))
+    newest = {"text": lastupdate(NAMES[1], first[NAMES[1]])}
+    httpserver.expect_request("/gdeltv2/lastupdate.txt").respond_with_handler(lambda _: Response(newest["text"]))
+    full = run_sync(store, httpserver)
+    assert (full.list_read, full.loaded, full.complete_through) == ("masterfilelist.txt", 2, NAMES[1])
+    assert "lastupdate.txt" not in requested(httpserver)  # no mark given: the master list alone, as before
+
+    httpserver.clear_log()
+    idle = run_sync(store, httpserver, complete_through=full.complete_through)
+    assert requested(httpserver) == ["lastupdate.txt"]
+    assert (idle.list_read, idle.newest, idle.loaded) == ("lastupdate.txt", NAMES[1], 0)
+    assert idle.complete_through == NAMES[1]
+
+    # The next 15-minute file, and only it, is fetched with the size and MD5 lastupdate.txt gives.
+    following, data = "20250301003000.export.CSV.zip", gdelt_files[NAMES[2]]
+    httpserver.expect_request(f"/gdeltv2/{following}").respond_with_data(data)
+    newest["text"] = lastupdate(following, data)
+    httpserver.clear_log()
+    one = run_sync(store, httpserver, complete_through=idle.complete_through)
+    assert requested(httpserver) == ["lastupdate.txt", following]
+    assert (one.loaded, one.failed, one.complete_through) == (1, 0, following)
+    assert following in {Path(f).name for f in store.loads()["file"]}
+
+
+def test_a_gap_after_the_mark_or_a_failed_file_reads_the_master_list(
+    httpserver: HTTPServer, gdelt_files: dict[str, bytes], store: dw.Store
+) -> None:
+    listed = {name: gdelt_files[name] for name in NAMES[:3]}
+    httpserver.expect_request("/gdeltv2/masterfilelist.txt").respond_with_data(masterfilelist(listed))
+    httpserver.expect_request(f"/gdeltv2/{NAMES[0]}").respond_with_data(listed[NAMES[0]])
+    missing = httpserver.expect_request(f"/gdeltv2/{NAMES[1]}")
+    missing.respond_with_data("not found", status=404)
+    httpserver.expect_request(f"/gdeltv2/{NAMES[2]}").respond_with_data(listed[NAMES[2]])
+    httpserver.expect_request("/gdeltv2/lastupdate.txt").respond_with_data(lastupdate(NAMES[2], listed[NAMES[2]]))
+    broken = run_sync(store, httpserver)
+    assert (broken.loaded, broken.failed) == (2, 1)
+    assert broken.complete_through == NAMES[0]  # NAMES[2] is loaded, but NAMES[1] before it is not
+
+    httpserver.clear_log()
+    again = run_sync(store, httpserver, complete_through=broken.complete_through)
+    assert "masterfilelist.txt" in requested(httpserver) and f"{NAMES[1]}" in requested(httpserver)
+    assert again.list_read == "masterfilelist.txt" and again.notes == []  # a day after the mark: not a fault
+    assert again.complete_through == NAMES[0]
+
+
+def test_a_mark_past_the_end_of_the_range_needs_nothing_new(
+    httpserver: HTTPServer, gdelt_files: dict[str, bytes], store: dw.Store
+) -> None:
+    later = "20250306000000.export.CSV.zip"  # published after --to 2025-03-04 and after the mark
+    httpserver.expect_request("/gdeltv2/lastupdate.txt").respond_with_data(lastupdate(later, b"x"))
+    summary = run_sync(store, httpserver, complete_through=NAMES[3])
+    assert requested(httpserver) == ["lastupdate.txt"] and summary.complete_through == NAMES[3]
+    httpserver.expect_request("/gdeltv2/masterfilelist.txt").respond_with_data("")
+    httpserver.clear_log()
+    run_sync(store, httpserver, complete_through=NAMES[2])  # 2 March: the range goes on after it
+    assert requested(httpserver) == ["lastupdate.txt", "masterfilelist.txt"]
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "said"),
+    [(404, "not found", "could not be read (HTTP 404"), (200, "<html>maintenance</html>", "names no export file")],
+)
+def test_lastupdate_missing_or_malformed_reads_the_master_list_with_a_note(
+    status: int, body: str, said: str, httpserver: HTTPServer, gdelt_files: dict[str, bytes], store: dw.Store
+) -> None:
+    first = {name: gdelt_files[name] for name in NAMES[:2]}
+    serve(httpserver, first, masterfilelist(first))
+    httpserver.expect_request("/gdeltv2/lastupdate.txt").respond_with_data(body, status=status)
+    full = run_sync(store, httpserver)
+    httpserver.clear_log()
+    summary = run_sync(store, httpserver, complete_through=full.complete_through)
+    assert requested(httpserver) == ["lastupdate.txt", "masterfilelist.txt"]
+    assert len(summary.notes) == 1 and said in summary.notes[0] and "masterfilelist.txt instead" in summary.notes[0]
+    assert (summary.list_read, summary.already_loaded, summary.loaded) == ("masterfilelist.txt", 2, 0)
+    assert summary.complete_through == NAMES[1]

@@ -81,8 +81,20 @@ def listing(files: dict[str, bytes]) -> str:
     )
 
 
+def lastupdate(files: dict[str, bytes]) -> str:
+    """GDELT 2.0's ``lastupdate.txt``: the newest export file with its mentions and GKG files."""
+    name = max(files)
+    stamp, data = name[:14], files[name]
+    return (
+        listing({name: data})
+        + f"1234 {'a' * 32} http://data.gdeltproject.org/gdeltv2/{stamp}.mentions.CSV.zip\n"
+        + f"5678 {'b' * 32} http://data.gdeltproject.org/gdeltv2/{stamp}.gkg.csv.zip\n"
+    )
+
+
 def serve(server: HTTPServer, files: dict[str, bytes], listed: dict[str, bytes] | None = None) -> None:
     server.expect_request("/gdeltv2/masterfilelist.txt").respond_with_data(listing(listed or files))
+    server.expect_request("/gdeltv2/lastupdate.txt").respond_with_data(lastupdate(listed or files))
     for name, data in files.items():
         server.expect_request(f"/gdeltv2/{name}").respond_with_data(data, content_type="application/zip")
 
@@ -162,6 +174,80 @@ def test_idle_once_says_so_and_loads_nothing(db: Path, template: dict[str, Any],
     assert store_rows(db, "SELECT count(*) FROM loads")[0][0] == loads
 
 
+QUARTERS = [f"2025030100{m:02d}00.export.CSV.zip" for m in (0, 15, 30)]  # three 15-minute files in a row
+
+
+class Gdelt:
+    """GDELT 2.0 on the loopback server, changeable between cycles: ``files`` are listed in
+    ``masterfilelist.txt`` and served, ``lastupdate.txt`` names the newest unless ``last`` (status,
+    body) replaces it."""
+
+    def __init__(self, server: HTTPServer, files: dict[str, bytes]) -> None:
+        self.files = dict(files)
+        self.last: tuple[int, str] | None = None
+        self.server = server
+        server.expect_request(re.compile(r"^/gdeltv2/[^/]+$")).respond_with_handler(self.handle)
+
+    def handle(self, request: Request) -> Response:
+        name = request.path.rsplit("/", 1)[-1]
+        if name == "masterfilelist.txt":
+            return Response(listing(self.files))
+        if name == "lastupdate.txt":
+            return Response(self.last[1], status=self.last[0]) if self.last else Response(lastupdate(self.files))
+        if name in self.files:
+            return Response(self.files[name], content_type="application/zip")
+        return Response("not found", status=404)
+
+    def asked(self) -> list[str]:
+        """The names requested since the log was last cleared, in order."""
+        return [request.path.rsplit("/", 1)[-1] for request, _ in self.server.log]
+
+
+def last_report(db: Path) -> dict[str, Any]:
+    return dict(json.loads(store_rows(db, "SELECT value FROM watch_status WHERE name = 'last_report'")[0][0]))
+
+
+def test_idle_cycle_reads_lastupdate_not_the_master_list_and_a_new_file_loads_alone(
+    db: Path, template: dict[str, Any], httpserver: HTTPServer
+) -> None:
+    data = [template["files"][name] for name in NAMES]
+    gdelt = Gdelt(httpserver, {QUARTERS[0]: data[0], QUARTERS[1]: data[1]})
+    assert run(watch_args(db, httpserver)) == 0  # the first cycle: no mark yet, the master list
+    assert gdelt.asked()[0] == "masterfilelist.txt" and "lastupdate.txt" not in gdelt.asked()
+    httpserver.clear_log()
+    assert run(watch_args(db, httpserver)) == 0
+    assert gdelt.asked() == ["lastupdate.txt"]
+    idle = last_report(db)
+    assert idle["idle"] and idle["list_read"] == "lastupdate.txt" and idle["notes"] == []
+    gdelt.files[QUARTERS[2]] = data[2]  # GDELT publishes the next 15-minute file
+    httpserver.clear_log()
+    assert run(watch_args(db, httpserver)) == 0
+    assert gdelt.asked() == ["lastupdate.txt", QUARTERS[2]]
+    assert last_report(db)["loaded"] == 1
+    loaded = {Path(row[0]).name for row in store_rows(db, "SELECT file FROM loads")}
+    assert set(QUARTERS) <= loaded
+
+
+def test_lastupdate_missing_or_malformed_falls_back_to_the_master_list_with_a_note(
+    db: Path, template: dict[str, Any], httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = [template["files"][name] for name in NAMES]
+    gdelt = Gdelt(httpserver, {QUARTERS[0]: data[0], QUARTERS[1]: data[1]})
+    assert run(watch_args(db, httpserver)) == 0
+    loads = store_rows(db, "SELECT count(*) FROM loads")[0][0]
+    capsys.readouterr()
+    for last, said in [((404, "not found"), "(HTTP 404)"), ((200, "<html>maintenance</html>"), "malformed")]:
+        gdelt.last = last
+        httpserver.clear_log()
+        assert run(watch_args(db, httpserver)) == 0  # still a plain idle cycle: exit 0, nothing loaded
+        assert gdelt.asked() == ["lastupdate.txt", "masterfilelist.txt"]
+        report = last_report(db)
+        assert report["idle"] and report["list_read"] == "masterfilelist.txt"
+        assert [n for n in report["notes"] if "lastupdate.txt" in n and said in n]
+        assert "masterfilelist.txt instead" in capsys.readouterr().err
+    assert store_rows(db, "SELECT count(*) FROM loads")[0][0] == loads
+
+
 def test_alert_fires_once_and_again_only_after_it_cleared(db: Path) -> None:
     seen = alert_state.Candidate("PRK", "RUS", "rising_partner", "RUS", "rising", "RUS rose", {"rate_ratio": 3.0}, [])
     now = datetime(2025, 3, 1, 12)
@@ -226,6 +312,86 @@ def test_smtp_mail_reaches_a_local_server(db: Path, template: dict[str, Any], ht
     assert "rate ratio" in body and "adjusted p" in body and "https://news.example/" in body
     assert all(m["To"] == "analyst@example.org" for m in received)
     assert len(received) == store_rows(db, "SELECT count(*) FROM alerts")[0][0]
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and localhost (and its key), made with the openssl
+    command line: neither ``cryptography`` nor ``trustme`` is in the environment."""
+    cert, key = folder / "smtp-cert.pem", folder / "smtp-key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+         "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    return cert, key
+
+
+def test_smtp_starttls_verifies_the_certificate_and_a_refused_login_is_recorded(
+    db: Path, template: dict[str, Any], httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    import ssl
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    from dyadwatch.watch.channels import SmtpChannel
+    from dyadwatch.watch.cycle import WatchConfig, watch
+
+    cert, key = self_signed_certificate(tmp_path)
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(cert, key)
+    received: list[tuple[bool, bool, bytes]] = []  # (over TLS, logged in, the mail)
+
+    class Keep:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            received.append((session.ssl is not None, session.authenticated, envelope.content))
+            return "250 OK"
+
+    def check(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        given = [v.encode() if isinstance(v, str) else v for v in (data.login, data.password)]
+        good = isinstance(data, LoginPassword) and given == [b"analyst", b"s3cret"]
+        return AuthResult(success=good, handled=False)  # handled=False: aiosmtpd answers 535 itself
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(
+        Keep(), hostname="127.0.0.1", port=port, tls_context=tls, require_starttls=True, authenticator=check,
+        auth_require_tls=True, auth_required=True,
+    )  # fmt: skip
+    controller.start()
+    serve(httpserver, template["files"])
+
+    def cycle(**smtp: Any) -> Any:
+        channel = SmtpChannel("127.0.0.1", port, "dw@example.org", ["analyst@example.org"], starttls=True,
+                              user="analyst", timeout=10, **smtp)  # fmt: skip
+        config = WatchConfig(
+            db=db, start=date(2025, 3, 1), end=date(2025, 3, 4), base_url=httpserver.url_for("/gdeltv2"),
+            permutations=999, forecasts=False, attempts=2, retry_wait=0.01, timeout=5, channels=[channel],
+        )  # fmt: skip
+        return watch(config, once=True)
+
+    def deliveries() -> set[tuple[str, str | None]]:
+        return set(store_rows(db, "SELECT status, last_error FROM alert_deliveries WHERE channel = 'smtp'"))
+
+    try:
+        untrusted = cycle(password="s3cret")  # no cafile: the system's CAs do not know this certificate
+        alerts = store_rows(db, "SELECT count(*) FROM alerts")[0][0]
+        assert alerts >= 1 and len(untrusted.undelivered) == alerts and received == []
+        assert {status for status, _ in deliveries()} == {"failed"}
+        assert all("not trusted by the system's CAs" in str(error) for _, error in deliveries())
+        refused = cycle(password="wrong", cafile=cert)
+        assert len(refused.undelivered) == alerts and received == []
+        assert {status for status, _ in deliveries()} == {"failed"}
+        assert all("login as analyst refused (535" in str(error) for _, error in deliveries()), deliveries()
+        sent = cycle(password="s3cret", cafile=cert)
+    finally:
+        controller.stop()
+    assert sent.undelivered == [] and sent.delivered == alerts
+    assert deliveries() == {("delivered", None)}
+    assert len(received) == alerts and all(over_tls and logged_in for over_tls, logged_in, _ in received)
+    assert b"Subject: [dyadwatch] PRK-RUS: rising" in b"".join(mail for _, _, mail in received)
 
 
 # -- faults ---------------------------------------------------------------------------------------

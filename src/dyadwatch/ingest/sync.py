@@ -10,6 +10,18 @@ GDELT publishes, beside its event files, a list of them with their MD5 digests:
   (1979-2005), ``YYYYMM.zip`` (2006 to March 2013) and ``YYYYMMDD.export.CSV.zip`` (daily since
   2013-04-01). The reduced ``GDELT.MASTERREDUCEDV2.1979-2013.zip`` is skipped.
 
+**The newest file first.** GDELT 2.0 also publishes ``lastupdate.txt`` beside the master list:
+three ``SIZE MD5 URL`` lines naming the newest export, mentions and gkg files, rewritten every 15
+minutes. The master list grows by three lines every 15 minutes (over a hundred MB by now), so a
+caller that syncs the same range again and again (``dyadwatch watch``) passes ``complete_through``,
+the newest listed file up to which every file in range was loaded (``SyncSummary.complete_through``
+of its last run over the same range). The sync then reads ``lastupdate.txt`` first: if its export
+file is not newer than that (or the range ended before it), nothing is new and the master list is
+not read; if it is the very next 15-minute file, only that file is fetched (with the size and MD5
+``lastupdate.txt`` gives); otherwise, or when ``lastupdate.txt`` cannot be read or names no export
+file (a note says so), the master list is read as without ``complete_through``. Without
+``complete_through`` (``sync gdelt``, a catch-up) nothing changes: the master list alone is read.
+
 A file is in range when the period its name covers (a 15-minute batch, a day, a month or a year)
 overlaps ``--from``..``--to``; files are named by the day GDELT published them, so a few events
 in a file carry an earlier date. Files are always fetched from ``base_url`` + the file's name (the
@@ -44,7 +56,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +75,9 @@ DEFAULT_BASE_URLS: dict[int, str] = {
     2: "http://data.gdeltproject.org/gdeltv2",
 }
 V2_LIST = "masterfilelist.txt"
+V2_LAST = "lastupdate.txt"
+#: GDELT 2.0 publishes a batch of files every 15 minutes, stamped on that grid.
+V2_STEP = timedelta(minutes=15)
 V1_MD5S = "md5sums"
 V1_SIZES = "filesizes"
 #: GDELT 1.0's published daily totals, in a folder beside ``events/``.
@@ -123,6 +138,10 @@ class SyncSummary:
     dry_run: bool = False
     totals_days: int = 0  # days of GDELT's published daily totals kept (version 1)
     totals_note: str | None = None  # why none were kept, when they were wanted
+    list_read: str | None = None  # the list read: masterfilelist.txt, lastupdate.txt or md5sums
+    newest: str | None = None  # the export file lastupdate.txt named, when it was read
+    complete_through: str | None = None  # version 2: every file in range up to this one is loaded
+    notes: list[str] = field(default_factory=list)
     files: list[FileOutcome] = field(default_factory=list)
 
     @property
@@ -206,6 +225,25 @@ def parse_v2_list(text: str) -> list[RemoteFile]:
         if period:
             files.append(RemoteFile(name, period[0], period[1], int(parts[0]), parts[1].lower()))
     return files
+
+
+def parse_v2_lastupdate(text: str) -> RemoteFile | None:
+    """The export file of GDELT 2.0's ``lastupdate.txt`` (``SIZE MD5 URL`` lines for the newest
+    export, mentions and gkg files); None unless exactly one line names an export file, since a
+    page that is not the list (an error page, a cut-off body) must not pass for "nothing new"."""
+    exports = parse_v2_list(text)
+    return exports[0] if len(exports) == 1 else None
+
+
+def _stamp(name: str) -> datetime | None:
+    """The time in a GDELT 2.0 export file's name (``YYYYMMDDHHMMSS``)."""
+    match = _V2_EVENTS.match(name)
+    if not match:
+        return None
+    try:
+        return datetime.strptime(match.group(1), "%Y%m%d%H%M%S")
+    except ValueError:
+        return None
 
 
 def parse_v1_lists(md5sums: str, filesizes: str | None) -> list[RemoteFile]:
@@ -388,6 +426,48 @@ def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+def _newest_only(
+    client: httpx.Client, base: str, known: str, end: date, summary: SyncSummary
+) -> list[RemoteFile] | None:
+    """Read ``lastupdate.txt`` after a run complete through ``known``: ``[]`` when nothing in range
+    is new, ``[newest]`` when the newest is the only file after ``known``, None when the master list
+    must be read (a note says why when ``lastupdate.txt`` failed). One try only: the master list is
+    the fallback, so a retry here would only delay it."""
+    known_at = _stamp(known)
+    if known_at is None:
+        return None
+    url = f"{base}/{V2_LAST}"
+    try:
+        response = client.get(url)
+        failure = None if response.status_code == 200 else f"HTTP {response.status_code}"
+    except httpx.TransportError as exc:
+        failure = _reason(exc)
+    if failure is not None:
+        summary.notes.append(f"{url} could not be read ({failure}); read {V2_LIST} instead")
+        return None
+    newest = parse_v2_lastupdate(response.text)
+    newest_at = _stamp(newest.name) if newest else None
+    if newest is None or newest_at is None:
+        summary.notes.append(f"{url} names no export file (malformed); read {V2_LIST} instead")
+        return None
+    summary.list_read = V2_LAST
+    summary.newest = newest.name
+    if newest_at <= known_at or known_at.date() > end:
+        return []  # nothing published since, or the range ended before the last complete run
+    if newest_at - known_at == V2_STEP:
+        return [newest]
+    return None  # more than one file (or a gap) since: only the master list says which
+
+
+def _complete_through(listed: list[RemoteFile], summary: SyncSummary, known: str | None) -> str | None:
+    """The newest listed file up to which every file in range is loaded: the files before the first
+    that failed (``known`` counts as listed and loaded: the run before was complete through it)."""
+    failed = {outcome.name for outcome in summary.files if outcome.status == "failed"}
+    blocked = min(failed, default=None)
+    names = [remote.name for remote in listed] + ([known] if known else [])
+    return max((name for name in names if blocked is None or name < blocked), default=None)
+
+
 def loaded_names(store: Store) -> set[str]:
     """Names (last path component) of every file the store has loaded."""
     rows = store.con.execute("SELECT DISTINCT file FROM loads").fetchall()
@@ -422,6 +502,7 @@ def sync_gdelt(
     on_file: Callable[[FileOutcome], None] | None = None,
     on_bytes: Callable[[int], None] | None = None,
     transport: httpx.BaseTransport | None = None,
+    complete_through: str | None = None,
 ) -> SyncSummary:
     """Fetch the GDELT event files published for ``start``..``end`` that the store lacks, and load them.
 
@@ -432,6 +513,7 @@ def sync_gdelt(
     still load. ``on_plan`` gets the number of files to fetch, ``on_file`` each outcome, and
     ``on_bytes`` the bytes as they arrive (the progress bar). For version 1, ``totals`` fetches
     GDELT's published daily totals (and ``country_totals`` those per country) first (see above).
+    ``complete_through`` (version 2; see above) reads ``lastupdate.txt`` before the master list.
     """
     import time
 
@@ -451,10 +533,19 @@ def sync_gdelt(
     with httpx.Client(
         timeout=httpx.Timeout(timeout), limits=limits, follow_redirects=True, transport=transport
     ) as client:
+        newest_only = (
+            _newest_only(client, base, complete_through, end, summary)
+            if version == 2 and complete_through and not dry_run
+            else None
+        )
         try:
-            if version == 2:
+            if newest_only is not None:
+                listed = newest_only
+            elif version == 2:
+                summary.list_read = V2_LIST
                 listed = parse_v2_list(_get_text(client, f"{base}/{V2_LIST}", retrying))
             else:
+                summary.list_read = V1_MD5S
                 md5s = _get_text(client, f"{base}/{V1_MD5S}", retrying)
                 try:
                     sizes: str | None = _get_text(client, f"{base}/{V1_SIZES}", retrying)
@@ -523,6 +614,9 @@ def sync_gdelt(
             if keep is None:
                 shutil.rmtree(folder, ignore_errors=True)
     summary.failed = len(summary.failures)
+    if version == 2:
+        known = complete_through if newest_only is not None else None  # the master list stands on its own
+        summary.complete_through = _complete_through(listed, summary, known)
     summary.seconds = time.monotonic() - began
     return summary
 

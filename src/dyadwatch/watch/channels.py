@@ -183,7 +183,13 @@ class WebhookChannel:
 @dataclass
 class SmtpChannel:
     """Mail each alert over SMTP to ``recipients``; ``starttls`` upgrades the connection (TLS),
-    ``user`` logs in with ``password`` (from $DYADWATCH_SMTP_PASSWORD on the command line)."""
+    ``user`` logs in with ``password`` (from $DYADWATCH_SMTP_PASSWORD on the command line).
+
+    The server's certificate is always verified, with its host name: against the system's CAs, or
+    against ``cafile`` (a PEM file of the CA, or of a self-signed server certificate) for a server
+    whose certificate no public CA signed. There is no switch to skip verification: the password
+    would go to whoever answers. A refused login or an untrusted certificate is a delivery failure
+    that says so (recorded, sent again next cycle), never a traceback."""
 
     host: str
     port: int
@@ -192,6 +198,7 @@ class SmtpChannel:
     user: str | None = None
     password: str | None = None
     starttls: bool = False
+    cafile: Path | None = None
     timeout: float = 30.0
     name: str = "smtp"
     target: str = field(init=False)
@@ -209,10 +216,21 @@ class SmtpChannel:
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 if self.starttls:
-                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.starttls(context=ssl.create_default_context(cafile=self.cafile))
                 if self.user:
                     smtp.login(self.user, self.password or "")
                 smtp.send_message(message)
+        except smtplib.SMTPAuthenticationError as exc:
+            answer = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
+            raise DeliveryError(
+                f"SMTP {self.target}: login as {self.user} refused ({exc.smtp_code} {answer}); "
+                "check --smtp-user and $DYADWATCH_SMTP_PASSWORD"
+            ) from None
+        except ssl.SSLCertVerificationError as exc:
+            trusted = f"the CA file {self.cafile}" if self.cafile else "the system's CAs"
+            raise DeliveryError(
+                f"SMTP {self.target}: the server's certificate is not trusted by {trusted} ({exc.verify_message})"
+            ) from None
         except (OSError, smtplib.SMTPException) as exc:
             raise DeliveryError(f"SMTP {self.target}: {exc}") from None
 

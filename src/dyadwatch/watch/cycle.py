@@ -13,8 +13,13 @@ Why each step is safe to kill (``kill -9`` at any point leaves a store the next 
   (:mod:`dyadwatch.watch.alerts`); sending then records each outcome, so a cycle killed in between
   sends what is still pending next time, and an alert already recorded is never opened again.
 
-Idle (nothing new loaded, nothing pending): the cycle reads GDELT's list, finds every file loaded,
-checks for stale data and stops — no analysis, nothing sent.
+Idle (nothing new loaded, nothing pending): the cycle reads GDELT's ``lastupdate.txt`` (a few hundred
+bytes), finds its newest export file no newer than the mark of the last complete sync
+(``watch_status.gdelt_complete_through``), checks for stale data and stops — no master list (over a
+hundred MB), no analysis, nothing sent. The mark is the newest listed file up to which every file in
+range was loaded; it holds for the same version, base URL and range (``--from``, and ``--to`` or "up
+to now") and while no GDELT load has left the store, and is written only after the files are loaded,
+so a killed cycle leaves the old mark and the next one reads the master list.
 
 ``DYADWATCH_WATCH_PAUSE_AT`` (tests only) names a point where the cycle stops for a minute — one of
 :data:`PAUSE_POINTS`, or ``loaded:N`` after the N-th loaded file — so a test can kill it there.
@@ -44,6 +49,8 @@ if TYPE_CHECKING:
     from dyadwatch.store import Store
 
 PAUSE_POINTS = ("after_sync", "after_alerts", "after_delivery")
+#: ``watch_status`` name of the last complete GDELT sync (see the module docstring).
+SYNC_MARK = "gdelt_complete_through"
 #: GDELT 2.0 publishes every 15 minutes: a few hours without a new file means something is wrong.
 DEFAULT_STALE_AFTER = dt.timedelta(hours=6)
 
@@ -111,6 +118,7 @@ class CycleReport:
     started: str
     seconds: float = 0.0
     listed: int = 0
+    list_read: str | None = None  # lastupdate.txt on an idle cycle, masterfilelist.txt otherwise
     loaded: int = 0
     already_loaded: int = 0
     failed_files: list[dict[str, str]] = field(default_factory=list)
@@ -212,6 +220,35 @@ def run_cycle(
     return report
 
 
+def _sync_range(config: WatchConfig) -> list[Any]:
+    """What a sync mark holds for: version, base URL, ``--from`` and ``--to`` (or "open": up to now)."""
+    from dyadwatch.ingest.sync import DEFAULT_BASE_URLS
+
+    base = (config.base_url or DEFAULT_BASE_URLS.get(config.version, "")).rstrip("/")
+    return [config.version, base, config.start.isoformat(), config.end.isoformat() if config.end else "open"]
+
+
+def _gdelt_loads(con: duckdb.DuckDBPyConnection, version: int) -> int:
+    row = con.execute("SELECT count(*) FROM loads WHERE format = ?", [f"gdelt{version}"]).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _sync_mark(con: duckdb.DuckDBPyConnection, config: WatchConfig) -> str | None:
+    """The file the last sync of this range was complete through, if that still holds: the same
+    range, and no fewer GDELT loads than then (a load removed by hand voids it)."""
+    text = get_status(con).get(SYNC_MARK)
+    try:
+        mark = json.loads(text) if text else None
+    except ValueError:
+        return None
+    if not isinstance(mark, dict) or mark.get("range") != _sync_range(config):
+        return None
+    if not isinstance(mark.get("loads"), int) or _gdelt_loads(con, config.version) < mark["loads"]:
+        return None
+    name = mark.get("file")
+    return name if isinstance(name, str) else None
+
+
 def _load_new(config: WatchConfig, store: Store, report: CycleReport, say: Callable[[str], None]) -> None:
     """Sync GDELT and ingest the configured folders; a failure is recorded, never raised."""
     from dyadwatch.ingest.sync import FileOutcome, SyncError, sync_gdelt
@@ -233,12 +270,21 @@ def _load_new(config: WatchConfig, store: Store, report: CycleReport, say: Calla
                 store, version=config.version, start=config.start, end=max(end, config.start),
                 base_url=config.base_url, jobs=config.jobs, focus=config.focus, timeout=config.timeout,
                 attempts=config.attempts, retry_wait=config.retry_wait, on_file=on_file,
+                complete_through=_sync_mark(store.con, config),
             )  # fmt: skip
         except SyncError as exc:
             report.sync_error = str(exc)
             say(f"sync failed: {exc}")
         else:
             report.listed = summary.listed
+            report.list_read = summary.list_read
+            report.notes.extend(summary.notes)
+            if summary.complete_through:
+                mark = {
+                    "range": _sync_range(config), "file": summary.complete_through,
+                    "loads": _gdelt_loads(store.con, config.version),
+                }  # fmt: skip
+                _set_status(store.con, {SYNC_MARK: json.dumps(mark)})
             report.loaded += summary.loaded
             report.already_loaded += summary.already_loaded
             for outcome in summary.failures:
