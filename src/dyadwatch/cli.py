@@ -1949,6 +1949,12 @@ def _span(text: str, option: str) -> Any:
 @click.option("--smtp-to", multiple=True, help="Recipient (repeatable or comma-separated).")
 @click.option("--smtp-user", help="SMTP login; the password is read from $DYADWATCH_SMTP_PASSWORD.")
 @click.option("--smtp-tls", is_flag=True, help="Upgrade the SMTP connection with STARTTLS.")
+@click.option(
+    "--smtp-ca",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Trust this PEM file (a CA, or the server's self-signed certificate) for --smtp-tls; "
+    "the certificate is always verified, against the system's CAs by default.",
+)
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print each alert on stdout.")
 @db_option
 def watch_cmd(
@@ -1957,7 +1963,7 @@ def watch_cmd(
     csv_folder: Path | None, window: int, baseline_years: int, alpha: float, source: tuple[str, ...],
     permutations: int, stale_after: str, forecasts: bool, forecast_years: int, episodes: str, feed: Path | None,
     webhook: str | None, smtp: str | None, smtp_from: str, smtp_to: tuple[str, ...], smtp_user: str | None,
-    smtp_tls: bool, to_stdout: bool, db: Path | None,
+    smtp_tls: bool, smtp_ca: Path | None, to_stdout: bool, db: Path | None,
 ) -> None:  # fmt: skip
     """Watch for shifts: each cycle syncs GDELT (and the --texts/--csv folders), runs shifts on the
     fresh data and sends an alert once per partner and direction until that shift has cleared.
@@ -1997,7 +2003,7 @@ def watch_cmd(
         channels.append(
             SmtpChannel(
                 host, int(port), smtp_from, recipients, user=smtp_user,
-                password=os.environ.get("DYADWATCH_SMTP_PASSWORD"), starttls=smtp_tls, timeout=timeout,
+                password=os.environ.get("DYADWATCH_SMTP_PASSWORD"), starttls=smtp_tls, timeout=timeout, cafile=smtp_ca,
             )
         )  # fmt: skip
     if to_stdout:
