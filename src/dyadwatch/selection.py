@@ -158,7 +158,13 @@ class Selection:
 
     # -- applied to an Ibis events table ------------------------------------------------------------
     def base(self, events: Any) -> Any:
-        """Events of the chosen sources: what ``normalize`` divides by (all days, statements kept)."""
+        """Events of the chosen sources: what ``normalize`` divides by (all days, statements kept).
+
+        A table without a ``source`` column (GDELT's BigQuery table mapped by ``backends``) holds one
+        source only, and no text-coded one: the default exclusion has nothing to drop there.
+        """
+        if "source" not in events.columns and not self.sources:
+            return events
         if self.sources:
             events = events.filter(events.source.isin(list(self.sources)))
         else:
