@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import platform
 import subprocess
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,11 @@ def _figure(rates: list[object], path: Path) -> None:
     plt.close(fig)
 
 
+#: Every run keeps each section it measured here, so ``--reuse KEY`` can assemble a page without
+#: measuring that section again (the page then names the commit each section was measured at).
+SAVED = ROOT / "build" / "validation" / "sections"
+
+
 @dataclass(frozen=True)
 class MeasuredSection:
     """One section's rates and reading, as a worker process returns them (picklable, unlike a Section)."""
@@ -107,6 +113,27 @@ class MeasuredSection:
     method: str
     rates: list[Any]
     reading: list[str]
+    commit: str
+    seconds: float
+    quick: bool
+
+    def save(self) -> None:
+        SAVED.mkdir(parents=True, exist_ok=True)
+        record = {**asdict(self), "rates": [asdict(rate) for rate in self.rates]}
+        (SAVED / f"{self.key}.json").write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+
+    @classmethod
+    def load(cls, key: str, quick: bool) -> MeasuredSection:
+        from dyadwatch.testing.calibration import Rate
+
+        path = SAVED / f"{key}.json"
+        if not path.exists():
+            raise SystemExit(f"--reuse {key}: no saved measurement at {path}; run without --reuse first")
+        record = json.loads(path.read_text(encoding="utf-8"))
+        if record["quick"] != quick:
+            kind = "quick" if record["quick"] else "full"
+            raise SystemExit(f"--reuse {key}: the saved measurement used the {kind} seed counts; rerun it")
+        return cls(**{**record, "rates": [Rate(**rate) for rate in record["rates"]]})
 
 
 def _run_section(key: str, quick: bool) -> MeasuredSection:
@@ -117,11 +144,14 @@ def _run_section(key: str, quick: bool) -> MeasuredSection:
     rates = section.measure(quick)
     middle = time.perf_counter()
     reading = section.reading()
-    print(
-        f"{key}: {len(rates)} rates in {middle - begin:.0f} s, reading in {time.perf_counter() - middle:.0f} s",
-        file=sys.stderr,
+    seconds = time.perf_counter() - begin
+    print(f"{key}: {len(rates)} rates in {middle - begin:.0f} s, reading in {seconds - (middle - begin):.0f} s",
+          file=sys.stderr)  # fmt: skip
+    measured = MeasuredSection(
+        key, section.title, section.method, list(rates), list(reading), _commit(), seconds, quick
     )
-    return MeasuredSection(key, section.title, section.method, list(rates), list(reading))
+    measured.save()
+    return measured
 
 
 def main() -> int:
@@ -135,6 +165,13 @@ def main() -> int:
     )
     parser.add_argument("--only", action="append", default=[], help="run only this section (repeatable), e.g. breaks")
     parser.add_argument("--jobs", type=int, default=2, help="sections measured at once, one process each (default 2)")
+    parser.add_argument(
+        "--reuse",
+        action="append",
+        default=[],
+        help="take this section from its last saved measurement (build/validation/sections/) instead of measuring "
+        "it again (repeatable); the page names the commit it was measured at",
+    )
     args = parser.parse_args()
     out = ROOT / "docs" / "validation.md" if args.write else ROOT / "build" / "validation" / "validation.md"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -145,8 +182,10 @@ def main() -> int:
     keys = [section.key for section in sections(args.only)]
     # Each section (its rates and its reading) runs in a worker process of its own, so `--jobs 2`
     # keeps both cores busy; the page is assembled in the registry's order whatever finishes first.
+    done = {key: MeasuredSection.load(key, args.quick) for key in keys if key in args.reuse}
+    fresh = [key for key in keys if key not in done]
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        done = dict(zip(keys, pool.map(_run_section, keys, [args.quick] * len(keys)), strict=True))
+        done.update(zip(fresh, pool.map(_run_section, fresh, [args.quick] * len(fresh)), strict=True))
     measured = [done[key] for key in keys]
     everything = [rate for part in measured for rate in part.rates]
     figure = out.with_name("validation-rates.svg")
@@ -154,7 +193,8 @@ def main() -> int:
     parts: list[str] = []
     first = 1
     for part in measured:
-        parts += [f"## {part.title}", "", part.method, "", *_table(part.rates, first), "", *part.reading, ""]
+        when = f"Measured at commit `{part.commit}` in {part.seconds / 60:.1f} minutes."
+        parts += [f"## {part.title}", "", part.method, "", when, "", *_table(part.rates, first), "", *part.reading, ""]
         first += len(part.rates)
     elapsed = time.perf_counter() - started
     failed = failures(everything)
