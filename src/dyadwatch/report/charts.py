@@ -16,6 +16,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 COOPERATION = "#0072B2"
@@ -70,6 +71,13 @@ def _svg(figure: Figure) -> str:
     return text[text.index("<svg") :]
 
 
+def _counts_both_sides(axes: Axes, label: str) -> None:
+    """A y axis of counts drawn above and below zero: whole-number ticks, shown without their sign."""
+    axes.set_ylabel(label)
+    axes.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda value, _: f"{abs(value):g}"))
+    axes.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, nbins=6))
+
+
 def timeline(
     name: str,
     series: pd.DataFrame,
@@ -113,9 +121,7 @@ def timeline(
             zorder=4,
         )
     axes.set_xlim(years.min() - 1, years.max() + 1)
-    axes.set_ylabel("events per year\n(conflict below the line)")
-    axes.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda value, _: f"{abs(value):g}"))
-    axes.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, nbins=6))
+    _counts_both_sides(axes, "events per year\n(conflict below the line)")
     axes.set_title(title, loc="left", fontsize=10)
     axes.legend(loc="lower left", fontsize=7.5, frameon=False, ncol=2)
     return Chart(name, _svg(figure), alt)
@@ -257,9 +263,7 @@ def monthly(name: str, series: pd.DataFrame, *, title: str, alt: str) -> Chart:
     axes.bar(days, -series["conflict"], width=25, color=CONFLICT, label="conflictual events", zorder=2)
     axes.axhline(0, color=INK, linewidth=0.6, zorder=3)
     axes.set_ylim(-max(float(series["conflict"].max()), 1.0) * 1.2, max(float(series["cooperation"].max()), 1.0) * 1.45)
-    axes.set_ylabel("events per month\n(conflict below the line)")
-    axes.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda value, _: f"{abs(value):g}"))
-    axes.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, nbins=6))
+    _counts_both_sides(axes, "events per month\n(conflict below the line)")
     axes.set_title(title, loc="left", fontsize=10)
     axes.legend(loc="upper left", fontsize=7.5, frameon=False, ncol=2)
     return Chart(name, _svg(figure), alt)
@@ -291,9 +295,7 @@ def delegations(name: str, table: pd.DataFrame, kinds: Sequence[str], *, title: 
     axes.axhline(0, color=INK, linewidth=0.6)
     axes.set_xlim(years[0] - 1, years[-1] + 1)
     axes.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    axes.set_ylabel("visits per year\n(received above, sent below)")
-    axes.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda value, _: f"{abs(value):g}"))
-    axes.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, nbins=6))
+    _counts_both_sides(axes, "visits per year\n(received above, sent below)")
     axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7.5, frameon=False)
     axes.set_title(title, loc="left", fontsize=10)
     return Chart(name, _svg(figure), alt)
