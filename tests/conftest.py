@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 import dyadwatch as dw
 
@@ -22,6 +23,39 @@ def _isolated_store_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
 def store(tmp_path: Path) -> Iterator[dw.Store]:
     with dw.open(tmp_path / "events.duckdb") as opened:
         yield opened
+
+
+@pytest.fixture
+def kcna_store(tmp_path: Path) -> Callable[..., dw.Store]:
+    """Make a store (``store.duckdb`` in the test's tmp dir) from KCNA headline rows.
+
+    ``make(rows, name="kcna.csv", code=True)``: the rows (a header first: date, title, language,
+    link) are written as a quoted CSV file ``name``, loaded with ``ingest_texts`` and, unless
+    ``code`` is false, coded with ``code_texts``. The store is returned open.
+    """
+
+    def make(rows: Sequence[Sequence[str]], *, name: str = "kcna.csv", code: bool = True) -> dw.Store:
+        source = tmp_path / name
+        source.write_text("\n".join(",".join(f'"{c}"' for c in row) for row in rows) + "\n", encoding="utf-8")
+        opened = dw.open(tmp_path / "store.duckdb")
+        opened.ingest_texts([source], format="csv")
+        if code:
+            dw.code_texts(opened)
+        return opened
+
+    return make
+
+
+@pytest.fixture
+def httpserver() -> Iterator[HTTPServer]:
+    """A threaded loopback server (pytest-httpserver's own is not), so that a slow answer does not
+    hold up the other downloads; one per test."""
+    server = HTTPServer(threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    if server.is_running():
+        server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -32,12 +33,8 @@ CHRONOLOGY = [
 
 
 @pytest.fixture()
-def store(tmp_path: Path) -> dw.Store:
-    source = tmp_path / "kcna.csv"
-    source.write_text("\n".join(",".join(f'"{c}"' for c in row) for row in HEADLINES) + "\n", encoding="utf-8")
-    opened = dw.open(tmp_path / "store.duckdb")
-    opened.ingest_texts([source], format="csv")
-    dw.code_texts(opened)
+def store(kcna_store: Callable[..., dw.Store]) -> dw.Store:
+    opened = kcna_store(HEADLINES)
     for event_id, day, a1, a2, code, quad, summary in CHRONOLOGY:
         opened.con.execute(
             "INSERT INTO events (event_id, source, date, actor1, actor2, event_code, quad_class, goldstein, weight, "

@@ -5,6 +5,7 @@ version replacement in one transaction, bad input counted and named, uncoded tex
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -29,12 +30,8 @@ ROWS = [
 
 
 @pytest.fixture()
-def store(tmp_path: Path) -> dw.Store:
-    source = tmp_path / "kcna-sample.csv"
-    source.write_text("\n".join(",".join(f'"{c}"' for c in row) for row in ROWS) + "\n", encoding="utf-8")
-    opened = dw.open(tmp_path / "store.duckdb")
-    opened.ingest_texts([source], format="csv")
-    return opened
+def store(kcna_store: Callable[..., dw.Store]) -> dw.Store:
+    return kcna_store(ROWS, name="kcna-sample.csv", code=False)
 
 
 def test_events_in_the_shared_schema(store: dw.Store) -> None:

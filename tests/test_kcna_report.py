@@ -3,6 +3,7 @@ delegations chart and ``/api/delegations``, shown only where the store has event
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,13 +26,8 @@ HEADLINES = [
 
 
 @pytest.fixture()
-def store(tmp_path: Path) -> dw.Store:
-    source = tmp_path / "kcna.csv"
-    source.write_text("\n".join(",".join(f'"{c}"' for c in row) for row in HEADLINES) + "\n", encoding="utf-8")
-    opened = dw.open(tmp_path / "store.duckdb")
-    opened.ingest_texts([source], format="csv")
-    dw.code_texts(opened)
-    return opened
+def store(kcna_store: Callable[..., dw.Store]) -> dw.Store:
+    return kcna_store(HEADLINES)
 
 
 def test_the_brief_section_counts_by_type_and_draws_both_charts(store: dw.Store) -> None:

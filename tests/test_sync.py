@@ -13,7 +13,6 @@ import io
 import json
 import time
 import zipfile
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -44,17 +43,6 @@ NAMES = [  # three files on 1-2 March 2025, one on 5 March (outside --to 2025-03
     "20250305000000.export.CSV.zip",
 ]
 START, END = date(2025, 3, 1), date(2025, 3, 4)
-
-
-@pytest.fixture
-def httpserver() -> Iterator[HTTPServer]:
-    """A threaded loopback server, so that a slow answer does not hold up the other downloads."""
-    server = HTTPServer(threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    if server.is_running():
-        server.stop()
 
 
 def md5(data: bytes) -> str:

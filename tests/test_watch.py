@@ -21,7 +21,6 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -62,16 +61,6 @@ def db(template: dict[str, Any], tmp_path: Path) -> Path:
     target = tmp_path / "events.duckdb"
     shutil.copy(template["db"], target)
     return target
-
-
-@pytest.fixture
-def httpserver() -> Iterator[HTTPServer]:
-    server = HTTPServer(threaded=True)
-    server.start()
-    yield server
-    server.clear()
-    if server.is_running():
-        server.stop()
 
 
 def listing(files: dict[str, bytes]) -> str:
