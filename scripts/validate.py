@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -101,7 +102,10 @@ def _figure(rates: list[object], path: Path) -> None:
 
 #: Every run keeps each section it measured here, so ``--reuse KEY`` can assemble a page without
 #: measuring that section again (the page then names the commit each section was measured at).
-SAVED = ROOT / "build" / "validation" / "sections"
+#: ``$DYADWATCH_VALIDATION_DIR`` moves the untracked output (the page, its figure, the saved sections)
+#: elsewhere; the tests use it so that they never touch a developer's build/validation/.
+OUT_DIR = Path(os.environ.get("DYADWATCH_VALIDATION_DIR", ROOT / "build" / "validation"))
+SAVED = OUT_DIR / "sections"
 
 
 @dataclass(frozen=True)
@@ -173,7 +177,7 @@ def main() -> int:
         "it again (repeatable); the page names the commit it was measured at",
     )
     args = parser.parse_args()
-    out = ROOT / "docs" / "validation.md" if args.write else ROOT / "build" / "validation" / "validation.md"
+    out = ROOT / "docs" / "validation.md" if args.write else OUT_DIR / "validation.md"
     out.parent.mkdir(parents=True, exist_ok=True)
 
     from dyadwatch.testing.calibration import failures, sections
