@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import ruptures as rpt
 
-from dyadwatch.analysis.breaks import breaks, detect_breaks, markov_regimes, regime_r2
+from dyadwatch.analysis.breaks import breaks, detect_breaks, fit_model, markov_regimes, regime_r2
 from dyadwatch.analysis.costs import (
+    CostARScores,
     CostNormalScores,
+    activity_penalty,
+    ar_segment_cost,
+    latent_memory,
     mbic_penalty,
     normal_scores,
+    pelt_ar,
     pelt_mean,
     permutation_penalty,
+    profile_ar,
+    surrogate_penalty,
+    whittle_memory,
 )
 from dyadwatch.errors import UsageError
 from dyadwatch.testing import planted_breaks, sparse_series
+from dyadwatch.testing.series import ar1_series, inar_series, onoff_series, seasonal_series, trend_series
 
 PLANTED = (40, 80)
 
@@ -66,7 +78,9 @@ def test_break_carries_means_dates_and_regime_r2() -> None:
     assert found.before_mean == pytest.approx(0.0, abs=0.4)
     assert found.after_mean == pytest.approx(5.0, abs=0.4)
     assert result.regime_r2 is not None and result.regime_r2 > 0.9
-    assert result.penalty is not None and result.penalty >= 3 * math.log(60)
+    # A dense series: MBIC in units of the noise left by the regimes (the scores have variance 1).
+    assert result.model["kind"] == "dense" and 0 < result.model["noise_variance"] < 0.5
+    assert result.penalty == pytest.approx(3 * math.log(60) * result.model["noise_variance"])
     sweep = {row["factor"]: row for row in result.penalty_sweep}
     assert sweep[1.0]["n_breaks"] == 1 and sweep[1.0]["penalty"] == pytest.approx(result.penalty)
     counts = [row["n_breaks"] for row in result.penalty_sweep]
@@ -231,3 +245,199 @@ def test_to_dict_has_the_design_keys() -> None:
     assert set(data["breaks"][0]) >= {"date", "before_mean", "after_mean", "nearby_events"}
     assert data["markov"]["status"] == "ok"
     assert list(result.to_frame().columns)[:3] == ["date", "before_mean", "after_mean"]
+
+
+# -- memory, seasons and trends (issue 25) ---------------------------------------------------------
+def test_ar_segment_cost_is_the_ar1_likelihood_around_one_level() -> None:
+    rng = np.random.default_rng(4)
+    values = rng.normal(size=30)
+    for phi in (0.0, 0.4, 0.8):
+        z = np.r_[0.0, values[1:] - phi * values[:-1]]
+        sums = (np.r_[0.0, np.cumsum(z)], np.r_[0.0, np.cumsum(z * z)])
+        for start, end in ((0, 30), (5, 17), (12, 15)):
+            y = values[start:end]
+
+            def cost(level: float, y: np.ndarray = y, phi: float = phi) -> float:
+                first = (1 - phi**2) * (y[0] - level) ** 2
+                return float(first + (((y[1:] - level) - phi * (y[:-1] - level)) ** 2).sum())
+
+            levels = np.linspace(-3, 3, 6001)
+            brute = min(cost(level) for level in levels)
+            fast = ar_segment_cost(values, sums, phi, np.array([start]), np.array([end]))[0]
+            assert fast == pytest.approx(brute, abs=1e-4)
+        if phi == 0.0:
+            assert fast == pytest.approx(((values[12:15] - values[12:15].mean()) ** 2).sum())
+
+
+def test_pelt_with_the_ar_cost_matches_ruptures() -> None:
+    for seed in range(8):
+        rng = np.random.default_rng(seed)
+        values = normal_scores(np.r_[rng.normal(0, 1, 50), rng.normal(1.5, 1, 40), rng.normal(-0.5, 1, 30)])
+        for phi in (0.3, 0.6):
+            for min_size in (2, 3, 5):
+                penalty = 0.8 * mbic_penalty(len(values))
+                expected = rpt.Pelt(custom_cost=CostARScores(phi, min_size), min_size=min_size, jump=1).fit(values)
+                assert (
+                    pelt_ar(values, phi=phi, min_size=min_size, penalty=penalty) == expected.predict(pen=penalty)[:-1]
+                )
+    assert pelt_ar(values, phi=0.0, min_size=3, penalty=10.0) == pelt_mean(values, min_size=3, penalty=10.0)
+
+
+def test_memory_estimates_tell_memory_from_a_shift() -> None:
+    memory = ar1_series(600, 0.7, seed=1).frame["goldstein_mean"].to_numpy()
+    phi, noise = profile_ar(normal_scores(memory), min_size=3)
+    assert phi == pytest.approx(0.7, abs=0.1) and noise == pytest.approx(0.51, abs=0.1)
+    # White noise with a large shift: the shift, not memory.
+    shifted = ar1_series(600, 0.0, shift=3.0, break_index=300, seed=1).frame["goldstein_mean"].to_numpy()
+    assert profile_ar(normal_scores(shifted), min_size=3)[0] <= 0.1
+    # AR(1) plus white noise, ρ_k = 0.5·0.8^k: Whittle's fit.
+    rng = np.random.default_rng(2)
+    mixed = np.sqrt(0.5) * ar1_series(4000, 0.8, seed=3).frame["goldstein_mean"].to_numpy() + np.sqrt(0.5) * rng.normal(
+        size=4000
+    )
+    _, c, phi = whittle_memory(mixed)
+    assert c == pytest.approx(0.5, abs=0.15) and phi == pytest.approx(0.8, abs=0.07)
+    assert whittle_memory(rng.normal(size=4000))[1] <= 0.1
+
+
+def test_latent_memory_makes_up_for_ties() -> None:
+    untied = normal_scores(np.random.default_rng(0).normal(size=240))
+    assert latent_memory(untied, 1.0, 0.7) == (1.0, 0.7)
+    assert latent_memory(untied, 0.5, 0.6) == (0.5, 0.6)
+    assert latent_memory(untied, 0.0, 0.6) == (0.0, 0.0)
+    # 86 % empty months: the mapping onto tied values shrinks correlations, so the latent memory is stronger.
+    sparse = normal_scores(inar_series(240, 0.7, mean=0.12, seed=1, freq="M", start="2000-01-01").frame["events"])
+    share, phi = latent_memory(np.sort(sparse - sparse.mean()), 0.5, 0.7)
+    assert share > 0.5 or phi > 0.7
+    # ... and surrogates built with it have (about) the asked long-run variance ratio 1 + 2·Σ 0.5·0.7^k = 3.33.
+    from scipy.signal import lfilter
+
+    rng = np.random.default_rng(0)
+    n = 240 * 200
+    shocks = rng.normal(size=n)
+    shocks[1:] *= np.sqrt(1 - phi**2)
+    latent = np.sqrt(share) * lfilter([1.0], [1.0, -phi], shocks) + np.sqrt(1 - share) * rng.normal(size=n)
+    mapped = np.empty(n)
+    mapped[np.argsort(latent)] = np.sort(np.repeat(np.sort(sparse), 200))
+    mapped -= mapped.mean()
+    ratio = 1 + 2 * sum((mapped[k:] * mapped[:-k]).mean() / mapped.var() for k in range(1, 60))
+    assert ratio == pytest.approx(1 + 2 * 0.5 * 0.7 / 0.3, rel=0.2)
+
+
+def test_surrogate_floors_rise_with_memory_and_fall_back_to_permutations() -> None:
+    scores = normal_scores(sparse_series(120, active_share=0.3, seed=2, freq="M", start="2000-01-01").frame["events"])
+    assert surrogate_penalty(scores, 0.0, 0.5) == permutation_penalty(scores)
+    floors = [surrogate_penalty(scores, 1.0, phi) for phi in (0.3, 0.6, 0.85)]
+    assert permutation_penalty(scores) < floors[0] < floors[1] < floors[2]
+    assert surrogate_penalty(scores, 1.0, 0.6) == surrogate_penalty(scores.copy(), 1.0, 0.6)  # reproducible
+    # Goldstein sums of a bursty series: quiet months (0) lie between conflict and cooperation.
+    sums = inar_series(240, 0.7, mean=0.12, seed=3, freq="M", start="2000-01-01").frame["goldstein_sum"].to_numpy()
+    busy = normal_scores(sums)
+    assert activity_penalty(busy, sums != 0) > permutation_penalty(busy)
+
+
+def _share_with_breaks(make: Callable[[int], tuple[np.ndarray, np.ndarray | None]], seeds: range) -> float:
+    found = 0
+    for seed in seeds:
+        values, seasons = make(seed)
+        found += bool(detect_breaks(values, seasons=seasons))
+    return found / len(seeds)
+
+
+def test_memory_is_not_read_as_regimes() -> None:
+    """Issue 25: AR(1) φ = 0.7 yearly series got a break in 73 % of seeds, persistent activity in 24 %."""
+    seeds = range(40)
+    dense = _share_with_breaks(
+        lambda s: (ar1_series(78, 0.7, seed=s, freq="Y").frame["goldstein_mean"].to_numpy(), None), seeds
+    )
+    counts = _share_with_breaks(lambda s: (inar_series(78, 0.7, seed=s).frame["events"].to_numpy(float), None), seeds)
+    onoff = _share_with_breaks(lambda s: (onoff_series(78, seed=s).frame["events"].to_numpy(float), None), seeds)
+    assert dense <= 0.075 and counts <= 0.075 and onoff <= 0.075
+    # What the penalty calibrated on independent noise did on the same series.
+    old = sum(
+        bool(pelt_mean(scores, min_size=3, penalty=max(mbic_penalty(78), permutation_penalty(scores))))
+        for scores in (normal_scores(ar1_series(78, 0.7, seed=s, freq="Y").frame["goldstein_mean"]) for s in seeds)
+    )
+    assert old / len(seeds) >= 0.4
+
+
+def test_a_seasonal_pattern_is_adjusted_not_read_as_regimes() -> None:
+    months = np.arange(240) % 12 + 1
+    found = adjusted = 0
+    for seed in range(20):
+        counts = seasonal_series(240, seed=seed).frame["events"].to_numpy(float)
+        model = fit_model(counts, seasons=months)
+        adjusted += model.seasonal
+        found += bool(model.starts)
+    assert found <= 1 and adjusted >= 16
+    plain = ar1_series(240, 0.3, seed=5).frame["goldstein_mean"].to_numpy()
+    assert not fit_model(plain, seasons=months).seasonal
+    assert not fit_model(seasonal_series(240, seed=1).frame["events"].to_numpy(float)).seasonal  # no months given
+
+
+def test_a_steady_trend_is_not_a_regime_but_a_shift_on_it_is() -> None:
+    t = np.arange(120)
+    found = 0
+    for seed in range(20):
+        values = 0.04 * t + np.random.default_rng(seed).normal(size=120)  # 4.8 s.d. over the span
+        model = fit_model(values)
+        assert model.trend in ("trend", "none")
+        found += bool(model.starts)
+        assert model.trend == "trend" or not model.starts
+    assert found <= 1
+    # A gentler trend (1.8 s.d. over the span) with a shift of 3 s.d. at 60: the shift is found. (On a
+    # steep trend a shift barely moves the ranks, which already rise throughout.)
+    for seed in range(5):
+        shifted = 0.015 * t + np.random.default_rng(seed).normal(size=120) + 3.0 * (t >= 60)
+        assert any(abs(b - 60) <= 2 for b in fit_model(shifted).starts)
+    doubling = _share_with_breaks(lambda s: (trend_series(78, low=0.5, high=1.0, seed=s).frame["events"]
+                                             .to_numpy(float), None), range(40))  # fmt: skip
+    assert doubling <= 0.075
+
+
+def test_a_level_shift_on_memory_is_found() -> None:
+    months = np.arange(240) % 12 + 1
+    hits = 0
+    for seed in range(20):
+        planted = ar1_series(240, 0.5, shift=2.0, break_index=90 + 3 * seed, seed=seed)
+        found = detect_breaks(planted.frame["goldstein_mean"].to_numpy(), seasons=months)
+        hits += any(abs(f - planted.break_indices[0]) <= 5 for f in found)
+    assert hits >= 17
+
+
+def test_summary_says_what_was_found_or_the_strongest_candidate() -> None:
+    flat = planted_breaks(78, (), (0.0,), seed=4, freq="Y", start="1948-01-01").frame
+    quiet = breaks(flat, actor1="PRK", actor2="USA", metric="goldstein_sum")
+    assert quiet.breaks == [] and quiet.candidate is not None
+    year = quiet.candidate["date"][:4]
+    assert quiet.summary.startswith(
+        f"No regime change in PRK→USA 1948–2025 at the calibrated penalty (β = {quiet.penalty:.1f})"
+    )
+    assert (
+        f"the strongest candidate is {year} (gain {quiet.candidate['gain']:.1f}, would need penalty <" in quiet.summary
+    )
+    assert quiet.candidate["gain"] < quiet.penalty
+    assert quiet.to_dict()["summary"] == quiet.summary
+    stepped = planted_breaks(78, (50,), (0.0, 4.0), seed=4, freq="Y", start="1948-01-01").frame
+    loud = breaks(stepped, actor1="PRK", actor2="USA")
+    assert loud.summary.startswith("1 regime change in PRK→USA 1948–2025") and "1998 (up," in loud.summary
+    short = breaks(flat.head(4), freq="Y")
+    assert short.status == "insufficient_data" and short.summary.startswith("No answer for the series")
+
+
+def test_the_command_prints_its_answer_above_the_table(bundled_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 25: an empty table printed with no sentence; now the answer comes first, also in JSON."""
+    from dyadwatch.cli import run
+
+    argv = ["breaks", "PRK", "USA", "--freq", "Y", "--metric", "goldstein_sum", "--db", str(bundled_db)]
+    capsys.readouterr()
+    assert run(argv) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert run([*argv, "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert first == data["summary"] and first.startswith(("No regime change in PRK→USA", "1 regime change in PRK→USA"))
+    if not data["breaks"]:
+        assert "the strongest candidate is" in first and data["candidate"]["gain"] < data["penalty"]
+    assert data["model"]["kind"] == "sparse" and "memory" in data["model"]
+    assert run([*argv, "--format", "csv"]) == 0
+    assert capsys.readouterr().out.startswith("date,")  # CSV stays a table

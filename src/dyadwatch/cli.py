@@ -1310,8 +1310,10 @@ def breaks(
 ) -> None:
     """Regime changes in the series ACTOR1 → ACTOR2, with the built-in events near each break.
 
-    PELT on the normal scores of the ranks, penalty max(MBIC 3·log n, a permutation floor):
-    calibrated on sparse series (docs/validation.md); see docs/methods.md. On the bundled chronology use --freq Y.
+    PELT on the normal scores of the ranks; memory, seasons and steady trends are modelled, so
+    that they are not read as regimes (calibration: docs/validation.md; method: docs/methods.md).
+    A sentence above the table gives the answer, or the strongest candidate when there is no
+    break. On the bundled chronology use --freq Y.
 
     \b
     Example: dyadwatch breaks PRK CUB --freq Y --metric events --format json
@@ -1332,6 +1334,9 @@ def breaks(
             selection=selection,
         )
     title = f"breaks {actor1} → {actor2} ({metric.value}, {selection.describe()})"
+    if output is OutFormat.table and result.summary:
+        # The answer in words first: the breaks found, or that there are none and the strongest candidate.
+        click.echo(result.summary)
     print_result(result, output, title, columns, "breaks")
     if output is OutFormat.table and result.reason:
         say(result.reason, f"{result.status}:", "yellow")

@@ -2,14 +2,22 @@
 
 Segmentation minimises Σ_k C(segment_k) + β·K (Killick, Fearnhead & Eckley 2012, *JASA* 107:
 1590–1598, PELT; binary segmentation, with ruptures (Truong, Oudre & Vayatis 2020), as the greedy
-alternative). One cost serves every metric: a change in location of the series' normal scores
-(ranks), which stays calibrated on sparse, zero-inflated and heavy-tailed series and cannot turn a
-one-period spike into a regime; the penalty β is the larger of MBIC (3·log n) and a permutation
-floor. Why, and the references: :mod:`dyadwatch.analysis.costs`; measured false-alarm rates and
-power: ``docs/validation.md``. ``regime_r2`` =
-Σ_k n_k (ȳ_k − ȳ)² / Σ_t (y_t − ȳ)² is the share of the series' variance that the regimes explain
-(design §8). The optional 2-regime Markov-switching model (Hamilton 1989; statsmodels
-``MarkovRegression`` with switching variance) gives regime means and expected durations.
+alternative) on the series' normal scores (ranks), which stay calibrated on sparse, zero-inflated
+and heavy-tailed series and cannot turn a one-period spike into a regime. Real dyad series have
+memory, seasons and trends (issue 25), so before segmenting, :func:`fit_model`
+
+* adjusts monthly (quarterly) scores by their month-of-year means when those differ beyond chance;
+* models the series' memory: on dense series an AR(1) segment cost with φ chosen together with the
+  breaks, on sparse ones a penalty floor from surrogates that keep the series' values and memory
+  (:mod:`dyadwatch.analysis.costs`);
+* asks whether a steady linear trend describes the series better than regimes (then breaks are
+  sought around the trend).
+
+The penalty β is the larger of MBIC (3·log n, in units of the noise) and that floor. Measured
+false-alarm rates and power: ``docs/validation.md``; the reasoning: ``docs/methods.md`` §2.
+``regime_r2`` = Σ_k n_k (ȳ_k − ȳ)² / Σ_t (y_t − ȳ)² is the share of the series' variance that the
+regimes explain (design §8). The optional 2-regime Markov-switching model (Hamilton 1989;
+statsmodels ``MarkovRegression`` with switching variance) gives regime means and expected durations.
 """
 
 from __future__ import annotations
@@ -23,7 +31,23 @@ import numpy as np
 import pandas as pd
 import ruptures as rpt
 
-from dyadwatch.analysis.costs import CostNormalScores, mbic_penalty, normal_scores, pelt_mean, permutation_penalty
+from dyadwatch.analysis.costs import (
+    SPARSE_TIES,
+    CostARScores,
+    activity_penalty,
+    long_run_ratio,
+    mbic_penalty,
+    normal_scores,
+    pelt_ar,
+    pelt_mean,
+    permutation_penalty,
+    profile_ar,
+    segmentation_cost,
+    single_break_gains,
+    surrogate_penalty,
+    tie_share,
+    whittle_memory,
+)
 from dyadwatch.analysis.periods import FREQ_NAMES, check_freq, infer_freq, period_offset
 from dyadwatch.analysis.results import selection_json
 from dyadwatch.errors import UsageError
@@ -132,6 +156,12 @@ class BreaksResult:
     penalty_sweep: list[dict[str, float]] = field(default_factory=list)
     #: The selection of events the result was computed from (design §9); in to_dict() as "selection".
     selection: Selection | None = None
+    #: One to three sentences: the breaks found, or that there are none and the strongest candidate.
+    summary: str = ""
+    #: How the series was read (:class:`BreakModel`): kind, memory, season, trend.
+    model: dict[str, Any] = field(default_factory=dict)
+    #: The strongest single break (``date``, ``gain``): a lone break is found when its gain exceeds β.
+    candidate: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -152,6 +182,9 @@ class BreaksResult:
             "segments": self.segments,
             "penalty_sweep": self.penalty_sweep,
             "markov": self.markov.to_dict() if self.markov else None,
+            "summary": self.summary,
+            "model": self.model,
+            "candidate": self.candidate,
             "notes": self.notes,
             "selection": selection_json(self.selection),
         }
@@ -170,11 +203,215 @@ class BreaksResult:
         return pd.DataFrame(rows, columns=["date", "before_mean", "after_mean", "nearby_events", "first_nearby"])
 
 
-def default_penalty(values: np.ndarray[Any, np.dtype[np.float64]], min_size: int = 3) -> float:
-    """β = max(MBIC, permutation floor) for the series (see :mod:`dyadwatch.analysis.costs`)."""
-    signal = np.asarray(values, dtype=float)
-    floor = permutation_penalty(normal_scores(signal), min_size=min_size) if np.ptp(signal) > 0 else 0.0
-    return max(mbic_penalty(len(signal)), floor)
+#: Seasonal adjustment: the month-of-year (quarter-of-year) means of the scores are removed when an
+#: F-test says they differ at this level, and the series holds at least two full cycles.
+SEASON_LEVEL = 0.01
+SEASON_LENGTH = {"M": 12, "Q": 4}
+#: A steady trend wins over regimes when it fits better after penalties: a break costs β, the trend
+#: (one slope) the χ²₁ quantile at this level times the noise's long-run variance — a slope that
+#: noise alone would give once in 10 000 series. See docs/methods.md §2 ("trend or regimes").
+TREND_LEVEL = 0.9999
+#: Refits of the memory of a sparse series after breaks are found (from the regimes' residuals).
+REFITS = 3
+#: The summary warns of strong memory from this long-run-variance ratio on (AR(1): φ ≥ 0.43).
+STRONG_MEMORY = 2.5
+
+
+@dataclass
+class BreakModel:
+    """How :func:`breaks` reads one series: what it segments, with which cost and penalty, and why.
+
+    ``scores`` is the series segmented: normal scores of the values, seasonally adjusted and
+    detrended where that was chosen. ``kind`` is ``dense`` (AR(1) cost with coefficient ``phi``) or
+    ``sparse`` (plain cost on the scores; penalty floor from surrogates with memory ``memory_c``,
+    ``memory_phi``). ``trend`` is ``none``, ``trend`` (a line instead of regimes) or ``both`` (a
+    line within regimes); ``slope`` is that line's slope in scores per period.
+    """
+
+    scores: np.ndarray[Any, np.dtype[np.float64]]
+    kind: str
+    phi: float
+    penalty: float
+    min_size: int
+    starts: list[int]
+    memory_c: float = 0.0
+    memory_phi: float = 0.0
+    long_run: float = 1.0
+    noise: float = 1.0
+    trend: str = "none"
+    slope: float = 0.0
+    seasonal: bool = False
+    calibrated: bool = True
+
+    @property
+    def memory_ratio(self) -> float:
+        """Long-run variance over variance of the noise model: 1 without memory, (1 + φ)/(1 − φ) for AR(1)."""
+        if self.kind == "dense":
+            return (1.0 + self.phi) / (1.0 - self.phi)
+        return self.long_run / self.noise if self.noise > 0 else 1.0
+
+    def segment(self, penalty: float | None = None, method: str = "pelt") -> list[int]:
+        """The breaks at ``penalty`` (default: the model's) with the model's cost, by PELT or binseg."""
+        beta = self.penalty if penalty is None else penalty
+        if len(self.scores) < 2 * self.min_size or np.ptp(self.scores) == 0:
+            return []
+        if method == "pelt":
+            return pelt_ar(self.scores, phi=self.phi, min_size=self.min_size, penalty=beta)
+        cost = CostARScores(self.phi, self.min_size)
+        found = rpt.Binseg(custom_cost=cost, min_size=self.min_size, jump=1).fit(self.scores).predict(pen=beta)
+        return [int(b) for b in found if b < len(self.scores)]
+
+    def candidate(self) -> tuple[int | None, float]:
+        """The strongest single break and its gain: PELT adds a lone break when its gain exceeds β."""
+        positions, gains = single_break_gains(self.scores, phi=self.phi, min_size=self.min_size)
+        if len(positions) == 0:
+            return None, 0.0
+        best = int(np.argmax(gains))
+        return int(positions[best]), float(gains[best])
+
+
+def _season_adjusted(scores: np.ndarray[Any, Any], seasons: np.ndarray[Any, Any] | None) -> tuple[Any, bool]:
+    """Scores less their season (month-of-year) means when these differ beyond chance (F-test)."""
+    if seasons is None:
+        return scores, False
+    from scipy.stats import f as f_dist
+
+    labels = np.unique(seasons, return_inverse=True)[1]
+    groups = int(labels.max()) + 1
+    counts = np.bincount(labels, minlength=groups)
+    if groups < 2 or counts.min() < 2:
+        return scores, False
+    means = np.bincount(labels, weights=scores, minlength=groups) / counts
+    between = float((counts * (means - scores.mean()) ** 2).sum()) / (groups - 1)
+    within = float(((scores - means[labels]) ** 2).sum()) / (len(scores) - groups)
+    if within <= 0 or f_dist.sf(between / within, groups - 1, len(scores) - groups) >= SEASON_LEVEL:
+        return scores, False
+    adjusted = scores - means[labels]
+    return adjusted - adjusted.mean(), True
+
+
+def _fit_regimes(
+    x: np.ndarray[Any, Any], kind: str, min_size: int, penalty: float | None, active: np.ndarray[Any, Any] | None = None
+) -> dict[str, Any]:
+    """Breaks, penalty and memory for one working series (see :func:`fit_model`).
+
+    ``active`` marks the periods away from the most common value when that value lies inside the
+    range of the others (sparse Goldstein sums): their clustering gets a floor of its own.
+    """
+    n = len(x)
+    mbic = mbic_penalty(n)
+    if kind == "sparse" and active is not None and penalty is None:
+        mbic = max(mbic, activity_penalty(x, active, min_size=min_size))  # the floor for clustered activity
+    if kind == "dense":
+        phi, noise = profile_ar(x, min_size=min_size)
+        floor = permutation_penalty(normal_scores(np.arange(n, dtype=float)), min_size=min_size)
+        beta = noise * max(mbic, floor) if penalty is None else penalty
+        starts = pelt_ar(x, phi=phi, min_size=min_size, penalty=beta)
+        return {"phi": phi, "penalty": beta, "starts": starts, "memory_c": 1.0 if phi > 0 else 0.0,
+                "memory_phi": phi, "noise": noise, "long_run": noise / (1 - phi) ** 2}  # fmt: skip
+    variance, c, phi = whittle_memory(x)
+    beta = max(mbic, surrogate_penalty(x, c, phi, min_size=min_size)) if penalty is None else penalty
+    starts = pelt_mean(x, min_size=min_size, penalty=beta)
+    # Estimated with no break, the memory may hold a real shift; once breaks are found, refit it on
+    # the regimes' residuals (this never gives breaks to a series that had none).
+    for _ in range(REFITS if penalty is None and starts else 0):
+        bounds = [0, *starts, n]
+        residual = np.concatenate([x[b:e] - x[b:e].mean() for b, e in pairwise(bounds)])
+        variance, c, phi = whittle_memory(residual)
+        beta = max(mbic, surrogate_penalty(x, c, phi, min_size=min_size))
+        found = pelt_mean(x, min_size=min_size, penalty=beta)
+        if found == starts or not found:
+            starts = found
+            break
+        starts = found
+    return {"phi": 0.0, "penalty": beta, "starts": starts, "memory_c": c, "memory_phi": phi,
+            "noise": variance, "long_run": variance * long_run_ratio(c, phi)}  # fmt: skip
+
+
+def _interior_activity(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any] | None:
+    """Periods away from the most common value, when that value has others on both sides; else None."""
+    unique, counts = np.unique(values, return_counts=True)
+    mode = unique[int(np.argmax(counts))]
+    if not (values < mode).any() or not (values > mode).any():
+        return None
+    return np.asarray(values != mode)
+
+
+def _line(x: np.ndarray[Any, Any], starts: list[int]) -> np.ndarray[Any, Any]:
+    """The least-squares line with one slope common to the regimes (their levels free); no regime: one line."""
+    n = len(x)
+    t = np.arange(n, dtype=float)
+    num = den = 0.0
+    for begin, end in pairwise([0, *starts, n]):
+        centred = t[begin:end] - t[begin:end].mean()
+        num += float(centred @ (x[begin:end] - x[begin:end].mean()))
+        den += float(centred @ centred)
+    slope = num / den if den > 0 else 0.0
+    return np.asarray(slope * (t - t.mean()), dtype=np.float64)
+
+
+def fit_model(
+    values: np.ndarray[Any, np.dtype[np.float64]],
+    *,
+    min_size: int = 3,
+    penalty: float | None = None,
+    seasons: np.ndarray[Any, Any] | None = None,
+) -> BreakModel:
+    """Read a series for breaks: scores, season, memory, trend or regimes, penalty and breaks.
+
+    ``seasons`` labels each period's season (month of year for monthly data) or is None. With an
+    explicit ``penalty`` that penalty is used throughout (no floor, no refits).
+    """
+    from scipy.stats import chi2
+
+    signal = np.asarray(values, dtype=float).reshape(-1)
+    n = len(signal)
+    kind = "sparse" if tie_share(signal) >= SPARSE_TIES else "dense"
+    if n < 2 * min_size or np.ptp(signal) == 0:
+        return BreakModel(np.zeros(n), kind, 0.0, penalty or mbic_penalty(n), min_size, [], calibrated=penalty is None)
+    scores, seasonal = _season_adjusted(normal_scores(signal), None if seasons is None else np.asarray(seasons))
+    active = _interior_activity(signal) if kind == "sparse" else None
+    fitted = _fit_regimes(scores, kind, min_size, penalty, active)
+    trend, slope, working = "none", 0.0, scores
+    starts = fitted["starts"]
+    if starts:
+        # Trend or regimes? Compare the fits in the model's own cost: K breaks cost β each, a line
+        # costs the χ²₁(TREND_LEVEL) point in units of the noise's long-run variance (for the AR(1)
+        # cost, of the innovation variance: the likelihood already allows for the memory).
+        phi, beta = fitted["phi"], fitted["penalty"]
+        unit = fitted["noise"] if kind == "dense" else fitted["long_run"]
+        line_cost = chi2.ppf(TREND_LEVEL, 1) * unit
+        whole = _line(scores, [])
+        # Regimes with a common slope (Perron 1989's level shifts in a trending series), fitted jointly
+        # by alternating: the slope within the regimes, then the regimes around the slope.
+        joint, within = list(starts), _line(scores, starts)
+        for _ in range(5):
+            found = pelt_ar(scores - within, phi=phi, min_size=min_size, penalty=beta)
+            if found == joint:
+                break
+            joint, within = found, _line(scores, found)
+        options = [
+            (segmentation_cost(scores, starts, phi) + beta * len(starts), "none", scores),
+            (segmentation_cost(scores - whole, [], phi) + line_cost, "trend", scores - whole),
+            (segmentation_cost(scores - within, joint, phi) + beta * len(joint) + line_cost, "both", scores - within),
+        ]
+        _, trend, working = min(options, key=lambda option: option[0])
+        if trend != "none":
+            line = scores - working
+            slope = float(line[-1] - line[0]) / (n - 1)
+            working = working - working.mean()
+            fitted = _fit_regimes(working, kind, min_size, penalty, active)
+    return BreakModel(
+        working, kind, fitted["phi"], fitted["penalty"], min_size, fitted["starts"], fitted["memory_c"],
+        fitted["memory_phi"], fitted["long_run"], fitted["noise"], trend, slope, seasonal, penalty is None,
+    )  # fmt: skip
+
+
+def default_penalty(
+    values: np.ndarray[Any, np.dtype[np.float64]], min_size: int = 3, seasons: np.ndarray[Any, Any] | None = None
+) -> float:
+    """The calibrated β for the series (see :func:`fit_model` and :mod:`dyadwatch.analysis.costs`)."""
+    return fit_model(values, min_size=min_size, seasons=seasons).penalty
 
 
 def detect_breaks(
@@ -184,21 +421,20 @@ def detect_breaks(
     method: str = "pelt",
     min_size: int = 3,
     penalty: float | None = None,
+    seasons: np.ndarray[Any, Any] | None = None,
 ) -> list[int]:
     """Indices where a new regime starts (the first period of each segment after the first).
 
-    The same rank-based cost serves every ``metric`` (kept for callers that name it).
+    The same rank-based reading serves every ``metric`` (kept for callers that name it);
+    ``seasons`` (e.g. the month of each period) allows a seasonal adjustment.
     """
     if method not in METHODS:
         raise UsageError(f"method must be pelt or binseg, not {method!r}")
     signal = np.asarray(values, dtype=float)
     if len(signal) < 2 * min_size or np.ptp(signal) == 0:
         return []
-    beta = default_penalty(signal, min_size) if penalty is None else penalty
-    if method == "pelt":
-        return pelt_mean(normal_scores(signal), min_size=min_size, penalty=beta)
-    found = rpt.Binseg(custom_cost=CostNormalScores(min_size), min_size=min_size, jump=1).fit(signal).predict(pen=beta)
-    return [int(b) for b in found if b < len(signal)]
+    model = fit_model(signal, min_size=min_size, penalty=penalty, seasons=seasons)
+    return model.starts if method == "pelt" else model.segment(method=method)
 
 
 def regime_r2(values: np.ndarray[Any, np.dtype[np.float64]], starts: list[int]) -> float | None:
@@ -337,9 +573,6 @@ def breaks(
     labels = [p.date().isoformat() for p in periods]
     notes = [
         f"frequency: one value per {FREQ_NAMES[freq]}; metric {metric}",
-        f"method: {method.upper() if method == 'pelt' else 'binary segmentation'} on the normal scores of the "
-        "values' ranks (a change in level; robust to empty periods and one-period spikes), penalty the larger "
-        f"of MBIC 3·log n and a permutation floor (99th percentile of noise), minimum segment {min_size} periods",
         f"normalisation: {normalize}; bare statements (CAMEO 010) {'left out' if drop_statements else 'kept'}",
     ]
     active = int((series["events"] > 0).sum()) if "events" in series else len(series)
@@ -347,20 +580,26 @@ def breaks(
         actor1, actor2, freq, metric, method, "ok", None, len(values), None, min_size, None, [], [], None,
         normalize, drop_statements, notes, selection=selection,
     )  # fmt: skip
+    where = _dyad_label(actor1, actor2, periods, freq)
     if len(values) < 2 * min_size or active < 2 * min_size:
         result.status = "insufficient_data"
         result.reason = (
             f"{len(values)} periods, {active} with events; finding a break needs at least {2 * min_size} "
             f"periods with events (two segments of {min_size}); try a coarser --freq or more data"
         )
+        result.summary = f"No answer for {where}: {result.reason}."
         return result
     if metric == "goldstein_mean" and active < len(values):
         notes.append(
             f"{len(values) - active} of {len(values)} periods have no events; their goldstein_mean is 0 (neutral)"
         )
-    beta = default_penalty(values, min_size) if penalty is None else penalty
+    seasons = _seasons(periods, freq)
+    model = fit_model(values, min_size=min_size, penalty=penalty, seasons=seasons)
+    beta = model.penalty
     result.penalty = beta
-    starts = detect_breaks(values, metric=metric, method=method, min_size=min_size, penalty=beta)
+    result.model = _model_json(model)
+    notes.extend(_model_notes(model, method, min_size))
+    starts = model.starts if method == "pelt" else model.segment(method=method)
     result.regime_r2 = regime_r2(values, starts)
     if result.regime_r2 is None:
         notes.append("the series is constant: no breaks and no regime_r2")
@@ -372,22 +611,129 @@ def breaks(
     ]
     # A CROPS-style check (Haynes, Eckley & Fearnhead 2017): how many breaks other penalties give.
     result.penalty_sweep = [
-        {
-            "factor": factor,
-            "penalty": beta * factor,
-            "n_breaks": len(
-                detect_breaks(values, metric=metric, method=method, min_size=min_size, penalty=beta * factor)
-            ),
-        }
+        {"factor": factor, "penalty": beta * factor, "n_breaks": len(model.segment(beta * factor, method))}
         for factor in SWEEP_FACTORS
     ]
     dyad = {code for code in (actor1, actor2) if code}
     for k, start in enumerate(starts):
         nearby, note = _nearby(events, periods[start], freq, dyad, means[k + 1] - means[k], metric)
         result.breaks.append(Break(labels[start], start, means[k], means[k + 1], nearby, note))
+    index, gain = model.candidate()
+    if index is not None:
+        result.candidate = {"date": labels[index], "index": index, "gain": gain}
+    result.summary = _summary(result, model, where, periods, values)
     if markov:
         result.markov = markov_regimes(values, labels)
     return result
+
+
+def _seasons(periods: pd.Series, freq: str) -> np.ndarray[Any, Any] | None:
+    """Each period's month (monthly) or quarter (quarterly) when the series spans two cycles; else None."""
+    length = SEASON_LENGTH.get(freq)
+    if length is None or len(periods) < 2 * length:
+        return None
+    months = periods.dt.month.to_numpy()
+    return np.asarray(months if freq == "M" else (months - 1) // 3)
+
+
+def period_label(moment: pd.Timestamp, freq: str) -> str:
+    """A period as a reader names it: 2018, 2018-Q2 or 2018-03."""
+    if freq == "Y":
+        return f"{moment.year}"
+    if freq == "Q":
+        return f"{moment.year}-Q{(moment.month - 1) // 3 + 1}"
+    return f"{moment.year}-{moment.month:02d}"
+
+
+def _dyad_label(actor1: str | None, actor2: str | None, periods: pd.Series, freq: str) -> str:
+    who = f"{actor1}→{actor2}" if actor1 and actor2 else "the series"
+    if len(periods) == 0:
+        return who
+    return f"{who} {period_label(periods.iloc[0], freq)}–{period_label(periods.iloc[-1], freq)}"
+
+
+def _model_json(model: BreakModel) -> dict[str, Any]:
+    return {
+        "kind": model.kind,
+        "ar_coefficient": model.phi,
+        "memory": {
+            "share": model.memory_c,
+            "phi": model.memory_phi,
+            "long_run_ratio": model.memory_ratio,
+        },
+        "noise_variance": model.noise,
+        "seasonal_adjustment": model.seasonal,
+        "trend": model.trend,
+        "trend_slope": model.slope,
+        "calibrated": model.calibrated,
+    }
+
+
+def _model_notes(model: BreakModel, method: str, min_size: int) -> list[str]:
+    how = "PELT" if method == "pelt" else "binary segmentation"
+    if model.kind == "dense":
+        cost = (
+            f"{how} on the normal scores of the values' ranks with an AR(1) segment cost, φ = {model.phi:.2f} "
+            "(chosen with the breaks; memory is not read as regimes)"
+            if model.phi > 0
+            else f"{how} on the normal scores of the values' ranks (no memory found)"
+        )
+        floor = "MBIC 3·log n in units of the innovation variance"
+    else:
+        cost = f"{how} on the normal scores of the values' ranks (sparse series: robust to empty periods and spikes)"
+        floor = (
+            "MBIC 3·log n and a surrogate floor (99th percentile of noise with the series' own values and memory, "
+            f"ρ_k = {model.memory_c:.2f}·{model.memory_phi:.2f}^k)"
+            if model.memory_c > 0 and model.memory_phi > 0
+            else "MBIC 3·log n and a permutation floor (99th percentile of noise; no memory found)"
+        )
+    notes = [f"method: {cost}; penalty the larger of {floor}; minimum segment {min_size} periods"]
+    if not model.calibrated:
+        notes.append("penalty given by the caller: the calibration in docs/validation.md does not apply")
+    if model.seasonal:
+        notes.append("the scores were adjusted by their month-of-year (quarter-of-year) means (a seasonal pattern)")
+    if model.trend == "trend":
+        notes.append("a steady linear trend describes the series better than regimes: breaks are sought around it")
+    elif model.trend == "both":
+        notes.append("the regimes share a steady linear trend: breaks are sought around it")
+    return notes
+
+
+def _summary(result: BreaksResult, model: BreakModel, where: str, periods: pd.Series, values: Any) -> str:
+    """One to three sentences: the breaks found (or none, and the strongest candidate), and the trend."""
+    freq = result.freq
+    sentences = []
+    if result.regime_r2 is None:
+        return f"No regime change in {where}: the series is constant."
+    if result.breaks:
+        items = [
+            f"{period_label(pd.Timestamp(item.date), freq)} ({'up' if item.after_mean > item.before_mean else 'down'}, "
+            f"{item.before_mean:.2f} → {item.after_mean:.2f})"
+            for item in result.breaks
+        ]
+        listed = items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+        count = "1 regime change" if len(items) == 1 else f"{len(items)} regime changes"
+        sentences.append(f"{count} in {where} at the calibrated penalty (β = {model.penalty:.1f}): {listed}.")
+    else:
+        gain = result.candidate["gain"] if result.candidate is not None else 0.0
+        # One decimal, or as many (up to three) as it takes to show the gain below the penalty.
+        digits = next((d for d in (1, 2, 3) if round(gain, d) < round(model.penalty, d)), None)
+        sentence = f"No regime change in {where} at the calibrated penalty (β = {model.penalty:.{digits or 1}f})"
+        if result.candidate is not None:
+            when = period_label(pd.Timestamp(result.candidate["date"]), freq)
+            need = f"would need penalty < {gain:.{digits}f}" if digits else "no larger than the penalty"
+            sentence += f"; the strongest candidate is {when} (gain {gain:.{digits or 1}f}, {need})"
+        sentences.append(sentence + ".")
+    if model.trend != "none":
+        t = np.arange(len(values), dtype=float)
+        per_decade = float(np.polyfit(t, values, 1)[0]) * {"Y": 10, "Q": 40, "M": 120}[freq]
+        sentences.append(
+            f"A steady trend ({per_decade:+.2f} {result.metric} per decade) describes it better than regime "
+            "changes, so breaks were sought around the trend."
+        )
+    if model.memory_ratio >= STRONG_MEMORY:
+        sentences.append("The series has strong memory, so only large or lasting shifts can be told from its swings.")
+    return " ".join(sentences)
 
 
 def built_in_events(store: Store, actor1: str, actor2: str) -> pd.DataFrame:

@@ -248,9 +248,16 @@ def when_it_changed(partner_name: str, data: dict[str, Any] | None, reason: str 
     if not bent and not hardened:
         quiet = (
             f"No regime change stands out in the {periods} years of the series: the relationship's net cooperation "
-            "moves within one regime (PELT on rank scores, with a penalty calibrated by permutation: "
-            "a one-year spike is not a regime)."
+            "moves within one regime (PELT on rank scores, with a penalty calibrated for the series' own memory: "
+            "a one-year spike or a slow swing is not a regime)."
         )
+        candidate, penalty = data.get("candidate") or {}, finite(data.get("penalty"))
+        gain = finite(candidate.get("gain"))
+        if candidate.get("date") and gain is not None and penalty is not None:
+            quiet += (
+                f" The strongest candidate, {str(candidate['date'])[:4]}, falls short "
+                f"(gain {number(gain)} against a penalty of {number(penalty)})."
+            )
         return quiet, quiet
     bent_text = (
         "It bent towards cooperation " + " It bent again ".join(_break_sentence(b) for b in bent)

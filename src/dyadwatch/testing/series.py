@@ -302,3 +302,173 @@ def var_with_focus_first_share(
 
     response = brentq(gap, 0.0, 50.0, xtol=1e-12)
     return slopes(float(response)), sigma
+
+
+# -- series with memory, trends and seasons (issue 25) ---------------------------------------------
+# Null families for the calibration of `breaks` on dependent data, and the same series with a
+# planted level shift. A shift of "k s.d." adds k times the null series' *marginal* standard
+# deviation (the spread a reader sees in the series without change), from the break on.
+
+
+def _with_goldstein(counts: np.ndarray, rng: np.random.Generator, periods: list[object]) -> pd.DataFrame:
+    """A series frame from event counts, each event's Goldstein score drawn from EVENT_GOLDSTEIN."""
+    counts = np.asarray(counts, dtype=int)
+    scores = rng.choice(EVENT_GOLDSTEIN, size=int(counts.sum()))
+    sums = np.add.reduceat(np.r_[scores, 0.0], np.r_[0, np.cumsum(counts)[:-1]]) * (counts > 0)
+    frame = pd.DataFrame({"period": periods, "events": counts})
+    frame["goldstein_sum"] = sums
+    frame["goldstein_mean"] = np.where(counts > 0, sums / np.maximum(counts, 1), 0.0)
+    return frame
+
+
+def _shift_window(n_periods: int, break_index: int | None, until: int | None) -> np.ndarray:
+    shifted = np.zeros(n_periods, dtype=bool)
+    if break_index is not None:
+        shifted[break_index : n_periods if until is None else until] = True
+    return shifted
+
+
+def _breaks_of(break_index: int | None, until: int | None) -> list[int]:
+    return [k for k in (break_index, until) if k is not None]
+
+
+def ar1_series(
+    n_periods: int = 120,
+    phi: float = 0.5,
+    *,
+    shift: float = 0.0,
+    break_index: int | None = None,
+    until: int | None = None,
+    noise: float = 1.0,
+    season: float = 0.0,
+    seed: int = 0,
+    freq: str = "M",
+    start: str = "2000-01-01",
+) -> PlantedBreaks:
+    """A dense Goldstein series with AR(1) memory: goldstein_mean = level + u_t, u_t = φ u_{t−1} + e_t.
+
+    u is stationary with marginal s.d. ``noise`` (from its first period on). ``shift`` (in marginal
+    s.d.) is added from ``break_index`` to ``until`` (exclusive; None: to the end), so one break or a
+    temporary regime. ``season`` adds season·noise·cos(2π month/12), a month-of-year pattern. 20
+    events per period, goldstein_sum = 20 × goldstein_mean.
+    """
+    from scipy.signal import lfilter
+
+    if not 0.0 <= phi < 1.0:
+        raise ValueError("phi must lie in [0, 1)")
+    rng = np.random.default_rng(seed)
+    shocks = rng.normal(0.0, noise, n_periods)
+    shocks[1:] *= np.sqrt(1.0 - phi * phi)
+    u = lfilter([1.0], [1.0, -phi], shocks)
+    level = shift * noise * _shift_window(n_periods, break_index, until)
+    periods = _periods(n_periods, freq, start)
+    months = pd.DatetimeIndex(periods).month.to_numpy()
+    cycle = season * noise * np.cos(2 * np.pi * (months - 1) / 12)
+    frame = pd.DataFrame({"period": periods, "events": 20})
+    frame["goldstein_mean"] = level + cycle + u
+    frame["goldstein_sum"] = frame["goldstein_mean"] * 20
+    return PlantedBreaks(frame, _breaks_of(break_index, until), [0.0, shift * noise])
+
+
+def inar_series(
+    n_periods: int = 78,
+    phi: float = 0.5,
+    *,
+    mean: float = 0.6,
+    shift: float = 0.0,
+    break_index: int | None = None,
+    until: int | None = None,
+    seed: int = 0,
+    freq: str = "Y",
+    start: str = "1948-01-01",
+    burn_in: int = 50,
+) -> PlantedBreaks:
+    """Sparse event counts with AR(1) memory: INAR(1), X_t = Binomial(X_{t−1}, φ) + Poisson(mean·(1 − φ)).
+
+    The integer AR(1) of McKenzie (1985) and Al-Osh & Alzaid (1987): each event "survives" into the
+    next period with probability φ, new ones arrive at random, so counts are Poisson(``mean``) with
+    autocorrelation φ^k. ``shift`` (in marginal s.d., √mean) adds independent Poisson(shift·√mean)
+    events per period from ``break_index`` to ``until``. Goldstein scores as in :func:`sparse_series`.
+    """
+    rng = np.random.default_rng(seed)
+    total = n_periods + burn_in
+    arrivals = rng.poisson(mean * (1.0 - phi), total)
+    counts = np.empty(total, dtype=int)
+    counts[0] = rng.poisson(mean)
+    for t in range(1, total):
+        counts[t] = rng.binomial(counts[t - 1], phi) + arrivals[t]
+    counts = counts[burn_in:]
+    if shift:
+        counts = counts + rng.poisson(shift * np.sqrt(mean), n_periods) * _shift_window(n_periods, break_index, until)
+    frame = _with_goldstein(counts, rng, _periods(n_periods, freq, start))
+    return PlantedBreaks(frame, _breaks_of(break_index, until), [mean, mean + shift * np.sqrt(mean)])
+
+
+def trend_series(
+    n_periods: int = 78,
+    *,
+    low: float = 0.5,
+    high: float = 1.0,
+    kind: str = "linear",
+    seed: int = 0,
+    freq: str = "Y",
+    start: str = "1948-01-01",
+) -> PlantedBreaks:
+    """Event counts whose rate grows steadily from ``low`` to ``high`` (media volume): no regime change.
+
+    ``kind="linear"``: the rate grows by equal steps; ``"exponential"``: by equal factors. Counts
+    are Poisson; Goldstein scores as in :func:`sparse_series`.
+    """
+    if kind not in ("linear", "exponential"):
+        raise ValueError("kind must be linear or exponential")
+    rng = np.random.default_rng(seed)
+    u = np.arange(n_periods) / max(n_periods - 1, 1)
+    rate = low + (high - low) * u if kind == "linear" else low * (high / low) ** u
+    frame = _with_goldstein(rng.poisson(rate), rng, _periods(n_periods, freq, start))
+    return PlantedBreaks(frame, [], [float(low), float(high)])
+
+
+def onoff_series(
+    n_periods: int = 78,
+    *,
+    stay: float = 0.8,
+    events_per_active: tuple[int, int] = (1, 3),
+    seed: int = 0,
+    freq: str = "Y",
+    start: str = "1948-01-01",
+) -> PlantedBreaks:
+    """Persistent on/off activity: a two-state Markov chain that stays in its state with probability ``stay``.
+
+    Active periods have ``events_per_active`` events (uniform, inclusive), inactive ones none; the
+    chain starts in its stationary distribution (half the periods active), so there is no change,
+    only runs of activity and silence (mean length 1/(1 − stay)).
+    """
+    rng = np.random.default_rng(seed)
+    flips = rng.random(n_periods) > stay
+    flips[0] = rng.random() < 0.5
+    active = np.cumsum(flips) % 2 == 1
+    low, high = events_per_active
+    counts = np.where(active, rng.integers(low, high + 1, n_periods), 0)
+    frame = _with_goldstein(counts, rng, _periods(n_periods, freq, start))
+    return PlantedBreaks(frame, [], [0.5 * (low + high) / 2])
+
+
+def seasonal_series(
+    n_periods: int = 240,
+    *,
+    base: float = 0.3,
+    amplitude: float = 0.9,
+    peak_month: int = 3,
+    seed: int = 0,
+    start: str = "2000-01-01",
+) -> PlantedBreaks:
+    """Monthly event counts with a month-of-year cycle and no change: Poisson(base·(1 + amplitude·cos)).
+
+    The rate peaks in ``peak_month`` (March: the spring exercises) at base·(1 + amplitude).
+    """
+    rng = np.random.default_rng(seed)
+    periods = _periods(n_periods, "M", start)
+    months = pd.DatetimeIndex(periods).month.to_numpy()
+    rate = base * (1.0 + amplitude * np.cos(2 * np.pi * (months - peak_month) / 12))
+    frame = _with_goldstein(rng.poisson(rate), rng, periods)
+    return PlantedBreaks(frame, [], [base])
