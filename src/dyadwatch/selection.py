@@ -227,3 +227,57 @@ def resolve(selection: Selection | None, **defaults: Any) -> Selection:
         return selection
     values = {k: v for k, v in defaults.items() if v is not None}
     return Selection(**values)
+
+
+#: Events a month per dyad below which the default frequency is yearly (issue 28 item 4).
+DENSE_PER_MONTH = 2.0
+
+
+def choose_freq(
+    con: Any,
+    focus: str,
+    partners: Iterable[str] | None = None,
+    selection: Selection | None = None,
+    *,
+    undirected: bool = False,
+) -> tuple[str, str]:
+    """The default frequency for the selected events of ``focus`` toward ``partners`` (all when
+    none), with the reason in words: "Y" where they average under 2 events a month per dyad, else "M"."""
+    sel = selection or Selection()
+    store_con = getattr(con, "con", con)  # a Store or a DuckDB connection
+    code = focus.upper()
+    named = [p.upper() for p in _tuple(partners)] if partners is not None else list(sel.partners)
+    if undirected:  # the partner is whichever side is not the focus
+        pair, pair_params = "CASE WHEN actor1 = ? THEN actor2 ELSE actor1 END", [code]
+        condition, params = "(actor1 = ? OR actor2 = ?)", [code, code]
+    else:
+        pair, pair_params = "actor2", []
+        condition, params = "actor1 = ?", [code]
+    if named:
+        condition += f" AND {pair} IN ({', '.join('?' for _ in named)})"
+        params += pair_params + named
+    where, more = sel.sql_where()
+    sql = (
+        f"SELECT count(*), count(DISTINCT {pair}), min(date), max(date) FROM events "
+        f"WHERE {condition} AND actor2 <> actor1{where}"
+    )
+    select_params = pair_params + params + more
+    row = store_con.execute(sql, select_params).fetchone()
+    events, dyads, first, last = row or (0, 0, None, None)
+    arrow = "↔" if undirected else "→"
+    who = f"{code}{arrow}{'+'.join(named)}" if named else f"{code}{arrow}its partners"
+    if not events or first is None or last is None:
+        return "M", f"monthly: no events of {who} in this selection to choose a frequency from"
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    rate = events / (max(int(dyads), 1) * months)
+    per = "dyad" if int(dyads) == 1 else f"dyad ({dyads} dyads)"
+    span = f"{first:%Y-%m} to {last:%Y-%m}"
+    if rate < DENSE_PER_MONTH:
+        return "Y", (
+            f"yearly: {who} averages {rate:.2g} events a month per {per} over {span}, "
+            f"under {DENSE_PER_MONTH:g} (--freq M or Q to choose)"
+        )
+    return "M", (
+        f"monthly: {who} averages {rate:.3g} events a month per {per} over {span}, "
+        f"at least {DENSE_PER_MONTH:g} (--freq Q or Y to choose)"
+    )
