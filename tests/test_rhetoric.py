@@ -22,14 +22,12 @@ from dyadwatch.analysis.rhetoric import (
     contiguous_runs,
     granger_with_gaps,
     index_frame,
-    korean_counts,
-    lexicon,
     rhetoric,
-    score_texts,
     usable_rows,
 )
 from dyadwatch.cli import run
 from dyadwatch.codebook.cameo import goldstein
+from dyadwatch.codebook.lexicon import korean_counts, lexicon, score_texts
 from dyadwatch.codebook.mentions import partner_dictionary, partners_of
 
 DATA = Path(__file__).parent / "data"

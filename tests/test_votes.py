@@ -20,8 +20,9 @@ import pandas as pd
 import pytest
 
 import dyadwatch as dw
-from dyadwatch.analysis.votes import ISSUES, agreement_frame, roll_call_tables, votes
+from dyadwatch.analysis.votes import votes
 from dyadwatch.cli import run
+from dyadwatch.codebook.rollcalls import ISSUES, agreement_frame, roll_call_tables
 from dyadwatch.errors import UsageError
 
 YEARS = range(1991, 2020)

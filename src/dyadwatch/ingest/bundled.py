@@ -1,7 +1,7 @@
 """Everything dyadwatch ships, loaded through the normal ingest path: ``dyadwatch demo``.
 
 The UN roll calls (``unvotes``) are listed with the rest but are not events: ``dyadwatch votes``
-reads them directly (:mod:`dyadwatch.analysis.votes`)."""
+reads them directly (:mod:`dyadwatch.codebook.rollcalls`)."""
 
 from __future__ import annotations
 
@@ -194,7 +194,7 @@ def unvotes_coverage() -> dict[str, object]:
     """Roll calls, first and last day of the bundled UN votes (read from the roll-call file)."""
     import duckdb
 
-    from dyadwatch.analysis.votes import data_dir
+    from dyadwatch.codebook.rollcalls import data_dir
 
     calls = str(data_dir() / "un_roll_calls.csv.gz").replace("'", "''")
     with duckdb.connect() as con:

@@ -43,7 +43,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from dyadwatch.analysis.votes import (
+from dyadwatch.codebook.countries import to_code
+from dyadwatch.codebook.rollcalls import (
     AGREEMENT,
     AGREEMENT_LIJPHART,
     ISSUES,
@@ -53,7 +54,6 @@ from dyadwatch.analysis.votes import (
     check_codes,
     country_of,
 )
-from dyadwatch.codebook.countries import to_code
 from dyadwatch.errors import DyadwatchError, InputError, UsageError
 from dyadwatch.ingest.pipeline import LoadReport, _record_load
 from dyadwatch.schema import INDICATOR_COLUMNS

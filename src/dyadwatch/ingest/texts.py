@@ -39,7 +39,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from dyadwatch.analysis.rhetoric import lexicon, score_texts
+from dyadwatch.codebook.lexicon import lexicon, score_texts
 from dyadwatch.codebook.mentions import partner_dictionary
 from dyadwatch.errors import InputError, UsageError
 from dyadwatch.ingest.pipeline import LoadReport, _record_load

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from dyadwatch.analysis.votes import ALL_ISSUES, VotesResult, mean_agreement
+from dyadwatch.analysis.votes import VotesResult, mean_agreement
 from dyadwatch.analysis.votes import votes as compute_votes
+from dyadwatch.codebook.rollcalls import ALL_ISSUES
 from dyadwatch.errors import DyadwatchError
 from dyadwatch.report import charts, narrative
 from dyadwatch.report.analyses import Outcome
