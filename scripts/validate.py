@@ -158,6 +158,19 @@ def _run_section(key: str, quick: bool) -> MeasuredSection:
     return measured
 
 
+#: The measured event-study rates behind the trust sentence the package prints (it never reads build/).
+TRUST_FILE = ROOT / "src" / "dyadwatch" / "data" / "calibration" / "event_study.json"
+
+
+def _write_trust(part: MeasuredSection) -> None:
+    from dyadwatch.testing.calibration_provocations import scheme_record
+
+    record = scheme_record(part.rates, part.commit)
+    TRUST_FILE.parent.mkdir(parents=True, exist_ok=True)
+    TRUST_FILE.write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {TRUST_FILE.relative_to(ROOT)} (the event-study trust sentence's numbers)", file=sys.stderr)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="the suite's seed counts (minutes less, wider intervals)")
@@ -218,6 +231,8 @@ def main() -> int:
     )
     out.write_text(page, encoding="utf-8")
     print(f"wrote {out} and {figure} in {elapsed / 60:.1f} min", file=sys.stderr)
+    if args.write and not args.quick and "provocations" in done:
+        _write_trust(done["provocations"])
     return 1 if failed else 0
 
 

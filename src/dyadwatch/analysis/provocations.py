@@ -63,12 +63,75 @@ LOCAL_SHIFT_DAYS = (365, 730)
 Z95 = 1.959964
 #: Level of the tests behind the verdict.
 ALPHA = 0.05
-#: Where each event-study p-value can be trusted, from the calibration (docs/validation.md, provocations).
-SCHEME_TRUST = (
-    "under a constant rate all three p-values hold their level; when the rate changes slowly and the triggers "
-    "sit in its busy years only p_value_adjusted does (whole-span and local shifts then find a response "
-    "where there is none in about half the generated cases)"
-)
+#: The event-study schemes as the trust sentence names them, by the key of their p-value.
+SCHEME_WORDS = {"p_value": "whole-span shifts", "p_value_local": "local shifts", "p_value_adjusted": "p_value_adjusted"}
+
+
+def _wilson_low(hits: int, seeds: int) -> float:
+    """The lower end of the Wilson 95 % interval of hits / seeds."""
+    p = hits / seeds
+    centre = (p + Z95 * Z95 / (2 * seeds)) / (1 + Z95 * Z95 / seeds)
+    half = Z95 * float(np.sqrt(p * (1 - p) / seeds + Z95 * Z95 / (4 * seeds * seeds))) / (1 + Z95 * Z95 / seeds)
+    return centre - half
+
+
+def scheme_trust(record: dict[str, Any]) -> str:
+    """Where each event-study p-value can be trusted, written from the calibration's measured rates.
+
+    ``record`` is the shipped ``data/calibration/event_study.json`` (written by ``scripts/validate.py
+    --write`` from the provocations section of docs/validation.md): per p-value key, [hits, seeds] of
+    p < 0.05 under a constant rate and under a slow wave with the triggers in its busy years, with no
+    response in either. A scheme holds its level when the Wilson interval of its rate reaches 5 %.
+    """
+    schemes: dict[str, dict[str, list[int]]] = record["schemes"]
+
+    def share(key: str, case: str) -> str:
+        hits, seeds = schemes[key][case]
+        return f"{hits / seeds:.1%}"
+
+    def holds(key: str, case: str) -> bool:
+        return _wilson_low(*schemes[key][case]) <= ALPHA
+
+    def listed(keys: list[str]) -> str:
+        names = [SCHEME_WORDS.get(key, key) for key in keys]
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+    keys = list(schemes)
+    seeds = schemes[keys[0]]["constant"][1]
+    steady = [key for key in keys if holds(key, "constant")]
+    if len(steady) == len(keys):
+        first = f"under a constant rate all {len(keys)} p-values hold their level"
+    elif steady:
+        first = f"under a constant rate only {listed(steady)} hold their level"
+    else:
+        first = "under a constant rate none of the p-values holds its level"
+    first += (
+        f" (p < {ALPHA} in {', '.join(share(key, 'constant') for key in keys)} of {seeds} generated cases without a "
+        f"response, for {listed(keys)})"
+    )
+    trusted = [key for key in keys if holds(key, "drift")]
+    others = [key for key in keys if key not in trusted]
+    second = "when the rate changes slowly and the triggers sit in its busy years "
+    second += f"only {listed(trusted)} does" if trusted else "none does"
+    if others:
+        second += (
+            f" ({listed(others)} then find a response where there is none in "
+            f"{' and '.join(share(key, 'drift') for key in others)} of the generated cases"
+            + (f", {listed(trusted)} in {' and '.join(share(key, 'drift') for key in trusted)})" if trusted else ")")
+        )
+    return f"{first}; {second}"
+
+
+def _shipped_trust() -> str:
+    import json
+    from importlib.resources import files
+
+    record = json.loads(files("dyadwatch").joinpath("data/calibration/event_study.json").read_text(encoding="utf-8"))
+    return scheme_trust(record)
+
+
+#: Where each event-study p-value can be trusted: generated from the calibration's measured rates.
+SCHEME_TRUST = _shipped_trust()
 #: Years per degree of freedom of the time spline (a slow trend: eras of several years, not single years).
 SPLINE_YEARS = 4.0
 #: The time controls of the count model, by name, as the output describes them.

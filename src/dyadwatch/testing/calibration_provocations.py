@@ -151,6 +151,30 @@ def provocation_rates(seeds: int = FULL_SEEDS, *, permutations: int = 199, allow
     return rates
 
 
+#: The scenarios behind the event-study trust sentence (:data:`dyadwatch.analysis.provocations.SCHEME_TRUST`).
+TRUST_CASES = {"neither, constant rate": "constant", "neither, slow wave, triggers in its high years": "drift"}
+
+
+def scheme_record(rates: list[Rate], commit: str) -> dict[str, Any]:
+    """The measured event-study rates the shipped trust sentence is written from (``validate.py --write``).
+
+    Per p-value key, the hits and seeds of p < 0.05 under a constant rate and under the slow wave
+    with the triggers in its high years (no response in either).
+    """
+    words = {f"event study, exercise after: {scheme} p < 0.05": key for key, scheme in SCHEMES.items()}
+    schemes: dict[str, dict[str, list[int]]] = {}
+    for rate in rates:
+        if rate.scenario in TRUST_CASES and rate.measure in words:
+            schemes.setdefault(words[rate.measure], {})[TRUST_CASES[rate.scenario]] = [rate.hits, rate.seeds]
+    if sorted(schemes) != sorted(SCHEMES) or any(len(cases) != len(TRUST_CASES) for cases in schemes.values()):
+        raise ValueError("the provocations rates lack an event-study row of the trust sentence")
+    return {
+        "source": "docs/validation.md, provocations: event study, exercise after-window, share of seeds with p < 0.05",
+        "commit": commit,
+        "schemes": schemes,
+    }
+
+
 def _bundled_lines() -> list[str]:
     """The verdict sentences and the exercise event study on the bundled lists, computed now."""
     import dyadwatch as dw
