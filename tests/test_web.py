@@ -168,3 +168,41 @@ def test_dashboard_shows_the_test_and_two_readings(client: TestClient) -> None:
     rows = {row["partner"]: row for row in flexed["partners"]}
     assert rows["JPN"]["status"] == "insufficient_data" and "25%" in rows["JPN"]["reason"]
     assert rows["USA"]["status"] == "ok" and rows["USA"]["lagged_response_p"] is not None
+
+
+def test_undirected_breaks_keep_the_selection(client: TestClient) -> None:
+    """Issue 29 item 3: both directions' breaks echo the selection and its normalisation (they said
+    ``"selection": null`` and "normalisation: none" whatever the URL asked)."""
+    params = {"a": "PRK", "b": "CHN", "freq": "Y", "metric": "goldstein_sum", "undirected": "true"}
+    for normalize, drop in (("focus", "true"), ("all", "false")):
+        body = client.get("/api/breaks", params={**params, "normalize": normalize, "drop_statements": drop}).json()
+        assert body["selection"] is not None, body
+        assert body["selection"]["normalize"] == normalize and body["selection"]["drop_statements"] == (drop == "true")
+        assert body["normalize"] == normalize
+        rule = "left out" if drop == "true" else "kept"
+        assert f"normalisation: {normalize}; bare statements (CAMEO 010) {rule}" in body["notes"]
+        # the summary names the dyad both ways: the series analysed sums both directions
+        assert "PRK↔CHN" in body["summary"] and "PRK→CHN" not in body["summary"], body["summary"]
+
+
+def test_without_freq_the_api_picks_the_command_lines_period(client: TestClient, bundled_db: Path) -> None:
+    """Issue 28 item 6: a URL without ``freq`` gets the period ``choose_freq`` picks (as a command
+    without ``--freq``), says why, and /api/default-freq tells the dashboard the same."""
+    from dyadwatch.selection import Selection, choose_freq
+
+    with dw.open(bundled_db, read_only=True) as store:
+        expected = choose_freq(store.con, "PRK", ["CHN"], Selection(), undirected=True)
+        directed = choose_freq(store.con, "PRK", ["CHN"], Selection())
+        both = choose_freq(store.con, "PRK", ["CHN", "RUS"], Selection(), undirected=True)
+    series = client.get("/api/series", params={"a": "PRK", "b": "CHN", "undirected": "true"}).json()
+    assert (series["freq"], series["freq_reason"]) == expected
+    assert series["selection"]["freq"] == expected[0]
+    breaks = client.get("/api/breaks", params={"a": "PRK", "b": "CHN"}).json()
+    assert (breaks["freq"], breaks["freq_reason"]) == directed
+    chosen = client.get("/api/default-freq", params={"focus": "PRK", "partners": "CHN,RUS", "undirected": "true"})
+    assert chosen.status_code == 200 and (chosen.json()["freq"], chosen.json()["reason"]) == both
+    # a named period is kept and no reason is given
+    named = client.get("/api/series", params={"a": "PRK", "b": "CHN", "freq": "Q"}).json()
+    assert named["freq"] == "Q" and "freq_reason" not in named
+    bad = client.get("/api/default-freq", params={"partners": "CHN,QQQ"})
+    assert bad.status_code == 400 and "QQQ" in bad.json()["error"]

@@ -552,10 +552,12 @@ def breaks(
     normalize: str = "none",
     drop_statements: bool = False,
     selection: Selection | None = None,
+    undirected: bool = False,
 ) -> BreaksResult:
     """Regime changes in a dyad series frame (as from ``store.series``), with before/after means.
 
-    ``selection`` is the selection the series was made with, echoed in the result (design §9).
+    ``selection`` is the selection the series was made with, echoed in the result (design §9);
+    ``undirected``: the series sums both directions (the summary names the dyad ``A↔B``).
     ``events`` (columns date, actor1, actor2, summary, reference, source) supplies the
     ``nearby_events`` of each break; :func:`dyad_breaks` passes the store's built-in events.
     """
@@ -580,7 +582,7 @@ def breaks(
         actor1, actor2, freq, metric, method, "ok", None, len(values), None, min_size, None, [], [], None,
         normalize, drop_statements, notes, selection=selection,
     )  # fmt: skip
-    where = _dyad_label(actor1, actor2, periods, freq)
+    where = _dyad_label(actor1, actor2, periods, freq, "↔" if undirected else "→")
     if len(values) < 2 * min_size or active < 2 * min_size:
         result.status = "insufficient_data"
         result.reason = (
@@ -645,8 +647,8 @@ def period_label(moment: pd.Timestamp, freq: str) -> str:
     return f"{moment.year}-{moment.month:02d}"
 
 
-def _dyad_label(actor1: str | None, actor2: str | None, periods: pd.Series, freq: str) -> str:
-    who = f"{actor1}→{actor2}" if actor1 and actor2 else "the series"
+def _dyad_label(actor1: str | None, actor2: str | None, periods: pd.Series, freq: str, arrow: str = "→") -> str:
+    who = f"{actor1}{arrow}{actor2}" if actor1 and actor2 else "the series"
     if len(periods) == 0:
         return who
     return f"{who} {period_label(periods.iloc[0], freq)}–{period_label(periods.iloc[-1], freq)}"

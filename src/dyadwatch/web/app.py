@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,11 +25,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from dyadwatch.api import Store
 from dyadwatch.codebook.countries import check_code
 from dyadwatch.errors import DyadwatchError, InsufficientDataError, StoreError, UsageError
 from dyadwatch.jsonable import jsonable
 from dyadwatch.selection import Selection
-from dyadwatch.store import Store
 from dyadwatch.web.snapshot import DISPLAY_FIELDS, MAX_EVENTS_IN_MEMORY, Snapshots, StoreSnapshot
 from dyadwatch.web.vendor import PLOTLY_LICENCE_URL, PLOTLY_URL, VendorMissingError, plotly_bundle, plotly_gzipped
 
@@ -36,12 +37,16 @@ CODE = r"^[A-Za-z]{3}([A-Za-z]{3})?$"
 DATE = r"^\d{4}-\d{2}-\d{2}$"
 PARTNERS = r"^[A-Za-z]{3,6}(,[A-Za-z]{3,6})*$"
 MAX_EVENTS = 5000
+#: The period of an answer that names none and has no events to choose one from (as choose_freq).
+DEFAULT_FREQ = "M"
 Code = Annotated[str, Query(pattern=CODE, description="ISO alpha-3 country code or CAMEO IGO code")]
 Freq = Annotated[str, Query(pattern="^[MQY]$", description="M month, Q quarter, Y year")]
 
 
 async def selection_query(
-    freq: Freq = "M",
+    freq: Annotated[
+        str | None, Query(pattern="^[MQY]$", description="M month, Q quarter, Y year; default: from the data")
+    ] = None,
     source: Annotated[
         list[str] | None, Query(description="source (repeatable or comma-separated); default all")
     ] = None,
@@ -58,7 +63,7 @@ async def selection_query(
     ``async`` only so that FastAPI calls it on the event loop rather than in a worker thread."""
     names = tuple(part for value in source or [] for part in value.split(",") if part)
     return Selection(
-        freq=freq,
+        freq=freq or DEFAULT_FREQ,
         sources=names,
         start=date_from,
         end=date_to,
@@ -69,6 +74,35 @@ async def selection_query(
 
 
 Selected = Annotated[Selection, Depends(selection_query)]
+
+
+def with_default_freq(
+    store: Store,
+    request: Request,
+    selection: Selection,
+    focus: str,
+    partners: list[str] | tuple[str, ...] | None,
+    *,
+    undirected: bool = False,
+) -> tuple[Selection, str | None]:
+    """``selection`` with the period the command line picks when no ``--freq`` is given
+    (:func:`dyadwatch.selection.choose_freq`: yearly for sparse dyads, else monthly) when the URL
+    names no ``freq``, and the reason in words; the selection as given, and None, when it names one."""
+    from dyadwatch.selection import choose_freq
+
+    if request.query_params.get("freq"):
+        return selection, None
+    freq, reason = choose_freq(store.con, focus, partners or None, selection, undirected=undirected)
+    return replace(selection, freq=freq), reason
+
+
+def _answer(result: Any, freq_reason: str | None) -> dict[str, Any]:
+    """A result's JSON (as ``dyadwatch … --format json`` prints it), with ``freq_reason`` when the
+    period was chosen from the data because the URL named none."""
+    body = dict(jsonable(result.to_dict()))
+    if freq_reason:
+        body["freq_reason"] = freq_reason
+    return body
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -205,9 +239,18 @@ def create_app(db_path: str | Path, *, max_events_in_memory: int = MAX_EVENTS_IN
         }
 
     @app.get("/api/series", response_model=dict[str, Any])
-    async def series(a: Code, b: Code, selection: Selected, undirected: bool = False) -> Response:
-        """The dyad series a → b (columns of design §4) over the selection."""
+    async def series(a: Code, b: Code, selection: Selected, request: Request, undirected: bool = False) -> Response:
+        """The dyad series a → b (columns of design §4) over the selection; without ``freq``, the
+        period the command line would choose (``freq_reason`` says why)."""
         first, second = check_code(a, "a"), check_code(b, "b")
+        reason = None
+        if not request.query_params.get("freq"):
+
+            def choose() -> tuple[Selection, str | None]:
+                with reading() as store:
+                    return with_default_freq(store, request, selection, first, [second], undirected=undirected)
+
+            selection, reason = await run_in_threadpool(choose)
         copy = await snapshot()
         if copy is not None:
             rows = copy.series(first, second, selection, undirected=undirected)
@@ -225,6 +268,7 @@ def create_app(db_path: str | Path, *, max_events_in_memory: int = MAX_EVENTS_IN
                 "freq": selection.freq,
                 "selection": selection.to_dict(),
                 "series": rows,
+                **({"freq_reason": reason} if reason else {}),
             }
         )
 
@@ -233,6 +277,7 @@ def create_app(db_path: str | Path, *, max_events_in_memory: int = MAX_EVENTS_IN
         a: Code,
         b: Code,
         selection: Selected,
+        request: Request,
         metric: Annotated[str, Query(pattern="^[a-z_]+$")] = "goldstein_mean",
         undirected: bool = False,
     ) -> dict[str, Any]:
@@ -241,9 +286,12 @@ def create_app(db_path: str | Path, *, max_events_in_memory: int = MAX_EVENTS_IN
         from dyadwatch.analysis.breaks import built_in_events, dyad_breaks
 
         first, second = check_code(a, "a"), check_code(b, "b")
-        freq = selection.freq
         with reading() as store:
+            selection, reason = with_default_freq(store, request, selection, first, [second], undirected=undirected)
+            freq = selection.freq
             if undirected:
+                # the selection, its normalisation and statement rule travel with the result, as
+                # dyad_breaks passes them for one direction (issue 29: they were dropped here)
                 result = find_breaks(
                     store.series(first, second, undirected=True, selection=selection),
                     metric=metric,
@@ -251,32 +299,66 @@ def create_app(db_path: str | Path, *, max_events_in_memory: int = MAX_EVENTS_IN
                     events=built_in_events(store, first, second),
                     actor1=first,
                     actor2=second,
+                    normalize=selection.normalize,
+                    drop_statements=selection.drop_statements,
+                    selection=selection,
+                    undirected=True,
                 )
             else:
                 result = dyad_breaks(store, first, second, metric=metric, selection=selection)
-        return dict(jsonable(result.to_dict()))
+        return _answer(result, reason)
 
     @app.get("/api/flex")
     def flex(
-        selection: Selected, focus: Code = "PRK", draws: Annotated[int, Query(ge=0, le=1000)] = 200
+        selection: Selected,
+        request: Request,
+        focus: Code = "PRK",
+        draws: Annotated[int, Query(ge=0, le=1000)] = 200,
+        seed: int = 0,
     ) -> dict[str, Any]:
         """Flexibility of ``focus`` towards each partner (JSON of ``dyadwatch flex``)."""
         from dyadwatch.analysis.flexibility import flexibility
 
+        code = check_code(focus, "focus")
         with reading() as store:
-            result = flexibility(store, check_code(focus, "focus"), draws=draws, selection=selection)
-        return dict(jsonable(result.to_dict()))
+            # as `dyadwatch flex`: the period of the focus's events with these partners, both directions
+            selection, reason = with_default_freq(store, request, selection, code, selection.partners, undirected=True)
+            result = flexibility(store, code, draws=draws, seed=seed, selection=selection)
+        return _answer(result, reason)
 
     @app.get("/api/shifts")
     def shifts(
-        selection: Selected, focus: Code = "PRK", since: Annotated[str, Query(pattern=DATE)] = "2025-01-01"
+        selection: Selected,
+        focus: Code = "PRK",
+        since: Annotated[str, Query(pattern=DATE)] = "2025-01-01",
     ) -> dict[str, Any]:
-        """Shifts in ``focus``'s relations since ``since`` (JSON of ``dyadwatch shifts``)."""
+        """Shifts in ``focus``'s relations since ``since`` (JSON of ``dyadwatch shifts``); without
+        ``freq``, monthly, as the command's own default (its recent window is months, not years)."""
         from dyadwatch.analysis.shifts import shifts as find_shifts
 
+        code = check_code(focus, "focus")
         with reading() as store:
-            result = find_shifts(store, check_code(focus, "focus"), since=since, selection=selection)
-        return dict(jsonable(result.to_dict()))
+            result = find_shifts(store, code, since=since, until=selection.end, selection=selection)
+        return _answer(result, None)
+
+    @app.get("/api/default-freq")
+    def default_freq(
+        selection: Selected,
+        focus: Code = "PRK",
+        partners: Annotated[
+            str | None, Query(pattern=PARTNERS, description="comma-separated ISO alpha-3 codes (default: all)")
+        ] = None,
+        undirected: bool = False,
+    ) -> dict[str, Any]:
+        """The period the command line picks for these partners and selection when no ``--freq`` is
+        given (``dyadwatch.selection.choose_freq``), and why: the dashboard's period until one is chosen."""
+        from dyadwatch.selection import choose_freq
+
+        code = check_code(focus, "focus")
+        codes = [check_code(p, "partners") for p in (partners or "").split(",") if p]
+        with reading() as store:
+            freq, reason = choose_freq(store.con, code, codes or None, selection, undirected=undirected)
+        return {"focus": code, "partners": codes, "undirected": undirected, "freq": freq, "reason": reason}
 
     @app.get("/api/votes")
     def votes(
@@ -301,7 +383,9 @@ def create_app(db_path: str | Path, *, max_events_in_memory: int = MAX_EVENTS_IN
         partners: Annotated[
             str | None, Query(pattern=PARTNERS, description="comma-separated ISO alpha-3 codes (default: all)")
         ] = None,
-        freq: Freq = "Y",
+        freq: Freq = DEFAULT_FREQ,
+        date_from: Annotated[str | None, Query(alias="from", pattern=DATE, description="first day")] = None,
+        date_to: Annotated[str | None, Query(alias="to", pattern=DATE, description="last day")] = None,
     ) -> dict[str, Any]:
         """Words beside deeds per partner and period (JSON of ``dyadwatch rhetoric``, design §10)."""
         from dyadwatch.analysis.rhetoric import require_texts
@@ -314,7 +398,7 @@ def create_app(db_path: str | Path, *, max_events_in_memory: int = MAX_EVENTS_IN
             except InsufficientDataError as exc:
                 # No texts is a state of the store, not a bad request: the dashboard hides its panel.
                 return {"focus": focus.upper(), "freq": freq, "texts_loaded": 0, "rows": [], "reason": str(exc)}
-            result = run_rhetoric(store, focus.upper(), freq=freq, partners=codes)
+            result = run_rhetoric(store, focus.upper(), freq=freq, partners=codes, start=date_from, end=date_to)
         return dict(jsonable(result.to_dict()))
 
     @app.get("/api/delegations")
