@@ -355,3 +355,91 @@ def test_dashboard_two_partners_a_range_a_period_and_a_shared_address(browser: W
 
 def wait_for_text(driver: WebDriver, element_id: str, text: str) -> None:
     WebDriverWait(driver, 30).until(lambda d: text in d.find_element(By.ID, element_id).text)
+
+
+def tick_labels(driver: WebDriver, chart: str) -> list[str]:
+    """The x-axis tick labels plotly drew in ``chart``."""
+    return [str(t) for t in driver.execute_script(
+        "return [...document.querySelectorAll(`#${arguments[0]} .xtick text`)].map(t => t.textContent)", chart
+    )]  # fmt: skip
+
+
+YEAR_LABEL = re.compile(r"^\d{4}$")
+
+
+def test_dashboard_defaults_recent_box_and_the_russia_turn(browser: WebDriver, server: str) -> None:
+    """Issue 28 item 6: with no period named the dashboard asks what the command line asks (the
+    period choose_freq picks; shifts at the command's own default), fills the "Recent since" box,
+    shows each chosen partner's rate test (the Russia turn with China and Russia chosen) and each
+    partner's breaks in the analysis's own words."""
+    browser.get_log("browser")
+    browser.get(server + "/?partners=CHN,RUS")
+    wait_ready(browser)
+    chosen_freq = httpx.get(
+        server + "/api/default-freq", params={"focus": "PRK", "partners": "CHN,RUS", "undirected": "true"}
+    ).json()
+    assert browser.find_element(By.ID, "freq").get_attribute("value") == ""
+    word = {"Y": "yearly", "Q": "quarterly", "M": "monthly"}[chosen_freq["freq"]]
+    status = browser.find_element(By.ID, "status").text
+    assert "periods" in status and word in status and chosen_freq["reason"].split(" (--freq")[0] in status
+    assert "freq" not in query_of(browser.current_url)
+    # the "Recent since" box shows the day the shifts are counted from
+    sources = httpx.get(server + "/api/sources").json()
+    since = f"{sources['dyadic_last'][:4]}-01-01"
+    WebDriverWait(browser, 60).until(lambda d: "in the DPRK's relations" in d.find_element(By.ID, "shifts-note").text)
+    assert browser.find_element(By.ID, "since").get_attribute("value") == since
+    assert "since" not in query_of(browser.current_url)
+    cli_default = httpx.get(server + "/api/shifts", params={"focus": "PRK", "since": since}).json()
+    rows = {row["partner"]: row for row in cli_default["partners"]}
+    lines = {
+        li.get_attribute("data-partner"): (li.get_attribute("data-status"), li.text)
+        for li in browser.find_elements(By.CSS_SELECTOR, "#shifts-partners li")
+    }
+    assert set(lines) == {"CHN", "RUS"}
+    assert lines["RUS"][0] == rows["RUS"]["status"] == "rising", lines
+    assert f"{rows['RUS']['rate_ratio']:.1f} times the baseline" in lines["RUS"][1]
+    assert lines["CHN"][0] == rows["CHN"]["status"]
+    shifts = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#shifts > li")]
+    russia = next(s for s in cli_default["shifts"] if s["kind"] == "rising_partner" and s["partner"] == "RUS")
+    assert any(text.startswith(f"rising: {russia['summary']}") for text in shifts), shifts
+    # each partner's breaks: the analysis's own summary sentence
+    said = {li.get_attribute("data-partner"): li.text for li in browser.find_elements(By.CSS_SELECTOR, "#breaks > li")}
+    for code, name in (("CHN", "China"), ("RUS", "Russia")):
+        answer = httpx.get(
+            server + "/api/breaks",
+            params={
+                "a": "PRK",
+                "b": code,
+                "undirected": "true",
+                "metric": "goldstein_sum",
+                "freq": chosen_freq["freq"],
+            },
+        ).json()
+        assert answer["summary"] and said[code].startswith(f"{name}") and answer["summary"] in said[code]
+    assert "stands out" not in browser.find_element(By.ID, "breaks").text
+    # the box keeps a day one types, and the address records it
+    set_day(browser, "since", "2024-01-01")
+    WebDriverWait(browser, 60).until(lambda d: query_of(d.current_url).get("since") == ["2024-01-01"])
+    assert console_errors(browser) == []
+
+
+def test_dashboard_axes_label_periods_not_instants(browser: WebDriver, server: str) -> None:
+    """Issue 28 item 6: the words-and-deeds axis never shows a time of day (one yearly point read
+    ``23:59:59.999 Dec 31, 2023``), and yearly UN-vote points are labelled by year in a quarterly view
+    (they read ``Jan 2017, Apr 2017``)."""
+    browser.get_log("browser")
+    browser.get(server + "/?partners=CHN,RUS&freq=Y")
+    wait_ready(browser)
+    WebDriverWait(browser, 60).until(lambda d: tick_labels(d, "words-chart"))
+    words = tick_labels(browser, "words-chart")
+    assert words and all(YEAR_LABEL.match(label) for label in words), words
+    browser.get(server + "/?partners=CHN,RUS&freq=Q&from=2016-01-01&to=2019-12-31")
+    wait_ready(browser)
+    WebDriverWait(browser, 60).until(lambda d: tick_labels(d, "votes-chart"))
+    votes = tick_labels(browser, "votes-chart")
+    assert votes and all(YEAR_LABEL.match(label) for label in votes), votes
+    assert len(votes) == len(set(votes))  # one label a year, never the same year twice
+    # the quarterly chart of the view itself: ticks at quarter starts, no time of day
+    quarters = tick_labels(browser, "chart")
+    assert quarters and not any(":" in label for label in quarters), quarters
+    assert console_errors(browser) == []

@@ -64,7 +64,9 @@ function referenceNode(reference) {
 }
 
 // ---- the view in the address bar ------------------------------------------------------------
-const DEFAULTS = { freq: "Y", normalize: "none" };
+// freq "" is the command line's default: the period chosen from the selected events
+// (/api/default-freq, dyadwatch.selection.choose_freq), so that the same view asks the same question.
+const DEFAULTS = { freq: "", normalize: "none" };
 
 function readState(search) {
   const query = new URLSearchParams(search);
@@ -88,7 +90,7 @@ function writeState(state) {
   if (state.partners.length) query.set("partners", state.partners.join(","));
   if (state.from) query.set("from", state.from);
   if (state.to) query.set("to", state.to);
-  if (state.freq !== DEFAULTS.freq) query.set("freq", state.freq);
+  if (state.freq && state.freq !== DEFAULTS.freq) query.set("freq", state.freq);
   if (state.sources.length) query.set("source", state.sources.join(","));
   if (state.normalize !== DEFAULTS.normalize) query.set("normalize", state.normalize);
   if (state.dropStatements) query.set("drop_statements", "true");
@@ -124,7 +126,8 @@ function stateFromControls(previous) {
     sources: sameSources(sources, defaultSources()) ? [] : sources,
     normalize: $("normalize").value,
     dropStatements: $("drop-statements").checked,
-    since: $("since").value,
+    // the box shows the default day when none is chosen; that day stays out of the address
+    since: $("since").value === $("since").dataset.auto ? "" : $("since").value,
     period: previous ? previous.period : "",
     periodPartner: previous ? previous.periodPartner : "",
   };
@@ -148,6 +151,7 @@ function applyState(state) {
   $("to").value = day(state.to);
   $("since").value = day(state.since);
   $("freq").value = FREQ_MONTHS[state.freq] ? state.freq : DEFAULTS.freq;
+  $("freq").options[0].textContent = "from the data";
   $("normalize").value = ["none", "focus", "all"].includes(state.normalize) ? state.normalize : DEFAULTS.normalize;
   $("drop-statements").checked = state.dropStatements;
   return notes;
@@ -155,7 +159,8 @@ function applyState(state) {
 
 // The selection's query parameters (design §9), as every analysis endpoint reads them.
 function selectionParams(state) {
-  const query = new URLSearchParams({ freq: state.freq });
+  const query = new URLSearchParams();
+  if (state.freq) query.set("freq", state.freq);
   if (state.from) query.set("from", state.from);
   if (state.to) query.set("to", state.to);
   if (state.sources.length) query.set("source", state.sources.join(","));
@@ -179,6 +184,36 @@ function shiftMonths(day, months) {
 function periodEnd(start, freq) {
   const date = new Date(`${start}T00:00:00Z`);
   return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + FREQ_MONTHS[freq], 0)).toISOString().slice(0, 10);
+}
+
+function shiftDays(day, days) {
+  const date = new Date(`${day}T00:00:00Z`);
+  return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate() + days)).toISOString().slice(0, 10);
+}
+
+function monthIndex(day) {
+  return Number(day.slice(0, 4)) * 12 + Number(day.slice(5, 7)) - 1;
+}
+
+// A date axis for values dated by the first day of their periods: ticks on period starts, a whole
+// number of periods apart (at most about a dozen), labelled at the period's resolution ("2017" for
+// years, "Jan 2017" for months and quarters: never a time of day), and a range that extends past the
+// first and last periods, so that a single period is shown as a period, not an instant. With
+// `bars`, the range ends with the last period (bars span their period); else half a period around.
+function periodAxis(days, freq, bars) {
+  const months = FREQ_MONTHS[freq] || 1;
+  const sorted = [...new Set(days)].sort();
+  const axis = { type: "date", hoverformat: months === 12 ? "%Y" : "%b %Y" };
+  if (!sorted.length) return axis;
+  const first = sorted[0], last = sorted[sorted.length - 1];
+  const span = monthIndex(last) - monthIndex(first) + months;
+  const step = [1, 3, 6, 12, 24, 60, 120, 240].find((m) => m >= months && m % months === 0 && span / m <= 12) || 240;
+  axis.tick0 = first;
+  axis.dtick = `M${step}`;
+  axis.tickformat = step % 12 === 0 ? "%Y" : "%b %Y";
+  const half = Math.round((months * 365) / 24);
+  axis.range = bars ? [first, shiftMonths(last, months)] : [shiftDays(first, -half), shiftDays(last, half)];
+  return axis;
 }
 
 function periodLabel(start, freq) {
@@ -248,7 +283,8 @@ function drawChart(state, answers) {
       layout.shapes.push({ type: "line", xref: "x", yref: `${axis} domain`, x0: change.date, x1: change.date, y0: 0, y1: 1, line: { color: ink(), width: 1, dash: "dot" } });
     }
   });
-  layout.xaxis = { type: "date", anchor: rows > 1 ? `y${rows}` : "y" };
+  const allPeriods = answers.flatMap(({ series }) => series.series.map((row) => row.period));
+  layout.xaxis = { ...periodAxis(allPeriods, state.freq, true), anchor: rows > 1 ? `y${rows}` : "y" };
   if (state.from || state.to) layout.xaxis.range = [state.from || undefined, state.to || undefined];
   const chart = $("chart");
   Plotly.react(chart, traces, layout, PLOT_CONFIG);
@@ -261,16 +297,30 @@ function drawChart(state, answers) {
   }
 }
 
+// Each partner's answer in the analysis's own words (its `summary`: the breaks found, or that there
+// are none with the strongest candidate, or why there is no answer), the events near each break,
+// and the method's notes: nothing here is a sentence of its own about how breaks are found.
 function showBreaks(answers) {
   const list = $("breaks");
   list.replaceChildren();
   for (const { partner, breaks } of answers) {
-    const name = nameOf(partner);
-    if (breaks.status && breaks.status !== "ok") { item(list, `${name}: not enough data to date regime changes: ${breaks.reason}.`); continue; }
-    if (!breaks.breaks.length) { item(list, `${name}: no regime change stands out in this series.`); continue; }
-    for (const change of breaks.breaks) {
-      const near = change.nearby_events && change.nearby_events.length ? ` Around then: ${change.nearby_events[0].summary}` : "";
-      item(list, `${name}, ${change.date}: mean ${change.before_mean.toFixed(2)} → ${change.after_mean.toFixed(2)}.${near}`);
+    const said = breaks.summary || (breaks.reason ? `No answer: ${breaks.reason}.` : "The analysis gave no answer.");
+    const li = item(list, `${nameOf(partner)}: ${said}`);
+    li.dataset.partner = partner;
+    const near = (breaks.breaks || []).filter((change) => change.nearby_events && change.nearby_events.length);
+    if (near.length) {
+      const inner = document.createElement("ul");
+      for (const change of near) item(inner, `${change.date}, around then: ${change.nearby_events[0].summary}`);
+      li.append(inner);
+    }
+    if ((breaks.notes || []).length) {
+      const details = document.createElement("details");
+      const summary = document.createElement("summary");
+      summary.textContent = "how this was found";
+      const inner = document.createElement("ul");
+      for (const note of breaks.notes) item(inner, note);
+      details.append(summary, inner);
+      li.append(details);
     }
   }
 }
@@ -280,7 +330,7 @@ function choosePeriod(partner, start) {
   state.period = start;
   state.periodPartner = partner;
   remember();
-  showPeriod(state, generation);
+  if (shown) showPeriod({ ...shown, period: start, periodPartner: partner }, generation);
 }
 
 async function showPeriod(view, mine) {
@@ -530,22 +580,45 @@ function defaultSince(view) {
   return end ? `${end.slice(0, 4)}-01-01` : "";
 }
 
+// One line per chosen partner from the answer's rate tests (`partners`): its status with the rates,
+// their ratio and the adjusted p, or why it was not tested; a partner missing from the answer says so.
+function partnerShiftLine(row, result, name) {
+  if (!row) return `${name}: no events with the DPRK from ${result.baseline_from} to ${result.until} in this selection.`;
+  if (row.status === "insufficient_data" || finite(row.rate_ratio) === null) return `${name}: not tested: ${row.reason || "too little data"}.`;
+  const unit = FREQ_UNITS[result.freq] || "period";
+  const rates = `${row.recent_rate.toFixed(2)} events a ${unit} since ${result.since} against ${row.baseline_rate.toFixed(2)} from ${result.baseline_from}`;
+  const ratio = finite(row.rate_ratio) ? `${row.rate_ratio.toFixed(1)} times the baseline` : "";
+  const p = finite(row.p_adjusted) === null ? "" : `, adjusted p = ${row.p_adjusted < 0.001 ? "< 0.001" : row.p_adjusted.toPrecision(2)}`;
+  const verdict = row.status === "steady" ? `no detectable rise or fall at α = ${result.alpha}` : row.status;
+  return `${name}: ${verdict} (${rates}: ${ratio}${p}; ${row.recent_events} events in the recent window, ${row.baseline_events} in the baseline).`;
+}
+
 async function showShifts(view, mine) {
-  const list = $("shifts"), note = $("shifts-note");
+  const list = $("shifts"), note = $("shifts-note"), partnerList = $("shifts-partners");
   list.replaceChildren();
+  partnerList.replaceChildren();
   const since = view.since || defaultSince(view);
-  if (!view.since) $("since").placeholder = since;
+  // the default day is shown in the box itself (and kept out of the address: see stateFromControls)
+  $("since").dataset.auto = view.since ? "" : since;
+  if (!view.since) $("since").value = since;
   const end = view.to && (!known.dyadicLast || view.to < known.dyadicLast) ? view.to : known.dyadicLast;
   if (!since || !end) { note.textContent = "No dyadic events of the DPRK in this store."; return; }
   if (since > end) { note.textContent = `Choose a day on or before ${end}, the last day with events in this view.`; return; }
   if (view.from && since <= view.from) { note.textContent = `Choose a day after ${view.from}: the shifts compare the time since that day with the years before it.`; return; }
   note.textContent = `Looking for shifts since ${since}…`;
   try {
-    const result = await getJSON(withParams("/api/shifts", selectionParams(view), { focus, since }));
+    // a period chosen here is asked for; none: the command's own default (dyadwatch shifts), monthly
+    const result = await getJSON(withParams("/api/shifts", selectionParams({ ...view, freq: view.asked }), { focus, since }));
     if (mine !== generation) return;
     const chosen = (shift) => (shift.partners || [shift.partner]).some((code) => view.partners.includes(code));
     const shifts = [...result.shifts].sort((a, b) => Number(chosen(b)) - Number(chosen(a)));
-    note.textContent = `${shifts.length ? shifts.length : "No"} shifts in the DPRK's relations from ${result.since} to ${result.until} against the baseline from ${result.baseline_from}${shifts.length ? "; those with the chosen partners first" : ""}.${(result.notes || []).length ? ` Notes: ${result.notes.join("; ")}.` : ""}`;
+    note.textContent = `${shifts.length ? shifts.length : "No"} shifts in the DPRK's relations from ${result.since} to ${result.until} against the baseline from ${result.baseline_from}, by ${FREQ_UNITS[result.freq] || result.freq}${shifts.length ? "; those with the chosen partners first" : ""}.${(result.notes || []).length ? ` Notes: ${result.notes.join("; ")}.` : ""}`;
+    for (const code of view.partners) {
+      const row = (result.partners || []).find((candidate) => candidate.partner === code);
+      const li = item(partnerList, partnerShiftLine(row, result, nameOf(code)));
+      li.dataset.partner = code;
+      li.dataset.status = row ? row.status : "absent";
+    }
     for (const shift of shifts) {
       const li = item(list, `${SHIFT_WORDS[shift.kind] || shift.kind}: ${shift.summary}`);
       if (chosen(shift)) li.classList.add("chosen");
@@ -573,7 +646,7 @@ function inRange(year, view) {
   return (!view.from || year >= Number(view.from.slice(0, 4))) && (!view.to || year <= Number(view.to.slice(0, 4)));
 }
 
-function lineChart(id, byPartner, yaxis) {
+function lineChart(id, byPartner, yaxis, freq) {
   const traces = [...byPartner.entries()].map(([partner, points], index) => ({
     type: "scatter", mode: "lines+markers", name: nameOf(partner),
     x: points.map((p) => p.x), y: points.map((p) => p.y),
@@ -582,7 +655,7 @@ function lineChart(id, byPartner, yaxis) {
   const layout = baseLayout(240);
   layout.showlegend = true;
   layout.legend = { orientation: "h", y: 1.15 };
-  layout.xaxis = { type: "date" };
+  layout.xaxis = periodAxis([...byPartner.values()].flatMap((points) => points.map((p) => p.x)), freq);
   layout.yaxis = yaxis;
   Plotly.react($(id), traces, layout, PLOT_CONFIG);
 }
@@ -600,7 +673,8 @@ async function showVotes(view, mine) {
     }
     panel.hidden = byPartner.size === 0;
     if (panel.hidden) return;
-    lineChart("votes-chart", byPartner, { range: [0, 1], tickformat: ".0%", fixedrange: true, title: { text: "voted alike" } });
+    // one point a year, whatever the view's period
+    lineChart("votes-chart", byPartner, { range: [0, 1], tickformat: ".0%", fixedrange: true, title: { text: "voted alike" } }, "Y");
     const missing = view.partners.filter((code) => !byPartner.has(code)).map(nameOf);
     $("votes-caption").textContent = `Share of UN General Assembly roll calls per year on which the DPRK and each partner voted alike (years with fewer than ${MIN_VOTES} shared roll calls left out; ${result.source}).${missing.length ? ` No shared roll calls with ${missing.join(", ")}.` : ""}`;
   } catch (error) {
@@ -614,7 +688,12 @@ async function showVotes(view, mine) {
 async function showWords(view, mine) {
   const panel = $("words-panel");
   try {
-    const result = await getJSON(withParams("/api/rhetoric", {}, { focus, partners: view.partners.join(","), freq: "Y" }));
+    // a period chosen here is asked for; none: the command's own default (dyadwatch rhetoric)
+    const params = { focus, partners: view.partners.join(",") };
+    if (view.asked) params.freq = view.asked;
+    if (view.from) params.from = view.from;
+    if (view.to) params.to = view.to;
+    const result = await getJSON(withParams("/api/rhetoric", {}, params));
     if (mine !== generation) return;
     // A store without texts has no words to show: the panel stays hidden (the answer says why).
     if (result.texts_loaded === 0) { panel.hidden = true; return; }
@@ -632,8 +711,8 @@ async function showWords(view, mine) {
       $("words-caption").textContent = "No loaded text is about the chosen partners in these years (dyadwatch ingest-texts).";
       return;
     }
-    lineChart("words-chart", byPartner, { range: [-1.05, 1.05], fixedrange: true, title: { text: "rhetoric index" } });
-    $("words-caption").textContent = `Rhetoric index of state media toward each partner per year, from ${texts} texts (−1 all pragmatic terms, +1 all ideological; ${result.lexicon_version}).`;
+    lineChart("words-chart", byPartner, { range: [-1.05, 1.05], fixedrange: true, title: { text: "rhetoric index" } }, result.freq);
+    $("words-caption").textContent = `Rhetoric index of state media toward each partner per ${FREQ_UNITS[result.freq] || result.freq}, from ${texts} texts (−1 all pragmatic terms, +1 all ideological; ${result.lexicon_version}).`;
   } catch (error) {
     if (mine !== generation) return;
     panel.hidden = false;
@@ -670,7 +749,8 @@ async function showDelegations(view, mine) {
         if (way === "received") received += counts.reduce((a, b) => a + b, 0);
         else sent += counts.reduce((a, b) => a + b, 0);
         traces.push({
-          type: "bar", name: `${nameOf(partner)}, ${way}`, x: years.map((year) => `${year}-07-01`),
+          type: "bar", name: `${nameOf(partner)}, ${way}`, x: years.map((year) => `${year}-01-01`),
+          xperiod: "M12", xperiodalignment: "middle",
           y: counts.map((n) => sign * n), marker: { color: PALETTE[index % PALETTE.length], opacity: sign > 0 ? 1 : 0.55 },
           hovertemplate: `${nameOf(partner)} ${way}: %{customdata} visit(s) in %{x|%Y}<extra></extra>`, customdata: counts,
         });
@@ -680,7 +760,7 @@ async function showDelegations(view, mine) {
     layout.barmode = "relative";
     layout.showlegend = true;
     layout.legend = { orientation: "h", y: 1.2 };
-    layout.xaxis = { type: "date" };
+    layout.xaxis = periodAxis(traces.flatMap((trace) => trace.x), "Y", true);
     layout.yaxis = { title: { text: "visits (sent below 0)" }, fixedrange: true };
     panel.hidden = false;
     Plotly.react($("delegations-chart"), traces, layout, PLOT_CONFIG);
@@ -695,6 +775,7 @@ async function showDelegations(view, mine) {
 
 // ---- putting it together ------------------------------------------------------------------------
 let state = readState(window.location.search);
+let shown = null;  // the view drawn last, with its period resolved (state.freq "" is chosen from the data)
 
 function remember() {
   const query = writeState(state);
@@ -710,16 +791,29 @@ function problems(view) {
   return null;
 }
 
+// The period of a view that names none: the one the command line picks for these partners and
+// events (both directions, as the chart shows them), with its reason in words.
+async function resolvePeriod(view) {
+  $("freq").options[0].textContent = "from the data";
+  if (view.freq) return { ...view, asked: view.freq, freqReason: "" };
+  const extra = { focus, partners: view.partners.join(","), undirected: "true" };
+  const chosen = await getJSON(withParams("/api/default-freq", selectionParams(view), extra));
+  $("freq").options[0].textContent = `from the data (${FREQ_WORDS[chosen.freq]})`;
+  return { ...view, asked: "", freq: chosen.freq, freqReason: chosen.reason.replace(/ \(--freq [^)]*\)$/, "") };
+}
+
 async function refresh(notes) {
   const mine = ++generation;
-  const view = state;
   const status = $("status");
   status.dataset.ready = "false";
-  const problem = problems(view);
+  const problem = problems(state);
   if (problem) { status.textContent = problem; return; }
   status.textContent = "Loading…";
-  const params = selectionParams(view);
   try {
+    const view = await resolvePeriod(state);
+    if (mine !== generation) return;
+    shown = view;
+    const params = selectionParams(view);
     const answers = await Promise.all(view.partners.map(async (partner) => {
       const pair = { a: focus, b: partner, undirected: "true" };
       const [series, breaks] = await Promise.all([
@@ -735,7 +829,8 @@ async function refresh(notes) {
     showBreaks(answers);
     const periods = Math.max(0, ...answers.map((answer) => answer.series.series.length));
     const events = answers.reduce((sum, answer) => sum + answer.series.series.reduce((total, row) => total + row.events, 0), 0);
-    status.textContent = `${names.length} partner${names.length > 1 ? "s" : ""}, ${periods} ${FREQ_WORDS[view.freq]} periods, ${events} events.${notes && notes.length ? ` Left out of the address: ${notes.join("; ")}.` : ""}`;
+    const why = view.freqReason ? ` Period chosen from the data: ${view.freqReason}; choose another above.` : "";
+    status.textContent = `${names.length} partner${names.length > 1 ? "s" : ""}, ${periods} ${FREQ_WORDS[view.freq]} periods, ${events} events.${why}${notes && notes.length ? ` Left out of the address: ${notes.join("; ")}.` : ""}`;
     status.dataset.ready = "true";
     showPeriod(view, mine);
     showFlex(view, mine);
