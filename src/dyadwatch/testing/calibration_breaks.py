@@ -7,7 +7,10 @@ in a dense series. The second is issue 25's: series *with* memory, trend and sea
 steadily over the span, persistent on/off activity, a month-of-year cycle), each yearly (78
 periods) and monthly (240), and the same memory with a planted level shift of 2 marginal s.d.
 Monthly series are read as ``breaks --freq M`` reads them: with their months, so that a seasonal
-adjustment can apply. Generators: :mod:`dyadwatch.testing.series`.
+adjustment can apply. Generators: :mod:`dyadwatch.testing.series`. Each planted scenario with
+memory is also read, on the same seeds, by the reference tests of
+:mod:`dyadwatch.testing.oracle_breaks` (the oracle knows the date and φ; the date-search reference
+knows φ), so that the page can say whether issue 25's 90 % is within any test's reach.
 
 ``make validate`` runs every scenario with :data:`FULL_SEEDS` seeds (planted ones with
 :data:`FULL_POWER_SEEDS`); the suite (``tests/test_calibration_breaks.py``) runs the same with
@@ -16,6 +19,7 @@ fewer seeds. Scenarios run in parallel processes, one per core.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -25,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from dyadwatch.testing import oracle_breaks as oracle
 from dyadwatch.testing.calibration import TOLERANCE, Rate, Section
 from dyadwatch.testing.series import (
     ar1_series,
@@ -57,10 +62,35 @@ STRESS_RATIO = 4.0
 INAR_MEAN = {"Y": 0.6, "M": 0.12}
 #: The planted shift, in marginal s.d. of the series without change.
 SHIFT_SD = 2.0
-#: Issue 25 asks for 90 % power on these shifts. The bound is kept where the method meets it
-#: (measured in make validate); the other planted scenarios are reported with their rates, and
-#: docs/validation.md says why they fall short. Keys: (frequency, scenario, φ).
-POWER_BOUNDS: dict[tuple[str, str, float], str] = {("M", "shift", 0.5): "≥ 0.90", ("M", "shift", 0.7): "≥ 0.90"}
+#: Issue 25 asks for 90 % power on these shifts. That bound is kept where the detector meets it
+#: (measured in make validate). Keys: (frequency, scenario, φ).
+POWER_REQUIRED = 0.90
+POWER_BOUNDS: dict[tuple[str, str, float], float] = {
+    ("M", "shift", 0.5): POWER_REQUIRED, ("M", "shift", 0.7): POWER_REQUIRED,
+}  # fmt: skip
+#: Elsewhere the detection power is bounded below by this share of the oracle's power on the same
+#: seeds (the oracle knows the date and φ: see :mod:`dyadwatch.testing.oracle_breaks`). The shares
+#: are set a little under what ``make validate`` measured, so that they guard against a weaker
+#: detector; they are not issue 25's 90 %, which docs/validation.md says is not met there.
+RELATIVE_POWER: dict[tuple[str, str, float], float] = {
+    ("Y", "shift", 0.5): 0.75, ("Y", "shift", 0.7): 0.45, ("Y", "regime", 0.5): 0.15, ("Y", "counts", 0.5): 0.40,
+    ("Y", "counts", 0.7): 0.40, ("M", "regime", 0.5): 0.80, ("M", "counts", 0.5): 0.80, ("M", "counts", 0.7): 0.60,
+}  # fmt: skip
+#: Marks a detection measure whose bound is resolved from the oracle (:func:`_detection_bound`).
+RELATIVE = "relative"
+#: The detector's minimum segment (its default), also the reference tests' edge.
+MIN_SIZE = 3
+#: Null series behind the reference tests' critical values (make validate; the suite).
+FULL_BANK = 2000
+QUICK_BANK = 1000
+ORACLE_MEASURE = {
+    "ar1": "oracle: step at the known date(s), φ known (GLS t-test, 5 %)",
+    "inar": "oracle: step at the known date, φ known (mean difference, null-simulated 5 %)",
+}
+SEARCH_MEASURE = {
+    "ar1": "reference: step at an unknown date, φ known (GLS sup-test, null-simulated 5 %)",
+    "inar": "reference: step at an unknown date, φ known (mean difference sup-test, null-simulated 5 %)",
+}
 #: A "tolerance" meaning: the series got any break at all (detection).
 ANY = -1
 
@@ -201,6 +231,10 @@ class Planted:
     make: Callable[[int], tuple[Values, Values | None, list[int]]]
     measures: tuple[tuple[str, int | None, str], ...]
     dependent: bool = True
+    #: (process "ar1" or "inar", frequency, φ): the generating process the reference tests know.
+    reference: tuple[str, str, float] | None = None
+    #: The key of the detection measure's bound in :data:`POWER_BOUNDS` / :data:`RELATIVE_POWER`.
+    power_key: tuple[str, str, float] | None = None
 
 
 FREQ_WORDS = {"Y": "yearly, 78 periods", "M": "monthly, 240 periods"}
@@ -268,12 +302,14 @@ def planted_scenarios() -> list[Planted]:
     for freq in ("Y", "M"):
         words = FREQ_WORDS[freq]
         for phi in (0.5, 0.7):
-            bound = POWER_BOUNDS.get((freq, "shift", phi), "reported")
+            bound = RELATIVE
             scenarios.append(
                 Planted(
                     f"AR(1) φ = {phi}, dense, {words}: one shift of 2 s.d. at a random period of the middle half",
                     partial(_ar1_shift, freq, phi),
                     ((detected, ANY, bound), (wide, WIDE_TOLERANCE, "reported")),
+                    reference=("ar1", freq, phi),
+                    power_key=(freq, "shift", phi),
                 )
             )
             if phi == 0.5:
@@ -282,9 +318,11 @@ def planted_scenarios() -> list[Planted]:
                         f"AR(1) φ = {phi}, dense, {words}: a regime 2 s.d. up over the middle third",
                         partial(_ar1_regime, freq, phi),
                         (
-                            (detected, ANY, POWER_BOUNDS.get((freq, "regime", phi), "reported")),
+                            (detected, ANY, RELATIVE),
                             (edges, WIDE_TOLERANCE, "reported"),
                         ),
+                        reference=("ar1", freq, phi),
+                        power_key=(freq, "regime", phi),
                     )
                 )
             scenarios.append(
@@ -293,9 +331,11 @@ def planted_scenarios() -> list[Planted]:
                     "middle half",
                     partial(_inar_shift, freq, phi),
                     (
-                        (detected, ANY, POWER_BOUNDS.get((freq, "counts", phi), "reported")),
+                        (detected, ANY, RELATIVE),
                         (wide, WIDE_TOLERANCE, "reported"),
                     ),
+                    reference=("inar", freq, phi),
+                    power_key=(freq, "counts", phi),
                 )
             )
     return scenarios  # fmt: skip
@@ -312,13 +352,34 @@ def _count_null(make: Callable[[int], Made], seeds: Sequence[int]) -> int:
     return sum(bool(_found(*make(seed))) for seed in seeds)
 
 
+def _null_values(process: str, freq: str, phi: float, seed: int) -> Values:
+    """One series of a scenario's process without change: goldstein_mean (AR(1)) or events (INAR(1))."""
+    n = _length(freq)
+    if process == "ar1":
+        return ar1_series(n, phi, seed=seed).frame["goldstein_mean"].to_numpy(dtype=float)
+    return inar_series(n, phi, mean=INAR_MEAN[freq], seed=seed).frame["events"].to_numpy(dtype=float)
+
+
+def _reference_bank(process: str, freq: str, phi: float, size: int) -> oracle.NullBank:
+    """The reference tests' null bank: GLS with the true φ on AR(1) series, the plain step (φ = 0) on counts."""
+    bank = np.array([_null_values(process, freq, phi, oracle.NULL_SEED + k) for k in range(size)])
+    return oracle.null_bank(bank, phi if process == "ar1" else 0.0, MIN_SIZE)
+
+
 def _count_planted(
     make: Callable[[int], tuple[Values, Values | None, list[int]]], tolerances: tuple[int | None, ...],
-    seeds: Sequence[int],
-) -> tuple[list[int], int]:  # fmt: skip
-    """Per measure: planted breaks found within its tolerance (None: breaks far from every planted one)."""
+    seeds: Sequence[int], reference: tuple[str, str, float] | None = None, bank: int = 0,
+) -> tuple[list[int], int, tuple[int, int | None] | None]:  # fmt: skip
+    """Per measure: planted breaks found within its tolerance (None: breaks far from every planted one).
+
+    With a ``reference`` (process, frequency, φ) also the seeds where the oracle and (for one shift)
+    the date-search reference reject no change, from a null bank of ``bank`` series.
+    """
     hits = [0] * len(tolerances)
     planted_total = 0
+    known = search = 0
+    null = _reference_bank(*reference, bank) if reference is not None else None
+    single = True
     for seed in seeds:
         values, seasons, planted = make(seed)
         found = _found(values, seasons)
@@ -330,7 +391,15 @@ def _count_planted(
                 hits[k] += bool(found)
             else:
                 hits[k] += sum(any(abs(f - t) <= tolerance for f in found) for t in planted)
-    return hits, planted_total
+        if reference is not None and null is not None:
+            single = len(planted) == 1
+            if reference[0] == "ar1":
+                known += oracle.gaussian_rejects(values, planted, reference[2])
+            else:
+                known += oracle.known_date_rejects(values, planted, null)
+            search += single and oracle.search_rejects(values, null)
+    references = None if reference is None else (known, search if single else None)
+    return hits, planted_total, references
 
 
 def _workers() -> int:
@@ -344,6 +413,8 @@ def break_rates(
     power_seeds: int = QUICK_POWER_SEEDS,
     first_seed: int = 0,
     workers: int | None = None,
+    bank: int = QUICK_BANK,
+    allowance: bool = True,
 ) -> list[Rate]:
     """False-alarm rates (any break in a series without change) and power of :func:`detect_breaks`.
 
@@ -360,7 +431,9 @@ def break_rates(
         return range(first_seed, first_seed + count)
 
     jobs: list[Any] = [(_count_null, (s.make, span(s))) for s in nulls]
-    jobs += [(_count_planted, (s.make, tuple(t for _, t, _ in s.measures), span(s))) for s in planted]
+    jobs += [
+        (_count_planted, (s.make, tuple(t for _, t, _ in s.measures), span(s), s.reference, bank)) for s in planted
+    ]
     pool = workers if workers is not None else _workers()
     if pool > 1:
         with ProcessPoolExecutor(pool) as executor:
@@ -372,17 +445,59 @@ def break_rates(
         Rate("breaks", s.scenario, "series with any break", int(hits), len(span(s)), s.bound)
         for s, hits in zip(nulls, results[: len(nulls)], strict=True)
     ]
-    for s, (hits, total) in zip(planted, results[len(nulls) :], strict=True):
+    for s, (hits, total, references) in zip(planted, results[len(nulls) :], strict=True):
+        runs = len(span(s))
+        oracle_rate = references[0] / runs if references is not None else None
         for (measure, tolerance, bound), count in zip(s.measures, hits, strict=True):
             per_series = tolerance is None or tolerance == ANY
-            rates.append(Rate("breaks", s.scenario, measure, count, len(span(s)) if per_series else total, bound))
+            if bound == RELATIVE:
+                measure, bound = _detection_bound(s.power_key, oracle_rate, runs, allowance)
+            rates.append(Rate("breaks", s.scenario, measure, count, runs if per_series else total, bound))
+        if references is not None and s.reference is not None:
+            known, search = references
+            process = s.reference[0]
+            rates.append(Rate("breaks", s.scenario, ORACLE_MEASURE[process], known, runs, "reported"))
+            if search is not None:
+                rates.append(Rate("breaks", s.scenario, SEARCH_MEASURE[process], search, runs, "reported"))
     return rates
+
+
+def _detection_bound(
+    key: tuple[str, str, float] | None, oracle_rate: float | None, seeds: int, allowance: bool
+) -> tuple[str, str]:
+    """The detection measure's label and bound: issue 25's 0.90 where it holds, else a share of the oracle's power.
+
+    ``allowance`` (the suite's few seeds) lowers a bound by 1.645 s.d. of a rate at the bound over
+    ``seeds`` seeds, so that a detector exactly at its bound passes the quick check in 95 % of seed sets.
+    """
+    label = "series with a break (detection)"
+    if key is None or oracle_rate is None:
+        return label, "reported"
+    if key in POWER_BOUNDS:
+        level = POWER_BOUNDS[key]
+    elif key in RELATIVE_POWER:
+        level = RELATIVE_POWER[key] * oracle_rate
+        label += f"; bound {RELATIVE_POWER[key]:.2f} × the oracle's power"
+    else:
+        return label, "reported"
+    if allowance:
+        level -= 1.645 * math.sqrt(level * (1.0 - level) / seeds)
+    return label, f"≥ {level:.3f}" if allowance else f"≥ {level:.2f}"
+
+
+#: The rates of the last :func:`_measure` in this process: the reading's power paragraph is written from them.
+_MEASURED: list[Rate] = []
 
 
 def _measure(quick: bool) -> list[Rate]:
     if quick:
-        return break_rates()
-    return break_rates(FULL_SEEDS, dependent_seeds=FULL_SEEDS, power_seeds=FULL_POWER_SEEDS)
+        rates = break_rates()
+    else:
+        rates = break_rates(
+            FULL_SEEDS, dependent_seeds=FULL_SEEDS, power_seeds=FULL_POWER_SEEDS, bank=FULL_BANK, allowance=False
+        )
+    _MEASURED[:] = rates
+    return rates
 
 
 # -- the bundled chronology ------------------------------------------------------------------------
@@ -520,27 +635,71 @@ def _before_lines(seeds: int = BEFORE_SEEDS) -> list[str]:
     return lines
 
 
+def _rate_text(rate: Rate) -> str:
+    low, high = rate.interval
+    return f"{rate.value:.2f} ({low:.2f}–{high:.2f})"
+
+
+def power_lines(rates: Sequence[Rate]) -> list[str]:
+    """One generated line per planted scenario with memory: the detector beside the reference tests.
+
+    Issue 25's requirement (90 % power) is said to hold, to be out of reach (the oracle, which knows
+    the date and φ, stays below 90 %), or to be missed by the detector (the oracle reaches it).
+    """
+    lines = []
+    for scenario in planted_scenarios():
+        if scenario.reference is None:
+            continue
+        mine = [rate for rate in rates if rate.scenario == scenario.scenario]
+        detector = next((r for r in mine if r.measure.startswith("series with a break")), None)
+        known = next((r for r in mine if r.measure.startswith("oracle")), None)
+        search = next((r for r in mine if r.measure.startswith("reference")), None)
+        if detector is None or known is None:
+            continue
+        parts = [f"detector {_rate_text(detector)}, oracle {_rate_text(known)}"]
+        if search is not None:
+            parts.append(f"date unknown, φ known {_rate_text(search)}")
+        if detector.value >= POWER_REQUIRED:
+            verdict = f"issue 25's {POWER_REQUIRED:.0%} holds"
+        elif known.value < POWER_REQUIRED:
+            verdict = (
+                f"no test reaches {POWER_REQUIRED:.0%} at this length and memory: even the oracle finds "
+                f"{known.value:.0%}"
+            )
+        else:
+            verdict = f"the oracle reaches {POWER_REQUIRED:.0%}, the detector (φ and date unknown) does not"
+            if search is not None and search.value < POWER_REQUIRED:
+                verdict += f"; without the date even a test that knows φ stays below {POWER_REQUIRED:.0%}"
+        lines.append(f"  - {scenario.scenario}: {'; '.join(parts)}. {verdict[0].upper()}{verdict[1:]}.")
+    return lines
+
+
 def _reading() -> list[str]:
     return [
         "How to read it:",
-        "- **Memory.** Issue 9's scenarios are independent from period to period; real dyad series are not.",
-        "  Issue 25 measured, with the penalty calibrated on independent noise, a break in 26 % of AR(1)",
-        "  series with φ = 0.5 (φ = 0.7: 73 %) and in 24 % of series with trending or persistent activity.",
-        "  The detector now models memory: an AR(1) segment cost on dense series (φ chosen together with",
-        "  the breaks), a penalty floor from surrogates that keep a sparse series' values and memory, a",
+        "- **Memory.** Issue 9's scenarios are independent from period to period; real dyad series are not,",
+        "  and a penalty calibrated on independent noise finds breaks in many series with memory and no",
+        "  change. The detector now models memory: an AR(1) segment cost on dense series (φ chosen together",
+        "  with the breaks), a penalty floor from surrogates that keep a sparse series' values and memory, a",
         "  seasonal adjustment on monthly series, and a choice between a steady trend and regimes",
         f"  (`docs/methods.md` §2). Issue 9's detector on the same families without change, {BEFORE_SEEDS} seeds each:",
         "",
         *_before_lines(),
         "",
         "- **A shift of 2 s.d.** is 2 × the *marginal* s.d. of the series without change (what a reader",
-        "  sees). With memory a series wanders by itself: at φ = 0.7 the 78 years of a yearly series carry",
-        "  about as much information about a level as 14 independent years. Issue 25 asked for 90 % power",
-        "  on these shifts. It holds for a single shift in a dense monthly series (240 periods), and is",
-        "  bounded there; it does not hold on yearly series with memory, for a temporary regime, or on",
-        "  sparse counts with memory, where a burst of persistent activity and a regime change look alike",
-        '  and the detector errs towards "no change". Those rates are reported, not bounded. Dating is',
-        "  looser than on independent series: memory smears where a shift begins.",
+        "  sees: for AR(1) series the s.d. of the stationary process, not of its innovations; for INAR(1)",
+        "  counts √mean, added as independent Poisson events). Issue 25 asks for 90 % power on these shifts.",
+        "  Whether any method can have it depends on the length and the memory, so each planted scenario is",
+        "  also read by two reference tests on the same seeds (`dyadwatch.testing.oracle_breaks`,",
+        "  `docs/methods.md` §2): the **oracle** knows the date (the regime's edges) and φ and tests that",
+        "  step at 5 %; the **date-search reference** knows φ but not the date. The detector knows neither",
+        "  and also decides how many breaks there are. Where the detector is short of 90 %, its row is",
+        "  bounded by a share of the oracle's power on the same seeds (stated in the row), a little under",
+        "  what was measured, so that a weaker detector fails; that is a guard, not issue 25's 90 %:",
+        "",
+        *power_lines(_MEASURED),
+        "",
+        "  Dating is looser than on independent series: memory smears where a shift begins.",
         "- **Trends.** A steady rise in activity is not a regime change: a doubling over the span is",
         "  calibrated. A four-fold rise over 78 years is reported, not bounded: at that size a steady",
         "  trend and a single mid-series shift fit a yearly series about equally well, and a trend",
