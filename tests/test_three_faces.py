@@ -14,9 +14,9 @@ Before comparing, presentation-only keys are dropped (:data:`PRESENTATION`):
 * the wrapper of a series (``rows`` on the command line, ``series`` over HTTP, a DataFrame in
   Python): the rows themselves are compared.
 
-Numbers are compared to 1e-9 relative: the command line and the HTTP API print floats through the
-same serialiser (``dyadwatch.jsonable``), which may round a float's last digits; the Python API
-gives them unrounded.
+The command line's and the HTTP API's JSON must be equal value for value: both write floats through
+the same serialiser (``dyadwatch.jsonable``, which may round a float's last digits). The Python
+API gives floats unrounded, so it is compared to them to 1e-9 relative.
 """
 
 from __future__ import annotations
@@ -104,6 +104,7 @@ def three(by_cli: Any, by_python: Any, by_http: Any) -> None:
     by_cli, by_python, by_http = strip(by_cli), strip(python(by_python)), strip(by_http)
     same(by_cli, by_python, "cli~python")
     same(by_cli, by_http, "cli~http")
+    assert by_cli == by_http  # one serialiser behind both: the very same JSON values
 
 
 # -- every option named -------------------------------------------------------------------------------

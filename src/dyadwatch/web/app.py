@@ -253,7 +253,9 @@ def create_app(db_path: str | Path, *, max_events_in_memory: int = MAX_EVENTS_IN
             selection, reason = await run_in_threadpool(choose)
         copy = await snapshot()
         if copy is not None:
-            rows = copy.series(first, second, selection, undirected=undirected)
+            # through jsonable, as the DuckDB path's rows (_records) and the command line's JSON: the
+            # same float digits whichever path answers
+            rows = jsonable(copy.series(first, second, selection, undirected=undirected))
         else:
 
             def query() -> list[dict[str, Any]]:
