@@ -48,6 +48,7 @@ java-deps:
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check src tests benchmarks scripts
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 # Two pytest-xdist workers (one a core): each builds its own session fixtures (the demo store, the
 # report site), and the suite runs in about half the wall time of one process.

@@ -270,11 +270,11 @@ def test_ctrl_c_exits_130_and_says_what_it_left(
 ) -> None:
     """Ctrl-C (a KeyboardInterrupt where the store is opened): exit 130, one line, no traceback; the
     rollback is mentioned only for a command that loads files."""
-    import dyadwatch.store
+    import dyadwatch.api
 
     def interrupted(*_: object, **__: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(dyadwatch.store, "Store", interrupted)
+    monkeypatch.setattr(dyadwatch.api, "Store", interrupted)
     assert run([*args, "--db", str(tmp_path / "store.duckdb")]) == 130
     assert capsys.readouterr().err.strip().endswith(said.strip())

@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dyadwatch.api import Store
 from dyadwatch.selection import Selection, choose_freq
-from dyadwatch.store import Store
 from dyadwatch.testing.bulk import bulk_events
 
 

@@ -26,25 +26,78 @@ from dyadwatch.errors import (
 )
 
 if TYPE_CHECKING:
-    from dyadwatch.analysis import breaks, circumstances, compare, flexibility, shifts, simulate_dyad
+    from dyadwatch.analysis import (
+        ERAS,
+        STRATEGIES,
+        BreaksResult,
+        CircumstancesResult,
+        CompareResult,
+        FlexibilityResult,
+        ShiftsResult,
+        SimulationResult,
+        breaks,
+        circumstances,
+        compare,
+        dyad_breaks,
+        dyad_flexibility,
+        flexibility,
+        shifts,
+        simulate_dyad,
+    )
+    from dyadwatch.analysis.backtest import BacktestResult, backtest
+    from dyadwatch.analysis.delegations import delegations
+    from dyadwatch.analysis.kcna_check import kcna_coverage
+    from dyadwatch.analysis.provocations import ProvocationsResult, provocations
+    from dyadwatch.analysis.results import AnalysisResult
+    from dyadwatch.analysis.rhetoric import RhetoricResult, rhetoric
+    from dyadwatch.analysis.votes import VotesResult, votes
+    from dyadwatch.api import Store, default_path, open
+    from dyadwatch.ingest.bundled import load_bundled
     from dyadwatch.ingest.code_texts import code_texts
     from dyadwatch.ingest.pipeline import LoadReport
+    from dyadwatch.selection import Selection
     from dyadwatch.series import dyad_series
-    from dyadwatch.store import Store, default_path, open
 
 __version__ = "0.1.0"
 
-#: Public name → the module that defines it, imported when the name is first used.
+#: Public name → the module that defines it, imported when the name is first used. Each layer
+#: (design §6; docs/architecture.md) contributes what a notebook needs: the store and its verbs,
+#: the selection of events, the series, every analysis with its result type, and the loaders.
 _LAZY = {
+    **dict.fromkeys(("Store", "default_path", "open"), "dyadwatch.api"),
+    "Selection": "dyadwatch.selection",
+    "dyad_series": "dyadwatch.series",
+    "AnalysisResult": "dyadwatch.analysis.results",
+    **dict.fromkeys(
+        (
+            "ERAS",
+            "STRATEGIES",
+            "BreaksResult",
+            "CircumstancesResult",
+            "CompareResult",
+            "FlexibilityResult",
+            "ShiftsResult",
+            "SimulationResult",
+            "breaks",
+            "circumstances",
+            "compare",
+            "dyad_breaks",
+            "dyad_flexibility",
+            "flexibility",
+            "shifts",
+            "simulate_dyad",
+        ),
+        "dyadwatch.analysis",
+    ),
+    **dict.fromkeys(("BacktestResult", "backtest"), "dyadwatch.analysis.backtest"),
+    "delegations": "dyadwatch.analysis.delegations",
+    "kcna_coverage": "dyadwatch.analysis.kcna_check",
+    **dict.fromkeys(("ProvocationsResult", "provocations"), "dyadwatch.analysis.provocations"),
+    **dict.fromkeys(("RhetoricResult", "rhetoric"), "dyadwatch.analysis.rhetoric"),
+    **dict.fromkeys(("VotesResult", "votes"), "dyadwatch.analysis.votes"),
     "LoadReport": "dyadwatch.ingest.pipeline",
     "code_texts": "dyadwatch.ingest.code_texts",
-    "dyad_series": "dyadwatch.series",
-    "Store": "dyadwatch.store",
-    "default_path": "dyadwatch.store",
-    "open": "dyadwatch.store",
-    **dict.fromkeys(
-        ("breaks", "circumstances", "compare", "flexibility", "shifts", "simulate_dyad"), "dyadwatch.analysis"
-    ),
+    "load_bundled": "dyadwatch.ingest.bundled",
 }
 
 
@@ -62,24 +115,48 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
 
 
+#: Every public name, one list: the exceptions, the version and each name of :data:`_LAZY` (tested).
 __all__ = [
+    "AnalysisResult",
+    "BacktestResult",
+    "BreaksResult",
+    "CircumstancesResult",
+    "CompareResult",
     "DyadwatchError",
+    "ERAS",
+    "FlexibilityResult",
     "InputError",
     "InsufficientDataError",
     "LoadReport",
+    "ProvocationsResult",
+    "RhetoricResult",
+    "Selection",
+    "ShiftsResult",
+    "SimulationResult",
     "Store",
     "StoreError",
     "StoreLockedError",
+    "STRATEGIES",
     "UsageError",
+    "VotesResult",
     "__version__",
+    "backtest",
     "breaks",
     "circumstances",
     "code_texts",
     "compare",
     "default_path",
+    "delegations",
+    "dyad_breaks",
+    "dyad_flexibility",
     "dyad_series",
     "flexibility",
+    "kcna_coverage",
+    "load_bundled",
     "open",
+    "provocations",
+    "rhetoric",
     "shifts",
     "simulate_dyad",
+    "votes",
 ]

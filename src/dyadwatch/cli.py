@@ -321,7 +321,7 @@ def _country(code: str, what: str) -> str:
 
 
 def _open(db: Path | None, read_only: bool = True) -> Any:
-    from dyadwatch.store import Store
+    from dyadwatch.api import Store
 
     return Store(db, read_only=read_only)
 
@@ -511,7 +511,7 @@ def ingest(
     import pandas as pd
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-    from dyadwatch.store import Store
+    from dyadwatch.api import Store
 
     with (
         Store(db) as store,
@@ -596,8 +596,8 @@ def ingest_indicators(files: tuple[Path, ...], format: str, focus: str, output: 
     """
     import pandas as pd
 
+    from dyadwatch.api import Store
     from dyadwatch.ingest.pipeline import iter_summary
-    from dyadwatch.store import Store
 
     with Store(db) as store:
         reports = store.ingest_indicators(files, format=format, focus=focus)
@@ -672,8 +672,8 @@ def sync_gdelt(
     import pandas as pd
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
+    from dyadwatch.api import Store
     from dyadwatch.ingest.sync import sync_gdelt as run_sync
-    from dyadwatch.store import Store
 
     start = _day(from_, "--from")
     end = _day(to, "--to") if to else date.today()
@@ -776,8 +776,8 @@ def ingest_texts(
     """
     import pandas as pd
 
+    from dyadwatch.api import Store
     from dyadwatch.ingest.pipeline import iter_summary
-    from dyadwatch.store import Store
 
     with Store(db) as store:
         reports = store.ingest_texts(files, format=format, mapping=mapping, collection=collection)
@@ -819,8 +819,8 @@ def code_texts(collection: str | None, source: str, rules_only: bool, output: Ou
 
     import pandas as pd
 
+    from dyadwatch.api import Store
     from dyadwatch.ingest.code_texts import code_texts as run_coder
-    from dyadwatch.store import Store
 
     with Store(db) as store:
         report = run_coder(store, collection=collection, source=source, use_model=not rules_only)
@@ -866,7 +866,7 @@ def kcna_check(window: int, partners: str | None, unreported: bool, output: OutF
     Example: dyadwatch kcna-check --partners CHN,RUS,JPN,USA,KOR
     """
     from dyadwatch.analysis.kcna_check import kcna_coverage
-    from dyadwatch.store import Store
+    from dyadwatch.api import Store
 
     with Store(db, read_only=True) as store:
         result = kcna_coverage(store, window=window, partners=tuple(_codes(partners) or ()))
@@ -900,7 +900,7 @@ def delegations_cmd(
     Example: dyadwatch delegations PRK --partners CHN,RUS
     """
     from dyadwatch.analysis.delegations import delegations
-    from dyadwatch.store import Store
+    from dyadwatch.api import Store
 
     with Store(db, read_only=True) as store:
         table = delegations(
@@ -1042,9 +1042,9 @@ def demo(out_dir: Path, force: bool, db: Path | None) -> None:
     """Build the store from the bundled data (chronology, provocations, missile tests) and write
     the report site. Prints the path of index.html. When the store and options are unchanged since
     the last run (a content hash), the site is left as it is; --force rewrites it."""
+    from dyadwatch.api import Store
     from dyadwatch.errors import ReportError
     from dyadwatch.ingest.bundled import load_bundled
-    from dyadwatch.store import Store
 
     with Store(db) as store:
         reports = load_bundled(store)
@@ -1523,7 +1523,7 @@ def votes(
     Example: dyadwatch votes PRK --partners CHN --issue nuclear_weapons,human_rights --format json
     """
     from dyadwatch.analysis.votes import votes as run_votes
-    from dyadwatch.store import Store, default_path
+    from dyadwatch.api import Store, default_path
 
     issues = [part.strip() for part in issue.split(",") if part.strip()] or ["all"]
     path = db or default_path()
@@ -1893,7 +1893,7 @@ def serve(host: str, port: int, workers: int, db: Path | None) -> None:
 
     import uvicorn
 
-    from dyadwatch.store import default_path
+    from dyadwatch.api import default_path
     from dyadwatch.web import create_app
 
     path = Path(db or default_path()).expanduser().resolve()
@@ -1987,7 +1987,7 @@ def watch_cmd(
     import signal
     import threading
 
-    from dyadwatch.store import default_path
+    from dyadwatch.api import default_path
     from dyadwatch.watch.channels import Channel, SmtpChannel, StdoutChannel, WebhookChannel
     from dyadwatch.watch.cycle import CycleReport, WatchConfig
     from dyadwatch.watch.cycle import watch as run_watch

@@ -1,4 +1,9 @@
-"""The event store: one DuckDB file with the tables of design §3.
+"""The event store: one DuckDB file with the tables of design §3 (the persistence layer, design §6).
+
+It connects, creates the schema, runs a write in one transaction (:func:`atomic`) and reads the
+tables back; it imports nothing above it (no ingest, query or analysis module). The verbs that
+load files or build series (``ingest``, ``series``, ``search_texts`` …) are on
+:class:`dyadwatch.api.Store`, the ``Store`` that :func:`dyadwatch.open` returns.
 
 Open it with :func:`dyadwatch.open` (or :meth:`Store.open`). A store opened for writing holds
 DuckDB's file lock, so a second writer gets a :class:`~dyadwatch.errors.StoreLockedError` with
@@ -7,13 +12,14 @@ one clear line instead of DuckDB's message.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 import duckdb
 import platformdirs
@@ -21,10 +27,8 @@ import platformdirs
 from dyadwatch.errors import StoreError, StoreLockedError, UsageError
 from dyadwatch.schema import DDL, EVENT_COLUMNS
 
-if TYPE_CHECKING:  # pandas and the ingest pipeline load on first use: reading a series needs neither
+if TYPE_CHECKING:  # pandas loads on first use: opening a store needs none
     import pandas as pd
-
-    from dyadwatch.ingest.pipeline import LoadReport, ProgressHook
 
 ExportFormat = Literal["csv", "json", "parquet"]
 
@@ -55,7 +59,26 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 
 @contextmanager
-def _dates_as_usage_errors() -> Iterator[None]:
+def atomic(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One transaction around the block: COMMIT when it ends, ROLLBACK when anything is raised in it
+    (Ctrl-C included), the exception passed on.
+
+    Every write of more than one statement goes through it (design §3: after a crash or an interrupt
+    a file is either fully loaded or absent). A ROLLBACK after DuckDB has already ended the
+    transaction (a failed COMMIT does) is skipped, so the original error is the one raised.
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(duckdb.TransactionException):
+            con.execute("ROLLBACK")
+        raise
+
+
+@contextmanager
+def dates_as_usage_errors() -> Iterator[None]:
     """A --from/--to date DuckDB cannot read is the user's to fix: a usage error, one line."""
     try:
         yield
@@ -80,14 +103,14 @@ class Store:
             self.con.execute(DDL)
 
     @classmethod
-    def open(cls, path: str | Path | None = None, *, read_only: bool = False) -> Store:
+    def open(cls, path: str | Path | None = None, *, read_only: bool = False) -> Self:
         return cls(path, read_only=read_only)
 
     # -- life cycle -------------------------------------------------------------------------
     def close(self) -> None:
         self.con.close()
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -95,7 +118,7 @@ class Store:
     ) -> None:
         self.close()
 
-    def _writable(self) -> None:
+    def require_writable(self) -> None:
         if self.read_only:
             raise StoreError(f"{self.path} was opened read-only; open it without read_only to load data")
 
@@ -104,130 +127,7 @@ class Store:
         """Scratch space for decompressed files, beside the store (cleaned at each ingest)."""
         return self.path.with_name(self.path.name + ".ingest-tmp")
 
-    # -- loading ----------------------------------------------------------------------------
-    def ingest(
-        self,
-        paths: Sequence[str | Path],
-        *,
-        format: str = "auto",
-        focus: str = "PRK",
-        dedupe: bool = False,
-        mapping: str | None = None,
-        date_format: str = "%Y-%m-%d",
-        check_all_rows: bool = False,
-        on_file: Callable[[Path], ProgressHook | None] | None = None,
-        on_done: Callable[[LoadReport], None] | None = None,
-    ) -> list[LoadReport]:
-        """Load event files (GDELT 1.0/2.0, ICEWS, POLECAT, CSV with ``mapping``); one report per file.
-
-        A file that cannot be read is reported with status ``failed`` and the others still load.
-        By default GDELT rows that cannot involve ``focus`` are counted without being parsed (see
-        :class:`~dyadwatch.ingest.source.FocusFilter`); ``check_all_rows=True`` parses and
-        validates every row, so malformed rows between other countries are rejected too.
-        """
-        from dyadwatch.ingest.pipeline import load_many
-        from dyadwatch.ingest.source import clean_workdir
-
-        self._writable()
-        clean_workdir(self.workdir)
-        try:
-            return load_many(
-                self.con,
-                [Path(p) for p in paths],
-                workdir=self.workdir,
-                on_file=on_file,
-                on_done=on_done,
-                fmt=format,
-                focus=focus,
-                dedupe=dedupe,
-                mapping=mapping,
-                date_format=date_format,
-                check_all_rows=check_all_rows,
-            )
-        finally:
-            clean_workdir(self.workdir)
-            self.workdir.rmdir()
-
-    def load_frame(self, records: pd.DataFrame, *, label: str, sha256: str, fmt: str, focus: str = "ALL") -> LoadReport:
-        """Load rows already in memory (the bundled datasets) with the same accounting as files."""
-        from dyadwatch.ingest.pipeline import load_records, register_lookups
-
-        self._writable()
-        register_lookups(self.con)
-        return load_records(self.con, records, label=label, sha256=sha256, fmt=fmt, focus=focus)
-
-    def ingest_indicators(
-        self, paths: Sequence[str | Path], *, format: str = "auto", focus: str = "PRK"
-    ) -> list[LoadReport]:
-        """Load UN roll calls (``unvotes``) or Comtrade-style trade (``comtrade``) into ``indicators``
-        (design §11; see :mod:`dyadwatch.ingest.indicators`); one report per file."""
-        from dyadwatch.ingest.indicators import load_indicators
-
-        self._writable()
-        return load_indicators(self.con, paths, fmt=format, focus=focus)
-
-    def ingest_texts(
-        self,
-        paths: Sequence[str | Path],
-        *,
-        format: str = "auto",
-        mapping: str | None = None,
-        collection: str | None = None,
-    ) -> list[LoadReport]:
-        """Load texts (KCNA JSON, CSV with ``mapping``, a folder of .txt files) into ``texts``
-        (design §10; see :mod:`dyadwatch.ingest.texts`); one report per file or folder."""
-        from dyadwatch.ingest.texts import load_texts
-
-        self._writable()
-        return load_texts(self.con, paths, fmt=format, mapping=mapping, collection=collection)
-
-    def search_texts(
-        self,
-        query: str,
-        *,
-        start: str | None = None,
-        end: str | None = None,
-        partner: str | None = None,
-        limit: int = 20,
-    ) -> pd.DataFrame:
-        """Texts containing every word of ``query`` (see :func:`dyadwatch.analysis.rhetoric.search_texts`)."""
-        from dyadwatch.analysis.rhetoric import search_texts
-
-        with _dates_as_usage_errors():
-            found = search_texts(self.con, query, start=start, end=end, partner=partner, limit=limit)
-        return self._with_coding(found)
-
-    def _with_coding(self, found: pd.DataFrame) -> pd.DataFrame:
-        """``found`` with a ``coding`` column when texts were coded (``code-texts``): "coded: N
-        events", "no event: why" or "uncoded: why", so a text that gave no event shows its reason."""
-        known = self.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'texts_coding'").fetchone()
-        if found.empty or not known or not known[0]:
-            return found
-        ids = list(found["text_id"])
-        rows = self.con.execute(
-            f"SELECT text_id, status, reason, events FROM texts_coding WHERE text_id IN ({', '.join('?' * len(ids))})",
-            ids,
-        ).fetchall()
-        if not rows:
-            return found
-        words = {"coded": "coded", "no_event": "no event", "uncoded": "uncoded"}
-        label: dict[str, str] = {
-            text_id: f"coded: {events} event{'s' * (events != 1)}"
-            if status == "coded"
-            else f"{words.get(status, status)}: {reason}"
-            for text_id, status, reason, events in rows
-        }
-        return found.assign(coding=[label.get(text_id, "") for text_id in ids])
-
     # -- reading ----------------------------------------------------------------------------
-    def indicators(
-        self, focus: str = "PRK", *, names: Sequence[str] | None = None, partners: Sequence[str] | None = None
-    ) -> pd.DataFrame:
-        """Rows of the ``indicators`` table for ``focus`` (design §11), by name, partner and year."""
-        from dyadwatch.ingest.indicators import indicator_rows
-
-        return indicator_rows(self.con, focus.upper(), names=names, partners=partners)
-
     def events(
         self,
         *,
@@ -244,7 +144,7 @@ class Store:
         sql, params = self._events_query(
             source=source, start=start, end=end, actor=actor, partner=partner, limit=limit, exclude=exclude
         )
-        with _dates_as_usage_errors():
+        with dates_as_usage_errors():
             return self.con.execute(sql, params).df()
 
     @staticmethod
@@ -297,7 +197,7 @@ class Store:
             import pyarrow.parquet as pq
 
             sql, params = self._events_query(**filters)
-            with _dates_as_usage_errors():
+            with dates_as_usage_errors():
                 relation = self.con.sql(sql, params=params)
                 # Newer DuckDB releases call it to_arrow_reader; older ones fetch_record_batch.
                 reader = getattr(relation, "to_arrow_reader", None) or relation.fetch_record_batch
@@ -350,20 +250,9 @@ class Store:
         ).fetchall()
         return [str(r[0]) for r in rows]
 
-    # -- series -----------------------------------------------------------------------------
-    def series(self, actor1: str, actor2: str, freq: str = "M", **options: Any) -> pd.DataFrame:
-        """The dyad series ``actor1`` → ``actor2`` (see :func:`dyadwatch.series.dyad_series`)."""
-        from dyadwatch.series import dyad_series
-
-        return dyad_series(self, actor1, actor2, freq=freq, **options)
-
+    # -- engines ----------------------------------------------------------------------------
     def ibis(self) -> Any:
         """The events table as an Ibis table over this store's DuckDB connection."""
         import ibis
 
         return ibis.duckdb.from_connection(self.con).table("events")
-
-
-def open(path: str | Path | None = None, *, read_only: bool = False) -> Store:  # noqa: A001
-    """Open (creating if needed) the event store at ``path`` (default: :func:`default_path`)."""
-    return Store(path, read_only=read_only)

@@ -52,6 +52,7 @@ from dyadwatch.analysis.periods import FREQ_NAMES, check_freq, infer_freq, perio
 from dyadwatch.analysis.results import selection_json
 from dyadwatch.errors import UsageError
 from dyadwatch.selection import Selection, resolve
+from dyadwatch.series import dyad_series
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
@@ -780,7 +781,7 @@ def dyad_breaks(
     sel = resolve(selection, freq=freq, normalize=normalize, drop_statements=drop_statements)
     freq, normalize, drop_statements = sel.freq, sel.normalize, sel.drop_statements
     a, b = actor1.upper(), actor2.upper()
-    series = store.series(a, b, selection=sel)
+    series = dyad_series(store, a, b, selection=sel)
     return breaks(
         series,
         metric=metric,

@@ -40,6 +40,7 @@ from dyadwatch.codebook.lexicon import (
 from dyadwatch.errors import InsufficientDataError, StoreError, UsageError
 from dyadwatch.periods import check_freq, period_starts
 from dyadwatch.selection import Selection
+from dyadwatch.series import dyad_series
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
@@ -234,7 +235,7 @@ def rhetoric(
         notes.append("no text is about any partner in the dictionary for this selection")
     has_events = int(store.con.execute("SELECT count(*) FROM events").fetchall()[0][0]) > 0
     for partner in rows["partner"].unique() if has_events else []:
-        events = store.series(focus, str(partner), freq=freq, fill=False)
+        events = dyad_series(store, focus, str(partner), freq=freq, fill=False)
         if events.empty:
             continue
         means = events.set_index(pd.to_datetime(events["period"]))["goldstein_mean"]
@@ -559,7 +560,7 @@ def lead_lag(
     Returns ``status`` ``insufficient_data`` with the reason when no collection can be tested.
     """
     answer: dict[str, Any] = {"partner": partner, "status": "ok", "caveats": list(LEAD_LAG_CAVEATS)}
-    events = store.series(focus, partner, freq=freq)
+    events = dyad_series(store, focus, partner, freq=freq)
     if events.empty:
         return answer | {
             "status": "insufficient_data",

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dyadwatch.ingest import chronology, lists, triggers
-from dyadwatch.ingest.pipeline import LoadReport
+from dyadwatch.ingest.pipeline import LoadReport, load_frame
+from dyadwatch.ingest.texts import load_texts
 
 # KCNA's English items of 2024 (CC0; see data/PROVENANCE.md): the words beside the deeds in the demo.
 KCNA_2024 = Path(__file__).resolve().parent.parent / "data" / "texts" / "kcna-headlines-2024-11-11.json.gz"
@@ -110,7 +111,8 @@ def load_bundled(store: Store, on_done: Callable[[LoadReport], None] | None = No
 
     for relationship in chronology.relationships():
         done(
-            store.load_frame(
+            load_frame(
+                store,
                 chronology.to_frame(relationship),
                 label=f"chronology/{relationship.stem}.yaml",
                 sha256=relationship.sha256,
@@ -119,18 +121,23 @@ def load_bundled(store: Store, on_done: Callable[[LoadReport], None] | None = No
         )
     frame, digest = lists.provocations()
     done(
-        store.load_frame(
-            frame, label="provocations/north_korea_provocations_1958_present.csv", sha256=digest, fmt="provocations"
+        load_frame(
+            store,
+            frame,
+            label="provocations/north_korea_provocations_1958_present.csv",
+            sha256=digest,
+            fmt="provocations",
         )
     )
     frame, digest = lists.missile_tests()
-    done(store.load_frame(frame, label="missile_tests/test.en.json", sha256=digest, fmt="missile_tests"))
+    done(load_frame(store, frame, label="missile_tests/test.en.json", sha256=digest, fmt="missile_tests"))
     frame, digest = triggers.resolution_events()
-    done(store.load_frame(frame, label="triggers/un_resolutions.csv", sha256=digest, fmt="un_resolutions"))
+    done(load_frame(store, frame, label="triggers/un_resolutions.csv", sha256=digest, fmt="un_resolutions"))
     frame, digest = triggers.exercise_events()
-    done(store.load_frame(frame, label="triggers/exercises.csv", sha256=digest, fmt="exercises"))
+    done(load_frame(store, frame, label="triggers/exercises.csv", sha256=digest, fmt="exercises"))
     # Texts go to the texts table, not events; re-loading the same file adds nothing (content hash).
-    for report in store.ingest_texts([KCNA_2024], format="kcna-json", collection="kcna"):
+    store.require_writable()
+    for report in load_texts(store.con, [KCNA_2024], fmt="kcna-json", collection="kcna"):
         done(report)
     done(code_bundled_texts(store))
     return reports

@@ -30,6 +30,7 @@ from dyadwatch.errors import InsufficientDataError, UsageError
 from dyadwatch.ingest.kcna_coder import HeadlineModel, bundled_model, code_headlines, coder_version
 from dyadwatch.ingest.pipeline import LoadReport, _record_load
 from dyadwatch.schema import EVENT_COLUMNS, TEXT_CODED_SOURCES
+from dyadwatch.store import atomic
 
 if TYPE_CHECKING:
     from dyadwatch.store import Store
@@ -104,7 +105,7 @@ def code_texts(
     if isinstance(store, duckdb.DuckDBPyConnection):
         con = store
     else:
-        store._writable()
+        store.require_writable()
         con = store.con
     model = (model or bundled_model()) if use_model else None
     version = version or coder_version(model)
@@ -125,8 +126,7 @@ def code_texts(
     )
     report.texts_read = len(texts)
     started = datetime.now()
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with atomic(con):
         older = con.execute(
             "SELECT count(*) FROM coded_events c JOIN events e USING (event_id) "
             "WHERE e.source = ? AND c.coder_version <> ?",
@@ -145,10 +145,6 @@ def code_texts(
         report.texts_skipped = len(texts) - len(todo)
         if not todo.empty:
             _code_and_store(con, todo, source, version, model, report, started)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return report
 
 

@@ -57,6 +57,7 @@ from dyadwatch.codebook.rollcalls import (
 from dyadwatch.errors import DyadwatchError, InputError, UsageError
 from dyadwatch.ingest.pipeline import LoadReport, _record_load
 from dyadwatch.schema import INDICATOR_COLUMNS
+from dyadwatch.store import atomic
 
 FORMATS = ("unvotes", "comtrade")
 RAW_LIMIT = 2000
@@ -373,8 +374,7 @@ def load_unvotes(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], focus: s
         rows = agreement_frame(work, focus)
     finally:
         work.close()
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with atomic(con):
         for kind in ("votes", "calls", "issues"):
             if kind not in parsed:
                 continue
@@ -406,10 +406,6 @@ def load_unvotes(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], focus: s
         for kind in ("votes", "calls", "issues"):
             if kind in parsed:
                 _record_load(con, parsed[kind][0], focus, False, started)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     seconds = (datetime.now() - started).total_seconds()
     for kind in ("votes", "calls", "issues"):
         if kind in parsed:
@@ -511,8 +507,7 @@ def load_comtrade(con: duckdb.DuckDBPyConnection, path: Path, focus: str) -> Loa
     report = LoadReport(file=str(path), format="comtrade", status="loaded", sha256=table.sha256, rows_read=0)
     rejects = Rejects()
     flows = _comtrade_rows(table, focus, report, rejects)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with atomic(con):
         report.load_id = _next_load_id(con)
         _file_rejects(con, report, rejects)
         report.rows_kept = len(flows)
@@ -541,10 +536,6 @@ def load_comtrade(con: duckdb.DuckDBPyConnection, path: Path, focus: str) -> Loa
             _insert(con, mirrored)
             _recompute_shares(con, focus, sorted({int(y) for y in flows["year"]}), report.load_id)
         _record_load(con, report, focus, False, started)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     report.seconds = (datetime.now() - started).total_seconds()
     return report
 

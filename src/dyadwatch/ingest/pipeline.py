@@ -23,7 +23,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
@@ -32,7 +32,11 @@ from dyadwatch.codebook import cameo_codes, countries
 from dyadwatch.errors import DyadwatchError, InputError, UsageError
 from dyadwatch.ingest import readers
 from dyadwatch.ingest.formats import FORMATS, detect_format, gdelt_version
-from dyadwatch.ingest.source import PreparedFile, keep_freed_blocks, prepare, release
+from dyadwatch.ingest.source import PreparedFile, clean_workdir, keep_freed_blocks, prepare, release
+from dyadwatch.store import atomic
+
+if TYPE_CHECKING:
+    from dyadwatch.store import Store
 
 DEDUPE_RULE = "same date, actor1, actor2, event_code and reference (source URL)"
 
@@ -563,8 +567,7 @@ def load_prepared(
             sha256=prepared.sha256,
             rows_read=prepared.lines - (1 if reader.header else 0),
         )
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with atomic(con):
             # fetchall: a result left open (fetchone) keeps DuckDB from registering the parsed table
             ((load_id,),) = con.execute("SELECT nextval('load_id_seq')").fetchall()
             report.load_id = int(load_id)
@@ -588,10 +591,6 @@ def load_prepared(
             )
             _record_days(con, [(prepared, report.load_id)], fmt)
             _record_load(con, report, focus, dedupe, started)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         report.seconds = (datetime.now() - started).total_seconds()
         return report
     finally:
@@ -622,22 +621,18 @@ def load_records(
     report = LoadReport(file=label, format=fmt, status="loaded", sha256=sha256, rows_read=len(frame))
     columns = ", ".join(readers.STAGE_COLUMNS)
     con.register("dw_records", frame)
-    con.execute("BEGIN TRANSACTION")
     try:
-        row = con.execute("SELECT nextval('load_id_seq')").fetchone()
-        report.load_id = int(row[0]) if row else 0
-        stage = _stage(con, f"SELECT {columns}, problem, row_key FROM dw_records", focus, materialise=False)
-        lines = {str(k): (int(k), "") for k in frame["line"]}
+        with atomic(con):
+            row = con.execute("SELECT nextval('load_id_seq')").fetchone()
+            report.load_id = int(row[0]) if row else 0
+            stage = _stage(con, f"SELECT {columns}, problem, row_key FROM dw_records", focus, materialise=False)
+            lines = {str(k): (int(k), "") for k in frame["line"]}
 
-        def located(keys: set[str]) -> dict[str, tuple[int, str]]:
-            return {k: lines[k] for k in keys if k in lines}
+            def located(keys: set[str]) -> dict[str, tuple[int, str]]:
+                return {k: lines[k] for k in keys if k in lines}
 
-        _finish_load(con, stage, report.load_id, report, False, located, 0)
-        _record_load(con, report, focus, False, started)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+            _finish_load(con, stage, report.load_id, report, False, located, 0)
+            _record_load(con, report, focus, False, started)
     finally:
         con.unregister("dw_records")
     report.seconds = (datetime.now() - started).total_seconds()
@@ -864,64 +859,60 @@ def _load_together(
             for i, p in enumerate(files)
         ]
     )
-    con.execute("BEGIN TRANSACTION")
     try:
-        con.register("dw_parsed", rows)
-        stage = _stage(
-            con, readers.gdelt_parsed("dw_parsed", version, carry="dw_file").select, focus, materialise=False
-        )
-        staged = [0] * len(files)
-        flagged = 0
-        for place, good, bad in con.execute(
-            f"SELECT dw_file, count(*) FILTER (problem IS NULL), count(*) FILTER (problem IS NOT NULL)"
-            f" FROM {stage} GROUP BY dw_file"
-        ).fetchall():
-            staged[place] = int(good)
-            flagged += int(bad)
-        if flagged:  # rejects are reported line by line, file by file
-            _roll_back(con)
-            return None
-        load_ids = sorted(
-            int(v) for (v,) in con.execute("SELECT nextval('load_id_seq') FROM range(?)", [len(files)]).fetchall()
-        )
-        # No anti join and no window: no staged id repeats or is stored (checked above).
-        ((inserted,),) = con.execute(
-            f"INSERT INTO events SELECT s.* EXCLUDE (problem, row_key, dw_file),"
-            f" [{', '.join(map(str, load_ids))}][s.dw_file + 1] AS load_id FROM {stage} AS s WHERE s.problem IS NULL"
-        ).fetchall()
-        if inserted != sum(staged):  # cannot happen with the checks above; the single path is exact
-            _roll_back(con)
-            return None
-        reports = [
-            LoadReport(
-                file=str(prepared.original),
-                format=str(fmt),
-                status="loaded",
-                load_id=load_id,
-                sha256=prepared.sha256,
-                rows_read=prepared.lines,
-                rows_kept=kept,
-                rows_outside_focus=prepared.lines - kept,
+        with atomic(con):
+            con.register("dw_parsed", rows)
+            stage = _stage(
+                con, readers.gdelt_parsed("dw_parsed", version, carry="dw_file").select, focus, materialise=False
             )
-            for prepared, load_id, kept in zip(files, load_ids, staged, strict=True)
-        ]
-        _record_id_ranges(
-            con,
-            [
-                (report, *(prepared.parsed_id_range or (None, None)))
-                for prepared, report in zip(files, reports, strict=True)
-            ],
-        )
-        _record_days(con, list(zip(files, load_ids, strict=True)), str(fmt))
-        _record_loads(
-            con, [(report, started) for report, (_, started) in zip(reports, group, strict=True)], focus, False
-        )
-        con.execute("COMMIT")
-    except duckdb.Error:
-        _roll_back(con)
+            staged = [0] * len(files)
+            flagged = 0
+            for place, good, bad in con.execute(
+                f"SELECT dw_file, count(*) FILTER (problem IS NULL), count(*) FILTER (problem IS NOT NULL)"
+                f" FROM {stage} GROUP BY dw_file"
+            ).fetchall():
+                staged[place] = int(good)
+                flagged += int(bad)
+            if flagged:  # rejects are reported line by line, file by file
+                raise _GroupFallback
+            load_ids = sorted(
+                int(v) for (v,) in con.execute("SELECT nextval('load_id_seq') FROM range(?)", [len(files)]).fetchall()
+            )
+            # No anti join and no window: no staged id repeats or is stored (checked above).
+            ((inserted,),) = con.execute(
+                f"INSERT INTO events SELECT s.* EXCLUDE (problem, row_key, dw_file),"
+                f" [{', '.join(map(str, load_ids))}][s.dw_file + 1] AS load_id"
+                f" FROM {stage} AS s WHERE s.problem IS NULL"
+            ).fetchall()
+            if inserted != sum(staged):  # cannot happen with the checks above; the single path is exact
+                raise _GroupFallback
+            reports = [
+                LoadReport(
+                    file=str(prepared.original),
+                    format=str(fmt),
+                    status="loaded",
+                    load_id=load_id,
+                    sha256=prepared.sha256,
+                    rows_read=prepared.lines,
+                    rows_kept=kept,
+                    rows_outside_focus=prepared.lines - kept,
+                )
+                for prepared, load_id, kept in zip(files, load_ids, staged, strict=True)
+            ]
+            _record_id_ranges(
+                con,
+                [
+                    (report, *(prepared.parsed_id_range or (None, None)))
+                    for prepared, report in zip(files, reports, strict=True)
+                ],
+            )
+            _record_days(con, list(zip(files, load_ids, strict=True)), str(fmt))
+            _record_loads(
+                con, [(report, started) for report, (_, started) in zip(reports, group, strict=True)], focus, False
+            )
+    except (_GroupFallback, duckdb.Error):
         return None  # each file again on its own, which names the file and the problem
     except BaseException:
-        _roll_back(con)
         for prepared in files:
             release(prepared)
         raise
@@ -935,10 +926,8 @@ def _load_together(
     return reports
 
 
-def _roll_back(con: duckdb.DuckDBPyConnection) -> None:
-    """End the open transaction, if DuckDB has not ended it already (a failed COMMIT does)."""
-    with contextlib.suppress(duckdb.TransactionException):
-        con.execute("ROLLBACK")
+class _GroupFallback(Exception):
+    """Raised inside a group load's transaction to roll it back and load the files one by one."""
 
 
 def iter_summary(reports: Iterable[LoadReport]) -> list[dict[str, Any]]:
@@ -958,3 +947,33 @@ def iter_summary(reports: Iterable[LoadReport]) -> list[dict[str, Any]]:
         }
         for r in reports
     ]
+
+
+def ingest_files(
+    store: Store,
+    paths: Sequence[str | Path],
+    *,
+    on_file: Callable[[Path], ProgressHook | None] | None = None,
+    on_done: Callable[[LoadReport], None] | None = None,
+    **options: Any,
+) -> list[LoadReport]:
+    """Load event files into ``store`` (:meth:`dyadwatch.api.Store.ingest`, options as :func:`load_many`),
+    with the scratch space beside the store cleaned before and removed after."""
+    store.require_writable()
+    clean_workdir(store.workdir)
+    try:
+        return load_many(
+            store.con, [Path(p) for p in paths], workdir=store.workdir, on_file=on_file, on_done=on_done, **options
+        )
+    finally:
+        clean_workdir(store.workdir)
+        store.workdir.rmdir()
+
+
+def load_frame(
+    store: Store, records: pd.DataFrame, *, label: str, sha256: str, fmt: str, focus: str = "ALL"
+) -> LoadReport:
+    """Load rows already in memory (the bundled datasets) into ``store`` with the same accounting as files."""
+    store.require_writable()
+    register_lookups(store.con)
+    return load_records(store.con, records, label=label, sha256=sha256, fmt=fmt, focus=focus)

@@ -64,9 +64,9 @@ import httpx
 import tenacity
 
 from dyadwatch.errors import DyadwatchError, UsageError
+from dyadwatch.store import atomic
 
 if TYPE_CHECKING:
-    from dyadwatch.ingest.pipeline import LoadReport
     from dyadwatch.store import Store
 
 #: GDELT's published locations (design §12).
@@ -309,22 +309,20 @@ def keep_published_totals(
     con = store.con
     frame = pd.DataFrame({"date": list(daily), "events": list(daily.values())})
     con.register("dw_published_df", frame)
-    con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(
-            "DELETE FROM daily_totals WHERE source = ? AND date IN (SELECT date FROM dw_published_df)", [source]
-        )
-        con.execute(f"INSERT INTO daily_totals SELECT ?, date, events, {PUBLISHED} FROM dw_published_df", [source])
-        if countries is not None:
-            by_country = pd.DataFrame(countries, columns=["date", "country", "events"])
-            con.register("dw_country_df", by_country)
-            con.execute("DELETE FROM daily_country_totals WHERE source = ?", [source])
-            con.execute("INSERT INTO daily_country_totals SELECT ?, date, country, events FROM dw_country_df", [source])
-            con.unregister("dw_country_df")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        with atomic(con):
+            con.execute(
+                "DELETE FROM daily_totals WHERE source = ? AND date IN (SELECT date FROM dw_published_df)", [source]
+            )
+            con.execute(f"INSERT INTO daily_totals SELECT ?, date, events, {PUBLISHED} FROM dw_published_df", [source])
+            if countries is not None:
+                by_country = pd.DataFrame(countries, columns=["date", "country", "events"])
+                con.register("dw_country_df", by_country)
+                con.execute("DELETE FROM daily_country_totals WHERE source = ?", [source])
+                con.execute(
+                    "INSERT INTO daily_country_totals SELECT ?, date, country, events FROM dw_country_df", [source]
+                )
+                con.unregister("dw_country_df")
     finally:
         con.unregister("dw_published_df")
 
@@ -629,6 +627,8 @@ def _completed(futures: list[Future[_Fetched]]) -> Iterator[_Fetched]:
 def _load_one(
     store: Store, result: _Fetched, version: int, focus: str, summary: SyncSummary, lock: threading.Lock
 ) -> FileOutcome:
+    from dyadwatch.ingest.pipeline import ingest_files  # pandas loads only once a file is to load
+
     name = result.remote.name
     if result.path is None:
         return FileOutcome(name, "failed", reason=result.error)
@@ -636,7 +636,7 @@ def _load_one(
         summary.fetched += 1 if result.bytes else 0
         summary.verified += 1
         summary.bytes_fetched += result.bytes
-    reports: list[LoadReport] = store.ingest([result.path], format=f"gdelt{version}", focus=focus)
+    reports = ingest_files(store, [result.path], fmt=f"gdelt{version}", focus=focus)
     report = reports[0]
     if report.status == "failed":
         return FileOutcome(name, "failed", bytes=result.bytes, reason=report.error)

@@ -44,6 +44,7 @@ from dyadwatch.codebook.mentions import partner_dictionary
 from dyadwatch.errors import InputError, UsageError
 from dyadwatch.ingest.pipeline import LoadReport, _record_load
 from dyadwatch.schema import TEXT_COLUMNS
+from dyadwatch.store import atomic
 
 FORMATS = ("auto", "kcna-json", "csv", "text-dir")
 RAW_LIMIT = 2000
@@ -402,8 +403,7 @@ def load_source(con: duckdb.DuckDBPyConnection, source: Source) -> LoadReport:
     before = len(frame)
     frame = frame.drop_duplicates("text_id")
     report.rows_duplicate = before - len(frame)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with atomic(con):
         report.load_id = int(con.execute("SELECT nextval('load_id_seq')").fetchall()[0][0])
         frame["load_id"] = report.load_id
         con.register("dw_text_rows", frame[list(TEXT_COLUMNS)])
@@ -446,10 +446,6 @@ def load_source(con: duckdb.DuckDBPyConnection, source: Source) -> LoadReport:
         report.rows_rejected = len(rejects)
         report.reject_examples = [f"line {line}: {why}" for line, why, _ in sorted(rejects)[:EXAMPLES]]
         _record_load(con, report, "ALL", False, started)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     report.seconds = (datetime.now() - started).total_seconds()
     return report
 

@@ -26,7 +26,7 @@ from dyadwatch.jsonable import jsonable
 from dyadwatch.selection import Selection
 
 if TYPE_CHECKING:
-    from dyadwatch.store import Store
+    from dyadwatch.api import Store
 
 #: Statuses with which an analysis says, on purpose, that the data cannot support a number.
 DATA_LIMITS = ("insufficient_data", "unstable")

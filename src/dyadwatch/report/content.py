@@ -18,7 +18,7 @@ from dyadwatch.report.analyses import Outcome, relationship_breaks
 from dyadwatch.selection import Selection
 
 if TYPE_CHECKING:
-    from dyadwatch.store import Store
+    from dyadwatch.api import Store
 
 #: A relationship gets its own brief when the store holds at least this many dyadic events of it
 #: (both directions, all sources). The bundled chronology is sparse (a few events a year at most),

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from dyadwatch.errors import DyadwatchError
 
 if TYPE_CHECKING:
-    from dyadwatch.store import Store
+    from dyadwatch.api import Store
 
 #: Fewer permutations than the command's default keep the report quick; the p-values are rounded.
 REPORT_PERMUTATIONS = 199

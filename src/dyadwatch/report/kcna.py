@@ -23,7 +23,7 @@ from dyadwatch.schema import TEXT_CODED_SOURCES
 from dyadwatch.selection import Selection
 
 if TYPE_CHECKING:
-    from dyadwatch.store import Store
+    from dyadwatch.api import Store
 
 SOURCE = TEXT_CODED_SOURCES[0]  # "kcna"
 

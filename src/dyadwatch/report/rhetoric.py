@@ -16,7 +16,7 @@ from dyadwatch.errors import DyadwatchError
 from dyadwatch.report.analyses import Outcome
 
 if TYPE_CHECKING:
-    from dyadwatch.store import Store
+    from dyadwatch.api import Store
 
 
 def _has_texts(store: Store) -> bool:

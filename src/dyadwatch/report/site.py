@@ -27,7 +27,7 @@ from dyadwatch.report.content import Overview, Relationship
 from dyadwatch.selection import Selection
 
 if TYPE_CHECKING:
-    from dyadwatch.store import Store
+    from dyadwatch.api import Store
 
 PDF_NAME = "dyadwatch-report.pdf"
 #: Breaks in two relationships within this many years of each other count as shared.

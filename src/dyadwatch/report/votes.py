@@ -18,7 +18,7 @@ from dyadwatch.report import charts, narrative
 from dyadwatch.report.analyses import Outcome
 
 if TYPE_CHECKING:
-    from dyadwatch.store import Store
+    from dyadwatch.api import Store
 
 #: Partners drawn on the overview's agreement chart, when the store has briefs for them.
 OVERVIEW_PARTNERS = ("CHN", "RUS", "USA", "KOR", "JPN")

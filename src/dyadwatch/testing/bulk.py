@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dyadwatch.store import Store
+from dyadwatch.api import Store
 
 #: Partners of North Korea, most events first; weights fall as 1/rank (Zipf), as in GDELT.
 BULK_PARTNERS: tuple[str, ...] = (

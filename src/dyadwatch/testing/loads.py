@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dyadwatch.store import Store
+from dyadwatch.api import Store
 
 #: Every table a load writes, each in a stable order (the loads' timestamps left out).
 LOAD_TABLES = {

@@ -129,8 +129,9 @@ def reconcile(
     opened: list[int] = []
     cleared: list[int] = []
     marks = ", ".join("?" for _ in kinds)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    from dyadwatch.store import atomic  # DuckDB loads with the store, not with this module
+
+    with atomic(con):
         rows = con.execute(
             f"SELECT alert_id, kind, key FROM alerts WHERE focus = ? AND cleared IS NULL AND kind IN ({marks})",
             [focus, *kinds],
@@ -167,10 +168,6 @@ def reconcile(
                 "INSERT INTO watch_status VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                 [name, value],
             )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return Transition(opened, cleared)
 
 

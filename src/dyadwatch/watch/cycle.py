@@ -46,7 +46,7 @@ from dyadwatch.watch.channels import Channel, DeliveryError, write_feed
 if TYPE_CHECKING:
     import duckdb
 
-    from dyadwatch.store import Store
+    from dyadwatch.api import Store
 
 PAUSE_POINTS = ("after_sync", "after_alerts", "after_delivery")
 #: ``watch_status`` name of the last complete GDELT sync (see the module docstring).
@@ -499,8 +499,8 @@ def watch(
     another writer skips the cycle (said), the next one tries again. Returns the last cycle's report."""
     import threading
 
+    from dyadwatch.api import Store
     from dyadwatch.errors import StoreLockedError
-    from dyadwatch.store import Store
     from dyadwatch.watch.lock import WatchLock
 
     stop = stop or threading.Event()

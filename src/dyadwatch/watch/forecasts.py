@@ -125,8 +125,9 @@ def record(
     """Append ``rows`` to ``forecasts``, each chained to the one before, in one transaction."""
     if not rows:
         return 0
-    con.execute("BEGIN TRANSACTION")
-    try:
+    from dyadwatch.store import atomic  # DuckDB loads with the store, not with this module
+
+    with atomic(con):
         last = con.execute("SELECT seq, hash FROM forecasts ORDER BY seq DESC LIMIT 1").fetchone()
         seq, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS)
         for row in sorted(rows, key=lambda r: (r["partner"], r["kind"], r["horizon_months"])):
@@ -144,10 +145,6 @@ def record(
                  full["probability"], version, prev, digest],
             )  # fmt: skip
             prev = digest
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return len(rows)
 
 

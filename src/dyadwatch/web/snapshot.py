@@ -34,10 +34,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dyadwatch.api import Store
 from dyadwatch.periods import MONTHS_PER
 from dyadwatch.selection import BARE_STATEMENT_CODES, Selection
 from dyadwatch.series import COUNT_COLUMNS, SERIES_COLUMNS
-from dyadwatch.store import Store
 
 #: Above this many events the server answers from DuckDB rather than keep a copy (~400 B an event).
 MAX_EVENTS_IN_MEMORY = 5_000_000
