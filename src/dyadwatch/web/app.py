@@ -344,20 +344,14 @@ def create_app(db_path: str | Path, *, max_events_in_memory: int = MAX_EVENTS_IN
         return _answer(result, None)
 
     @app.get("/api/default-freq")
-    def default_freq(
-        selection: Selected,
-        focus: Code = "PRK",
-        partners: Annotated[
-            str | None, Query(pattern=PARTNERS, description="comma-separated ISO alpha-3 codes (default: all)")
-        ] = None,
-        undirected: bool = False,
-    ) -> dict[str, Any]:
-        """The period the command line picks for these partners and selection when no ``--freq`` is
-        given (``dyadwatch.selection.choose_freq``), and why: the dashboard's period until one is chosen."""
+    def default_freq(selection: Selected, focus: Code = "PRK", undirected: bool = False) -> dict[str, Any]:
+        """The period the command line picks for the selection's partners (all when none) when no
+        ``--freq`` is given (``dyadwatch.selection.choose_freq``), and why: the dashboard's period
+        until one is chosen."""
         from dyadwatch.selection import choose_freq
 
         code = check_code(focus, "focus")
-        codes = [check_code(p, "partners") for p in (partners or "").split(",") if p]
+        codes = list(selection.partners)
         with reading() as store:
             freq, reason = choose_freq(store.con, code, codes or None, selection, undirected=undirected)
         return {"focus": code, "partners": codes, "undirected": undirected, "freq": freq, "reason": reason}
