@@ -15,7 +15,8 @@ import dyadwatch as dw
 from dyadwatch.cli import run
 from dyadwatch.errors import InsufficientDataError, ReportError, UsageError
 from dyadwatch.ingest import chronology
-from dyadwatch.report import analyses, build_site, citations, content, narrative
+from dyadwatch.report import analyses, build_site, charts, citations, content, narrative, story
+from dyadwatch.report import site as site_module
 from dyadwatch.report.content import MIN_BRIEF_EVENTS
 
 FORBIDDEN = re.compile(r"\b(NaN|nan|None|undefined|null)\b")
@@ -170,17 +171,38 @@ def test_brief_answers_the_questions_from_numbers(site: Path, bundled_db: Path) 
         events = store.events(actor="PRK", partner="CHN", exclude=("kcna",))
     assert f"The store holds {len(events)} events between the DPRK and China" in text
     assert "methods.html" in page.links
-    # the chronology table lists every event with its reference
-    assert page.tbody_rows[-1] == len(events)
+    # the chronology lists every event with its reference: the first 20 in view, the rest on demand
+    html = (site / "CHN.html").read_text(encoding="utf-8")
+    chronology = html[html.index('id="chronology"') : html.index('class="how-to-read"', html.index('id="chronology"'))]
+    assert chronology.count('<td class="date">') == len(events) > site_module.EVENTS_SHOWN
+    shown, rest = chronology.split('<details class="more-events">')
+    assert shown.count('<td class="date">') == site_module.EVENTS_SHOWN
+    assert rest.count('<td class="date">') == len(events) - site_module.EVENTS_SHOWN
     assert events["reference"].iloc[0][:40] in text
+    # the summary of each question comes first, bend and harden from different results
+    summary = html[html.index('id="summary"') : html.index("</section>", html.index('id="summary"'))]
+    assert html.index('id="summary"') < html.index('id="answers"') < html.index('id="chronology"')
+    answers = re.findall(r"<dd>(.*?)</dd>", summary, flags=re.S)
+    assert len(answers) == 3 and answers[1] != answers[2]
+    assert "towards more cooperation" in answers[1] and "towards more conflict" in answers[2]
 
 
 def test_overview_sections(site: Path) -> None:
     page = parse(site / "index.html")
-    for section in ("flexibility", "breaks", "shares", "shifts", "briefs"):
+    for section in ("changes", "answers", "flexibility", "breaks", "shares", "unchanged", "briefs"):
         assert section in page.ids
+    # the first things on the page: the twelve months' changes, then the three answers, then the methods
+    assert page.ids.index("changes") < page.ids.index("answers") < page.ids.index("flexibility")
     text = " ".join(page.text)
-    assert "Partner shares over time" in text and "Shifts in the last twelve months" in text
+    assert "Partner shares over time" in text and "What changed in the last twelve months" in text
+    html = (site / "index.html").read_text(encoding="utf-8")
+    assert "calibrated by permutation" not in html and "china_russia" not in html and "rising_partner" not in html
+    # Russia's rise in the bundled data, said with its counts, its adjusted p and its evidence
+    changes = html[html.index('id="changes"') : html.index('id="answers"')]
+    assert re.search(
+        r"Russia \(Soviet Union to 1991\): more events with the DPRK</h3>\s*<p>\d+ events in 12 months", changes
+    )
+    assert "Adjusted p = " in changes and "Latest: 20" in changes
     # issue 13: when it hardens, from the bundled provocation lists and trigger data (docs/methods.md §8)
     assert "hardens" in page.ids and "When it hardens" in text
     # the sentences come from verdict_sentence (tests/test_provocations.py) and the event study
@@ -219,7 +241,8 @@ def test_data_limits_are_said_in_words_and_exit_0(
     assert "The provocation analysis cannot be shown: no acts of PRK from provocations, missile_tests" in text
     brief = " ".join(parse(out / "CUB.html").text)
     assert "cannot be estimated from these data: only 5 periods" in brief
-    assert "Regime changes cannot be dated for Cuba: 3 years" in brief
+    assert "When the relationship with Cuba bent towards cooperation cannot be dated: 3 years" in brief
+    assert "When the relationship with Cuba hardened cannot be dated: 3 years" in brief
     assert not FORBIDDEN.search(brief)
     assert not list(out.glob(".dyadwatch-partial-*"))
 
@@ -474,6 +497,23 @@ def test_narrative_words_follow_the_numbers() -> None:
         None,
     )
     assert "No break towards more cooperation" in bent and "1990" in hardened and "−2.0" in hardened
+    # no break at all: each answer from its own results, the candidate under the question it answers
+    yearly = pd.DataFrame(
+        {
+            "year": [2000, 2001, 2002, 2003, 2004, 2005],
+            "events": [1] * 6,
+            "goldstein_sum": [5.0, 6.0, 5.0, 1.0, -9.0, 0.0],
+        }
+    )
+    quiet = {"n_periods": 6, "breaks": [], "penalty": 12.0, "candidate": {"date": "2003-01-01", "gain": 4.0}}
+    bent, hardened = narrative.when_it_changed("China", quiet, None, yearly)
+    assert bent != hardened
+    assert "would mark a move towards more conflict" in hardened and "(gain 4.0 against 12.0)" in hardened
+    assert "The strongest candidate of either kind, 2003, points towards more conflict." in bent
+    assert "The most cooperative year was 2001" in bent and "The most conflictual year was 2004" in hardened
+    assert narrative.named("No regime change in PRK→CHN 1949–2025", {"PRK": "the DPRK", "CHN": "China"}) == (
+        "No regime change in the DPRK → China 1949–2025"
+    )
     series = pd.DataFrame(
         {"year": [2000, 2001, 2002, 2003], "events": [1, 1, 1, 1], "goldstein_sum": [1.0, 1.5, -20.0, 1.0]}
     )
@@ -572,3 +612,67 @@ def test_report_selection_that_leaves_no_relationship_is_a_usage_error(
     assert run(args) == 2
     assert "under the chosen --source/--from/--to" in capsys.readouterr().err
     assert not (tmp_path / "site" / "index.html").exists()
+
+
+def test_the_twelve_months_are_said_by_partner_with_evidence_and_uncertainty() -> None:
+    """story.changes: names for codes and bloc keys, the counts, both p-values, the latest evidence."""
+    evidence_event = {
+        "date": "2025-06-04",
+        "actor1": "RUS",
+        "actor2": "PRK",
+        "summary": "A visit.",
+        "reference": "Ref 1",
+    }
+    data = {
+        "since": "2024-11-12", "until": "2025-11-12", "baseline_from": "2014-11-12", "alpha": 0.05,
+        "partners": [
+            {"partner": "RUS", "status": "rising", "rate_ratio": 7.2, "p_adjusted": 0.0016, "p_value": 0.0001},
+            {"partner": "CHN", "status": "steady", "rate_ratio": 2.3, "p_adjusted": 0.38, "p_value": 0.2},
+            {"partner": "JPN", "status": "steady", "rate_ratio": 0.0, "p_adjusted": 0.97, "p_value": 0.9},
+            {"partner": "CHE", "status": "insufficient_data"},
+        ],
+        "blocs": [{"bloc": "china_russia", "status": "rising"}, {"bloc": "west", "status": "steady"}],
+        "shifts": [
+            {"kind": "rising_partner", "partner": "RUS", "partners": ["RUS"], "evidence": {
+                "baseline": {"from": "2014-11-12", "to": "2024-11-11", "periods": 120, "events": 39},
+                "recent": {"from": "2024-11-12", "to": "2025-10-31", "periods": 12, "events": 28},
+                "baseline_rate": 0.325, "recent_rate": 2.333, "rate_ratio": 7.18, "p_value": 0.0001,
+                "p_adjusted": 0.0016, "events": [evidence_event, {**evidence_event, "date": "2025-01-02"}]}},
+            {"kind": "realignment", "partner": "china_russia", "partners": ["CHN", "RUS"], "evidence": {
+                "baseline_events": 78, "baseline_total": 290, "recent_events": 37, "recent_total": 57,
+                "baseline_share": 0.269, "recent_share": 0.649, "p_value": 0.0002, "p_adjusted": 0.0006,
+                "events": []}},
+            {"kind": "multilateral_event", "partner": "BLR, CHN, RUS", "partners": ["BLR", "CHN", "RUS"],
+             "evidence": {"dates": ["2025-09-03"], "events": []}},
+        ],
+    }  # fmt: skip
+    names = {"PRK": "the DPRK", "RUS": "Russia", "CHN": "China", "JPN": "Japan", "BLR": "Belarus", "CHE": "Switzerland"}
+    palette = charts.Palette.of(["CHN", "RUS", "JPN"], names)
+    said = story.changes(analyses.Outcome(data), names, palette)
+    russia, bloc = said["changes"]
+    assert russia["title"] == "Russia: more events with the DPRK"
+    assert russia["numbers"] == (
+        "28 events in 12 months (2.33 a month) against 39 in the 120 months before (0.33 a month): "
+        "7.2 times the earlier rate."
+    )
+    assert (
+        russia["uncertainty"].startswith("Adjusted p = 0.002 (unadjusted p < 0.001;")
+        and "over 3 partners" in russia["uncertainty"]
+    )
+    assert russia["evidence"] == [
+        {"date": "2025-06-04", "direction": "Russia → the DPRK", "summary": "A visit.", "reference": "Ref 1"}
+    ]  # the latest only
+    assert russia["colours"] == [("RUS", palette.colours["RUS"])]
+    assert bloc["title"] == "China and Russia: a larger share of the DPRK's events"
+    assert "37 of the DPRK's 57 dyadic events (65%) against 78 of 290 (27%)" in bloc["numbers"]
+    assert said["changes_gatherings"] == (
+        "The DPRK met three or more foreign partners at one event on 3 September 2025 (Belarus, China and Russia)."
+    )
+    assert said["changes_steady"] == (
+        "No detectable change in the rate of events (adjusted p beside each) for China (rate ratio 2.3, p = 0.38) "
+        "and Japan (no events in the twelve months, p = 0.97)."
+    )
+    assert said["changes_untested"].startswith("Too few months with events to test 1 partner: Switzerland")
+    assert "china_russia" not in str(said) and "rising_partner" not in str(said)
+    missing = story.changes(analyses.Outcome(None, "no dyadic events in the store"), names, palette)
+    assert missing["changes_missing"] == "no dyadic events in the store" and missing["changes"] == []

@@ -15,6 +15,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.transforms  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
@@ -25,6 +26,15 @@ NEUTRAL = "#555555"
 REGIME_SHADES = ("#f1f1f1", "#dcdcdc")
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
 INK = "#1a1a1a"
+#: Partner colours, one per partner on every chart and beside its name on the pages (Paul Tol's
+#: colour-blind-safe muted scheme with Okabe-Ito's orange, green and pink; the cooperation blue and
+#: conflict vermilion are left out so that no partner wears the colour of a direction).
+PARTNER_PALETTE = (
+    "#332288", "#E69F00", "#117733", "#CC6677", "#88CCEE", "#882255",
+    "#44AA99", "#999933", "#AA4499", "#DDCC77", "#009E73", "#CC79A7",
+)  # fmt: skip
+#: Partners beyond the palette, and "others" in the shares chart.
+OTHERS_COLOUR = "#bbbbbb"
 
 plt.rcParams.update(
     {
@@ -51,6 +61,60 @@ class Chart:
     name: str
     svg: str
     alt: str
+
+
+@dataclass(frozen=True)
+class Palette:
+    """The report's one partner → colour map (:data:`PARTNER_PALETTE`, in the order given: the
+    partners drawn as series first), and each partner's display name, so that a chart drawing a
+    series by its label finds its partner. Every chart and the pages' swatches use it."""
+
+    colours: dict[str, str]
+    names: dict[str, str]
+
+    @classmethod
+    def of(cls, codes: Sequence[str], names: dict[str, str]) -> Palette:
+        """A colour for each of ``codes`` (duplicates once), in order; those beyond the palette have
+        none of their own (:meth:`colour` gives them :data:`OTHERS_COLOUR`, the pages no swatch)."""
+        unique = list(dict.fromkeys(codes))
+        colours = dict(zip(unique, PARTNER_PALETTE, strict=False))
+        return cls(colours, {code: names.get(code, code) for code in unique})
+
+    def colour(self, code: str) -> str:
+        return self.colours.get(code, OTHERS_COLOUR)
+
+    def code_of(self, label: str) -> str | None:
+        """The partner drawn under ``label`` (its code or its display name), if it has a colour."""
+        if label in self.colours:
+            return label
+        return next((code for code, name in self.names.items() if name == label and code in self.colours), None)
+
+
+#: A palette without partners: every series in :data:`OTHERS_COLOUR` (tests, single charts).
+NO_PALETTE = Palette({}, {})
+
+
+def _mark_partner(artists: Sequence[Any], code: str | None, tag: str = "") -> None:
+    """Name the SVG groups of a partner's artists ``partner-<code>-<tag><k>``, so that a reader
+    (the browser test) can find each partner's colour in every chart."""
+    if code is None:
+        return
+    for k, artist in enumerate(artists):
+        artist.set_gid(f"partner-{code}-{tag}{k}")
+
+
+def _row_swatches(figure: Figure, axes: Axes, codes: Sequence[str | None], palette: Palette) -> None:
+    """A square in the partner's colour just left of each row's label (rows bottom to top), the
+    partner's mark on charts whose own marks carry another meaning (readings, breaks)."""
+    if not any(code in palette.colours for code in codes):
+        return
+    axes.tick_params(axis="y", length=0, pad=14)
+    place = matplotlib.transforms.offset_copy(axes.get_yaxis_transform(), fig=figure, x=-7, units="points")
+    for position, code in enumerate(codes):
+        if code in palette.colours:
+            drawn = axes.plot([0], [position], "s", color=palette.colour(code), markersize=6, transform=place,
+                              clip_on=False)  # fmt: skip
+            _mark_partner(drawn, code, "row")
 
 
 @dataclass(frozen=True)
@@ -144,9 +208,13 @@ class Readings:
     partner_first: float | None = None
     partner_low: float | None = None
     partner_high: float | None = None
+    #: The row's partner (the overview's rows), marked by its colour beside the label.
+    partner: str | None = None
 
 
-def readings(name: str, rows: Sequence[Readings], *, xlabel: str, title: str, alt: str) -> Chart:
+def readings(
+    name: str, rows: Sequence[Readings], *, xlabel: str, title: str, alt: str, palette: Palette = NO_PALETTE
+) -> Chart:
     """Two readings per row, top row first (the flexibility chart).
 
     The focus-first share is a filled dot with its 90% interval as a dark bar just below; the
@@ -167,6 +235,7 @@ def readings(name: str, rows: Sequence[Readings], *, xlabel: str, title: str, al
             axes.plot([row.focus_low, row.focus_high], [position - 0.2] * 2, color=INK, linewidth=1.2)
         axes.plot([row.focus_first], [position - 0.2], "o", color=INK, markersize=5, zorder=4)
     axes.set_yticks(range(len(rows)), [row.label for row in reversed(rows)])
+    _row_swatches(figure, axes, [row.partner for row in reversed(rows)], palette)
     axes.set_xlim(0, 1)
     axes.set_ylim(-0.7, len(rows) - 0.3)
     axes.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
@@ -192,15 +261,18 @@ def readings(name: str, rows: Sequence[Readings], *, xlabel: str, title: str, al
     return Chart(name, _svg(figure), alt)
 
 
-def shares(name: str, table: pd.DataFrame, *, title: str, alt: str) -> Chart:
-    """Stacked bars of partner shares per span (rows) and partner (columns)."""
+def shares(name: str, table: pd.DataFrame, *, title: str, alt: str, palette: Palette = NO_PALETTE) -> Chart:
+    """Stacked bars of partner shares per span (rows) and partner (columns, display names), each
+    partner in its colour of ``palette``."""
     figure, axes = plt.subplots(figsize=(8.6, 3.6))
     base = [0.0] * len(table)
     positions = list(range(len(table)))
-    for k, column in enumerate(table.columns):
+    for column in table.columns:
         values = table[column].to_list()
-        colour = "#bbbbbb" if column == "others" else PALETTE[k % len(PALETTE)]
-        axes.bar(positions, values, bottom=base, color=colour, width=0.8, label=str(column), edgecolor="white")
+        code = None if column == "others" else palette.code_of(str(column))
+        colour = palette.colour(code) if code else OTHERS_COLOUR
+        bars = axes.bar(positions, values, bottom=base, color=colour, width=0.8, label=str(column), edgecolor="white")
+        _mark_partner(list(bars), code)
         base = [b + v for b, v in zip(base, values, strict=True)]
     axes.set_xticks(positions, list(table.index), rotation=45, ha="right", fontsize=7.5)
     axes.set_ylim(0, 1)
@@ -213,9 +285,16 @@ def shares(name: str, table: pd.DataFrame, *, title: str, alt: str) -> Chart:
 
 
 def break_timeline(
-    name: str, rows: Sequence[tuple[str, Sequence[tuple[int, float]]]], *, span: tuple[int, int], title: str, alt: str
+    name: str,
+    rows: Sequence[tuple[str, Sequence[tuple[int, float]]]],
+    *,
+    span: tuple[int, int],
+    title: str,
+    alt: str,
+    palette: Palette = NO_PALETTE,
 ) -> Chart:
-    """One line per relationship with its breaks: ▲ towards cooperation, ▼ towards conflict."""
+    """One line per relationship (labelled by its partner's name, marked in its colour) with its
+    breaks: ▲ towards cooperation, ▼ towards conflict."""
     figure, axes = plt.subplots(figsize=(8.6, 0.9 + 0.3 * len(rows)))
     for position, (_, found) in enumerate(reversed(rows)):
         axes.axhline(position, color="#e3e3e3", linewidth=0.6, zorder=0)
@@ -225,6 +304,7 @@ def break_timeline(
                 [year], [position], "^" if up else "v", color=COOPERATION if up else CONFLICT, markersize=6, zorder=2
             )
     axes.set_yticks(range(len(rows)), [label for label, _ in reversed(rows)])
+    _row_swatches(figure, axes, [palette.code_of(label) for label, _ in reversed(rows)], palette)
     axes.set_xlim(span[0] - 1, span[1] + 1)
     axes.set_ylim(-0.7, len(rows) - 0.3)
     axes.set_xlabel("year a new regime starts (▲ more cooperative, ▼ more conflictual)")
@@ -239,19 +319,45 @@ def describe(values: dict[str, Any]) -> str:
     return "; ".join(f"{key}: {value}" for key, value in values.items())
 
 
-def agreement(name: str, lines: Sequence[tuple[str, Sequence[int], Sequence[float]]], *, title: str, alt: str) -> Chart:
-    """UN vote agreement per year, one line per (label, years, values), on a 0–1 scale (issue 12)."""
+def agreement(
+    name: str,
+    lines: Sequence[tuple[str, Sequence[int], Sequence[float]]],
+    *,
+    title: str,
+    alt: str,
+    palette: Palette = NO_PALETTE,
+    partner: str | None = None,
+) -> Chart:
+    """UN vote agreement per year, one line per (label, years, values), on a 0–1 scale (issue 12):
+    :func:`agreement_figure` as SVG."""
+    return Chart(name, _svg(agreement_figure(lines, title=title, palette=palette, partner=partner)), alt)
+
+
+def agreement_figure(
+    lines: Sequence[tuple[str, Sequence[int], Sequence[float]]],
+    *,
+    title: str,
+    palette: Palette = NO_PALETTE,
+    partner: str | None = None,
+) -> Figure:
+    """The agreement chart's figure. A line whose label is a partner of ``palette`` is drawn in that
+    partner's colour; with ``partner`` (a brief) every line is that partner's, told apart by its
+    dash. The legend sits outside the plot, to its right, so it never covers a line.
+    """
     figure, axes = plt.subplots(figsize=(8.6, 2.9))
     for k, (label, years, values) in enumerate(lines):
         style = "--" if label.lower().startswith("lijphart") else "-"
-        axes.plot(list(years), list(values), style, color=PALETTE[k % len(PALETTE)], linewidth=1.6, label=label)
+        code = partner or palette.code_of(label)
+        colour = palette.colour(code) if code else PALETTE[k % len(PALETTE)]
+        drawn = axes.plot(list(years), list(values), style, color=colour, linewidth=1.6, label=label)
+        _mark_partner(drawn, code if code in palette.colours else None, f"line{k}-")
     axes.set_ylim(0, 1)
     axes.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     axes.set_ylabel("roll calls voted alike")
     axes.grid(axis="y", color="#dddddd", linewidth=0.6)
-    axes.legend(loc="lower left", fontsize=7.5, frameon=False, ncol=min(len(lines), 4))
+    axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False)
     axes.set_title(title, loc="left", fontsize=10)
-    return Chart(name, _svg(figure), alt)
+    return figure
 
 
 def monthly(name: str, series: pd.DataFrame, *, title: str, alt: str) -> Chart:

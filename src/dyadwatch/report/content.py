@@ -97,6 +97,7 @@ class Overview:
     patterns: Outcome
     sources: list[str]
     others: list[tuple[str, int]]  # relationships below the brief threshold: (name, events)
+    share_partners: list[str] = field(default_factory=list)  # the partners the shares chart draws, by code
 
 
 def report_selection(selection: Selection | None) -> Selection:

@@ -32,15 +32,20 @@ def _p(value: float | None) -> str:
 def overview_hardens(store: Store, focus: str) -> dict[str, Any]:
     """``hardens_rows`` (period, term, rate ratio and interval, with time controls), ``hardens_sentences``
     (per period: Hess's comparison from :func:`~dyadwatch.analysis.provocations.verdict_sentence`, and
-    the event study's ratios with both permutation p-values) and ``hardens_missing``."""
+    the event study's ratios with both permutation p-values), ``hardens_verdict`` (the comparison of
+    the last, longest period, for the overview's first screen) and ``hardens_missing``."""
     from dyadwatch.analysis.provocations import SCHEME_TRUST, provocations, verdict_sentence
+
+    # the trust note names the third p-value by its result key; the page says which it is in words
+    trust = SCHEME_TRUST.replace("p_value_adjusted", "the third (trend-and-season) p-value")
 
     try:
         result = provocations(store, focus, permutations=REPORT_PERMUTATIONS)
     except DyadwatchError as exc:
-        return {"hardens_rows": [], "hardens_sentences": [], "hardens_missing": str(exc)}
+        return {"hardens_rows": [], "hardens_sentences": [], "hardens_verdict": None, "hardens_missing": str(exc)}
     rows: list[dict[str, Any]] = []
     sentences: list[str] = []
+    verdicts: list[str] = []
     for period in result.periods:
         name = PERIOD_NAMES.get(period["name"], period["name"])
         model = period["count_model"]
@@ -61,6 +66,7 @@ def overview_hardens(store: Store, focus: str) -> dict[str, Any]:
         sentences.append(
             f"{name}: {period['provocation_days']} days with a provocation or missile test; " + verdict_sentence(model)
         )
+        verdicts.append(sentences[-1])
         after = [row for row in period["event_study"] if row["side"] == "after" and row["p_value"] is not None]
         if after:
             sentences.append(
@@ -72,6 +78,11 @@ def overview_hardens(store: Store, focus: str) -> dict[str, Any]:
                     f"({_p(row['p_value'])} / {_p(row['p_value_local'])} / {_p(row.get('p_value_adjusted'))})"
                     for row in after
                 )
-                + f"; {SCHEME_TRUST}."
+                + f"; {trust}."
             )
-    return {"hardens_rows": rows, "hardens_sentences": sentences, "hardens_missing": None}
+    return {
+        "hardens_rows": rows,
+        "hardens_sentences": sentences,
+        "hardens_verdict": verdicts[-1] if verdicts else None,  # the longest period, listed last
+        "hardens_missing": None,
+    }

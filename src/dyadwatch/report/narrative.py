@@ -7,6 +7,7 @@ cannot be computed it says so and why, never printing NaN or None.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -215,6 +216,18 @@ def how_flexible(focus_name: str, partner_name: str, row: dict[str, Any] | None,
     return text + (f" {flip}" if flip else "")
 
 
+def flexible_summary(partner_name: str, row: dict[str, Any] | None, paragraph: str) -> str:
+    """The brief's one-line answer to "how flexible?": the test's verdict (the paragraph's first
+    sentence) and, when estimated, the two readings of the partner's share with their intervals."""
+    verdict = first_sentence(paragraph)
+    if not row or str(row.get("status") or "ok") != "ok" or finite(row.get("focus_first")) is None:
+        return verdict
+    return (
+        f"{verdict} {capital(partner_name)}'s share of the DPRK's forecast-error variance: "
+        f"{_reading(row, 'focus_first')} focus first, {_reading(row, 'partner_first')} partner first."
+    )
+
+
 def breaks_split(data: dict[str, Any] | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Breaks towards cooperation ("bent") and towards conflict ("hardened")."""
     if not data:
@@ -238,38 +251,104 @@ def _break_sentence(item: dict[str, Any]) -> str:
     return text + "."
 
 
-def when_it_changed(partner_name: str, data: dict[str, Any] | None, reason: str | None) -> tuple[str, str]:
-    """Sentences for "when it bent" and "when it hardened"."""
+def candidate_direction(data: dict[str, Any], series: pd.DataFrame | None) -> tuple[str, float, float] | None:
+    """Which way the break analysis's strongest rejected candidate points: ("up" or "down", the mean
+    yearly net cooperation before it, after it), from the yearly ``series`` (``year``,
+    ``goldstein_sum``); ``None`` without a candidate or a series."""
+    candidate = data.get("candidate") or {}
+    if series is None or not candidate.get("date") or "goldstein_sum" not in series:
+        return None
+    year = int(str(candidate["date"])[:4])
+    before = series.loc[series["year"] < year, "goldstein_sum"]
+    after = series.loc[series["year"] >= year, "goldstein_sum"]
+    if before.empty or after.empty:
+        return None
+    low, high = float(before.mean()), float(after.mean())
+    return ("up" if high >= low else "down"), low, high
+
+
+def _extreme_year(series: pd.DataFrame | None, most: str) -> str:
+    """ "The most cooperative year was 2018 (net cooperation +41.5; the median year with events +2.0)." """
+    if series is None or "goldstein_sum" not in series:
+        return ""
+    active = series[series["events"] > 0] if "events" in series else series
+    if len(active) < 3:
+        return ""
+    values = active["goldstein_sum"].to_numpy()
+    position = int(values.argmax() if most == "cooperative" else values.argmin())
+    value, typical = float(values[position]), float(active["goldstein_sum"].median())
+    if (most == "cooperative" and value <= typical) or (most == "conflictual" and value >= typical):
+        return ""
+    return (
+        f" The most {most} year was {int(active['year'].iloc[position])} (net cooperation "
+        f"{number(value, signed=True)}; the median year with events {number(typical, signed=True)})."
+    )
+
+
+def when_it_changed(
+    partner_name: str, data: dict[str, Any] | None, reason: str | None, series: pd.DataFrame | None = None
+) -> tuple[str, str]:
+    """Paragraphs for "when it bent" and "when it hardened", each from its own results: the breaks
+    towards cooperation and the most cooperative year, the breaks towards conflict and the most
+    conflictual year. With no break at all, each says so and places the strongest candidate under the
+    question its direction answers (with the gain and the penalty it falls short of)."""
     if data is None:
-        missing = f"Regime changes cannot be dated for {partner_name}: {reason or 'no break analysis'}."
-        return missing, missing
+        why = reason or "no break analysis"
+        return (
+            f"When the relationship with {partner_name} bent towards cooperation cannot be dated: {why}."
+            + _extreme_year(series, "cooperative"),
+            f"When the relationship with {partner_name} hardened cannot be dated: {why}."
+            + _extreme_year(series, "conflictual"),
+        )
     bent, hardened = breaks_split(data)
     periods = data.get("n_periods")
+    span = f"in the {periods} years of the series" if isinstance(periods, int) else "in the series"
     if not bent and not hardened:
-        quiet = (
-            f"No regime change stands out in the {periods} years of the series: the relationship's net cooperation "
-            "moves within one regime (PELT on rank scores, with a penalty calibrated for the series' own memory: "
-            "a one-year spike or a slow swing is not a regime)."
-        )
         candidate, penalty = data.get("candidate") or {}, finite(data.get("penalty"))
-        gain = finite(candidate.get("gain"))
-        if candidate.get("date") and gain is not None and penalty is not None:
-            quiet += (
-                f" The strongest candidate, {str(candidate['date'])[:4]}, falls short "
-                f"(gain {number(gain)} against a penalty of {number(penalty)})."
+        gain, way = finite(candidate.get("gain")), candidate_direction(data, series)
+        said = {"up": "", "down": ""}
+        if candidate.get("date") and gain is not None and penalty is not None and way is not None:
+            year = str(candidate["date"])[:4]
+            towards = "more cooperation" if way[0] == "up" else "more conflict"
+            said[way[0]] = (
+                f" The strongest candidate, {year}, would mark a move towards {towards} (mean net cooperation per "
+                f"year {number(way[1], signed=True)} before, {number(way[2], signed=True)} from {year}) but falls "
+                f"short of the calibrated penalty (gain {number(gain)} against {number(penalty)})."
             )
-        return quiet, quiet
-    bent_text = (
-        "It bent towards cooperation " + " It bent again ".join(_break_sentence(b) for b in bent)
-        if bent
-        else "No break towards more cooperation was detected."
-    )
-    hardened_text = (
-        "It hardened " + " It hardened again ".join(_break_sentence(b) for b in hardened)
-        if hardened
-        else "No break towards more conflict was detected."
-    )
-    return bent_text, hardened_text
+            other = "up" if way[0] == "down" else "down"
+            said[other] = f" The strongest candidate of either kind, {year}, points towards {towards}."
+        bent_text = f"No break towards more cooperation stands out {span}." + said["up"]
+        hardened_text = f"No break towards more conflict stands out {span}." + said["down"]
+    else:
+        bent_text = (
+            "It bent towards cooperation " + " It bent again ".join(_break_sentence(b) for b in bent)
+            if bent
+            else f"No break towards more cooperation was detected {span}."
+        )
+        hardened_text = (
+            "It hardened " + " It hardened again ".join(_break_sentence(b) for b in hardened)
+            if hardened
+            else f"No break towards more conflict was detected {span}."
+        )
+    return bent_text + _extreme_year(series, "cooperative"), hardened_text + _extreme_year(series, "conflictual")
+
+
+def first_sentence(text: str) -> str:
+    """A paragraph's first sentence: up to the first full stop followed by a space and a capital
+    letter (numbers such as "0.015" and "p < 0.001" stay whole)."""
+    found = re.search(r"\.\s+(?=[A-Z])", text)
+    return text[: found.start() + 1] if found else text
+
+
+def named(text: str, names: dict[str, str]) -> str:
+    """``text`` with the country codes of ``names`` written as names ("PRK→CHN" -> "the DPRK → China"),
+    its first letter upper-cased: for an analysis's ``summary``, which names countries by code."""
+
+    def name(match: re.Match[str]) -> str:
+        return names.get(match.group(0), match.group(0))
+
+    text = re.sub(r"\s*→\s*", " → ", text)
+    return capital(re.sub(r"\b[A-Z]{3}\b", name, text))
 
 
 def departures(series: pd.DataFrame, events: pd.DataFrame, count: int = DEPARTURES) -> list[Departure]:

@@ -17,7 +17,7 @@ import jinja2
 import pandas as pd
 
 from dyadwatch.errors import UsageError
-from dyadwatch.report import charts, citations, content, narrative
+from dyadwatch.report import charts, citations, content, narrative, story
 from dyadwatch.report import hardens as report_hardens
 from dyadwatch.report import kcna as report_kcna
 from dyadwatch.report import rhetoric as report_rhetoric
@@ -34,6 +34,8 @@ PDF_NAME = "dyadwatch-report.pdf"
 SHARED_WINDOW_YEARS = 1
 #: The overview lists the pairs of relationships whose net cooperation moves most together.
 CORRELATIONS_SHOWN = 8
+#: A brief's chronology shows this many rows; the rest open on demand (``<details>``).
+EVENTS_SHOWN = 20
 
 
 def _environment() -> jinja2.Environment:
@@ -86,6 +88,7 @@ def gather(store: Store, focus: str, selection: Selection | None = None) -> Over
         patterns=focus_patterns(store, focus, selection),
         sources=content.sources_in(store, focus, selection),
         others=[(content.display_name(code), counts[code]) for code in every if code not in partners],
+        share_partners=every[: content.SHARE_TOP_PARTNERS],
     )
 
 
@@ -182,7 +185,14 @@ def readings_alt(rows: list[dict[str, Any]], label: str) -> str:
 
 
 def readings_chart(
-    name: str, rows: list[dict[str, Any]], *, label: str, title: str, alt: str, ahead: str = ""
+    name: str,
+    rows: list[dict[str, Any]],
+    *,
+    label: str,
+    title: str,
+    alt: str,
+    ahead: str = "",
+    palette: charts.Palette = charts.NO_PALETTE,
 ) -> charts.Chart:
     """The two-readings chart of :func:`charts.readings` from :func:`flex_view` rows (+ a label key);
     ``ahead`` (:func:`narrative.horizon_words` of the result) goes into the axis label."""
@@ -197,17 +207,27 @@ def readings_chart(
                 r["partner_first"],
                 r["partner_first_ci_low"],
                 r["partner_first_ci_high"],
+                r.get("partner"),
             )
             for r in rows
         ],
+        palette=palette,
         xlabel="share of the DPRK's forecast-error variance due to the partner" + (f" ({ahead})" if ahead else ""),
         title=title,
         alt=alt,
     )
 
 
-def brief_context(item: Relationship, focus_name: str) -> dict[str, Any]:
-    """Everything the brief template needs: text, tables, charts."""
+def brief_context(
+    item: Relationship,
+    focus_name: str,
+    names: dict[str, str] | None = None,
+    palette: charts.Palette = charts.NO_PALETTE,
+) -> dict[str, Any]:
+    """Everything the brief template needs: the summary of each question first, then text, tables
+    and charts. ``names`` (code → name, the focus's among them) writes an analysis's summary in
+    names; ``palette`` gives the partner's colour."""
+    names = {**(names or {}), item.partner: item.name}
     departures = narrative.departures(item.series, item.events)
     keyed = markers(departures)
     spans = regimes(item.breaks)
@@ -256,7 +276,15 @@ def brief_context(item: Relationship, focus_name: str) -> dict[str, Any]:
         if era_rows
         else None
     )
-    bent, hardened = narrative.when_it_changed(item.name, item.breaks.data, item.breaks.reason)
+    bent, hardened = narrative.when_it_changed(item.name, item.breaks.data, item.breaks.reason, item.series)
+    flexible = narrative.how_flexible(
+        "the DPRK", item.name, overall_row.data if overall_row else None, overall_row.reason if overall_row else None
+    )
+    breaks_summary = (
+        narrative.named(str(item.breaks.data["summary"]), names)
+        if item.breaks.data and item.breaks.data.get("summary")
+        else None
+    )
     segments = []
     if item.breaks.data:
         segments = [
@@ -277,15 +305,21 @@ def brief_context(item: Relationship, focus_name: str) -> dict[str, Any]:
     keys = citations.keys_for(item.sources, citations.SERIES_KEYS, citations.BREAKS_KEYS, citations.FLEX_KEYS)
     return {
         "item": item,
+        "colour": palette.colours.get(item.partner),
         "overall": narrative.overall(item.name, item.series),
-        "how_flexible": narrative.how_flexible(
-            "the DPRK",
-            item.name,
-            overall_row.data if overall_row else None,
-            overall_row.reason if overall_row else None,
-        ),
+        "summary": [
+            (
+                "How flexible?",
+                "how-flexible",
+                narrative.flexible_summary(item.name, overall_row.data if overall_row else None, flexible),
+            ),
+            ("When did it bend?", "when-bent", bent),
+            ("When did it harden?", "when-hardened", hardened),
+        ],
+        "how_flexible": flexible,
         "bent": bent,
         "hardened": hardened,
+        "breaks_summary": breaks_summary,
         "departures": [narrative.departure_sentence(d) for d in departures],
         "markers": keyed,
         "timeline": timeline,
@@ -293,7 +327,9 @@ def brief_context(item: Relationship, focus_name: str) -> dict[str, Any]:
         "era_missing": era_missing,
         "era_chart": era_chart,
         "segments": segments,
-        "events": events,
+        "events": events[:EVENTS_SHOWN],
+        "events_more": events[EVENTS_SHOWN:],
+        "events_count": len(events),
         "references": citations.references(keys),
     }
 
@@ -322,7 +358,11 @@ def shared_breaks(overview: Overview) -> tuple[list[tuple[str, list[tuple[int, f
     return rows, shared
 
 
-def overview_context(overview: Overview, briefs: list[dict[str, Any]]) -> dict[str, Any]:
+def overview_context(
+    overview: Overview, briefs: list[dict[str, Any]], palette: charts.Palette = charts.NO_PALETTE
+) -> dict[str, Any]:
+    """Everything the overview needs: first the twelve months' changes (:func:`story.changes`) and
+    the three answers, then the sections behind them."""
     names = {item.partner: item.name for item in overview.relationships}
     flex_rows: list[dict[str, Any]] = []
     flex_missing: list[tuple[str, str]] = []
@@ -363,6 +403,7 @@ def overview_context(overview: Overview, briefs: list[dict[str, Any]]) -> dict[s
                 "of the partner's share (focus first: the DPRK's same-period moves its own; partner first: "
                 "credited to the partner): " + readings_alt(flex_rows, "name"),
                 ahead=narrative.horizon_words(overview.flexibility.data),
+                palette=palette,
             )
     rows, shared = shared_breaks(overview)
     first = min(item.first_year for item in overview.relationships)
@@ -372,6 +413,7 @@ def overview_context(overview: Overview, briefs: list[dict[str, Any]]) -> dict[s
         "overview-breaks",
         rows,
         span=(first, last),
+        palette=palette,
         title="Regime changes in every relationship, on one timeline",
         alt=f"Timeline of {break_count} regime changes across {len(rows)} relationships, {first} to {last}; "
         + (
@@ -384,6 +426,7 @@ def overview_context(overview: Overview, briefs: list[dict[str, Any]]) -> dict[s
         charts.shares(
             "overview-shares",
             overview.shares,
+            palette=palette,
             title="Partner shares of the DPRK's dyadic events, per five years",
             alt="Stacked bars of partner shares per five-year span: "
             + "; ".join(
@@ -394,17 +437,6 @@ def overview_context(overview: Overview, briefs: list[dict[str, Any]]) -> dict[s
         if not overview.shares.empty
         else None
     )
-    shift_items = []
-    if overview.shifts.data:
-        for shift in overview.shifts.data.get("shifts", []):
-            partner = str(shift.get("partner") or "")
-            shift_items.append(
-                {
-                    "kind": str(shift.get("kind", "")).replace("_", " "),
-                    "partner": content.display_name(partner).replace("_", " and ") if partner else "several partners",
-                    "summary": str(shift.get("summary") or ""),
-                }
-            )
     shift_partial = None
     partial = (overview.shifts.data or {}).get("partial_period")
     if partial:
@@ -456,14 +488,62 @@ def overview_context(overview: Overview, briefs: list[dict[str, Any]]) -> dict[s
             }
             for r in _records(overview.concentration)
         ],
-        "shift_items": shift_items,
         "shift_partial": shift_partial,
+        **story.changes(overview.shifts, {**shift_names(overview), overview.focus: "the DPRK"}, palette),
+        "answers": [
+            (
+                "How flexible?",
+                "flexibility",
+                flex_sentence
+                or "No flexibility ranking: "
+                + (overview.flexibility.reason or "no relationship has enough periods for an estimate")
+                + ".",
+            ),
+            ("When did it bend?", "breaks", story.break_answer(overview.relationships, "up")),
+            ("When did it harden?", "breaks", story.break_answer(overview.relationships, "down")),
+        ],
         "correlations": correlations[:CORRELATIONS_SHOWN],
         "correlations_total": len(correlations),
         "first_year": first,
         "last_year": last,
         "references": citations.references(keys),
     }
+
+
+def all_names(overview: Overview) -> dict[str, str]:
+    """Code → name for every partner the overview names (those with a brief by their brief's name)."""
+    codes = {*overview.share_partners, *(item.partner for item in overview.relationships)}
+    return {
+        **{code: content.display_name(code) for code in codes},
+        **{i.partner: i.name for i in overview.relationships},
+    }
+
+
+def shift_names(overview: Overview) -> dict[str, str]:
+    """Code → name for every country the shifts result mentions (partners, bloc members, the actors
+    of its evidence), those with a brief by their brief's name."""
+    data = overview.shifts.data or {}
+    codes = {str(row.get("partner")) for row in data.get("partners") or []}
+    for shift in data.get("shifts") or []:
+        codes.update(str(code) for code in shift.get("partners") or [])
+        for event in (shift.get("evidence") or {}).get("events") or []:
+            codes.update((str(event.get("actor1")), str(event.get("actor2"))))
+    return {**{code: content.display_name(code) for code in sorted(codes)}, **all_names(overview)}
+
+
+def palette_for(overview: Overview) -> charts.Palette:
+    """The site's one partner → colour map: the partners the charts draw as series first (the shares
+    chart's, then the UN-votes chart's), then those the first screen names as changed, then every
+    other relationship with a brief (as far as the palette reaches)."""
+    briefed = [item.partner for item in overview.relationships]
+    voted = [code for code in report_votes.OVERVIEW_PARTNERS if code in briefed]
+    shifted = [
+        str(code)
+        for shift in (overview.shifts.data or {}).get("shifts", [])
+        if shift.get("kind") in ("rising_partner", "falling_partner")
+        for code in shift.get("partners") or []
+    ]
+    return charts.Palette.of([*overview.share_partners, *voted, *shifted, *briefed], all_names(overview))
 
 
 # -- writing -------------------------------------------------------------------------------------------
@@ -573,6 +653,8 @@ def _write_site(store: Store, focus: str, target: Path, pdf: bool, selection: Se
     chart_dir = target / "charts"
     chart_dir.mkdir(exist_ok=True)
     overview = gather(store, focus, selection)
+    palette = palette_for(overview)
+    names = {overview.focus: "the DPRK", **all_names(overview)}
     environment = _environment()
     common = {
         "generated": dt.date.today().isoformat(),
@@ -580,6 +662,7 @@ def _write_site(store: Store, focus: str, target: Path, pdf: bool, selection: Se
         "focus_name": overview.name,
         "pdf_name": PDF_NAME if pdf else None,
         "threshold": content.MIN_BRIEF_EVENTS,
+        "partner_colours": palette.colours,
         "selection_line": narrative.selection_line(
             selection,
             overview.sources,
@@ -593,8 +676,8 @@ def _write_site(store: Store, focus: str, target: Path, pdf: bool, selection: Se
     words = report_rhetoric.gather_rhetoric(store, overview.focus)
     reported = report_kcna.gather_kcna(store, overview.focus, selection)
     for item in overview.relationships:
-        context = brief_context(item, overview.name)
-        context.update(report_votes.brief_votes(votes, item.partner, item.name))
+        context = brief_context(item, overview.name, names, palette)
+        context.update(report_votes.brief_votes(votes, item.partner, item.name, palette))
         context.update(report_rhetoric.brief_rhetoric(words, item.partner, item.name))
         context.update(report_kcna.brief_kcna(reported, item.partner, item.name))
         _write_chart(chart_dir, context["kcna_chart"])
@@ -617,11 +700,14 @@ def _write_site(store: Store, focus: str, target: Path, pdf: bool, selection: Se
         path = target / item.page
         path.write_text(environment.get_template("brief.html").render(**common, **context), encoding="utf-8")
         pages.append(path)
-    context = overview_context(overview, briefs)
-    names = {item.partner: item.name for item in overview.relationships}
-    context.update(report_votes.overview_votes(votes, list(names), names))
+    context = overview_context(overview, briefs, palette)
+    briefed = {item.partner: item.name for item in overview.relationships}
+    context.update(report_votes.overview_votes(votes, list(briefed), briefed, palette))
     context.update(report_hardens.overview_hardens(store, overview.focus))
-    context.update(report_rhetoric.overview_rhetoric(words, list(names), names))
+    if context["hardens_verdict"]:
+        question, anchor, answer = context["answers"][2]
+        context["answers"][2] = (question, anchor, f"{answer} Provocations, {context['hardens_verdict']}")
+    context.update(report_rhetoric.overview_rhetoric(words, list(briefed), briefed))
     for chart in (context["flex_chart"], context["breaks_chart"], context["shares_chart"], context["votes_chart"]):
         _write_chart(chart_dir, chart)
     index = target / "index.html"

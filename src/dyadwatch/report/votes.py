@@ -44,8 +44,10 @@ def _result(outcome: Outcome) -> VotesResult | None:
     return outcome.data["result"] if outcome.data else None
 
 
-def brief_votes(outcome: Outcome, partner: str, name: str) -> dict[str, Any]:
-    """``votes_chart``, ``votes_sentence`` and ``votes_missing`` for one brief."""
+def brief_votes(
+    outcome: Outcome, partner: str, name: str, palette: charts.Palette = charts.NO_PALETTE
+) -> dict[str, Any]:
+    """``votes_chart``, ``votes_sentence`` and ``votes_missing`` for one brief (lines in the partner's colour)."""
     result = _result(outcome)
     rows = result.series(partner) if result is not None else None
     if rows is not None:
@@ -64,6 +66,8 @@ def brief_votes(outcome: Outcome, partner: str, name: str) -> dict[str, Any]:
         f"{partner}-votes",
         [("agreement", years, values), ("Lijphart index", years, rows["agreement_lijphart"].tolist())],
         title=f"DPRK – {name}: UN General Assembly votes alike, per year",
+        palette=palette,
+        partner=partner,
         alt=f"Line chart of the share of UN roll calls on which the DPRK and {name} voted alike, "
         f"{years[0]} to {years[-1]}: "
         + "; ".join(f"{y} {narrative.percent(v)}" for y, v in zip(years, values, strict=True)),
@@ -71,7 +75,9 @@ def brief_votes(outcome: Outcome, partner: str, name: str) -> dict[str, Any]:
     return {"votes_chart": chart, "votes_sentence": sentence, "votes_missing": None}
 
 
-def overview_votes(outcome: Outcome, partners: Sequence[str], names: dict[str, str]) -> dict[str, Any]:
+def overview_votes(
+    outcome: Outcome, partners: Sequence[str], names: dict[str, str], palette: charts.Palette = charts.NO_PALETTE
+) -> dict[str, Any]:
     """``votes_chart``, ``votes_rows`` (pooled agreement per span), ``votes_spans`` and ``votes_missing``."""
     result = _result(outcome)
     empty: dict[str, Any] = {"votes_chart": None, "votes_rows": [], "votes_spans": [], "votes_source": None}
@@ -95,6 +101,7 @@ def overview_votes(outcome: Outcome, partners: Sequence[str], names: dict[str, s
             "overview-votes",
             lines,
             title="The DPRK's agreement with partners in UN General Assembly roll calls, per year",
+            palette=palette,
             alt="Line chart of UN vote agreement per year: "
             + "; ".join(
                 f"{label} {narrative.percent(values[0])} in {years[0]}, {narrative.percent(values[-1])} in {years[-1]}"
