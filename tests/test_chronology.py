@@ -479,7 +479,7 @@ LEADERS = (
     "Xi Jinping", "Hu Jintao", "Jiang Zemin", "Mao Zedong", "Putin", "Medvedev", "Koizumi", "Lee Hsien Loong",
     "Moon Jae-in", "Kim Dae-jung", "Roh Moo-hyun", "Trump", "Honecker", "Ceaușescu", "Sukarno", "Fidel Castro",
     "Díaz-Canel", "To Lam", "Nguyen Phu Trong", "Ho Chi Minh", "Tito", "Lukashenko", "Thongloun", "Zhou Enlai",
-    "Zhao Ziyang", "Li Xiannian", "Pham Van Dong",
+    "Zhao Ziyang", "Li Xiannian", "Pham Van Dong", "Kádár", "Husák",
 )  # fmt: skip
 
 
