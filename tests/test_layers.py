@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -64,3 +65,19 @@ def test_every_module_of_the_package_is_in_a_layer() -> None:
         p.name for p in package.iterdir() if (p / "__init__.py").exists()
     }
     assert present == placed
+
+
+def test_no_private_name_is_imported_across_modules() -> None:
+    """A name that starts with one underscore stays in its module (issue 29 item 5); the compiled line
+    scan ``ingest/_linescan`` is a module of its own package, loaded by that package only."""
+    allowed = {("dyadwatch.ingest.source", "_linescan")}
+    found = []
+    for path in sorted((ROOT / "src" / "dyadwatch").rglob("*.py")):
+        module = ".".join(path.relative_to(ROOT / "src").with_suffix("").parts)
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("dyadwatch"):
+                for alias in node.names:
+                    name = alias.name
+                    if name.startswith("_") and not name.startswith("__") and (module, name) not in allowed:
+                        found.append(f"{module}: from {node.module} import {name}")
+    assert found == []

@@ -228,7 +228,7 @@ def test_cli_names_failed_files_and_exits_1(
     )
     # Bad dates and versions are usage errors (exit 2), in one line.
     assert run(["sync", "gdelt", "--from", "March", "--db", db]) == 2
-    assert "is not a date" in capsys.readouterr().err
+    assert "bad date: --from must be a day like" in capsys.readouterr().err
     assert run([*base, "--version", "3", "--db", db]) == 2
     assert "--version must be 1 or 2" in capsys.readouterr().err
 

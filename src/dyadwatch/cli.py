@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
+from dyadwatch.days import parse_day
 from dyadwatch.errors import DyadwatchError, UsageError
 
 # Start-up time (issue 10, issue 14): only Click loads with this module. pandas, DuckDB, Rich (its
@@ -618,15 +619,6 @@ def ingest_indicators(files: tuple[Path, ...], format: str, focus: str, output: 
         raise click.exceptions.Exit(1)
 
 
-def _day(text: str, option: str) -> Any:
-    from datetime import date
-
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"{option} {text!r} is not a date; use YYYY-MM-DD") from None
-
-
 @sync_app.command("gdelt")
 @click.option("--from", "from_", required=True, help="First day (YYYY-MM-DD) of the files to fetch.")
 @click.option("--to", show_default=False, help="Last day (YYYY-MM-DD), inclusive; default: today.")
@@ -675,8 +667,8 @@ def sync_gdelt(
     from dyadwatch.api import Store
     from dyadwatch.ingest.sync import sync_gdelt as run_sync
 
-    start = _day(from_, "--from")
-    end = _day(to, "--to") if to else date.today()
+    start = parse_day(from_, "--from")
+    end = parse_day(to, "--to") if to else date.today()
     with (
         Store(db) as store,
         Progress(
@@ -1992,7 +1984,7 @@ def watch_cmd(
     from dyadwatch.watch.cycle import CycleReport, WatchConfig
     from dyadwatch.watch.cycle import watch as run_watch
 
-    start = _day(from_, "--from")
+    start = parse_day(from_, "--from")
     if webhook and not webhook.startswith(("http://", "https://")):
         raise UsageError(f"--webhook must start with http:// or https://, not {webhook!r}")
     channels: list[Channel] = []
@@ -2014,7 +2006,7 @@ def watch_cmd(
     if to_stdout:
         channels.append(StdoutChannel())
     config = WatchConfig(
-        db=Path(db or default_path()).expanduser().resolve(), start=start, end=_day(to, "--to") if to else None,
+        db=Path(db or default_path()).expanduser().resolve(), start=start, end=parse_day(to, "--to") if to else None,
         gdelt=not no_gdelt, version=version, base_url=base_url, jobs=jobs, timeout=timeout, attempts=retries,
         retry_wait=retry_wait, focus=_country(focus, "--focus"), texts=texts, csv=csv_folder, window_months=window,
         baseline_years=baseline_years, alpha=alpha, sources=tuple(p for v in source for p in v.split(",") if p),
@@ -2074,7 +2066,7 @@ def forecasts_score(episodes: str, today: str | None, output: OutFormat, db: Pat
     from dyadwatch.watch.forecasts import score
 
     with _open(db) as store:
-        result = score(store.con, episodes, _day(today, "--today") if today else None)
+        result = score(store.con, episodes, parse_day(today, "--today") if today else None)
     if output is OutFormat.json:
         print_json(result.to_dict())
     else:

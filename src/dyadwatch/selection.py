@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from dyadwatch.days import parse_day
 from dyadwatch.errors import UsageError
 
 # The one frequency table and check live in dyadwatch.periods; re-exported here for callers of the selection.
@@ -32,10 +33,7 @@ def _day(text: str | dt.date | None, name: str) -> str | None:
         return None
     if isinstance(text, dt.date):
         return text.isoformat()
-    try:
-        return dt.date.fromisoformat(str(text)).isoformat()
-    except ValueError:
-        raise UsageError(f"bad date: {name} must be a day like 2019-01-31, not {text!r}") from None
+    return parse_day(text, name).isoformat()
 
 
 def _tuple(values: str | Iterable[str] | None) -> tuple[str, ...]:

@@ -53,6 +53,7 @@ import pandas as pd
 
 from dyadwatch.analysis.blocs import BLOCS
 from dyadwatch.analysis.results import selection_json
+from dyadwatch.days import day_message, parse_day
 from dyadwatch.errors import InputError, UsageError
 from dyadwatch.periods import MONTHS_PER, check_freq, period_index
 from dyadwatch.selection import Selection, source_sql
@@ -155,9 +156,9 @@ def read_episodes(source: str | Path) -> list[Episode]:
             problems.append(f"line {line}: kind must be rising, falling or realignment, not {kind!r}")
             continue
         try:
-            start = dt.date.fromisoformat(start_text)
-        except ValueError:
-            problems.append(f"line {line}: start must be a date like 2018-03-26, not {start_text!r}")
+            start = parse_day(start_text, "start")
+        except UsageError:
+            problems.append(f"line {line}: {day_message('start', start_text)}")
             continue
         names.add(name)
         partner = partner.lower() if partner.lower() in BLOCS else partner.upper()
@@ -428,9 +429,9 @@ def partner_counts(
     exclude: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Months × partners: ``focus``'s dyadic events per month, counted as ``shifts`` counts them."""
-    from dyadwatch.analysis.shifts import _counts
+    from dyadwatch.analysis.shifts import period_partner_counts
 
-    return _counts(store, focus, start, end, "M", list(sources) if sources else None, tuple(exclude))
+    return period_partner_counts(store, focus, start, end, "M", list(sources) if sources else None, tuple(exclude))
 
 
 @dataclass(frozen=True)
@@ -951,13 +952,12 @@ def backtest(
     gives the same output. ``leave_out_defining=False`` judges detections with the defining rows left
     in (for comparison only). See the module docstring for the scoring rules.
     """
-    from dyadwatch.analysis.shifts import _parse_date
     from dyadwatch.analysis.shifts import shifts as find_shifts
 
     check_freq(freq)
     focus = focus.upper()
-    first = _parse_date(date_from, "--from")
-    last = _parse_date(date_to, "--to")
+    first = parse_day(date_from, "--from")
+    last = parse_day(date_to, "--to")
     if last <= first:
         raise UsageError(f"--to ({last}) must come after --from ({first})")
     step = MONTHS_PER[freq]

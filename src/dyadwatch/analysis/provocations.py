@@ -896,7 +896,7 @@ def provocations(
 ) -> ProvocationsResult:
     """Provocations around triggers: for ``date_from``..``date_to`` if given, else Hess's 2012–2016
     and 1990–2025 (each cut to the data). ``triggers`` defaults to the bundled trigger data."""
-    from dyadwatch.analysis.shifts import _parse_date
+    from dyadwatch.days import parse_day
     from dyadwatch.ingest.triggers import triggers as bundled_triggers
 
     focus = focus.upper()
@@ -909,8 +909,8 @@ def provocations(
         )
     table = bundled_triggers() if triggers is None else triggers
     if date_from or date_to:
-        first = _parse_date(date_from or days[0].isoformat(), "--from")
-        last = _parse_date(date_to or days[-1].isoformat(), "--to")
+        first = parse_day(date_from or days[0].isoformat(), "--from")
+        last = parse_day(date_to or days[-1].isoformat(), "--to")
         if last <= first:
             raise UsageError(f"--to ({last}) must come after --from ({first})")
         periods = {f"{first}_{last}": (first.isoformat(), last.isoformat())}

@@ -39,6 +39,7 @@ from numpy.typing import NDArray
 
 from dyadwatch.analysis.blocs import BLOCS
 from dyadwatch.analysis.results import selection_json
+from dyadwatch.days import parse_day
 from dyadwatch.errors import UsageError
 from dyadwatch.periods import FREQ_NAMES, period_end, period_index, period_start
 from dyadwatch.selection import BARE_STATEMENT_CODES, Selection, resolve, source_sql
@@ -228,7 +229,7 @@ def _dyadic_events(
     )
 
 
-def _counts(
+def period_partner_counts(
     store: Store, focus: str, start: dt.date, end: dt.date, freq: str, sources: Sources, exclude: Sequence[str] = ()
 ) -> pd.DataFrame:
     """Periods × partners event counts between ``start`` and ``end`` (every period present)."""
@@ -302,15 +303,6 @@ def _event_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return records
 
 
-def _parse_date(text: str | dt.date, name: str) -> dt.date:
-    if isinstance(text, dt.date):
-        return text
-    try:
-        return dt.date.fromisoformat(str(text))
-    except ValueError:
-        raise UsageError(f"{name} must be a date like 2025-01-01, not {text!r}") from None
-
-
 # -- the analysis ----------------------------------------------------------------------------------
 def shifts(
     store: Store,
@@ -355,7 +347,7 @@ def shifts(
         until = sel.end
     adjust_p([], adjust)  # checks the name early
     focus = focus.upper()
-    start_recent = _parse_date(since, "--since")
+    start_recent = parse_day(since, "--since")
     if baseline_years < 1:
         raise UsageError("--baseline-years must be at least 1")
     if not 0 < alpha < 1:
@@ -367,7 +359,7 @@ def shifts(
     ).fetchone()
     if last_row is None or last_row[0] is None:
         raise UsageError(f"no dyadic events of {focus} in the store; load data first (dyadwatch demo or ingest)")
-    end = _parse_date(until, "--until") if until is not None else pd.Timestamp(last_row[0]).date()
+    end = parse_day(until, "--until") if until is not None else pd.Timestamp(last_row[0]).date()
     first_data = pd.Timestamp(last_row[1]).date()
     if sel.start and dt.date.fromisoformat(sel.start) > first_data:
         first_data = dt.date.fromisoformat(sel.start)
@@ -438,7 +430,7 @@ def shifts(
         result.shifts = _multilateral(store, focus, start_recent, end, sources, exclude)
         return result
 
-    counts = _counts(store, focus, index[0].date(), test_end, freq, sources, exclude)
+    counts = period_partner_counts(store, focus, index[0].date(), test_end, freq, sources, exclude)
     counts = counts.reindex(index, fill_value=0.0)
     # The rate tests compare periods of equal length: an incomplete last period is scaled up to a
     # full one (its exposure); the bloc shares use ``counts`` as they are.

@@ -28,7 +28,7 @@ import pandas as pd
 from dyadwatch.codebook.plover_map import cameo_for
 from dyadwatch.errors import InsufficientDataError, UsageError
 from dyadwatch.ingest.kcna_coder import HeadlineModel, bundled_model, code_headlines, coder_version
-from dyadwatch.ingest.pipeline import LoadReport, _record_load
+from dyadwatch.ingest.pipeline import LoadReport, record_load
 from dyadwatch.schema import EVENT_COLUMNS, TEXT_CODED_SOURCES
 from dyadwatch.store import atomic
 
@@ -262,7 +262,7 @@ def _code_and_store(
         rows_read=len(todo), rows_kept=report.texts_coded, rows_outside_focus=report.texts_no_event,
         rows_duplicate=report.texts_duplicate, rows_rejected=report.texts_uncoded,
     )  # fmt: skip
-    _record_load(con, load, "PRK", False, started)
+    record_load(con, load, "PRK", False, started)
 
 
 def _insert(

@@ -55,7 +55,7 @@ from dyadwatch.codebook.rollcalls import (
     country_of,
 )
 from dyadwatch.errors import DyadwatchError, InputError, UsageError
-from dyadwatch.ingest.pipeline import LoadReport, _record_load
+from dyadwatch.ingest.pipeline import LoadReport, record_load
 from dyadwatch.schema import INDICATOR_COLUMNS
 from dyadwatch.store import atomic
 
@@ -405,7 +405,7 @@ def load_unvotes(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], focus: s
         _insert(con, pd.concat(stored, ignore_index=True))
         for kind in ("votes", "calls", "issues"):
             if kind in parsed:
-                _record_load(con, parsed[kind][0], focus, False, started)
+                record_load(con, parsed[kind][0], focus, False, started)
     seconds = (datetime.now() - started).total_seconds()
     for kind in ("votes", "calls", "issues"):
         if kind in parsed:
@@ -535,7 +535,7 @@ def load_comtrade(con: duckdb.DuckDBPyConnection, path: Path, focus: str) -> Loa
             con.unregister("dw_mirrored")
             _insert(con, mirrored)
             _recompute_shares(con, focus, sorted({int(y) for y in flows["year"]}), report.load_id)
-        _record_load(con, report, focus, False, started)
+        record_load(con, report, focus, False, started)
     report.seconds = (datetime.now() - started).total_seconds()
     return report
 

@@ -351,7 +351,7 @@ def _record_id_ranges(
     con.execute(f"INSERT INTO load_id_ranges VALUES {', '.join(['(?, ?, ?, ?)'] * len(loads))}", values)
 
 
-def _record_load(
+def record_load(
     con: duckdb.DuckDBPyConnection, report: LoadReport, focus: str, dedupe: bool, started: datetime
 ) -> None:
     _record_loads(con, [(report, started)], focus, dedupe)
@@ -590,7 +590,7 @@ def load_prepared(
                 id_range=prepared.parsed_id_range if prepared.parsed is not None else None,
             )
             _record_days(con, [(prepared, report.load_id)], fmt)
-            _record_load(con, report, focus, dedupe, started)
+            record_load(con, report, focus, dedupe, started)
         report.seconds = (datetime.now() - started).total_seconds()
         return report
     finally:
@@ -632,7 +632,7 @@ def load_records(
                 return {k: lines[k] for k in keys if k in lines}
 
             _finish_load(con, stage, report.load_id, report, False, located, 0)
-            _record_load(con, report, focus, False, started)
+            record_load(con, report, focus, False, started)
     finally:
         con.unregister("dw_records")
     report.seconds = (datetime.now() - started).total_seconds()

@@ -42,7 +42,7 @@ import pandas as pd
 from dyadwatch.codebook.lexicon import lexicon, score_texts
 from dyadwatch.codebook.mentions import partner_dictionary
 from dyadwatch.errors import InputError, UsageError
-from dyadwatch.ingest.pipeline import LoadReport, _record_load
+from dyadwatch.ingest.pipeline import LoadReport, record_load
 from dyadwatch.schema import TEXT_COLUMNS
 from dyadwatch.store import atomic
 
@@ -445,7 +445,7 @@ def load_source(con: duckdb.DuckDBPyConnection, source: Source) -> LoadReport:
             )
         report.rows_rejected = len(rejects)
         report.reject_examples = [f"line {line}: {why}" for line, why, _ in sorted(rejects)[:EXAMPLES]]
-        _record_load(con, report, "ALL", False, started)
+        record_load(con, report, "ALL", False, started)
     report.seconds = (datetime.now() - started).total_seconds()
     return report
 

@@ -32,7 +32,8 @@ from importlib import resources
 import pandas as pd
 
 from dyadwatch.codebook import cameo_codes
-from dyadwatch.errors import InputError
+from dyadwatch.days import day_message, parse_day
+from dyadwatch.errors import InputError, UsageError
 
 TRIGGER_KINDS = ("un_resolution", "exercise", "election")
 EXERCISE_CODE = "150"  # CAMEO: demonstrate military or police power
@@ -65,11 +66,12 @@ def scope(name: str) -> str:
     return " ".join(line.lstrip("#").strip() for line in lines[: _comment_lines(_raw(name))])
 
 
-def _day(value: str, path: str, line: int, column: str) -> dt.date:
+def row_day(value: str, path: str, line: int, column: str) -> dt.date:
+    """The day in ``column`` of a bundled list's ``line``; an :class:`InputError` naming the file and line."""
     try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise InputError(path, f"line {line}: {column} must be a day like 2017-08-21, not {value!r}") from None
+        return parse_day(value, column)
+    except UsageError:
+        raise InputError(path, f"line {line}: {day_message(column, value)}") from None
 
 
 def _check_references(table: pd.DataFrame, path: str) -> None:
@@ -113,7 +115,7 @@ def un_resolutions(adopted_only: bool = False) -> tuple[pd.DataFrame, str]:
             raise InputError(path, f"line {line}: document must be a UN symbol such as S/RES/1718 (2006)")
         numbers.add(number)
         rows.append(
-            {**row, "number": max(number, 0), "adopted": adopted, "date": _day(row["date"], path, line, "date")}
+            {**row, "number": max(number, 0), "adopted": adopted, "date": row_day(row["date"], path, line, "date")}
         )
     frame = pd.DataFrame(rows)
     resolutions = frame[frame["adopted"]]
@@ -156,7 +158,7 @@ def exercises(held_only: bool = False) -> tuple[pd.DataFrame, str]:
     first = _comment_lines(_raw("exercises")) + 2
     for line, row in enumerate(table.to_dict("records"), start=first):
         if row["precision"] == "day":
-            start, end = _day(row["start"], path, line, "start"), _day(row["end"], path, line, "end")
+            start, end = row_day(row["start"], path, line, "start"), row_day(row["end"], path, line, "end")
         elif row["precision"] == "month":
             start = _month(row["start"], path, line, "start", last=False)
             end = _month(row["end"], path, line, "end", last=True)
@@ -182,7 +184,7 @@ def elections() -> tuple[pd.DataFrame, str]:
     for line, row in enumerate(table.to_dict("records"), start=first):
         if row["country"] not in ("KOR", "USA"):
             raise InputError(path, f"line {line}: country must be KOR or USA, not {row['country']!r}")
-        rows.append({**row, "date": _day(row["date"], path, line, "date")})
+        rows.append({**row, "date": row_day(row["date"], path, line, "date")})
     return pd.DataFrame(rows), digest
 
 
