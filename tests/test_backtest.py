@@ -111,7 +111,7 @@ def test_bundled_episodes_load_with_references() -> None:
 def test_bad_episodes_files_are_named_line_by_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("name,partner,kind,start\na,CHN,up,2020-01-01\nb,RUS,rising,2020-13-01\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"line 2: kind must be .*line 3: start must be a date"):
+    with pytest.raises(InputError, match=r"line 2: kind must be .*line 3: bad date: start must be a day like"):
         read_episodes(bad)
     header = tmp_path / "header.csv"
     header.write_text("name,country,start\n", encoding="utf-8")

@@ -98,7 +98,7 @@ def test_a_new_version_replaces_the_source_in_one_transaction(store: dw.Store, m
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(module, "_record_load", broken)
+    monkeypatch.setattr(module, "record_load", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         code_texts(store, version="test-v2")
     assert store.con.execute("SELECT event_id FROM events ORDER BY event_id").fetchall() == old_ids

@@ -122,7 +122,7 @@ def test_same_seed_same_output_and_usage_errors(tmp_path: Path) -> None:
         first = shifts(store, "PRK", SINCE, seed=3).to_dict()
         second = shifts(store, "PRK", SINCE, seed=3).to_dict()
         assert json.dumps(first, default=str) == json.dumps(second, default=str)
-        with pytest.raises(UsageError, match="--since must be a date"):
+        with pytest.raises(UsageError, match="bad date: --since must be a day like"):
             shifts(store, "PRK", "January 2025")
         with pytest.raises(UsageError, match="no dyadic events of NOR"):
             shifts(store, "NOR", SINCE)
