@@ -32,9 +32,10 @@ PAGES = {"overview": "index.html", "russia": "RUS.html", "china": "CHN.html"}
 #: A word joined by an underscore (``china_russia``, ``rising_partner``): a result's key, not prose.
 INTERNAL_LABEL = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
 
-#: Measured in the page: its widths, the top of the twelve-month section, every figure's and
-#: table box's rectangle, the chronology's rows shown, the visible prose (without code, links
-#: that print an address, and the references), and each partner swatch's colour.
+#: Measured in the page: its widths, the top of the twelve-month section, every figure's
+#: rectangle, what pokes out of the column, the tables wider than their box, the chronology's
+#: rows shown, the visible prose (without code and links that print an address) and each
+#: partner swatch's colour.
 MEASURE = """
 const box = (el) => { const r = el.getBoundingClientRect();
   return {x: r.left + scrollX, y: r.top + scrollY, w: r.width, h: r.height}; };
@@ -55,6 +56,8 @@ return {
   overflowing: [...document.querySelectorAll('main *')].filter(e => shown(e) && !e.closest('.table-wrap')
     && e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5).map(e => e.tagName + '.'
     + e.className).slice(0, 10),
+  scrolledTables: [...document.querySelectorAll('.table-wrap')].filter(e => shown(e)
+    && e.scrollWidth > e.clientWidth + 1).map(e => (e.closest('section') || {}).id + ': ' + e.scrollWidth + ' px'),
   chronologyRows: chronology.length,
   prose: prose.innerText,
   swatches: swatches,

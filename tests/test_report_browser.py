@@ -66,7 +66,8 @@ def test_no_horizontal_scroll_and_no_overlap(
     found = measured[(page, width)]
     assert found["innerWidth"] == width
     assert found["scrollWidth"] <= found["innerWidth"], (page, width, found["scrollWidth"])
-    assert found["overflowing"] == [], (page, width)  # nothing pokes out of the column but a table in its box
+    assert found["overflowing"] == [], (page, width)  # nothing pokes out of the column
+    assert found["scrolledTables"] == [], (page, width)  # and no table needs its box's own scroll bar
     assert len(found["figures"]) >= 1
     assert found["overlaps"] == [], (page, width)
     for figure in found["figures"]:  # every chart drawn, inside the page
