@@ -676,3 +676,24 @@ def test_the_twelve_months_are_said_by_partner_with_evidence_and_uncertainty() -
     assert "china_russia" not in str(said) and "rising_partner" not in str(said)
     missing = story.changes(analyses.Outcome(None, "no dyadic events in the store"), names, palette)
     assert missing["changes_missing"] == "no dyadic events in the store" and missing["changes"] == []
+
+
+def test_the_lead_lag_sentence_names_the_collection_and_the_adjusted_p() -> None:
+    from dyadwatch.report.rhetoric import lead_lag_sentence
+
+    test = {
+        "partner": "CHN", "status": "ok", "collection": "kcna", "periods": 40, "lags": 2,
+        "words_lead_deeds_p": 0.012, "words_lead_deeds_p_adjusted": 0.048,
+        "deeds_lead_words_p": 0.3, "deeds_lead_words_p_adjusted": 0.6, "adjusted_over": 20,
+    }  # fmt: skip
+    assert lead_lag_sentence(test) == (
+        "Lead and lag, month by month, within the kcna collection of texts (40 months, 2 lags): words before deeds "
+        "p = 0.012 (Benjamini–Hochberg adjusted 0.048), deeds before words p = 0.300 (Benjamini–Hochberg adjusted "
+        "0.600) (Granger tests, adjusted over 20 tests; precedence, not cause: a common calendar can move both)."
+    )
+    unadjusted = {key: value for key, value in test.items() if "adjusted" not in key}
+    assert "p = 0.012 (not adjusted)" in str(lead_lag_sentence(unadjusted))
+    assert lead_lag_sentence({"status": "insufficient_data", "reason": "kcna: 7 months"}) == (
+        "No lead–lag test: kcna: 7 months."
+    )
+    assert lead_lag_sentence(None) is None

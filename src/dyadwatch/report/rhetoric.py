@@ -44,10 +44,48 @@ def _lead_lag(result: RhetoricResult, partner: str) -> dict[str, Any] | None:
     return next((t for t in result.lead_lag if t["partner"] == partner), None)
 
 
+def _p(value: Any) -> str:
+    number = _number(value)
+    return "not computed" if number is None else f"{number:.3f}"
+
+
+def lead_lag_sentence(test: dict[str, Any] | None) -> str | None:
+    """The brief's lead-lag sentence from one partner's test (``lead_lag`` of the monthly result):
+    the text collection it ran in, its months and lags, and each direction's p with its
+    Benjamini–Hochberg adjusted p; or why there is no test. ``None`` when there is no entry."""
+    if test is None:
+        return None
+    if test.get("status") != "ok":
+        return f"No lead–lag test: {test.get('reason') or 'the analysis gave no reason'}."
+    collection = test.get("collection")
+    within = f"within the {collection} collection of texts" if collection else "within one collection of texts"
+
+    def direction(key: str, words: str) -> str:
+        adjusted = test.get(f"{key}_p_adjusted")
+        return f"{words} p = {_p(test.get(f'{key}_p'))}" + (
+            f" (Benjamini–Hochberg adjusted {_p(adjusted)})" if _number(adjusted) is not None else " (not adjusted)"
+        )
+
+    over = test.get("adjusted_over")
+    return (
+        f"Lead and lag, month by month, {within} ({test.get('periods')} months, {test.get('lags')} lags): "
+        f"{direction('words_lead_deeds', 'words before deeds')}, {direction('deeds_lead_words', 'deeds before words')}"
+        f" (Granger tests{f', adjusted over {over} tests' if over else ''}; precedence, not cause: a common "
+        "calendar can move both)."
+    )
+
+
 def brief_rhetoric(outcome: Outcome, partner: str, name: str) -> dict[str, Any]:
-    """``words_present``, ``words_rows`` (per year), ``words_test`` and ``words_missing`` for one brief."""
+    """``words_present``, ``words_rows`` (per year), ``words_test`` with its sentence
+    (:func:`lead_lag_sentence`) and ``words_missing`` for one brief."""
     if outcome.data is None:
-        return {"words_present": False, "words_rows": [], "words_test": None, "words_missing": outcome.reason}
+        return {
+            "words_present": False,
+            "words_rows": [],
+            "words_test": None,
+            "words_test_sentence": None,
+            "words_missing": outcome.reason,
+        }
     yearly: RhetoricResult = outcome.data["yearly"]
     rows = yearly.rows[yearly.rows["partner"] == partner]
     records = [
@@ -61,10 +99,12 @@ def brief_rhetoric(outcome: Outcome, partner: str, name: str) -> dict[str, Any]:
         for row in rows.to_dict(orient="records")
     ]
     missing = None if records else f"no loaded text is about {name}"
+    test = _lead_lag(outcome.data["monthly"], partner)
     return {
         "words_present": True,
         "words_rows": records,
-        "words_test": _lead_lag(outcome.data["monthly"], partner),
+        "words_test": test,
+        "words_test_sentence": lead_lag_sentence(test),
         "words_missing": missing,
         "words_lexicon": yearly.lexicon_version,
     }
