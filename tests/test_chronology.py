@@ -23,6 +23,8 @@ from dyadwatch.cli import run
 from dyadwatch.errors import InputError
 from dyadwatch.ingest import chronology, lists
 from dyadwatch.ingest.bundled import KCNA_2024, load_bundled
+from dyadwatch.ingest.lists import MONTH_ONLY
+from dyadwatch.ingest.texts import EMPTY_TEXT
 
 REQUIRED_PARTNERS = {
     "RUS",
@@ -171,17 +173,23 @@ def test_list_counts_match_their_files(tmp_path: Path) -> None:
         assert store.count("provocations") == len(provocation_rows)
         assert reports["missile_tests"].rows_read == len(missile_rows) == 339
         assert store.count("missile_tests") == len(day_dated)
-        assert reports["missile_tests"].rows_rejected == len(missile_rows) - len(day_dated)
-        assert "not a full YYYY-MM-DD day" in store.rejects()["reason"].iloc[0]
+        # Tests dated to the month only are left out on purpose, counted with their reason: not rejects.
+        month_only = reports["missile_tests"]
+        assert (month_only.rows_rejected, month_only.rows_skipped) == (0, len(missile_rows) - len(day_dated)) == (0, 8)
+        assert month_only.skipped == {MONTH_ONLY: 8} and month_only.reconciles
         unilateral = store.con.execute(
             "SELECT count(*) FROM events WHERE source IN ('provocations', 'missile_tests') AND actor2 IS NOT NULL"
         ).fetchone()
         assert unilateral == (0,)
-        # The CC0 KCNA items of 2024 load as texts (2 111 items; 249 have no story text and are rejected).
+        # The CC0 KCNA items of 2024 load as texts (2 111 items; 249 have no story text and are left out,
+        # counted with their reason; nothing of the bundled data is a reject).
         kcna = reports["texts:kcna-json"]
         items = json.loads(gzip.decompress(KCNA_2024.read_bytes()))
         empty = sum(1 for item in items if not (item.get("story_text") or "").strip())
         assert (kcna.rows_read, kcna.rows_kept) == (len(items), len(items) - empty) == (2111, 1862)
+        assert (kcna.rows_rejected, kcna.skipped, kcna.reconciles) == (0, {EMPTY_TEXT: 249}, True)
+        assert store.rejects().empty
+        assert store.con.execute("SELECT sum(rows_skipped) FROM loads").fetchone() == (257,)
         assert store.con.execute("SELECT count(*) FROM texts WHERE collection = 'kcna'").fetchone() == (1862,)
         # Loading the bundled data again adds nothing.
         again = load_bundled(store)

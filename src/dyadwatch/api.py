@@ -52,6 +52,7 @@ class Store(persistence.Store):
         """
         from dyadwatch.ingest.pipeline import ingest_files
 
+        self.discard_if_empty = True
         return ingest_files(
             self,
             paths,
@@ -77,9 +78,11 @@ class Store(persistence.Store):
         """Load UN roll calls (``unvotes``) or Comtrade-style trade (``comtrade``) into ``indicators``
         (design §11; see :mod:`dyadwatch.ingest.indicators`); one report per file."""
         from dyadwatch.ingest.indicators import load_indicators
+        from dyadwatch.ingest.pipeline import absolute
 
         self.require_writable()
-        return load_indicators(self.con, paths, fmt=format, focus=focus)
+        self.discard_if_empty = True
+        return load_indicators(self.con, absolute(paths), fmt=format, focus=focus)
 
     def ingest_texts(
         self,
@@ -91,10 +94,12 @@ class Store(persistence.Store):
     ) -> list[LoadReport]:
         """Load texts (KCNA JSON, CSV with ``mapping``, a folder of .txt files) into ``texts``
         (design §10; see :mod:`dyadwatch.ingest.texts`); one report per file or folder."""
+        from dyadwatch.ingest.pipeline import absolute
         from dyadwatch.ingest.texts import load_texts
 
         self.require_writable()
-        return load_texts(self.con, paths, fmt=format, mapping=mapping, collection=collection)
+        self.discard_if_empty = True
+        return load_texts(self.con, absolute(paths), fmt=format, mapping=mapping, collection=collection)
 
     # -- reading ----------------------------------------------------------------------------
     def series(self, actor1: str, actor2: str, freq: str = "M", **options: Any) -> pd.DataFrame:

@@ -86,6 +86,9 @@ CREATE TABLE IF NOT EXISTS loads (
     started            TIMESTAMP NOT NULL,
     finished           TIMESTAMP NOT NULL
 );
+-- Rows left out on purpose, each kind with its reason in the load report (an empty text, an event
+-- dated to the month only): not bad rows, so not in `rejects`. Added after the table.
+ALTER TABLE loads ADD COLUMN IF NOT EXISTS rows_skipped BIGINT DEFAULT 0;
 
 -- event_id is unique by construction: the statements that insert events (ingest/pipeline.py,
 -- _finish_load, and _load_together, which takes only files whose ids repeat nowhere) leave out ids

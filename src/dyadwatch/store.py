@@ -92,6 +92,11 @@ class Store:
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False, memory_limit: str = "1GB") -> None:
         self.path = Path(path).expanduser() if path is not None else default_path()
         self.read_only = read_only
+        #: This object made the file (it was not there before). With :attr:`discard_if_empty` set (a
+        #: load was tried), a store it closes without a single load in it is removed again: a failed
+        #: first ingest leaves no empty store behind.
+        self.created = not read_only and not self.path.exists()
+        self.discard_if_empty = False
         self.con = _connect(self.path, read_only)
         # A bounded memory budget: DuckDB spills to disk beyond it, so a 2 GB input file loads in
         # well under 2 GB of RAM.
@@ -108,7 +113,18 @@ class Store:
 
     # -- life cycle -------------------------------------------------------------------------
     def close(self) -> None:
+        discard = self.created and self.discard_if_empty and self._nothing_loaded()
         self.con.close()
+        if discard:
+            for made in (self.path, self.path.with_name(self.path.name + ".wal")):
+                made.unlink(missing_ok=True)
+
+    def _nothing_loaded(self) -> bool:
+        try:
+            row = self.con.execute("SELECT count(*) FROM loads").fetchone()
+        except duckdb.Error:  # a connection already closed, or a broken one: keep the file
+            return False
+        return row is not None and int(row[0]) == 0
 
     def __enter__(self) -> Self:
         return self

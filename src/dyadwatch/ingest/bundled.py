@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -99,6 +100,13 @@ BUNDLED: tuple[BundledSource, ...] = (
 )
 
 
+def bundled_file(name: str) -> str:
+    """The absolute path of a bundled data file (``data/NAME`` in the installed package): the ``file``
+    of its load, in the one form every load records (an absolute path)."""
+    with resources.as_file(resources.files("dyadwatch").joinpath(f"data/{name}")) as path:
+        return str(Path(path).absolute())
+
+
 def load_bundled(store: Store, on_done: Callable[[LoadReport], None] | None = None) -> list[LoadReport]:
     """Load the chronology (every relationship file), both lists, UN resolutions and exercises into
     ``store``, and the CC0 KCNA texts of 2024 with the events coded from them (source ``kcna``)."""
@@ -114,7 +122,7 @@ def load_bundled(store: Store, on_done: Callable[[LoadReport], None] | None = No
             load_frame(
                 store,
                 chronology.to_frame(relationship),
-                label=f"chronology/{relationship.stem}.yaml",
+                label=bundled_file(f"chronology/{relationship.stem}.yaml"),
                 sha256=relationship.sha256,
                 fmt="chronology",
             )
@@ -124,17 +132,18 @@ def load_bundled(store: Store, on_done: Callable[[LoadReport], None] | None = No
         load_frame(
             store,
             frame,
-            label="provocations/north_korea_provocations_1958_present.csv",
+            label=bundled_file("provocations/north_korea_provocations_1958_present.csv"),
             sha256=digest,
             fmt="provocations",
         )
     )
     frame, digest = lists.missile_tests()
-    done(load_frame(store, frame, label="missile_tests/test.en.json", sha256=digest, fmt="missile_tests"))
+    done(load_frame(store, frame, label=bundled_file("missile_tests/test.en.json"), sha256=digest, fmt="missile_tests"))
     frame, digest = triggers.resolution_events()
-    done(load_frame(store, frame, label="triggers/un_resolutions.csv", sha256=digest, fmt="un_resolutions"))
+    resolutions = bundled_file("triggers/un_resolutions.csv")
+    done(load_frame(store, frame, label=resolutions, sha256=digest, fmt="un_resolutions"))
     frame, digest = triggers.exercise_events()
-    done(load_frame(store, frame, label="triggers/exercises.csv", sha256=digest, fmt="exercises"))
+    done(load_frame(store, frame, label=bundled_file("triggers/exercises.csv"), sha256=digest, fmt="exercises"))
     # Texts go to the texts table, not events; re-loading the same file adds nothing (content hash).
     store.require_writable()
     for report in load_texts(store.con, [KCNA_2024], fmt="kcna-json", collection="kcna"):

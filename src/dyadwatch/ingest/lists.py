@@ -41,6 +41,8 @@ PROVOCATION_CODES: tuple[tuple[str, str], ...] = (
 )
 DEFAULT_PROVOCATION_CODE = "150"  # demonstrate military or police power (launches, tests, incursions)
 MISSILE_TEST_CODE = "150"
+#: Why a missile test dated to the month only is left out (counted in the load report, not a reject).
+MONTH_ONLY = "tests dated to the month only left out (every stored event needs its day, design §3)"
 
 
 def provocation_code(event: str) -> str:
@@ -78,13 +80,10 @@ def _finish(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     frame["weight"] = 1
     frame["tone"] = float("nan")
     frame["group_id"] = None
-    # A few early tests are dated to the month only ("1984-09"): the row is rejected with that
-    # reason (and counted), because every stored event needs its day.
+    # A few early tests are dated to the month only ("1984-09"): not a bad row, but every stored
+    # event needs its day (design §3), so the row is left out on purpose and counted with that reason.
     parsed = pd.to_datetime(frame["date"], format="%Y-%m-%d", errors="coerce")
-    frame["problem"] = [
-        None if ok else f"date {raw!r} is not a full YYYY-MM-DD day"
-        for raw, ok in zip(frame["date"], parsed.notna(), strict=True)
-    ]
+    frame["skip"] = [None if ok else MONTH_ONLY for ok in parsed.notna()]
     frame["date"] = [d.date() if not pd.isna(d) else None for d in parsed]
     return frame
 

@@ -54,16 +54,29 @@ class LoadReport:
     rows_duplicate: int = 0
     rows_reemitted: int = 0
     rows_rejected: int = 0
+    #: Rows left out on purpose (not bad rows, so not in ``rejects``), with a reason per kind in ``skipped``.
+    rows_skipped: int = 0
     load_id: int | None = None
     sha256: str | None = None
     error: str | None = None
     seconds: float = 0.0
     reject_examples: list[str] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def skip(self, reason: str, rows: int = 1) -> None:
+        """Count ``rows`` left out on purpose for ``reason`` (said in the load summary)."""
+        self.rows_skipped += rows
+        self.skipped[reason] = self.skipped.get(reason, 0) + rows
 
     @property
     def reconciles(self) -> bool:
         accounted = (
-            self.rows_kept + self.rows_outside_focus + self.rows_duplicate + self.rows_reemitted + self.rows_rejected
+            self.rows_kept
+            + self.rows_outside_focus
+            + self.rows_duplicate
+            + self.rows_reemitted
+            + self.rows_rejected
+            + self.rows_skipped
         )
         return self.rows_read == accounted
 
@@ -317,7 +330,12 @@ def _finish_load(
         report.rows_kept = int(kept)
         con.execute(f"INSERT INTO events SELECT *, {load_id} AS load_id FROM dw_new")
     report.rows_outside_focus = (
-        report.rows_read - report.rows_kept - report.rows_duplicate - report.rows_reemitted - report.rows_rejected
+        report.rows_read
+        - report.rows_kept
+        - report.rows_duplicate
+        - report.rows_reemitted
+        - report.rows_rejected
+        - report.rows_skipped
     )
     if numeric_ids:
         _record_id_ranges(con, [(report, id_min, id_max)])
@@ -378,9 +396,14 @@ def _record_loads(
             report.rows_rejected,
             started,
             datetime.now(),
+            report.rows_skipped,
         ]
-    row = "(" + ", ".join(["?"] * 14) + ")"
-    con.execute(f"INSERT INTO loads VALUES {', '.join([row] * len(loads))}", values)
+    row = "(" + ", ".join(["?"] * 15) + ")"
+    columns = (
+        "load_id, file, sha256, format, focus, dedupe, rows_read, rows_kept, rows_outside_focus, rows_duplicate, "
+        "rows_reemitted, rows_rejected, started, finished, rows_skipped"
+    )
+    con.execute(f"INSERT INTO loads ({columns}) VALUES {', '.join([row] * len(loads))}", values)
 
 
 def _record_days(con: duckdb.DuckDBPyConnection, files: Sequence[tuple[PreparedFile, int]], fmt: str) -> None:
@@ -619,6 +642,10 @@ def load_records(
         frame["line"] = range(1, len(frame) + 1)
     frame["row_key"] = frame["line"].astype(str)
     report = LoadReport(file=label, format=fmt, status="loaded", sha256=sha256, rows_read=len(frame))
+    if "skip" in frame:  # rows left out on purpose, each with its reason (not bad rows: no reject)
+        for reason, rows in frame["skip"].dropna().value_counts().items():
+            report.skip(str(reason), int(rows))
+        frame = frame[frame["skip"].isna()].drop(columns="skip")
     columns = ", ".join(readers.STAGE_COLUMNS)
     con.register("dw_records", frame)
     try:
@@ -943,10 +970,18 @@ def iter_summary(reports: Iterable[LoadReport]) -> list[dict[str, Any]]:
             "duplicate": r.rows_duplicate,
             "reemitted": r.rows_reemitted,
             "rejected": r.rows_rejected,
+            "skipped": r.rows_skipped,
+            "skipped_why": "; ".join(f"{n} {why}" for why, n in r.skipped.items()) or None,
             "error": r.error,
         }
         for r in reports
     ]
+
+
+def absolute(paths: Sequence[str | Path]) -> list[Path]:
+    """``paths`` as absolute paths (``~`` expanded): the one form of ``loads.file`` and ``rejects``' file,
+    whatever the folder the command ran in."""
+    return [Path(p).expanduser().absolute() for p in paths]
 
 
 def ingest_files(
@@ -962,9 +997,7 @@ def ingest_files(
     store.require_writable()
     clean_workdir(store.workdir)
     try:
-        return load_many(
-            store.con, [Path(p) for p in paths], workdir=store.workdir, on_file=on_file, on_done=on_done, **options
-        )
+        return load_many(store.con, absolute(paths), workdir=store.workdir, on_file=on_file, on_done=on_done, **options)
     finally:
         clean_workdir(store.workdir)
         store.workdir.rmdir()

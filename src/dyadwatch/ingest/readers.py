@@ -467,6 +467,11 @@ def mapped_csv(path: Path, mapping: dict[str, str], date_format: str = "%Y-%m-%d
                CAST({col("reference")} AS VARCHAR) AS reference,
                CASE WHEN {col("event_code")} IS NULL THEN 'missing event code'
                     WHEN {col("actor1")} IS NULL THEN 'missing actor1'
+                    WHEN a1.code IS NULL
+                        THEN 'actor1 ' || {col("actor1")} || ' is not a known country or IGO code (design §3)'
+                    WHEN {col("actor2")} IS NOT NULL AND a2.code IS NULL
+                        THEN 'actor2 ' || {col("actor2")} || ' is not a known country or IGO code (design §3)'
+                    WHEN cb.code IS NULL THEN 'event code ' || {col("event_code")} || ' is not a CAMEO code'
                     WHEN coalesce(CAST({col("goldstein")} AS DOUBLE), cb.goldstein) NOT BETWEEN -10 AND 10
                         THEN 'goldstein outside -10..10'
                END AS problem,

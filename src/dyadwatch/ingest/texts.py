@@ -316,9 +316,14 @@ def read_source(path: Path, fmt: str, mapping: dict[str, str], collection: str |
     return Source(path, actual, collection or _collection_default(path, actual), sha, records)
 
 
+#: Why a text with no words is left out (counted in the load report, not a reject).
+EMPTY_TEXT = "empty texts left out (no text to score or code)"
+
+
 def _check(source: Source, report: LoadReport) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
     """Checked rows as a frame of :data:`TEXT_COLUMNS` (less load_id) and the rejects."""
     rejects: list[tuple[int, str, str]] = []
+    skipped = 0
     rows = source.records
     report.rows_read = len(rows)
     dates = pd.to_datetime(pd.Series([r.date if r.date else None for r in rows], dtype=object), errors="coerce",
@@ -347,7 +352,7 @@ def _check(source: Source, report: LoadReport) -> tuple[pd.DataFrame, list[tuple
             rejects.append((record.line, f"{where}date {day.date()} is outside 1900 to today", record.raw))
             continue
         if not record.text.strip():
-            rejects.append((record.line, f"{where}empty text", record.raw))
+            skipped += 1  # nothing to score or code: left out and counted, not a bad row
             continue
         language = record.language.lower()
         if not re.fullmatch(r"[a-z]{2}", language):
@@ -364,6 +369,8 @@ def _check(source: Source, report: LoadReport) -> tuple[pd.DataFrame, list[tuple
         kept["title"].append(record.title or None)
         kept["text"].append(record.text)
         kept["reference"].append(record.reference or None)
+    if skipped:
+        report.skip(EMPTY_TEXT, skipped)
     return pd.DataFrame(kept), rejects
 
 
