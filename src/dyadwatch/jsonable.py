@@ -34,13 +34,27 @@ def _day_or_moment(value: dt.date) -> str:
     return value.isoformat()
 
 
+#: Significant digits a float keeps in JSON and CSV: what sums and means of decimal data can
+#: honestly give, without the binary residue of their arithmetic (6.000000000000001 → 6.0).
+DIGITS = 12
+
+
+def clean_float(value: float) -> float | None:
+    """``value`` rounded to :data:`DIGITS` significant digits (so ``repr`` shows no binary residue),
+    or None for NaN and infinities."""
+    if not math.isfinite(value):
+        return None
+    return float(f"{value:.{DIGITS}g}")
+
+
 def jsonable(value: Any) -> Any:
-    """``value`` with JSON-safe leaves: NaN and infinities become null, dates ISO strings, numpy
-    scalars and arrays plain Python, decimals floats, paths strings; keys become strings."""
+    """``value`` with JSON-safe leaves: NaN and infinities become null, floats rounded to 12
+    significant digits (:func:`clean_float`), dates ISO strings, numpy scalars and arrays plain
+    Python, decimals floats (their digits kept), paths strings; keys become strings."""
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):  # numpy.float64 is a float too
-        return value if math.isfinite(value) else None
+        return clean_float(float(value))
     if isinstance(value, Mapping):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

@@ -833,9 +833,41 @@ class BacktestResult:
             "skill": self.skill,
             "probabilistic": self.probabilistic,
             "probabilities_now": self.probabilities_now,
+            "summary": self.summary,
             "notes": self.notes,
             "selection": selection_json(self.selection),
         }
+
+    @property
+    def summary(self) -> str:
+        """The answer in one to three sentences, from the scores: episodes detected, false alarms,
+        precision and recall, beside the baselines scored the same way."""
+
+        def share(value: float | None) -> str:
+            return "—" if value is None else f"{value:.2f}"
+
+        if not self.episodes:
+            return f"No episode of {self.focus} from {self.date_from} to {self.date_to} to score the alarms against."
+        detected = sum(1 for episode in self.episodes if episode.get("detected"))
+        horizon = self.settings.get("horizon_months")
+        within = f" within {horizon} months of its start" if horizon else ""
+        first = (
+            f"Replaying shifts as of each {'month' if self.freq == 'M' else self.freq} from {self.date_from} to "
+            f"{self.date_to} ({self.steps} steps, {self.years:.1f} years), {detected} of {len(self.episodes)} "
+            f"episodes of {self.focus} were detected{within}: recall {share(self.recall)} "
+            f"({share(self.recall_in_sample)} with the rows that define each episode left in)."
+        )
+        second = (
+            f" {self.onsets} alarm onsets, {self.false_alarms} false ({self.false_alarms_per_year:.2f} a year); "
+            f"precision {share(self.precision)}."
+        )
+        if not self.baselines:
+            return first + second
+        others = "; ".join(
+            f"{name.replace('_', ' ')} recall {share(score.get('recall'))}, precision {share(score.get('precision'))}"
+            for name, score in self.baselines.items()
+        )
+        return first + second + f" Baselines scored the same way: {others}."
 
     def to_frame(self) -> pd.DataFrame:
         """One row per episode: detected, when, how late."""

@@ -104,9 +104,44 @@ class CircumstancesResult:
             "caveats": CAVEATS,
             "conditions": [{"name": k, "definition": v} for k, v in self.conditions.items()],
             "rows": [row.to_dict() for row in self.rows],
+            "summary": self.summary,
             "notes": self.notes,
             "selection": selection_json(self.selection),
         }
+
+    @property
+    def summary(self) -> str:
+        """The answer in one to three sentences, from the rows: how many condition-partner rows could
+        be estimated and which differences in responsiveness are significant at 5%."""
+        from dyadwatch.analysis.wording import listing, num, plural, pvalue
+
+        if not self.rows:
+            return f"No condition could be estimated for {self.focus}: no partner has events in this selection."
+        ok = [row for row in self.rows if row.status == "ok"]
+        first = (
+            f"{len(ok)} of {plural(len(self.rows), 'condition-partner row')} of {self.focus} have enough "
+            f"{FREQ_NAMES.get(self.freq, self.freq)}ly data for an estimate"
+            + ("." if len(ok) == len(self.rows) else " (reasons for the others in the table).")
+        )
+        if not ok:
+            return first
+        tested = [row for row in ok if row.difference_p is not None]
+        significant = sorted(
+            (row for row in tested if (row.difference_p or 0.0) < 0.05), key=lambda r: r.difference_p or 0.0
+        )
+        if not significant:
+            return (
+                f"{first} No difference in responsiveness between a condition and its absence is significant "
+                f"at 5% ({len(tested)} tested, none adjusted for multiple tests)."
+            )
+        parts = [
+            f"{row.condition} for {row.partner} ({num(row.difference, 2)}, {pvalue(row.difference_p)})"
+            for row in significant
+        ]
+        return (
+            f"{first} Responsiveness differs under the condition, at 5% and unadjusted for the {len(tested)} "
+            f"tests, in {len(significant)}: {listing(parts, 4)}."
+        )
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame([row.to_dict() for row in self.rows])

@@ -375,9 +375,65 @@ class FlexibilityResult:
             "horizon": HORIZON,
             "bootstrap_draws": self.draws,
             "partners": [row.to_dict() for row in self.partners],
+            "summary": self.summary,
             "notes": self.notes,
             "selection": selection_json(self.selection),
         }
+
+    @property
+    def summary(self) -> str:
+        """The answer in one to three sentences, from the rows: how many partners could be estimated,
+        where the lagged response is significant (with the focus-first share and its 90% interval),
+        and where the answer flips with the frequency."""
+        from dyadwatch.analysis.wording import listing, num, plural, pvalue
+
+        word = FREQ_NAMES.get(self.freq, self.freq)
+        if not self.partners:
+            return f"No partner of {self.focus} has events in this selection: nothing to estimate."
+        ok = [row for row in self.partners if row.metrics.status == "ok"]
+        rows = len(self.partners)
+        unit = "partner" if self.by == "none" else "partner-span"
+        first = f"{len(ok)} of {plural(rows, unit)} of {self.focus} have enough {word}ly data for an estimate" + (
+            " (the others: too few periods or events, or unstable; reasons in the table)." if len(ok) < rows else "."
+        )
+        if not ok:
+            return first
+
+        def label(row: PartnerFlexibility) -> str:
+            return row.partner if self.by == "none" else f"{row.partner} ({row.subset})"
+
+        significant = [
+            row for row in ok
+            if (p := row.metrics.values.get("lagged_response_p")) is not None and p < 0.1
+        ]  # fmt: skip
+        if significant:
+            parts = [
+                f"{label(row)} {num(row.metrics.values['focus_first'], 2)} "
+                f"(90% {num(row.metrics.values['focus_first_ci_low'], 2)} to "
+                f"{num(row.metrics.values['focus_first_ci_high'], 2)}, "
+                f"{pvalue(row.metrics.values['lagged_response_p'])})"
+                for row in sorted(significant, key=lambda r: r.metrics.values["lagged_response_p"] or 1.0)
+            ]
+            second = (
+                f"A lagged response of {self.focus} to the partner is significant at 10% for {len(significant)} "
+                f"of them; focus-first share: {listing(parts, 4)}."
+            )
+        else:
+            smallest = min(ok, key=lambda r: (r.metrics.values.get("lagged_response_p") is None,
+                                              r.metrics.values.get("lagged_response_p") or 1.0))  # fmt: skip
+            second = (
+                f"For none of them is a lagged response of {self.focus} significant at 10% "
+                f"(the smallest: {label(smallest)}, {pvalue(smallest.metrics.values.get('lagged_response_p'))}), "
+                "so no focus-first share can be told from zero."
+            )
+        flips = [f"{label(row)} ({', '.join(row.metrics.sign_flip)})" for row in ok if row.metrics.sign_flip]
+        third = (
+            f" The sign of the responsiveness flips with the frequency for {listing(flips)}: read it at "
+            "the frequency that fits the data."
+            if flips
+            else ""
+        )
+        return f"{first} {second}{third}"
 
     def to_frame(self) -> pd.DataFrame:
         keys = ["partner", "subset", "start", "end", "status", "n_periods", "lags", "max_root"]

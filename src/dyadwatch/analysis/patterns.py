@@ -94,18 +94,69 @@ class CompareResult:
             "concentration": self.concentration,
             "bloc_shares": self.bloc_shares,
             "alignment": self.alignment,
+            "summary": self.summary,
             "notes": self.notes,
             "selection": selection_json(self.selection),
             "indicators": self.indicators,
         }
 
+    @property
+    def summary(self) -> str:
+        """The answer in one to three sentences, from the result: concentration and bloc shares in
+        the latest period with events, significant correlations and shared breaks."""
+        from dyadwatch.analysis.wording import listing, num, plural, pvalue
+
+        active = [row for row in self.concentration if row.get("events")]
+        if not active:
+            return f"No events of {self.focus} toward a partner in this selection: nothing to compare."
+        word = FREQ_NAMES.get(self.freq, self.freq)
+        last = active[-1]
+        shares = next((row for row in self.bloc_shares if row["period"] == last["period"]), {})
+        named: list[tuple[str, float]] = [(bloc, float(shares[bloc])) for bloc in BLOCS if shares.get(bloc) is not None]
+        other = 1.0 - sum(value for _, value in named) if named else None
+        words = {"china_russia": "China+Russia", "southeast_asia": "Southeast Asia", "west": "the West"}
+        blocs = ", ".join(f"{words.get(bloc, bloc)} {value:.0%}" for bloc, value in named)
+        first = (
+            f"{self.focus}'s events went to {plural(int(last['partners']), 'partner')} in the latest {word} with "
+            f"events ({last['period'][: 4 if self.freq == 'Y' else 7]}): HHI {num(last['hhi'], 2)}, "
+            f"{num(last['effective_partners'], 2)} effective partners"
+            + (f"; shares {blocs}, other {other:.0%}." if named and other is not None else ".")
+        )
+        tested = [row for row in self.correlations if row.get("status") == "ok"]
+        significant = [row for row in tested if row.get("p_value") is not None and row["p_value"] < 0.05]
+        if tested:
+            strongest = max(tested, key=lambda row: abs(row["correlation"]))
+            second = (
+                f" {len(significant)} of {plural(len(tested), 'partner pair')} with enough data correlate at 5% "
+                f"(unadjusted; strongest {strongest['a']}–{strongest['b']} r {num(strongest['correlation'], 2)}, "
+                f"{pvalue(strongest['p_value'])})."
+            )
+        else:
+            second = f" No pair of partners has enough {word}s with events to correlate."
+        common = [row for row in self.shared_breaks if row.get("kind") == "common"]
+        clusters = [f"{row['date'][:7]} ({', '.join(row['partners'])})" for row in common]
+        third = (
+            f" Breaks shared by two or more partners: {listing(clusters, 3)}."
+            if common
+            else f" No break is shared by two or more partners within {self.window} {word}s."
+        )
+        return first + second + third
+
     def to_frame(self) -> pd.DataFrame:
-        """Concentration and bloc shares per period (the other parts are in the JSON)."""
+        """Concentration and bloc shares per period, with ``other`` (the partners in no bloc) so
+        that the shares add to 1 (correlations, shared breaks and alignment are in the JSON and
+        are printed by the command line as their own tables)."""
         concentration = pd.DataFrame(self.concentration)
         blocs = pd.DataFrame(self.bloc_shares)
         if concentration.empty:
             return concentration
-        return concentration.merge(blocs, on="period", how="left") if not blocs.empty else concentration
+        if blocs.empty:
+            return concentration
+        for suffix in ("", "_cooperative"):
+            named = [f"{bloc}{suffix}" for bloc in BLOCS if f"{bloc}{suffix}" in blocs]
+            if named:
+                blocs[f"other{suffix}"] = (1.0 - blocs[named].sum(axis=1, min_count=len(named))).clip(lower=0.0)
+        return concentration.merge(blocs, on="period", how="left")
 
 
 def _correlations(panel: FocusPanel, partners: list[str]) -> list[dict[str, Any]]:

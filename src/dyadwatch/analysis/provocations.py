@@ -852,9 +852,39 @@ class ProvocationsResult:
             "window_days": self.window_days,
             "method": self.method,
             "periods": self.periods,
+            "summary": self.summary,
             "notes": self.notes,
             "selection": selection_json(self.selection),
         }
+
+    @property
+    def summary(self) -> str:
+        """The answer in one sentence a period, from the event study and the count model's verdict."""
+        from dyadwatch.analysis.wording import listing, pvalue
+
+        if not self.periods:
+            return f"No period of {self.focus}'s provocations to study in this selection."
+        sentences = []
+        for period in self.periods:
+            rows = [row for row in period.get("event_study", []) if row.get("p_value") is not None]
+            found = [
+                f"{row['trigger'].replace('_', ' ')} {row['side']} {row['rate_ratio']:.2g}x ({pvalue(row['p_value'])})"
+                for row in rows
+                if row["p_value"] < 0.05 and row.get("rate_ratio") is not None
+            ]
+            head = (
+                f"{period['name']} ({period.get('from')} to {period.get('to')}, "
+                f"{period.get('provocation_days', 0)} provocation days)"
+            )
+            if not rows:
+                study = "no trigger window could be tested"
+            elif found:
+                study = f"rate in the {self.window_days}-day windows differs at 5% (unadjusted) for {listing(found, 4)}"
+            else:
+                study = f"none of the {len(rows)} trigger windows differs from the rest at 5% (unadjusted)"
+            model = (period.get("count_model") or {}).get("verdict_sentence")
+            sentences.append(f"{head}: {study}." + (f" {model[0].upper()}{model[1:].rstrip('.')}." if model else ""))
+        return " ".join(sentences)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per period, trigger and side: the event study."""

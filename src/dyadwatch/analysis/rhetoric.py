@@ -121,9 +121,50 @@ class RhetoricResult:
             "lexicon_version": self.lexicon_version,
             "rows": rows,
             "lead_lag": self.lead_lag,
+            "summary": self.summary,
             "notes": self.notes,
             "selection": selection_json(self.selection),
         } | ({"embedding": self.embedding} if self.embedding is not None else {})
+
+    @property
+    def summary(self) -> str:
+        """The answer in one to three sentences, from the rows and the lead-lag tests: what was scored,
+        which tests were run and which are significant, or why none could be."""
+        from dyadwatch.analysis.wording import listing, plural
+
+        rows = self.rows
+        if rows.empty:
+            return f"No text about a partner of {self.focus} in this selection: nothing to score."
+        word = {"M": "month", "Q": "quarter", "Y": "year"}.get(self.freq, self.freq)
+        periods, shown = rows["period"], "%Y" if self.freq == "Y" else "%Y-%m"
+        first = (
+            f"{int(rows['texts'].sum()):,} text-partner pairs about {plural(rows['partner'].nunique(), 'partner')} "
+            f"of {self.focus} scored, {periods.min().strftime(shown)} to {periods.max().strftime(shown)}, in "
+            f"{plural(len(rows), f'partner-{word}')} (rhetoric_index from -1, all pragmatic, to +1, all ideological)."
+        )
+        if not self.lead_lag:
+            return first + f" No lead-lag test at {word}ly periods (they need --freq M or Q)."
+        done = [test for test in self.lead_lag if test.get("status") == "ok"]
+        if not done:
+            reasons: dict[str, int] = {}
+            for test in self.lead_lag:
+                reason = str(test.get("reason") or "no reason given")
+                reasons[reason] = reasons.get(reason, 0) + 1
+            common, count = max(reasons.items(), key=lambda item: item[1])
+            return first + (
+                f" None of the {len(self.lead_lag)} partners has enough {word}s with both an index and events for "
+                f"a lead-lag test (the commonest reason, {count} of them: {common})."
+            )
+        found = [
+            f"{test['partner']} ({direction.replace('_', ' ')})"
+            for test in done
+            for direction in ("words_lead_deeds", "deeds_lead_words")
+            if test.get(f"{direction}_p_adjusted") is not None and test[f"{direction}_p_adjusted"] < 0.05
+        ]
+        tested = f" Lead-lag tests ran for {len(done)} of {plural(len(self.lead_lag), 'partner')}"
+        if not found:
+            return first + tested + "; none is significant at an adjusted 5%."
+        return first + tested + f"; significant at an adjusted 5%: {listing(found, 4)}."
 
 
 ROW_COLUMNS = (

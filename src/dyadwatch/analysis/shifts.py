@@ -111,7 +111,38 @@ class ShiftsResult:
             "notes": self.notes,
             "selection": selection_json(self.selection),
             "indicators": self.indicators,
+            "summary": self.summary,
         }
+
+    @property
+    def summary(self) -> str:
+        """The answer in one to three sentences, from the shifts and the tests behind them."""
+        from dyadwatch.analysis.wording import listing, plural
+
+        tested = [entry for entry in self.partners if entry.get("p_adjusted") is not None]
+        head = (
+            f"Since {self.since} (to {self.until}), against each partner's baseline from {self.baseline_from}, "
+            f"{plural(len(tested), 'partner')} of {self.focus} could be tested"
+        )
+        if not tested and not self.shifts:
+            return f"{head}: none has events in enough {FREQ_NAMES.get(self.freq, self.freq)}s, so no shift is claimed."
+        by_kind: dict[str, list[str]] = {}
+        for shift in self.shifts:
+            evidence = shift.get("evidence", {})
+            ratio = evidence.get("rate_ratio")
+            p = evidence.get("p_adjusted")
+            detail = f" ({ratio:.3g}x, adjusted p {p:.2g})" if ratio is not None and p is not None else ""
+            by_kind.setdefault(shift["kind"], []).append(f"{shift['partner']}{detail}")
+        if not by_kind:
+            return f"{head}; none rose or fell at an adjusted {self.alpha:g}, and no bloc realigned."
+        words = {
+            "rising_partner": "rising",
+            "falling_partner": "falling",
+            "realignment": "bloc shares changed",
+            "multilateral_event": "multilateral events",
+        }
+        parts = [f"{words.get(kind, kind.replace('_', ' '))}: {listing(items, 4)}" for kind, items in by_kind.items()]
+        return f"{head}; at an adjusted {self.alpha:g}, " + "; ".join(parts) + "."
 
     def to_frame(self) -> pd.DataFrame:
         """One row per shift: kind, partner, date, headline numbers."""
@@ -507,8 +538,9 @@ def shifts(
                     "partners": [partner],
                     "date": start_recent.isoformat(),
                     "summary": (
-                        f"{focus}'s events with {partner} {verb} {ratio_text}: {rate_after:.2f} per period since "
-                        f"{start_recent} against {rate_before:.2f} in the baseline (adjusted p = {p_adj:.3g})"
+                        f"{focus}'s events with {partner} {verb} {ratio_text}: {rate_after:.2f} per "
+                        f"{FREQ_NAMES[freq]} since {start_recent} against {rate_before:.2f} in the baseline "
+                        f"(adjusted p = {p_adj:.3g})"
                     ),
                     "evidence": {
                         "baseline": {**baseline_window, "periods": baseline, "events": entry["baseline_events"]},
@@ -660,9 +692,9 @@ def _low_rate_falls(
                 "partners": [partner],
                 "date": result.since,
                 "summary": (
-                    f"{result.focus}'s events with {partner} fell {ratio_text}: {rate_after:.2f} per period since "
-                    f"{result.since} against {rate_before:.2f} in the baseline (low-rate test, adjusted p = "
-                    f"{p_adj:.3g})"
+                    f"{result.focus}'s events with {partner} fell {ratio_text}: {rate_after:.2f} per "
+                    f"{FREQ_NAMES[result.freq]} since {result.since} against {rate_before:.2f} in the baseline "
+                    f"(low-rate test, adjusted p = {p_adj:.3g})"
                 ),
                 "evidence": {
                     "test": "low_rate",

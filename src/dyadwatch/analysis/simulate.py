@@ -353,9 +353,45 @@ class SimulationResult:
             "ranking_stable": self.ranking_stable,
             "ranking_note": self.ranking_note,
             "limitations": self.limitations,
+            "summary": self.summary,
             "notes": self.notes,
             "selection": selection_json(self.selection),
         }
+
+    @property
+    def summary(self) -> str:
+        """The answer in one to three sentences, from the strategies' outcomes and the ranking check."""
+        from dyadwatch.analysis.periods import FREQ_NAMES
+        from dyadwatch.analysis.wording import num
+
+        if self.status != "ok" or not self.strategies:
+            return f"No simulation of {self.partner}'s strategies toward {self.focus}: {self.reason or 'no model'}."
+        word = FREQ_NAMES.get(self.freq, self.freq)
+        ranked = sorted(self.strategies, key=lambda s: -(s.get("mean_cooperation") or -math.inf))
+        best, worst = ranked[0], ranked[-1]
+
+        def outcome(strategy: dict[str, Any]) -> str:
+            return (
+                f"{strategy['name']} {num(strategy.get('mean_cooperation'), 2)} "
+                f"(90% {num(strategy.get('mean_cooperation_low'), 2)} to "
+                f"{num(strategy.get('mean_cooperation_high'), 2)})"
+            )
+
+        first = (
+            f"Against {self.focus}'s response estimated from the {self.focus}↔{self.partner} {word}ly series, "
+            f"{self.runs} runs of {self.horizon} {word}s: the highest mean cooperation is {outcome(best)}, "
+            f"the lowest {outcome(worst)}."
+        )
+        overlap = (best.get("mean_cooperation_low") is not None and worst.get("mean_cooperation_high") is not None
+                   and best["mean_cooperation_low"] <= worst["mean_cooperation_high"])  # fmt: skip
+        second = (
+            " The best and worst intervals overlap: the ranking is not a clear answer."
+            if overlap
+            else " The best and worst intervals do not overlap."
+        )
+        third = f" {self.ranking_note[0].upper()}{self.ranking_note[1:]}." if self.ranking_note else ""
+        units = f" time_to_cooperation counts {word}s."
+        return first + second + third + units
 
     def to_frame(self) -> pd.DataFrame:
         columns = [
