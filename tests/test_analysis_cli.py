@@ -69,8 +69,11 @@ def test_flex_json_on_loaded_file(generated_db: Path, capsys: pytest.CaptureFixt
 
 
 def test_bundled_breaks_and_flex_say_when_data_are_short(bundled_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    monthly = _json(capsys, ["breaks", "PRK", "VNM", "--db", str(bundled_db), "--format", "json"])
-    assert monthly["freq"] == "M"
+    # Without --freq the sparse chronology gets yearly periods, and says why; --freq M is kept.
+    chosen = _json(capsys, ["breaks", "PRK", "VNM", "--db", str(bundled_db), "--format", "json"])
+    assert chosen["freq"] == "Y" and chosen["freq_reason"].startswith("Frequency chosen from the data, yearly")
+    monthly = _json(capsys, ["breaks", "PRK", "VNM", "--freq", "M", "--db", str(bundled_db), "--format", "json"])
+    assert monthly["freq"] == "M" and "freq_reason" not in monthly
     # Monthly chronology series are mostly empty months, and the output says so.
     assert any("have no events; their goldstein_mean is 0" in note for note in monthly["notes"])
     yearly = _json(

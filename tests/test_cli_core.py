@@ -194,7 +194,10 @@ def test_series_formats_agree_with_the_python_api(
     assert from_csv["events"].tolist() == by_quarter.tolist()
 
     assert run(["series", "prk", "chn", "--freq", "Q", "--format", "json", "--db", str(filled)]) == 0
-    records = json.loads(capsys.readouterr().out)
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["selection"]["freq"] == "Q" and answer["freq_reason"] is None
+    assert answer["summary"].startswith(f"PRK→CHN: {sum(from_csv['events']):,} events in ")
+    records = answer["rows"]
     assert [r["events"] for r in records] == from_csv["events"].tolist()
     assert records[0]["period"].startswith(from_csv["period"][0])
 

@@ -80,12 +80,14 @@ def without_selection(value: Any) -> Any:
 
 
 COMMANDS: dict[str, list[str]] = {
-    "series": ["series", "PRK", "CHN"],
-    "breaks": ["breaks", "CHN", "PRK", "--metric", "events"],
-    "flex": ["flex", "PRK", "--partners", "CHN,USA", "--draws", "99"],
+    "series": ["series", "PRK", "CHN", "--freq", "M"],
+    "breaks": ["breaks", "CHN", "PRK", "--metric", "events", "--freq", "M"],
+    "flex": ["flex", "PRK", "--freq", "M", "--partners", "CHN,USA", "--draws", "99"],
     "circumstances": [
         "circumstances",
         "PRK",
+        "--freq",
+        "M",
         "--partners",
         "CHN,USA",
         "--condition",
@@ -115,17 +117,17 @@ def kcna_events(db: Path, where: str) -> int:
 
 def test_each_analysis_answers_from_kcna(kcna_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = ["--format", "json", "--db", str(kcna_db), "--source", "kcna"]
-    rows = cli(capsys, "series", "PRK", "CHN", *db)
+    rows = cli(capsys, "series", "PRK", "CHN", "--freq", "M", *db)["rows"]
     assert sum(r["events"] for r in rows) == kcna_events(kcna_db, "actor1 = 'PRK' AND actor2 = 'CHN'") > 0
-    both = cli(capsys, "series", "PRK", "CHN", *db[:-2], "--source", "chronology,kcna")
+    both = cli(capsys, "series", "PRK", "CHN", "--freq", "M", *db[:-2], "--source", "chronology,kcna")["rows"]
     assert sum(r["events"] for r in both) == sum(r["events"] for r in rows) + 12
 
-    found = cli(capsys, "breaks", "CHN", "PRK", "--metric", "events", *db)
+    found = cli(capsys, "breaks", "CHN", "PRK", "--metric", "events", "--freq", "M", *db)
     assert found["status"] == "ok"
     days = [dt.date.fromisoformat(b["date"]) for b in found["breaks"]]
     assert any(abs((day - dt.date(*SWITCH, 1)).days) <= 92 for day in days), days
     # Without KCNA the chronology has no CHN -> PRK event: a sentence says why there is no answer.
-    empty = cli(capsys, "breaks", "CHN", "PRK", "--metric", "events", "--format", "json", "--db", str(kcna_db))
+    empty = cli(capsys, *COMMANDS["breaks"], "--format", "json", "--db", str(kcna_db))
     assert empty["status"] != "ok" and empty["reason"]
 
     flex = {r["partner"]: r for r in cli(capsys, *COMMANDS["flex"][:-2], "--draws", "99", *db)["partners"]}

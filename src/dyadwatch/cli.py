@@ -41,15 +41,29 @@ TABLE_WIDTH = 100
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "series": ("period", "events", "goldstein_sum", "goldstein_mean", "cooperation", "conflict"),
     "flex": (
-        "partner", "subset", "status", "focus_first", "partner_first", "lagged_response_p", "sign_flip", "reason",
+        "partner", "subset", "status", "focus_first", "focus_first_ci_low", "focus_first_ci_high", "partner_first",
+        "lagged_response_p", "responsiveness_p", "sign_flip", "reason",
     ),
     "circumstances": (
         "condition", "partner", "status", "n_periods", "responsiveness_off", "responsiveness_on", "difference",
         "difference_p",
     ),
-    "compare": ("period", "events", "partners", "hhi", "effective_partners", "china_russia", "southeast_asia", "west"),
-    "simulate": ("name", "mean_cooperation", "breakdown_probability", "time_to_cooperation"),
+    "compare": (
+        "period", "events", "partners", "hhi", "effective_partners", "china_russia", "southeast_asia", "west", "other",
+    ),
+    "simulate": (
+        "name", "mean_cooperation", "mean_cooperation_low", "mean_cooperation_high", "breakdown_probability",
+        "time_to_cooperation",
+    ),
 }  # fmt: skip
+
+
+#: The event study's columns in the default table: the rate ratio and its p-values, raw and
+#: adjusted for time (the rates themselves are in --format csv and json).
+PROVOCATION_COLUMNS = (
+    "period", "trigger", "side", "triggers", "provocation_days_in_window", "rate_ratio", "p_value", "p_value_local",
+    "rate_ratio_adjusted", "p_value_adjusted",
+)  # fmt: skip
 
 
 @cache
@@ -238,8 +252,31 @@ output_option = click.option(
 )
 
 
-def freq_option(default: Freq = Freq.M) -> Decorator[Any]:
+def freq_option(default: Freq | None = Freq.M) -> Decorator[Any]:
+    """``--freq``; with no default, the frequency is chosen from the selected data (:func:`_auto_freq`)."""
+    if default is None:
+        return click.option(
+            "--freq",
+            type=ValueChoice(Freq),
+            default=None,
+            show_default=False,
+            help="Period: M month, Q quarter, Y year. Default: chosen from the selected events, Y where they "
+            "average under 2 a month per dyad, else M (the output says which and why).",
+        )
     return click.option("--freq", type=ValueChoice(Freq), default=default, help="Period: M month, Q quarter, Y year.")
+
+
+def _auto_freq(
+    store: Any, freq: Freq | None, selection: Any, focus: str, partners: Sequence[str] | None = None, **options: Any
+) -> tuple[Any, str | None]:
+    """The selection at ``--freq`` when given, else at the frequency the selected events of ``focus``
+    (toward ``partners``) call for, with the reason (:func:`dyadwatch.selection.choose_freq`)."""
+    if freq is not None:
+        return selection, None
+    from dyadwatch.selection import choose_freq
+
+    value, reason = choose_freq(store.con, focus, partners, selection, **options)
+    return selection.with_(freq=value), reason
 
 
 normalize_option = click.option(
@@ -277,7 +314,7 @@ partners_option = click.option("--partners", help="Comma-separated ISO alpha-3 c
 
 
 def _selection(
-    freq: Freq,
+    freq: Freq | None,
     source: Sequence[str] = (),
     date_from: str | None = None,
     date_to: str | None = None,
@@ -290,7 +327,7 @@ def _selection(
 
     names = [part for value in source for part in value.split(",")]
     return Selection(
-        freq=freq.value,
+        freq=freq.value if freq is not None else "M",
         sources=tuple(names),
         start=date_from,
         end=date_to,
@@ -366,7 +403,14 @@ def print_frame(
     """A frame as a Rich table (curated columns, at most 100 characters wide, texts wrapped), JSON or CSV
     (every column unless ``--columns`` names some)."""
     if fmt is OutFormat.csv:
-        sys.stdout.write(choose_columns(frame, columns).to_csv(index=False))
+        from dyadwatch.jsonable import clean_float
+
+        # floats to 12 significant digits, as in JSON: no binary residue (6.000000000000001)
+        def clean(value: Any) -> str:
+            return repr(clean_float(float(value)))
+
+        text = choose_columns(frame, columns).to_csv(index=False, float_format=clean)
+        sys.stdout.write(text)
     elif fmt is OutFormat.json:
         import json
 
@@ -399,33 +443,58 @@ def print_rows(
         shown = column_names(names, columns)
         writer = csv.writer(sys.stdout, lineterminator="\n")  # floats as repr(), like pandas' to_csv
         writer.writerow(shown)
-        writer.writerows([row[name] for name in shown] for row in rows)
+        writer.writerows([_csv_value(row[name]) for name in shown] for row in rows)
     else:
         shown = column_names(names, columns, default)
         _print_table(title, shown, [name in numeric for name in shown], ([row[n] for n in shown] for row in rows))
 
 
+def _csv_value(value: Any) -> Any:
+    """A CSV field: floats to 12 significant digits (as in JSON and pandas' CSV here), the rest as is."""
+    if isinstance(value, float):
+        from dyadwatch.jsonable import clean_float
+
+        cleaned = clean_float(float(value))
+        return "" if cleaned is None else cleaned
+    return value
+
+
 def _print_table(
     title: str | None, names: Sequence[str], numeric: Sequence[bool], rows: Iterable[Iterable[Any]]
 ) -> None:
-    """Rows as a Rich table at most 100 characters wide: numbers right-aligned; short texts (codes,
-    file names) keep their width, long ones wrap (long tables print fast: :mod:`dyadwatch.tables`)."""
+    """Rows as a Rich table at most 100 characters wide: numbers right-aligned, each numeric column
+    to the same decimals (3 significant figures of its largest value); short texts (codes, file
+    names) keep their width, long ones wrap; no header is ever broken. Where the columns do not fit
+    the width, one block per row (:func:`record_layout`) instead: no column is ever cut."""
     from dyadwatch.tables import plain_table, print_table, table_layout
 
-    cells = [[_cell(value) for value in row] for row in rows]
-    columns: list[dict[str, Any]] = []
-    for index, (name, is_number) in enumerate(zip(names, numeric, strict=True)):
-        if is_number:
-            columns.append({"header": name, "justify": "right", "overflow": "fold"})
-        else:
-            longest = max((len(row[index]) for row in cells), default=0)
-            columns.append(
-                {"header": name, "justify": "left", "overflow": "fold", "min_width": min(max(longest, 4), 24)}
-            )
-    # What Rich would print here, written without loading it where the layout is simple (dyadwatch.tables).
+    raw = [list(row) for row in rows]
+    formats = [_column_format([row[i] for row in raw]) if is_number else _cell for i, is_number in enumerate(numeric)]
+    cells = [[show(value) for show, value in zip(formats, row, strict=True)] for row in raw]
+    # Each column's width without its header: numbers as wide as the widest, texts up to 24 (then
+    # wrapped at spaces, never narrower than their longest word).
+    bodies: list[int] = []
+    for index, is_number in enumerate(numeric):
+        longest = max((len(row[index]) for row in cells), default=0)
+        words = max((len(part) for row in cells for part in row[index].split()), default=0)
+        bodies.append(longest if is_number else max(min(max(longest, 4), 24), words))
     layout = table_layout(TABLE_WIDTH)
+    room = min(layout[0] if layout is not None else stdout_console().width, TABLE_WIDTH)
+    # Headers whole where the table fits so; else split after their underscores (never inside a word).
+    headers = list(names)
+    if cells and _table_width(headers, bodies) > room:
+        headers = [_split_header(name, body) for name, body in zip(names, bodies, strict=True)]
+    if cells and _table_width(headers, bodies) > room:
+        sys.stdout.write(record_layout(title, names, cells, room))
+        return
+    columns: list[dict[str, Any]] = []
+    for header, body, is_number in zip(headers, bodies, numeric, strict=True):
+        width = max([body, *map(len, header.split("\n"))])
+        justify = "right" if is_number else "left"
+        columns.append({"header": header, "justify": justify, "overflow": "fold", "min_width": width})
+    # What Rich would print here, written without loading it where the layout is simple (dyadwatch.tables).
     if layout is not None:
-        plain = plain_table(title, columns, cells, min(layout[0], TABLE_WIDTH), styled=layout[1])
+        plain = plain_table(title, columns, cells, room, styled=layout[1])
         if plain is not None:
             sys.stdout.write(plain)
             return
@@ -433,23 +502,143 @@ def _print_table(
     print_table(console, title, columns, cells, min(console.width, TABLE_WIDTH))
 
 
-def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        return "—" if not math.isfinite(value) else f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
-    if value is None:
-        return "—"
+def _table_width(headers: Sequence[str], bodies: Sequence[int]) -> int:
+    """Characters a table needs: each column as wide as its body or its header's longest line,
+    one space of padding each side and the box's vertical lines."""
+    widths = [max([body, *map(len, header.split("\n"))]) for header, body in zip(headers, bodies, strict=True)]
+    return sum(widths) + 3 * len(widths) + 1
+
+
+def _split_header(name: str, width: int) -> str:
+    """``name`` on lines of at most ``width`` characters, broken only after an underscore (a header
+    is never broken inside a word; a part longer than ``width`` keeps its own line)."""
+    parts = [part + "_" for part in name.split("_")[:-1]] + [name.split("_")[-1]]
+    lines = [""]
+    for part in parts:
+        if lines[-1] and len(lines[-1]) + len(part) > width:
+            lines.append(part)
+        else:
+            lines[-1] += part
+    return "\n".join(lines)
+
+
+def record_layout(title: str | None, names: Sequence[str], cells: Sequence[Sequence[str]], width: int) -> str:
+    """One block per row, a column a line (name, then its value, wrapped to ``width``): the layout of
+    a table too wide for the terminal, so that no column is cut."""
+    import textwrap
+
+    key = max(len(name) for name in names)
+    room = max(width - key - 2, 20)
+    lines = [title, "=" * min(len(title), width)] if title else []
+    for number, row in enumerate(cells, start=1):
+        lines.append(f"-- row {number} of {len(cells)} --")
+        for name, value in zip(names, row, strict=True):
+            wrapped = textwrap.wrap(value, room, break_on_hyphens=False) or [""]
+            lines.append(f"{name.ljust(key)}  {wrapped[0]}".rstrip())
+            lines += [" " * (key + 2) + more for more in wrapped[1:]]
+    return "\n".join(lines) + "\n"
+
+
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool) or type(value).__name__ == "bool_"
+
+
+def _missing(value: Any) -> bool:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return True
     pandas = sys.modules.get("pandas")  # its missing values can only be here once it is loaded
-    if pandas is not None and (value is pandas.NA or value is pandas.NaT):
+    return pandas is not None and (value is pandas.NA or value is pandas.NaT)
+
+
+def _column_format(values: Sequence[Any]) -> Callable[[Any], str]:
+    """How one numeric column's values are shown: whole numbers as they are, other numbers all to
+    the decimals that give its largest value 3 significant figures (thousands grouped from 1 000)."""
+    numbers = [float(v) for v in values if not _missing(v) and not _is_bool(v) and isinstance(v, float)]
+    if not numbers or all(n.is_integer() for n in numbers):
+        return _cell
+    largest = max((abs(n) for n in numbers if n), default=0.0)
+    decimals = 0 if largest >= 1000 or largest == 0 else min(max(2 - math.floor(math.log10(largest)), 0), 6)
+
+    def show(value: Any) -> str:
+        if _missing(value) or _is_bool(value) or not isinstance(value, float | int):
+            return _cell(value)
+        text = f"{value:,.{decimals}f}"
+        if value and float(text.replace(",", "")) == 0:  # too small for the column's decimals
+            bound = f"{10.0**-decimals:.{decimals}f}" if decimals else "1"
+            return f"<{bound}" if value > 0 else f">-{bound}"
+        return text
+
+    return show
+
+
+def _cell(value: Any) -> str:
+    if _is_bool(value):
+        return "yes" if value else "no"
+    if _missing(value):
         return "—"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value.is_integer() else f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
     return str(value)
 
 
-def print_result(result: Any, fmt: OutFormat, title: str, columns: str | None = None, command: str = "") -> None:
+def quiet() -> bool:
+    """Whether ``--quiet`` was given: the sentences above a table are left out."""
+    context = click.get_current_context(silent=True)
+    return bool(context is not None and context.meta.get("dyadwatch.quiet"))
+
+
+def _set_quiet(context: click.Context, _: click.Parameter, value: bool) -> bool:
+    context.meta["dyadwatch.quiet"] = value
+    return value
+
+
+quiet_option = click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    expose_value=False,
+    callback=_set_quiet,
+    help="Only the table: leave out the sentences above it (JSON keeps them as summary).",
+)
+
+
+def say_answer(*sentences: str | None) -> None:
+    """The answer in words, one line above a table on stdout (not with --quiet; JSON carries it as
+    ``summary``); one line, as the terminal wraps it, so that ``head -1`` and grep find it whole."""
+    text = " ".join(s.strip() for s in sentences if s and s.strip())
+    if text and not quiet():
+        click.echo(text)
+
+
+def _chosen_sentence(reason: str | None) -> str | None:
+    """The default frequency's choice as a sentence (:func:`dyadwatch.selection.choose_freq`'s reason)."""
+    return f"Frequency chosen from the data, {reason}." if reason else None
+
+
+def print_result(
+    result: Any,
+    fmt: OutFormat,
+    title: str,
+    columns: str | None = None,
+    command: str = "",
+    *,
+    chosen: str | None = None,
+) -> None:
     """An analysis result (:class:`dyadwatch.analysis.results.AnalysisResult`): ``to_dict()`` as JSON
-    (design §4, with the selection it used), ``to_frame()`` as a table or CSV, ``notes`` under the table."""
+    (design §4, with the selection it used, its ``summary`` and, where the frequency was chosen from
+    the data, ``freq_chosen``), else the summary in words above ``to_frame()`` as a table (or CSV),
+    ``notes`` under the table."""
+    summary = getattr(result, "summary", None)
     if fmt is OutFormat.json:
-        print_json(result.to_dict())
+        data = result.to_dict()
+        if summary and "summary" not in data:
+            data["summary"] = summary
+        if chosen:
+            data["freq_reason"] = _chosen_sentence(chosen)
+        print_json(data)
     else:
+        if fmt is OutFormat.table:
+            say_answer(summary, _chosen_sentence(chosen))
         print_frame(result.to_frame(), fmt, title, columns=columns, default=TABLE_COLUMNS.get(command))
         if fmt is OutFormat.table:
             for note in result.notes:
@@ -955,6 +1144,7 @@ def search_texts(
     help="With --embedding: static (a distillation of the model, seconds for 100 000 headlines; "
     "built once, a minute or two, then cached) or contextual (the transformer itself, minutes).",
 )
+@quiet_option
 @format_option()
 @db_option
 def rhetoric(
@@ -1155,7 +1345,7 @@ def export_indicators(focus: str, name: str | None, output: OutFormat, db: Path 
 @app.command()
 @click.argument("actor1", help="Initiator, ISO alpha-3 (e.g. PRK).")
 @click.argument("actor2", help="Target, ISO alpha-3 (e.g. CHN).")
-@freq_option()
+@freq_option(None)
 @click.option("--undirected", is_flag=True, help="Both directions together.")
 @normalize_option
 @drop_statements_option
@@ -1176,12 +1366,13 @@ def export_indicators(focus: str, name: str | None, output: OutFormat, db: Path 
 )
 @click.option("--show-sql", is_flag=True, help="Print the SQL the backend would run, and stop.")
 @columns_option
+@quiet_option
 @format_option()
 @db_option
 def series(
     actor1: str,
     actor2: str,
-    freq: Freq,
+    freq: Freq | None,
     undirected: bool,
     normalize: Normalize,
     drop_statements: bool,
@@ -1223,44 +1414,60 @@ def series(
 
         table = events or backends.GDELT_BIGQUERY_TABLE
         if backend is Backend.bigquery:
-            sql = backends.bigquery_sql(actor1, actor2, freq.value, table=table, **options)
+            sql = backends.bigquery_sql(actor1, actor2, selection.freq, table=table, **options)
         else:
             dialect = "duckdb" if backend is Backend.duckdb else "pyspark"
-            sql = backends.series_sql(backends.unbound_events(), actor1, actor2, freq.value, dialect, **options)
+            sql = backends.series_sql(backends.unbound_events(), actor1, actor2, selection.freq, dialect, **options)
         sys.stdout.write(sql.rstrip() + "\n")
         return
-    options = {"undirected": undirected, "selection": selection}
-    title = f"{actor1} → {actor2} ({selection.describe()})"
-    if backend is Backend.duckdb and output is not OutFormat.json:
-        # Table and CSV straight from the store's rows: no pandas on the path of a simple query.
-        from dyadwatch.series import SERIES_COLUMNS, series_rows
+    if backend is not Backend.duckdb:  # the backends module (Ibis, Spark, BigQuery) is imported only where used
+        from dyadwatch import backends
 
-        with _open(db) as store:
-            rows = series_rows(store.con, actor1, actor2, selection, undirected=undirected)
+        options = {"undirected": undirected, "selection": selection}
+        title = f"{actor1} → {actor2} ({selection.describe()})"
+        if backend is Backend.spark:
+            frame = backends.spark_series(str(events), actor1, actor2, selection.freq, **options)
+        else:
+            table = events or backends.GDELT_BIGQUERY_TABLE
+            frame = backends.bigquery_series(actor1, actor2, selection.freq, table=table, **options)
+        print_frame(frame, output, title, columns=columns, default=TABLE_COLUMNS["series"])
+        return
+    # Rows straight from the store: no pandas on the path of a simple query.
+    from dyadwatch.series import SERIES_COLUMNS, series_rows, series_summary, why_empty
+
+    with _open(db) as store:
+        selection, chosen = _auto_freq(store, freq, selection, actor1, [actor2], undirected=undirected)
+        rows = series_rows(store.con, actor1, actor2, selection, undirected=undirected)
+        active = any(row["events"] for row in rows)
+        summary = (
+            series_summary(rows, actor1, actor2, selection, undirected=undirected)
+            if active
+            else why_empty(store.con, actor1, actor2, selection, undirected=undirected)
+        )
+    title = f"{actor1} → {actor2} ({selection.describe()})"
+    if output is OutFormat.json:
+        # The answer in words, how the frequency was chosen, the selection, then the rows.
+        reason = _chosen_sentence(chosen) if active else None
+        data = {"summary": summary, "freq_reason": reason, "selection": selection.to_dict()}
+        print_json({**data, "rows": rows})
+        return
+    chosen = chosen if active else None  # nothing to choose a frequency from
+    if output is OutFormat.table:
+        say_answer(summary, _chosen_sentence(chosen))
+    elif not active or chosen:  # CSV stays CSV: the words go to stderr
+        say(" ".join(part for part in (summary if not active else "", _chosen_sentence(chosen) or "") if part), "note:")
+    if rows or output is OutFormat.csv:
         numeric = SERIES_COLUMNS[1:]
         print_rows(
             rows, SERIES_COLUMNS, output, title, numeric=numeric, columns=columns, default=TABLE_COLUMNS["series"]
         )
-        return
-    if backend is Backend.duckdb:
-        with _open(db) as store:
-            frame = store.series(actor1, actor2, freq.value, **options)
-    else:  # the backends module (Ibis, Spark, BigQuery) is imported only where it is used
-        from dyadwatch import backends
-
-        if backend is Backend.spark:
-            frame = backends.spark_series(str(events), actor1, actor2, freq.value, **options)
-        else:
-            table = events or backends.GDELT_BIGQUERY_TABLE
-            frame = backends.bigquery_series(actor1, actor2, freq.value, table=table, **options)
-    print_frame(frame, output, title, columns=columns, default=TABLE_COLUMNS["series"])
 
 
 # -- analysis: breaks, flex, circumstances, compare (issue 4; dyadwatch.analysis) -----------------
 @app.command()
 @click.argument("actor1", help="Initiator, ISO alpha-3 (e.g. PRK).")
 @click.argument("actor2", help="Target, ISO alpha-3 (e.g. CHN).")
-@freq_option()
+@freq_option(None)
 @click.option(
     "--metric",
     type=ValueChoice(Metric),
@@ -1281,12 +1488,13 @@ def series(
 @from_option()
 @to_option()
 @columns_option
+@quiet_option
 @format_option()
 @db_option
 def breaks(
     actor1: str,
     actor2: str,
-    freq: Freq,
+    freq: Freq | None,
     metric: Metric,
     method: BreakMethod,
     min_size: int,
@@ -1315,6 +1523,7 @@ def breaks(
     actor1, actor2 = _country(actor1, "ACTOR1"), _country(actor2, "ACTOR2")
     selection = _selection(freq, source, date_from, date_to, normalize, drop_statements)
     with _open(db) as store:
+        selection, chosen = _auto_freq(store, freq, selection, actor1, [actor2])
         result = dyad_breaks(
             store,
             actor1,
@@ -1326,17 +1535,15 @@ def breaks(
             selection=selection,
         )
     title = f"breaks {actor1} → {actor2} ({metric.value}, {selection.describe()})"
-    if output is OutFormat.table and result.summary:
-        # The answer in words first: the breaks found, or that there are none and the strongest candidate.
-        click.echo(result.summary)
-    print_result(result, output, title, columns, "breaks")
+    # The answer in words first: the breaks found, or that there are none and the strongest candidate.
+    print_result(result, output, title, columns, "breaks", chosen=chosen)
     if output is OutFormat.table and result.reason:
         say(result.reason, f"{result.status}:", "yellow")
 
 
 @app.command()
 @click.argument("focus", help="Focus country, ISO alpha-3 (e.g. PRK).")
-@freq_option()
+@freq_option(None)
 @partners_option
 @click.option("--era", type=ValueChoice(EraChoice), default=EraChoice.all, help="Only one leader's era.")
 @click.option(
@@ -1353,11 +1560,12 @@ def breaks(
 @from_option()
 @to_option()
 @columns_option
+@quiet_option
 @format_option()
 @db_option
 def flex(
     focus: str,
-    freq: Freq,
+    freq: Freq | None,
     partners: str | None,
     era: EraChoice,
     by: FlexBy,
@@ -1384,13 +1592,14 @@ def flex(
     focus = _country(focus, "FOCUS")
     selection = _selection(freq, source, date_from, date_to, normalize, drop_statements, partners)
     with _open(db) as store:
+        selection, chosen = _auto_freq(store, freq, selection, focus, selection.partners or None, undirected=True)
         result = flexibility(store, focus, era=era.value, by=by.value, draws=draws, seed=seed, selection=selection)
-    print_result(result, output, f"flexibility of {focus} ({selection.describe()})", columns, "flex")
+    print_result(result, output, f"flexibility of {focus} ({selection.describe()})", columns, "flex", chosen=chosen)
 
 
 @app.command()
 @click.argument("focus", help="Focus country, ISO alpha-3 (e.g. PRK).")
-@freq_option()
+@freq_option(None)
 @partners_option
 @click.option(
     "--condition", multiple=True, help="A named window NAME=FROM:TO[,FROM:TO], dates YYYY-MM-DD; repeat for more."
@@ -1402,11 +1611,12 @@ def flex(
 @from_option()
 @to_option()
 @columns_option
+@quiet_option
 @format_option()
 @db_option
 def circumstances(
     focus: str,
-    freq: Freq,
+    freq: Freq | None,
     partners: str | None,
     condition: tuple[str, ...],
     only: str | None,
@@ -1431,8 +1641,10 @@ def circumstances(
     focus = _country(focus, "FOCUS")
     selection = _selection(freq, source, date_from, date_to, normalize, drop_statements, partners)
     with _open(db) as store:
+        selection, chosen = _auto_freq(store, freq, selection, focus, selection.partners or None, undirected=True)
         result = run_circumstances(store, focus, conditions=names, windows=list(condition), selection=selection)
-    print_result(result, output, f"circumstances of {focus} ({selection.describe()})", columns, "circumstances")
+    title = f"circumstances of {focus} ({selection.describe()})"
+    print_result(result, output, title, columns, "circumstances", chosen=chosen)
 
 
 @app.command()
@@ -1448,6 +1660,7 @@ def circumstances(
 @from_option()
 @to_option()
 @columns_option
+@quiet_option
 @format_option()
 @db_option
 def compare(
@@ -1465,8 +1678,9 @@ def compare(
     db: Path | None,
 ) -> None:
     """Patterns across FOCUS's relationships: correlations, shared breaks, partner concentration
-    (HHI, effective partners), bloc shares and alignment. The table shows concentration over time;
-    --format json gives everything.
+    (HHI, effective partners), bloc shares and alignment. The first table shows concentration and
+    bloc shares over time (other: partners in no bloc); the correlations, shared breaks and
+    alignment follow as their own tables; --format json gives everything.
 
     \b
     Example: dyadwatch compare PRK --freq Y --format json
@@ -1478,6 +1692,26 @@ def compare(
     with _open(db) as store:
         result = run_compare(store, focus, window=window, selection=selection)
     print_result(result, output, f"{focus}: concentration and bloc shares ({selection.describe()})", columns, "compare")
+    if output is OutFormat.table:  # the parts of the answer that are not per period, each its own table
+        import pandas as pd
+
+        pairs = [row for row in result.correlations if row.get("status") == "ok"]
+        if pairs:
+            frame = pd.DataFrame(pairs)[["a", "b", "n_periods", "correlation", "p_value"]]
+            title = f"correlations of {focus}'s Goldstein sums toward each pair of partners ({len(pairs)} of "
+            print_frame(frame, output, title + f"{len(result.correlations)} pairs with enough data)")
+        if result.shared_breaks:
+            rows = [
+                {"date": row["date"], "end": row["end"], "kind": row["kind"], "partners": ",".join(row["partners"])}
+                for row in result.shared_breaks
+            ]
+            print_frame(pd.DataFrame(rows), output, f"breaks within {window} periods of each other")
+        aligned = [row for row in result.alignment if row.get("status") == "ok"]
+        if aligned:
+            frame = pd.DataFrame(aligned)[["partner", "alignment", "third_parties"]]
+            print_frame(frame, output, "alignment toward third parties")
+        elif result.alignment:
+            say(str(result.alignment[0].get("reason")), "alignment:")
 
 
 @app.command()
@@ -1493,6 +1727,7 @@ def compare(
 @click.option("--from", "year_from", type=int, help="First year.")
 @click.option("--to", "year_to", type=int, help="Last year.")
 @columns_option
+@quiet_option
 @format_option()
 @db_option
 def votes(
@@ -1544,6 +1779,7 @@ def votes(
 @click.option("--adjust", default="fdr", help="Across partners: fdr (Benjamini-Hochberg) or holm (family-wise).")
 @click.option("--seed", type=int, default=0, help="Seed of the permutation tests.")
 @columns_option
+@quiet_option
 @format_option()
 @db_option
 def shifts(
@@ -1607,6 +1843,7 @@ def shifts(
 )
 @click.option("--alpha", type=float, default=0.05, help="Significance level after adjustment.")
 @click.option("--seed", type=int, default=0, help="Seed of the permutation tests.")
+@quiet_option
 @format_option()
 @db_option
 def backtest(
@@ -1651,18 +1888,21 @@ def backtest(
     if output is OutFormat.json:
         print_json(result.to_dict())
         return
+    if output is OutFormat.table:
+        say_answer(result.summary)
     print_frame(result.to_frame(), output, f"episodes of {result.focus}, {result.date_from} to {result.date_to}")
     if output is OutFormat.table:
         print_frame(result.alarms_frame(), output, "alarm onsets")
         precision = "—" if result.precision is None else f"{result.precision:.2f}"
         recall = "—" if result.recall is None else f"{result.recall:.2f}"
         in_sample = "—" if result.recall_in_sample is None else f"{result.recall_in_sample:.2f}"
-        stdout_console().print(
-            f"{result.steps} steps over {result.years:.1f} years: {result.onsets} alarm onsets, "
-            f"{result.false_alarms} false ({result.false_alarms_per_year:.2f} per year); "
-            f"precision {precision}, recall {recall} ({in_sample} with the rows that define each episode left in)",
-            highlight=False,
-        )
+        if quiet():  # without the summary above, the totals still close the table
+            stdout_console().print(
+                f"{result.steps} steps over {result.years:.1f} years: {result.onsets} alarm onsets, "
+                f"{result.false_alarms} false ({result.false_alarms_per_year:.2f} per year); "
+                f"precision {precision}, recall {recall} ({in_sample} with the rows that define each episode left in)",
+                highlight=False,
+            )
         scores = result.scores_frame().drop(columns="rule")
         print_frame(scores, output, "dyadwatch beside the baselines (one scorer)")
         for name, baseline in result.baselines.items():
@@ -1686,6 +1926,7 @@ def backtest(
 @click.option("--source", multiple=True, help="Lists of acts (repeatable): provocations, missile_tests. Default: both.")
 @click.option("--permutations", type=int, default=999, help="Random calendar shifts per test.")
 @click.option("--seed", type=int, default=0, help="Seed of the permutation tests.")
+@quiet_option
 @format_option()
 @db_option
 def provocations(
@@ -1724,7 +1965,11 @@ def provocations(
     if output is OutFormat.json:
         print_json(result.to_dict())
         return
-    print_frame(result.to_frame(), output, f"provocations of {result.focus} around triggers")
+    if output is OutFormat.table:
+        say_answer(result.summary)
+    print_frame(
+        result.to_frame(), output, f"provocations of {result.focus} around triggers", default=PROVOCATION_COLUMNS
+    )
     if output is OutFormat.table:
         print_frame(result.model_frame(), output, "negative binomial count model with time controls (rate ratios)")
         for period in result.periods:
@@ -1752,13 +1997,14 @@ def provocations(
 @click.option("--runs", type=int, default=200, help="Simulated runs per strategy.")
 @click.option("--seed", type=int, default=0, help="Random seed; the same seed gives the same output.")
 @click.option("--horizon", type=int, help="Periods simulated (default: two years).")
-@freq_option()
+@freq_option(None)
 @click.option("--from", "date_from", help="Estimate from this day, YYYY-MM-DD.")
 @click.option("--to", "date_to", help="Estimate up to this day, YYYY-MM-DD.")
 @source_option()
 @normalize_option
 @drop_statements_option
 @columns_option
+@quiet_option
 @format_option()
 @db_option
 def simulate(
@@ -1768,7 +2014,7 @@ def simulate(
     runs: int,
     seed: int,
     horizon: int | None,
-    freq: Freq,
+    freq: Freq | None,
     date_from: str | None,
     date_to: str | None,
     source: tuple[str, ...],
@@ -1789,10 +2035,12 @@ def simulate(
     actor1, actor2 = _country(actor1, "ACTOR1"), _country(actor2, "ACTOR2")
     selection = _selection(freq, source, date_from, date_to, normalize, drop_statements)
     with _open(db) as store:
+        selection, chosen = _auto_freq(store, freq, selection, actor1, [actor2], undirected=True)
         result = simulate_dyad(
             store, actor1, actor2, strategy or None, runs=runs, seed=seed, horizon=horizon, selection=selection
         )
-    print_result(result, output, f"strategies of {result.partner} toward {result.focus}", columns, "simulate")
+    title = f"strategies of {result.partner} toward {result.focus}"
+    print_result(result, output, title, columns, "simulate", chosen=chosen)
     if output is OutFormat.table:
         if result.status != "ok":
             say(click.style(str(result.reason), fg="yellow"))

@@ -347,9 +347,7 @@ def _duckdb_volume(con: Any, focus: str | None, selection: Selection) -> dict[dt
 
 def _covered_sources(con: Any) -> list[str]:
     """Sources with rows in ``daily_totals`` (none in a store that predates the table)."""
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'daily_totals'"
-    ).fetchone()
+    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'daily_totals'").fetchone()
     if not exists or not exists[0]:
         return []
     return [str(row[0]) for row in con.execute("SELECT DISTINCT source FROM daily_totals").fetchall()]
@@ -391,3 +389,91 @@ def series_over(
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """A frame an Ibis backend returned as dicts of Python values, None where a value is missing."""
     return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")  # type: ignore[return-value]
+
+
+def _arrow(actor1: str, actor2: str, undirected: bool) -> str:
+    return f"{actor1.upper()}{'↔' if undirected else '→'}{actor2.upper()}"
+
+
+def series_summary(
+    rows: Sequence[Mapping[str, Any]], actor1: str, actor2: str, selection: Selection, *, undirected: bool = False
+) -> str:
+    """The series in one or two sentences, from its rows: periods with events, the events and the
+    net cooperation (Goldstein sum and mean per event). An empty series gets no summary here:
+    :func:`why_empty` says why it is empty."""
+    who = _arrow(actor1, actor2, undirected)
+    word = FREQ_NAMES[selection.freq]
+    active = [row for row in rows if row["events"]]
+    if not rows or not active:
+        return ""
+    span = f"{_label(rows[0]['period'], selection.freq)} to {_label(rows[-1]['period'], selection.freq)}"
+    busiest = max(active, key=lambda row: row["events"])
+    if selection.normalize != "none":
+        base = "the focus country's events" if selection.normalize == "focus" else "all events"
+        peak = _label(busiest["period"], selection.freq)
+        return (
+            f"{who}: {len(active)} of {len(rows)} {word}s from {span} have events, counted per 1 000 of {base} "
+            f"in the {word}; the highest share is {busiest['events']:.3g} in {peak}."
+        )
+    events = sum(int(row["events"]) for row in rows)
+    total = sum(float(row["goldstein_sum"]) for row in rows)
+    return (
+        f"{who}: {events:,} events in {len(active)} of {len(rows)} {word}s from {span} "
+        f"(most in {_label(busiest['period'], selection.freq)}: {busiest['events']:,}); net cooperation "
+        f"(Goldstein sum) {total:+.3g}, {total / events:+.2f} per event on the scale -10 to +10."
+    )
+
+
+def _label(period: Any, freq: str) -> str:
+    """A period as people write it: 2019, 2019-Q2 or 2019-05."""
+    day = _day(period)
+    if freq == "Y":
+        return str(day.year)
+    if freq == "Q":
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    return f"{day:%Y-%m}"
+
+
+def why_empty(con: Any, actor1: str, actor2: str, selection: Selection, *, undirected: bool = False) -> str:
+    """Why the series of ``actor1`` → ``actor2`` in ``selection`` has no events, in one sentence
+    from the store: it is empty; the dyad has no events at all; its events are in other sources;
+    or the window lies after (or before) the dyad's events in the selected sources."""
+    total = (con.execute("SELECT count(*) FROM events").fetchone() or (0,))[0]
+    if not total:
+        return "The store is empty: no events are loaded (load some with `dyadwatch ingest FILES` or `dyadwatch demo`)."
+    who = _arrow(actor1, actor2, undirected)
+    a, b = actor1.upper(), actor2.upper()
+    condition, params = "(actor1 = ? AND actor2 = ?)", [a, b]
+    if undirected:
+        condition, params = condition + " OR (actor1 = ? AND actor2 = ?)", [a, b, b, a]
+    found = con.execute(
+        f"SELECT source, count(*), min(date), max(date) FROM events WHERE ({condition}) GROUP BY 1 ORDER BY 2 DESC",
+        params,
+    ).fetchall()
+    if not found:
+        return f"No events of {who} in the store, in any source or period ({total:,} events of other dyads)."
+    undated = selection.with_(start=None, end=None)
+    where, more = undated.sql_where()
+    count, first, last = con.execute(
+        f"SELECT count(*), min(date), max(date) FROM events WHERE ({condition}){where}", params + more
+    ).fetchone() or (0, None, None)
+    if not count or first is None or last is None:
+        held = "; ".join(f"{source}: {n:,} from {low} to {high}" for source, n, low, high in found)
+        return (
+            f"No events of {who} in the selected sources ({'+'.join(selection.sources) or 'all but the text-coded'}"
+            f"{', bare statements left out' if selection.drop_statements else ''}); the store holds {held}."
+        )
+    if selection.start and selection.start > last.isoformat():
+        return (
+            f"No events of {who}: the window starts {selection.start}, after its last event in these sources, "
+            f"{last} ({count:,} events from {first})."
+        )
+    if selection.end and selection.end < first.isoformat():
+        return (
+            f"No events of {who}: the window ends {selection.end}, before its first event in these sources, "
+            f"{first} ({count:,} events to {last})."
+        )
+    return (
+        f"No events of {who} from {selection.start or first} to {selection.end or last} in this selection "
+        f"({selection.describe()}); it has {count:,} events in these sources from {first} to {last}."
+    )
