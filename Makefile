@@ -50,12 +50,14 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-# Two pytest-xdist workers (one a core): each builds its own session fixtures (the demo store, the
-# report site), and the suite runs in about half the wall time of one process.
+# Two pytest-xdist workers (one a core). The session fixtures (the demo store, the report site) are
+# built once per run and shared by the workers (tests/conftest.py); with --dist loadgroup the tests
+# of a file that defines a module-scoped fixture (Spark, a browser, a served site) stay on one
+# worker, so that fixture is built once too, and every other test is sent alone.
 TEST_WORKERS ?= 2
 
 test: $(VENV)/.installed-dev browser-deps java-deps lint
-	$(VENV)/bin/pytest -n $(TEST_WORKERS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 bench: $(VENV)/.installed-dev
 	$(PY) benchmarks/ingest.py
