@@ -26,7 +26,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """`pytest -n N --dist loadgroup` (make test): the tests of a file that defines a fixture of
     module scope (a Spark session, a browser, a served site, a coded store) go to one worker, so
     that the fixture is built once instead of once per worker; every other test is sent alone,
-    biggest groups first. (xdist's own ``xdist_group`` marks still group as documented.)
+    biggest groups first. (A test id that carries xdist's ``@group`` suffix keeps that group; under
+    pytest 9, xdist 3.8 no longer adds it, so ``xdist_group`` marks alone do not group.)
 
     The controller sees only test ids, so a file is grouped when its text defines such a fixture.
     """
@@ -39,7 +40,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     def defines_module_fixture(file: str) -> bool:
         if file not in grouped:
             path = config.rootpath / file
-            grouped[file] = path.suffix == ".py" and bool(_MODULE_FIXTURE.search(path.read_text("utf-8")))
+            text = path.read_text("utf-8") if path.suffix == ".py" and path.is_file() else ""
+            grouped[file] = bool(_MODULE_FIXTURE.search(text))
         return grouped[file]
 
     class ByModuleFixture(LoadGroupScheduling):  # type: ignore[misc]
