@@ -52,8 +52,7 @@ class Store(persistence.Store):
         """
         from dyadwatch.ingest.pipeline import ingest_files
 
-        self.discard_if_empty = True
-        return ingest_files(
+        reports = ingest_files(
             self,
             paths,
             fmt=format,
@@ -65,6 +64,8 @@ class Store(persistence.Store):
             on_file=on_file,
             on_done=on_done,
         )
+        self.discard_if_empty = True  # every file tried (an interrupted load keeps its store)
+        return reports
 
     def load_frame(self, records: pd.DataFrame, *, label: str, sha256: str, fmt: str, focus: str = "ALL") -> LoadReport:
         """Load rows already in memory (the bundled datasets) with the same accounting as files."""
@@ -81,8 +82,9 @@ class Store(persistence.Store):
         from dyadwatch.ingest.pipeline import absolute
 
         self.require_writable()
+        reports = load_indicators(self.con, absolute(paths), fmt=format, focus=focus)
         self.discard_if_empty = True
-        return load_indicators(self.con, absolute(paths), fmt=format, focus=focus)
+        return reports
 
     def ingest_texts(
         self,
@@ -98,8 +100,9 @@ class Store(persistence.Store):
         from dyadwatch.ingest.texts import load_texts
 
         self.require_writable()
+        reports = load_texts(self.con, absolute(paths), fmt=format, mapping=mapping, collection=collection)
         self.discard_if_empty = True
-        return load_texts(self.con, absolute(paths), fmt=format, mapping=mapping, collection=collection)
+        return reports
 
     # -- reading ----------------------------------------------------------------------------
     def series(self, actor1: str, actor2: str, freq: str = "M", **options: Any) -> pd.DataFrame:

@@ -93,8 +93,8 @@ class Store:
         self.path = Path(path).expanduser() if path is not None else default_path()
         self.read_only = read_only
         #: This object made the file (it was not there before). With :attr:`discard_if_empty` set (a
-        #: load was tried), a store it closes without a single load in it is removed again: a failed
-        #: first ingest leaves no empty store behind.
+        #: load was tried), a store it closes without a single load in it is removed again: a first
+        #: ingest whose files all failed leaves no empty store behind (an interrupted one keeps it).
         self.created = not read_only and not self.path.exists()
         self.discard_if_empty = False
         self.con = _connect(self.path, read_only)
@@ -132,6 +132,8 @@ class Store:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        if exc_type is not None:  # an interrupted or crashed load keeps its store, as a kill -9 would
+            self.discard_if_empty = False
         self.close()
 
     def require_writable(self) -> None:
