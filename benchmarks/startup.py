@@ -200,8 +200,7 @@ def markdown(numbers: dict[str, Any], host: dict[str, str], repeat: int, db: Pat
         "Rich lays it out. pandas, "
         "Ibis, statsmodels and the rest are imported inside the commands that use them, `import dyadwatch` loads "
         "its names on first use (PEP 562), `series` prints the store's rows without pandas, and long tables skip "
-        "Rich's per-cell layout (`dyadwatch.tables`). `--format json` still builds a pandas frame, which shows "
-        "what pandas costs.",
+        "Rich's per-cell layout (`dyadwatch.tables`); `--format json` writes the same rows without pandas too.",
         END,
     ]
     return "\n".join(lines)

@@ -84,7 +84,11 @@ def test_a_usage_error_imports_nothing_heavy() -> None:
 
 @pytest.mark.parametrize(
     "extra",
-    [[], ["--format", "csv"], ["--freq", "Q", "--normalize", "focus", "--from", "2018-02-10", "--undirected"]],
+    [
+        ["--freq", "M"],
+        ["--freq", "M", "--format", "csv"],
+        ["--freq", "Q", "--normalize", "focus", "--from", "2018-02-10", "--undirected"],
+    ],
     ids=["table", "csv", "normalized"],
 )
 def test_series_imports_nothing_heavy(small_store: Path, extra: list[str]) -> None:
@@ -95,8 +99,8 @@ def test_series_imports_nothing_heavy(small_store: Path, extra: list[str]) -> No
 
 
 def test_the_trace_sees_pandas_where_it_is_used(small_store: Path) -> None:
-    """The check above can fail: `--format json` builds a pandas frame, and the trace shows it."""
-    done, heavy = _traced("series", "PRK", "CHN", "--format", "json", "--db", str(small_store))
+    """The check above can fail: `export events --format json` builds a pandas frame, and the trace shows it."""
+    done, heavy = _traced("export", "events", "--format", "json", "--db", str(small_store))
     assert done.returncode == 0, done.stderr[-2000:]
     assert {"pandas", "numpy"} <= heavy
     assert "rich" not in heavy
@@ -196,7 +200,7 @@ def test_benchmark_smoke_run(small_store: Path, tmp_path: Path) -> None:
     data = json.loads(numbers.read_text(encoding="utf-8"))
     series = data["commands"]["dyadwatch series PRK CHN"]
     assert series["wall_s"] > 0 and series["cpu_s"] > 0 and series["heavy_imports"] == []
-    assert "pandas" in data["commands"]["dyadwatch series PRK CHN --format json"]["heavy_imports"]
+    assert data["commands"]["dyadwatch series PRK CHN --format json"]["heavy_imports"] == []  # rows, no pandas
     assert {"cpu", "cores", "python", "duckdb", "click"} <= set(data["machine"])
 
 
@@ -309,7 +313,8 @@ def test_series_help_teaches_arguments_defaults_and_examples() -> None:
     text = _help("series")
     assert text.startswith("Usage: dyadwatch series [OPTIONS] ACTOR1 ACTOR2\n")
     assert "  ACTOR1  Initiator, ISO alpha-3 (e.g. PRK)." in text
-    assert "[default: M]" in text and "--format [table|json|csv]" in text
+    assert "[default: (from the data: Y under 2 events a month per dyad, else M)]" in " ".join(text.split())
+    assert "--format [table|json|csv]" in text
     # Each example keeps its own line (a \b paragraph in the docstring), however long.
     examples = [line.strip() for line in text.splitlines() if "Example:" in line]
     assert examples == [
@@ -356,7 +361,8 @@ main()
 
 @pytest.mark.parametrize("thread", [False, True], ids=["alone", "with a thread"])
 def test_main_runs_exit_handlers_and_flushes(small_store: Path, thread: bool) -> None:
-    args = ["thread" if thread else "alone", "series", "PRK", "CHN", "--format", "csv", "--db", str(small_store)]
+    args = ["thread" if thread else "alone", "series", "PRK", "CHN", "--freq", "M", "--format", "csv"]
+    args += ["--db", str(small_store)]
     done = subprocess.run(
         [sys.executable, "-c", EXIT_CHILD, *args], capture_output=True, text=True, env={"PYTHONPATH": str(SRC)}
     )

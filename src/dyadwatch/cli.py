@@ -254,14 +254,13 @@ output_option = click.option(
 
 def freq_option(default: Freq | None = Freq.M) -> Decorator[Any]:
     """``--freq``; with no default, the frequency is chosen from the selected data (:func:`_auto_freq`)."""
-    if default is None:
+    if default is None:  # the same help everywhere (design §9); the default says how it is chosen
         return click.option(
             "--freq",
             type=ValueChoice(Freq),
             default=None,
-            show_default=False,
-            help="Period: M month, Q quarter, Y year. Default: chosen from the selected events, Y where they "
-            "average under 2 a month per dyad, else M (the output says which and why).",
+            show_default="from the data: Y under 2 events a month per dyad, else M",
+            help="Period: M month, Q quarter, Y year.",
         )
     return click.option("--freq", type=ValueChoice(Freq), default=default, help="Period: M month, Q quarter, Y year.")
 
