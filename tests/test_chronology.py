@@ -314,7 +314,7 @@ def test_month_only_dates_are_flagged_and_not_placeholder_days(
 ) -> None:
     month_only = [(stem, r) for stem, r in records if r.date_precision == "month"]
     assert [(stem, r.date) for stem, r in month_only] == [
-        ("china", dt.date(1957, 11, 1)),  # Kim Il Sung meets Mao in Moscow: Puzanov's record of 12 November gives no day
+        ("china", dt.date(1957, 11, 1)),  # Kim meets Mao in Moscow: Puzanov's record of 12 November gives no day
         ("pakistan", dt.date(1978, 3, 1)),
         ("yugoslavia", dt.date(1977, 8, 1)),  # Tito's visit: the sources give the day he left, not his arrival
         ("yugoslavia", dt.date(1977, 8, 1)),
