@@ -316,6 +316,9 @@ def test_month_only_dates_are_flagged_and_not_placeholder_days(
     assert [(stem, r.date) for stem, r in month_only] == [
         ("china", dt.date(1957, 11, 1)),  # Kim meets Mao in Moscow: Puzanov's record of 12 November gives no day
         ("pakistan", dt.date(1978, 3, 1)),
+        ("russia", dt.date(1966, 12, 1)),  # Kim's unofficial visit: a GDR note of 1967 dates it to December 1966 only
+        ("russia", dt.date(1966, 12, 1)),
+        ("russia", dt.date(1973, 4, 1)),  # Supreme Soviet-SPA letters: the Great Soviet Encyclopedia gives the month
         ("yugoslavia", dt.date(1977, 8, 1)),  # Tito's visit: the sources give the day he left, not his arrival
         ("yugoslavia", dt.date(1977, 8, 1)),
     ]
