@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
-from filelock import FileLock
 from pytest_httpserver import HTTPServer
 
 import dyadwatch as dw
+from dyadwatch.testing import fixtures
 
 DATA = Path(__file__).parent / "data"
 
@@ -25,56 +26,109 @@ _MODULE_FIXTURE = re.compile(r"""scope\s*=\s*["']module["']""")
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """`pytest -n N --dist loadgroup` (make test): the tests of a file that defines a fixture of
     module scope (a Spark session, a browser, a served site, a coded store) go to one worker, so
-    that the fixture is built once instead of once per worker; every other test is sent alone,
-    biggest groups first. (A test id that carries xdist's ``@group`` suffix keeps that group; under
-    pytest 9, xdist 3.8 no longer adds it, so ``xdist_group`` marks alone do not group.)
+    that the fixture is built once instead of once per worker; every other test is sent alone.
+    Biggest groups go first, and the files that use a shared fixture (the demo store, the site)
+    after all the others, so the workers have work while that is built beside them.
 
-    The controller sees only test ids, so a file is grouped when its text defines such a fixture.
+    The controller sees only test ids, so it reads each test file's text. (A test id that carries
+    xdist's ``@group`` suffix keeps that group; under pytest 9, xdist 3.8 no longer adds it, so
+    ``xdist_group`` marks alone do not group.)
     """
     if config.getoption("dist") != "loadgroup":
         return None
     from xdist.scheduler import LoadGroupScheduling
 
-    grouped: dict[str, bool] = {}
+    texts: dict[str, str] = {}
+    shared = [name for used_by in _FIXTURE_NAMES.values() for name in used_by]
 
-    def defines_module_fixture(file: str) -> bool:
-        if file not in grouped:
+    def text_of(nodeid: str) -> str:
+        file = nodeid.split("::", 1)[0]
+        if file not in texts:
             path = config.rootpath / file
-            text = path.read_text("utf-8") if path.suffix == ".py" and path.is_file() else ""
-            grouped[file] = bool(_MODULE_FIXTURE.search(text))
-        return grouped[file]
+            texts[file] = path.read_text("utf-8") if path.suffix == ".py" and path.is_file() else ""
+        return texts[file]
 
     class ByModuleFixture(LoadGroupScheduling):  # type: ignore[misc]
+        ordered = False
+
         def _split_scope(self, nodeid: str) -> str:
             if nodeid.rfind("@") > nodeid.rfind("]"):
                 return str(super()._split_scope(nodeid))
-            file = nodeid.split("::", 1)[0]
-            return file if defines_module_fixture(file) else nodeid
+            return nodeid.split("::", 1)[0] if _MODULE_FIXTURE.search(text_of(nodeid)) else nodeid
+
+        def _assign_work_unit(self, node: Any) -> None:
+            if not self.ordered:
+                self.ordered = True
+                later = [
+                    scope
+                    for scope, unit in self.workqueue.items()
+                    if any(word in text_of(nodeid) for nodeid in unit for word in shared)
+                ]
+                for scope in later:
+                    self.workqueue.move_to_end(scope)
+            super()._assign_work_unit(node)
 
     return ByModuleFixture(config, log)
 
 
-def _built_once(factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
-    """A folder ``name`` filled by ``build(folder)`` once per test run, shared by every worker.
+def _shared_root(factory: pytest.TempPathFactory) -> Path | None:
+    """Under xdist, the folder of this run (the parent of every worker's base temporary folder)
+    where the shared fixtures are built once; None without xdist."""
+    return factory.getbasetemp().parent if os.environ.get("PYTEST_XDIST_WORKER") else None
 
-    Without xdist it is an ordinary session temporary folder. Under xdist each worker's base
-    temporary folder sits in one folder per run: the first worker to get the lock there builds,
-    the others wait for it and then read what it built (the pattern pytest-xdist documents). A
-    build that fails leaves no ``.built`` mark, so the next worker tries again (and fails alike).
-    """
-    if os.environ.get("PYTEST_XDIST_WORKER") is None:
-        out = factory.mktemp(name)
-        build(out)
-        return out
-    root = factory.getbasetemp().parent
-    out = root / f"shared-{name}"
-    with FileLock(str(root / f"shared-{name}.lock")):
-        if not (out / ".built").exists():
-            shutil.rmtree(out, ignore_errors=True)
-            out.mkdir()
-            build(out)
-            (out / ".built").touch()
-    return out
+
+_FIXTURE_NAMES = {
+    fixtures.BUNDLED: ("bundled_db", "events_only_db", "bundled_site"),
+    fixtures.SITE: ("bundled_site",),
+    fixtures.EVENTS_ONLY: ("events_only_db",),
+}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The xdist controller starts ``python -m dyadwatch.testing.fixtures`` beside the workers to
+    build the shared fixtures that the chosen test files use, while the workers run the tests
+    that need none of them (make test sends those first). A worker that needs a fixture before it
+    is built waits at its lock; if the build fails, the worker tries again and its test fails."""
+    config = session.config
+    if os.environ.get("PYTEST_XDIST_WORKER") or config.pluginmanager.getplugin("dsession") is None:
+        return
+    text = "".join(path.read_text("utf-8") for path in _test_files(config))
+    names = [name for name, used_by in _FIXTURE_NAMES.items() if any(word in text for word in used_by)]
+    if not names:
+        return
+    factory: pytest.TempPathFactory = getattr(config, "_tmp_path_factory")  # noqa: B009 (pytest keeps it private)
+    root = factory.getbasetemp()  # under xdist, the parent of every worker's base folder
+    env = {**os.environ, "DYADWATCH_DB": str(root / "shared-default.duckdb")}
+    with (root / "shared-build.log").open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "dyadwatch.testing.fixtures", str(root), *names], stdout=log, stderr=log, env=env
+        )
+    config.stash[_BUILDER] = proc
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """A run that ends before the build does (``-x``, an interrupt) stops it."""
+    proc = config.stash.get(_BUILDER, None)
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
+_BUILDER = pytest.StashKey["subprocess.Popen[bytes]"]()
+
+
+def _test_files(config: pytest.Config) -> list[Path]:
+    """The test files that the command line names (its folders searched for test_*.py)."""
+    files: list[Path] = []
+    for arg in config.args or [str(config.rootpath / "tests")]:
+        path = Path(arg.split("::", 1)[0])
+        path = path if path.is_absolute() else config.invocation_params.dir / path
+        if path.is_dir():
+            files.extend(sorted(path.rglob("test_*.py")))
+        elif path.suffix == ".py" and path.is_file():
+            files.append(path)
+    return files
 
 
 @pytest.fixture(autouse=True)
@@ -124,33 +178,22 @@ def httpserver() -> Iterator[HTTPServer]:
 
 @pytest.fixture(scope="session")
 def bundled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store built once per test run from all bundled data (as `dyadwatch demo` does); opened
-    read-only by the tests (the xdist workers share the file)."""
-    from dyadwatch.ingest.bundled import load_bundled
-
-    def build(folder: Path) -> None:
-        with dw.open(folder / "demo.duckdb") as opened:
-            load_bundled(opened)
-
-    return _built_once(tmp_path_factory, "bundled", build) / "demo.duckdb"
+    """A store built once per test run from all bundled data (as `dyadwatch demo` does); the tests
+    open it read-only (the xdist workers share the file)."""
+    root = _shared_root(tmp_path_factory)
+    if root is None:
+        return fixtures.build_bundled(tmp_path_factory.mktemp("bundled"))
+    return fixtures.shared_bundled(root)
 
 
 @pytest.fixture(scope="session")
 def events_only_db(bundled_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled store without its KCNA texts and the events coded from them: what a user who
     loads only events has."""
-
-    def build(folder: Path) -> None:
-        path = folder / "demo.duckdb"
-        shutil.copyfile(bundled_db, path)
-        with dw.open(path) as opened:
-            for table in ("text_scores", "texts_partners", "texts", "coded_events", "texts_coding"):
-                opened.con.execute(f"DELETE FROM {table}")
-            opened.con.execute("DELETE FROM events WHERE source = 'kcna'")
-            opened.con.execute("DELETE FROM loads WHERE format LIKE 'texts:%'")
-            assert opened.con.execute("SELECT count(*) FROM texts").fetchone() == (0,)
-
-    return _built_once(tmp_path_factory, "events-only", build) / "demo.duckdb"
+    root = _shared_root(tmp_path_factory)
+    if root is None:
+        return fixtures.build_events_only(tmp_path_factory.mktemp("events-only"), bundled_db)
+    return fixtures.shared_events_only(root)
 
 
 @pytest.fixture(scope="session")
@@ -161,11 +204,7 @@ def bundled_site(bundled_db: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     takes ~25 s here, and each of them used to make its own. A test that changes a site builds its
     own.
     """
-    from dyadwatch.report import build_site
-
-    def build(folder: Path) -> None:
-        with dw.open(bundled_db, read_only=True) as opened:
-            index = build_site(opened, "PRK", folder / "site", pdf=True)
-        assert index == folder / "site" / "index.html"
-
-    return _built_once(tmp_path_factory, "bundled-site", build) / "site"
+    root = _shared_root(tmp_path_factory)
+    if root is None:
+        return fixtures.build_bundled_site(tmp_path_factory.mktemp("bundled-site"), bundled_db)
+    return fixtures.shared_site(root)
