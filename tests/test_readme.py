@@ -139,7 +139,10 @@ def test_readme_shell_commands(project: Path) -> None:
     assert "20190101.export.CSV.zip" in ingest and "events.2018.tab" in ingest
 
     with dw.open(project / "nk.duckdb", read_only=True) as store:
-        loads = store.loads().set_index("file")
+        loads = store.loads()
+        # loads.file is absolute (issue 28): the files ran from the project folder
+        assert all(Path(file).is_absolute() for file in loads["file"])
+        loads = loads.set_index(loads["file"].map(lambda file: str(Path(file).relative_to(project))))
         assert loads.loc["20190101.export.CSV.zip", "format"] == "gdelt2"
         assert loads.loc["events.2018.tab", "rows_kept"] == 475
         # The mapped CSV: one event per distinct (date, source, target, code), country names mapped.

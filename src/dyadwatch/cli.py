@@ -521,6 +521,24 @@ def _split_header(name: str, width: int) -> str:
     return "\n".join(lines)
 
 
+def shown_files(summary: Any) -> Any:
+    """A load summary's ``file`` column as the user would type it: relative to the working folder
+    when the file is below it, else absolute. The store keeps absolute paths (``loads.file``) and
+    JSON/CSV output says them as stored; only the table shortens them, so that a file name is not
+    wrapped across lines."""
+    import os
+
+    here = Path.cwd()
+
+    def shown(path: str) -> str:
+        try:
+            return os.path.relpath(path, here) if Path(path).is_relative_to(here) else path
+        except ValueError:  # another drive (Windows)
+            return path
+
+    return summary.assign(file=summary["file"].map(shown)) if "file" in summary else summary
+
+
 def record_layout(title: str | None, names: Sequence[str], cells: Sequence[Sequence[str]], width: int) -> str:
     """One block per row, a column a line (name, then its value, wrapped to ``width``): the layout of
     a table too wide for the terminal, so that no column is cut."""
@@ -739,7 +757,7 @@ def ingest(
 
     summary = pd.DataFrame(iter_summary(reports))
     if output is OutFormat.table:
-        print_frame(summary.drop(columns=["error"]), output, "ingest summary")
+        print_frame(shown_files(summary.drop(columns=["error"])), output, "ingest summary")
     else:
         print_frame(summary, output)
     # Whatever the summary's format, each file that failed gets one line on stderr.
@@ -794,7 +812,9 @@ def ingest_indicators(files: tuple[Path, ...], format: str, focus: str, output: 
     if summary.empty:
         raise UsageError("no files given")
     if output is OutFormat.table:
-        print_frame(summary.drop(columns=["error", "duplicate", "reemitted"]), output, "ingest-indicators summary")
+        print_frame(
+            shown_files(summary.drop(columns=["error", "duplicate", "reemitted"])), output, "ingest-indicators summary"
+        )
     else:
         print_frame(summary, output)
     for report in reports:
@@ -963,7 +983,7 @@ def ingest_texts(
         reports = store.ingest_texts(files, format=format, mapping=mapping, collection=collection)
     summary = pd.DataFrame(iter_summary(reports)).drop(columns=["outside_focus", "reemitted"])
     if output is OutFormat.table:
-        print_frame(summary.drop(columns=["error"]), output, "ingest-texts summary")
+        print_frame(shown_files(summary.drop(columns=["error"])), output, "ingest-texts summary")
     else:
         print_frame(summary, output)
     for report in reports:

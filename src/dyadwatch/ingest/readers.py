@@ -444,6 +444,9 @@ def mapped_csv(path: Path, mapping: dict[str, str], date_format: str = "%Y-%m-%d
         quote="'\"'",
         escape="'\"'",
         dateformat=_quote(date_format),
+        # An empty field and R's / ICEWS's "NA" both mean "missing" (an ICEWS event with no target
+        # country is a one-sided event, actor2 null, not an unknown country code "NA").
+        nullstr="['', 'NA']",
     )
 
     def col(name: str) -> str:
