@@ -480,6 +480,39 @@ def _subsets(pair: pd.DataFrame, by: str, freq: str, min_size: int) -> list[tupl
     return [(f"window {k + 1}", pair.iloc[begin : begin + window]) for k, begin in enumerate(starts)]
 
 
+def _settings(
+    max_lags: int, draws: int, seed: int, min_periods: int, min_active: int, min_active_share: float
+) -> dict[str, Any]:
+    """The estimation settings a whole panel shares, as :func:`dyad_flexibility` keywords."""
+    return {
+        "max_lags": max_lags,
+        "draws": draws,
+        "seed": seed,
+        "min_periods": min_periods,
+        "min_active": min_active,
+        "min_active_share": min_active_share,
+    }
+
+
+def _pair_in_era(panel: FocusPanel, partner: str, era: Any) -> pd.DataFrame:
+    """The dyad's rows of ``panel``, only the periods inside ``era`` when one is chosen."""
+    pair = panel.pair(partner)
+    if era is not None and len(pair):
+        pair = pair[pair["period"].map(era.contains).to_numpy()]
+    return pair
+
+
+def _pair_flexibility(pair: pd.DataFrame, settings: dict[str, Any]) -> DyadFlexibility:
+    """:func:`dyad_flexibility` of one dyad's panel rows (both directions' sums and event counts)."""
+    return dyad_flexibility(
+        pair["focus_to_partner"],
+        pair["partner_to_focus"],
+        out_events=pair["out_events"],
+        in_events=pair["in_events"],
+        **settings,
+    )
+
+
 def panel_flexibility(
     panel: FocusPanel,
     *,
@@ -497,31 +530,19 @@ def panel_flexibility(
     if by not in BY_CHOICES:
         raise UsageError(f"--by must be one of {', '.join(BY_CHOICES)}, not {by!r}")
     chosen_era = era_named(era)
+    settings = _settings(max_lags, draws, seed, min_periods, min_active, min_active_share)
     names = [p.upper() for p in partners] if partners else panel.partners()
     rows: list[PartnerFlexibility] = []
     # Regimes need room for a VAR on each side of a break.
     regime_min = max(min_periods, 6)
     for partner in names:
-        pair = panel.pair(partner)
-        if chosen_era is not None and len(pair):
-            pair = pair[pair["period"].map(chosen_era.contains).to_numpy()]
+        pair = _pair_in_era(panel, partner, chosen_era)
         if pair.empty:
             metrics = DyadFlexibility("insufficient_data", f"no events between {panel.focus} and {partner}")
             rows.append(PartnerFlexibility(partner, "all", None, None, metrics))
             continue
         for subset, span in _subsets(pair.reset_index(drop=True), by, panel.freq, regime_min):
-            metrics = dyad_flexibility(
-                span["focus_to_partner"],
-                span["partner_to_focus"],
-                out_events=span["out_events"],
-                in_events=span["in_events"],
-                max_lags=max_lags,
-                draws=draws,
-                seed=seed,
-                min_periods=min_periods,
-                min_active=min_active,
-                min_active_share=min_active_share,
-            )
+            metrics = _pair_flexibility(span, settings)
             start, end = (
                 (_label(span["period"].iloc[0]), _label(span["period"].iloc[-1])) if len(span) else (None, None)
             )
@@ -593,6 +614,7 @@ def compare_frequencies(
     ``sign_flip``; one generated note says what was compared and which partners flip.
     """
     chosen_era = era_named(result.era)
+    settings = _settings(max_lags, draws, seed, min_periods, min_active, min_active_share)
     compared: dict[str, int] = {}
     flipped: list[str] = []
     for row in result.partners:
@@ -600,24 +622,11 @@ def compare_frequencies(
             continue
         by_freq = {result.freq: _freq_entry(row.metrics)}
         for freq, panel in panels.items():
-            pair = panel.pair(row.partner)
-            if chosen_era is not None and len(pair):
-                pair = pair[pair["period"].map(chosen_era.contains).to_numpy()]
+            pair = _pair_in_era(panel, row.partner, chosen_era)
             if pair.empty:
                 by_freq[freq] = _freq_entry(DyadFlexibility("insufficient_data", "no events"))
                 continue
-            metrics = dyad_flexibility(
-                pair["focus_to_partner"],
-                pair["partner_to_focus"],
-                out_events=pair["out_events"],
-                in_events=pair["in_events"],
-                max_lags=max_lags,
-                draws=draws,
-                seed=seed,
-                min_periods=min_periods,
-                min_active=min_active,
-                min_active_share=min_active_share,
-            )
+            metrics = _pair_flexibility(pair, settings)
             by_freq[freq] = _freq_entry(metrics)
             compared[freq] = compared.get(freq, 0) + (metrics.status == "ok")
         ordered = {freq: by_freq[freq] for freq in COMPARE_FREQS if freq in by_freq}

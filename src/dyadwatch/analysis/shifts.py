@@ -162,6 +162,28 @@ class ShiftsResult:
 
 
 # -- the tests -------------------------------------------------------------------------------------
+def rate_evidence(
+    entry: dict[str, Any],
+    baseline: dict[str, Any],
+    recent: dict[str, Any],
+    rates: tuple[float, float, float | None],
+    p_values: tuple[float, float],
+) -> dict[str, Any]:
+    """The evidence of a partner's rate test (rising, falling or low-rate): its two windows with their
+    event counts, the rates before and after, their ratio, and the raw and adjusted p-values."""
+    rate_before, rate_after, ratio = rates
+    return {
+        "baseline": {**baseline, "events": entry["baseline_events"]},
+        "recent": {**recent, "events": entry["recent_events"]},
+        "baseline_rate": rate_before,
+        "recent_rate": rate_after,
+        "rate_ratio": ratio,
+        "new_partner": entry["new_partner"],
+        "p_value": p_values[0],
+        "p_adjusted": p_values[1],
+    }
+
+
 def recent_masks(periods: int, recent: int, rng: np.random.Generator, draws: int = PERMUTATIONS) -> FloatArray:
     """``draws`` random 0/1 rows marking ``recent`` of ``periods`` periods as "recent" (permutations)."""
     keys = rng.random((draws, periods))
@@ -543,19 +565,13 @@ def shifts(
                         f"(adjusted p = {p_adj:.3g})"
                     ),
                     "evidence": {
-                        "baseline": {**baseline_window, "periods": baseline, "events": entry["baseline_events"]},
-                        "recent": {
-                            **recent_window,
-                            "periods": recent,
-                            "exposure_periods": recent_exposure,
-                            "events": entry["recent_events"],
-                        },
-                        "baseline_rate": rate_before,
-                        "recent_rate": rate_after,
-                        "rate_ratio": ratio,
-                        "new_partner": entry["new_partner"],
-                        "p_value": float(p),
-                        "p_adjusted": p_adj,
+                        **rate_evidence(
+                            entry,
+                            {**baseline_window, "periods": baseline},
+                            {**recent_window, "periods": recent, "exposure_periods": recent_exposure},
+                            (rate_before, rate_after, ratio),
+                            (float(p), p_adj),
+                        ),
                         "events": _evidence_events(store, focus, [partner], start_recent, end, sources, exclude=exclude)
                         if rising
                         else _evidence_events(store, focus, [partner], start_baseline, end, sources, exclude=exclude),
@@ -698,18 +714,13 @@ def _low_rate_falls(
                 ),
                 "evidence": {
                     "test": "low_rate",
-                    "baseline": {"periods": baseline, "events": entry["baseline_events"]},
-                    "recent": {
-                        "periods": recent,
-                        "exposure_periods": recent_exposure,
-                        "events": entry["recent_events"],
-                    },
-                    "baseline_rate": rate_before,
-                    "recent_rate": rate_after,
-                    "rate_ratio": ratio,
-                    "new_partner": entry["new_partner"],
-                    "p_value": float(p),
-                    "p_adjusted": p_adj,
+                    **rate_evidence(
+                        entry,
+                        {"periods": baseline},
+                        {"periods": recent, "exposure_periods": recent_exposure},
+                        (rate_before, rate_after, ratio),
+                        (float(p), p_adj),
+                    ),
                 },
             }
         )
