@@ -32,6 +32,7 @@ What is used instead:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -132,6 +133,21 @@ def pelt_mean(signal: FloatArray, *, min_size: int, penalty: float) -> list[int]
         return []
     cumulative = np.concatenate([[0.0], np.cumsum(values)])
     squares = np.concatenate([[0.0], np.cumsum(values**2)])
+
+    def cost(ready: NDArray[np.int_], end: int) -> FloatArray:
+        return np.asarray(
+            (squares[end] - squares[ready]) - (cumulative[end] - cumulative[ready]) ** 2 / (end - ready),
+            dtype=np.float64,
+        )
+
+    return _pelt(n, cost, min_size=min_size, penalty=penalty)
+
+
+def _pelt(
+    n: int, cost: Callable[[NDArray[np.int_], int], FloatArray], *, min_size: int, penalty: float
+) -> list[int]:
+    """PELT's dynamic programme over ``n`` points: ``cost(starts, end)`` scores every candidate segment
+    ``[start, end)`` ending at ``end`` at once. Returns the first index of each new segment."""
     best = np.full(n + 1, np.inf)
     best[0] = -penalty
     previous = np.zeros(n + 1, dtype=int)
@@ -139,13 +155,11 @@ def pelt_mean(signal: FloatArray, *, min_size: int, penalty: float) -> list[int]
     for end in range(min_size, n + 1):
         ready = candidates[end - candidates >= min_size]
         waiting = candidates[end - candidates < min_size]
-        length = end - ready
-        cost = (squares[end] - squares[ready]) - (cumulative[end] - cumulative[ready]) ** 2 / length
-        totals = best[ready] + cost + penalty
+        totals = best[ready] + cost(ready, end) + penalty
         choice = int(np.argmin(totals))
         best[end], previous[end] = totals[choice], ready[choice]
-        # PELT pruning (Killick et al. 2012, with K = 0 for this cost): a start that cannot beat the
-        # optimum now never will.
+        # PELT pruning (Killick et al. 2012, with K = 0 for these costs): a start that cannot beat
+        # the optimum now never will.
         kept = ready[totals - penalty <= best[end]]
         candidates = np.concatenate([kept, waiting, [end - min_size + 1]])
     starts, end = [], n
@@ -265,25 +279,11 @@ def pelt_ar(signal: FloatArray, *, phi: float, min_size: int, penalty: float) ->
     if n < 2 * min_size:
         return []
     sums = _ar_cumsums(values, phi)
-    best = np.full(n + 1, np.inf)
-    best[0] = -penalty
-    previous = np.zeros(n + 1, dtype=int)
-    candidates = np.array([0])
-    for end in range(min_size, n + 1):
-        ready = candidates[end - candidates >= min_size]
-        waiting = candidates[end - candidates < min_size]
-        cost = ar_segment_cost(values, sums, phi, ready, np.full(len(ready), end))
-        totals = best[ready] + cost + penalty
-        choice = int(np.argmin(totals))
-        best[end], previous[end] = totals[choice], ready[choice]
-        kept = ready[totals - penalty <= best[end]]
-        candidates = np.concatenate([kept, waiting, [end - min_size + 1]])
-    starts, end = [], n
-    while end > 0:
-        end = int(previous[end])
-        if end > 0:
-            starts.append(end)
-    return sorted(starts)
+
+    def cost(ready: NDArray[np.int_], end: int) -> FloatArray:
+        return ar_segment_cost(values, sums, phi, ready, np.full(len(ready), end))
+
+    return _pelt(n, cost, min_size=min_size, penalty=penalty)
 
 
 def segmentation_cost(values: FloatArray, starts: list[int], phi: float = 0.0) -> float:
