@@ -269,13 +269,11 @@ def _auto_freq(
     store: Any, freq: Freq | None, selection: Any, focus: str, partners: Sequence[str] | None = None, **options: Any
 ) -> tuple[Any, str | None]:
     """The selection at ``--freq`` when given, else at the frequency the selected events of ``focus``
-    (toward ``partners``) call for, with the reason (:func:`dyadwatch.selection.choose_freq`)."""
-    if freq is not None:
-        return selection, None
-    from dyadwatch.selection import choose_freq
+    (toward ``partners``) call for, with the reason (:func:`dyadwatch.selection.at_chosen_freq`)."""
+    from dyadwatch.selection import at_chosen_freq
 
-    value, reason = choose_freq(store.con, focus, partners, selection, **options)
-    return selection.with_(freq=value), reason
+    given = freq.value if freq is not None else None
+    return at_chosen_freq(store.con, selection, focus, partners, given=given, **options)
 
 
 normalize_option = click.option(

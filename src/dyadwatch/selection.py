@@ -279,3 +279,21 @@ def choose_freq(
         f"monthly: {who} averages {rate:.3g} events a month per {per} over {span}, "
         f"at least {DENSE_PER_MONTH:g} (--freq Q or Y to choose)"
     )
+
+
+def at_chosen_freq(
+    con: Any,
+    selection: Selection,
+    focus: str,
+    partners: Iterable[str] | None = None,
+    *,
+    given: str | None = None,
+    undirected: bool = False,
+) -> tuple[Selection, str | None]:
+    """``selection`` as it is when the user named a frequency (``given``: ``--freq`` or the URL's
+    ``freq``), else at the one :func:`choose_freq` picks, with its reason. The command line and the
+    HTTP API both ask this, so that the same question gets the same period."""
+    if given:
+        return selection, None
+    freq, reason = choose_freq(con, focus, partners, selection, undirected=undirected)
+    return selection.with_(freq=freq), reason

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -86,14 +85,12 @@ def with_default_freq(
     undirected: bool = False,
 ) -> tuple[Selection, str | None]:
     """``selection`` with the period the command line picks when no ``--freq`` is given
-    (:func:`dyadwatch.selection.choose_freq`: yearly for sparse dyads, else monthly) when the URL
-    names no ``freq``, and the reason in words; the selection as given, and None, when it names one."""
-    from dyadwatch.selection import choose_freq
+    (:func:`dyadwatch.selection.at_chosen_freq`) when the URL names no ``freq``, and the reason in
+    words; the selection as given, and None, when it names one."""
+    from dyadwatch.selection import at_chosen_freq
 
-    if request.query_params.get("freq"):
-        return selection, None
-    freq, reason = choose_freq(store.con, focus, partners or None, selection, undirected=undirected)
-    return replace(selection, freq=freq), reason
+    given = request.query_params.get("freq")
+    return at_chosen_freq(store.con, selection, focus, partners or None, given=given, undirected=undirected)
 
 
 def _answer(result: Any, freq_reason: str | None) -> dict[str, Any]:
