@@ -31,7 +31,7 @@ usual triggers; D'Orazio (2012) found no systematic escalation around exercises 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -75,13 +75,14 @@ def _wilson_low(hits: int, seeds: int) -> float:
     return centre - half
 
 
-def scheme_trust(record: dict[str, Any]) -> str:
+def scheme_trust(record: dict[str, Any], words: Mapping[str, str] = SCHEME_WORDS) -> str:
     """Where each event-study p-value can be trusted, written from the calibration's measured rates.
 
     ``record`` is the shipped ``data/calibration/event_study.json`` (written by ``scripts/validate.py
     --write`` from the provocations section of docs/validation.md): per p-value key, [hits, seeds] of
     p < 0.05 under a constant rate and under a slow wave with the triggers in its busy years, with no
     response in either. A scheme holds its level when the Wilson interval of its rate reaches 5 %.
+    ``words`` names each p-value (by its key) in the sentence.
     """
     schemes: dict[str, dict[str, list[int]]] = record["schemes"]
 
@@ -93,7 +94,7 @@ def scheme_trust(record: dict[str, Any]) -> str:
         return _wilson_low(*schemes[key][case]) <= ALPHA
 
     def listed(keys: list[str]) -> str:
-        names = [SCHEME_WORDS.get(key, key) for key in keys]
+        names = [words.get(key, key) for key in keys]
         return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
     keys = list(schemes)
@@ -122,16 +123,17 @@ def scheme_trust(record: dict[str, Any]) -> str:
     return f"{first}; {second}"
 
 
-def _shipped_trust() -> str:
+def shipped_trust(words: Mapping[str, str] = SCHEME_WORDS) -> str:
+    """:func:`scheme_trust` of the shipped calibration record, each p-value named by ``words``."""
     import json
     from importlib.resources import files
 
     record = json.loads(files("dyadwatch").joinpath("data/calibration/event_study.json").read_text(encoding="utf-8"))
-    return scheme_trust(record)
+    return scheme_trust(record, words)
 
 
 #: Where each event-study p-value can be trusted: generated from the calibration's measured rates.
-SCHEME_TRUST = _shipped_trust()
+SCHEME_TRUST = shipped_trust()
 #: Years per degree of freedom of the time spline (a slow trend: eras of several years, not single years).
 SPLINE_YEARS = 4.0
 #: The time controls of the count model, by name, as the output describes them.

@@ -34,10 +34,10 @@ def overview_hardens(store: Store, focus: str) -> dict[str, Any]:
     (per period: Hess's comparison from :func:`~dyadwatch.analysis.provocations.verdict_sentence`, and
     the event study's ratios with both permutation p-values), ``hardens_verdict`` (the comparison of
     the last, longest period, for the overview's first screen) and ``hardens_missing``."""
-    from dyadwatch.analysis.provocations import SCHEME_TRUST, provocations, verdict_sentence
+    from dyadwatch.analysis.provocations import SCHEME_WORDS, provocations, shipped_trust, verdict_sentence
 
-    # the trust note names the third p-value by its result key; the page says which it is in words
-    trust = SCHEME_TRUST.replace("p_value_adjusted", "the third (trend-and-season) p-value")
+    # the command line's note names the third p-value by its result key; the page says which it is in words
+    trust = shipped_trust({**SCHEME_WORDS, "p_value_adjusted": "the third (trend-and-season) p-value"})
 
     try:
         result = provocations(store, focus, permutations=REPORT_PERMUTATIONS)
