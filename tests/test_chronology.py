@@ -262,6 +262,10 @@ def test_recognition_of_seoul_is_one_code(records: list[tuple[str, chronology.Ch
     assert set(found) == {
         ("HUN", "1989-02-01"),
         ("POL", "1989-11-01"),
+        ("YUG", "1989-12-27"),
+        ("CSK", "1990-03-22"),
+        ("BGR", "1990-03-23"),
+        ("ROU", "1990-03-30"),
         ("RUS", "1990-09-30"),
         ("CHN", "1992-08-24"),
         ("CUB", "2024-02-14"),
