@@ -1570,7 +1570,7 @@ def breaks(
     help="Split into leader eras, break-defined regimes or rolling ten-year windows.",
 )
 @click.option("--draws", type=click.IntRange(min=0), default=200, help="Bootstrap draws for the 90% intervals.")
-@click.option("--seed", type=int, default=0, help="Seed of the bootstrap.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, help="Seed of the bootstrap.")
 @normalize_option
 @drop_statements_option
 @source_option()
@@ -1794,7 +1794,7 @@ def votes(
 @drop_statements_option
 @click.option("--alpha", type=float, default=0.05, help="Significance level after adjustment.")
 @click.option("--adjust", default="fdr", help="Across partners: fdr (Benjamini-Hochberg) or holm (family-wise).")
-@click.option("--seed", type=int, default=0, help="Seed of the permutation tests.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, help="Seed of the permutation tests.")
 @columns_option
 @quiet_option
 @format_option()
@@ -1859,7 +1859,7 @@ def shifts(
     "--source", multiple=True, help="Only events of this source (repeatable), e.g. chronology. Default: all but kcna."
 )
 @click.option("--alpha", type=float, default=0.05, help="Significance level after adjustment.")
-@click.option("--seed", type=int, default=0, help="Seed of the permutation tests.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, help="Seed of the permutation tests.")
 @quiet_option
 @format_option()
 @db_option
@@ -1942,7 +1942,7 @@ def backtest(
 @click.option("--window", type=int, default=30, help="Days before and after each trigger.")
 @click.option("--source", multiple=True, help="Lists of acts (repeatable): provocations, missile_tests. Default: both.")
 @click.option("--permutations", type=int, default=999, help="Random calendar shifts per test.")
-@click.option("--seed", type=int, default=0, help="Seed of the permutation tests.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, help="Seed of the permutation tests.")
 @quiet_option
 @format_option()
 @db_option
@@ -2012,7 +2012,7 @@ def provocations(
     "conditional-relief, tit-for-tat, generous-tit-for-tat, track-ii. Default: all.",
 )
 @click.option("--runs", type=int, default=200, help="Simulated runs per strategy.")
-@click.option("--seed", type=int, default=0, help="Random seed; the same seed gives the same output.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, help="Random seed; the same seed gives the same output.")
 @click.option("--horizon", type=int, help="Periods simulated (default: two years).")
 @freq_option(None)
 @click.option("--from", "date_from", help="Estimate from this day, YYYY-MM-DD.")
