@@ -319,7 +319,7 @@ def test_month_only_dates_are_flagged_and_not_placeholder_days(
     month_only = [(stem, r) for stem, r in records if r.date_precision == "month"]
     assert [(stem, r.date) for stem, r in month_only] == [
         ("china", dt.date(1957, 11, 1)),  # Kim meets Mao in Moscow: Puzanov's record of 12 November gives no day
-        ("china", dt.date(1983, 6, 1)),  # Kim Jong Il's first China visit, both records: one source's 1-13 June unconfirmed
+        ("china", dt.date(1983, 6, 1)),  # Kim Jong Il's first China visit (both records): 1-13 June unconfirmed
         ("china", dt.date(1983, 6, 1)),
         ("china", dt.date(1984, 11, 1)),  # Kim Jong Il's unofficial visit: Yu Hongjun (2019) gives the month only
         ("pakistan", dt.date(1978, 3, 1)),
