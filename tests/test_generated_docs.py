@@ -1,6 +1,7 @@
-"""docs/early-warning-and-strategies.md §1's worked example is what `dyadwatch shifts PRK --since
-2025-01-01` gives on the bundled data now: the page is written by scripts/shifts_doc.py, and a change
-of the chronology that moves a number fails here until the page is rewritten (issue 26 item 5)."""
+"""The worked examples the docs quote are what the commands give on the bundled data now: the pages
+are written by scripts (scripts/shifts_doc.py, scripts/methods_example_doc.py, scripts/backtest_doc.py),
+and a change of the chronology that moves a number fails here until the page is rewritten (issue 26
+item 5; the three-minute backtest is checked by its 2018-19 rows in tests/test_backtest.py)."""
 
 from __future__ import annotations
 
@@ -36,3 +37,14 @@ def test_the_2025_worked_example_is_the_bundled_data_s_answer(bundled_db: Path) 
     for shift in monthly.shifts:
         if shift["kind"] == "rising_partner":
             assert f"**{shift['partner']}** rose {shift['evidence']['rate_ratio']:.1f}-fold" in written
+
+
+def _written(page: Path, module: ModuleType) -> str:
+    begin, end = module.markers(module.SECTION)
+    return page.read_text(encoding="utf-8").split(begin)[1].split(end)[0].strip("\n")
+
+
+def test_the_methods_worked_example_is_the_bundled_data_s_answer(bundled_db: Path) -> None:
+    methods_doc = _script("methods_example_doc")
+    written = _written(ROOT / "docs" / "methods.md", methods_doc)
+    assert written == methods_doc.section(bundled_db), "run `python scripts/methods_example_doc.py` to rewrite §6"
