@@ -12,8 +12,11 @@ import pandas as pd
 import pytest
 import ruptures as rpt
 
+from dyadwatch.analysis import shift_table
 from dyadwatch.analysis.breaks import breaks, detect_breaks, fit_model, markov_regimes, regime_r2
 from dyadwatch.analysis.costs import (
+    TEST_GRID,
+    TEST_LEVEL,
     CostARScores,
     CostNormalScores,
     activity_penalty,
@@ -25,6 +28,9 @@ from dyadwatch.analysis.costs import (
     pelt_mean,
     permutation_penalty,
     profile_ar,
+    sequential_shifts,
+    shift_scan,
+    shift_test,
     surrogate_penalty,
     whittle_memory,
 )
@@ -78,9 +84,12 @@ def test_break_carries_means_dates_and_regime_r2() -> None:
     assert found.before_mean == pytest.approx(0.0, abs=0.4)
     assert found.after_mean == pytest.approx(5.0, abs=0.4)
     assert result.regime_r2 is not None and result.regime_r2 > 0.9
-    # A dense series: MBIC in units of the noise left by the regimes (the scores have variance 1).
+    # A dense series: the penalty is the shift test's critical value, the candidate its statistic.
     assert result.model["kind"] == "dense" and 0 < result.model["noise_variance"] < 0.5
-    assert result.penalty == pytest.approx(3 * math.log(60) * result.model["noise_variance"])
+    test = result.model["shift_test"]
+    assert result.penalty == pytest.approx(test["critical"]) and 5 < test["critical"] < 30
+    assert result.candidate is not None and result.candidate["gain"] == pytest.approx(test["statistic"])
+    assert test["statistic"] > test["critical"] and test["level"] == TEST_LEVEL
     sweep = {row["factor"]: row for row in result.penalty_sweep}
     assert sweep[1.0]["n_breaks"] == 1 and sweep[1.0]["penalty"] == pytest.approx(result.penalty)
     counts = [row["n_breaks"] for row in result.penalty_sweep]
@@ -281,6 +290,78 @@ def test_pelt_with_the_ar_cost_matches_ruptures() -> None:
                     pelt_ar(values, phi=phi, min_size=min_size, penalty=penalty) == expected.predict(pen=penalty)[:-1]
                 )
     assert pelt_ar(values, phi=0.0, min_size=3, penalty=10.0) == pelt_mean(values, min_size=3, penalty=10.0)
+
+
+def test_the_shift_scan_is_the_exact_ar1_likelihood_ratio() -> None:
+    """The statistic, written out with the AR(1) covariance: max(L₀ − L(best shift), (L₀ − L(best regime))/2),
+    each −2 log L minimised over φ separately."""
+    from scipy.linalg import toeplitz
+
+    n = 24
+    t = np.arange(n)
+    y = ar1_series(n, 0.6, seed=8).frame["goldstein_mean"].to_numpy() + 3.0 * ((t >= 8) & (t < 16))
+    inverses = {float(phi): np.linalg.inv(toeplitz(phi ** np.arange(n)) / (1 - phi * phi)) for phi in TEST_GRID}
+
+    def minus2_loglik(x: np.ndarray) -> tuple[float, float]:
+        values = []
+        for phi, inverse in inverses.items():
+            beta = np.linalg.solve(x.T @ inverse @ x, x.T @ inverse @ y)
+            residual = y - x @ beta
+            values.append((n * math.log(float(residual @ inverse @ residual) / n) - math.log(1 - phi * phi), phi))
+        return min(values)
+
+    constant = np.ones((n, 1))
+    null = minus2_loglik(constant)[0]
+    singles = {k: minus2_loglik(np.column_stack([constant, t >= k]).astype(float)) for k in range(3, n - 2)}
+    regimes = {
+        (a, b): minus2_loglik(np.column_stack([constant, (t >= a) & (t < b)]).astype(float))
+        for a in range(3, n - 2) for b in range(a + 3, n - 2)
+    }  # fmt: skip
+    single = min(singles.values())
+    regime = min(regimes.values())
+    expected = max(null - single[0], (null - regime[0]) / 2)
+    scan = shift_scan(y[None, :], min_size=3)
+    assert scan.statistic[0] == pytest.approx(expected, abs=1e-6)
+    assert (null - regime[0]) / 2 > null - single[0]  # the planted regime wins over any single shift
+    assert tuple(scan.at[0]) == min(regimes, key=lambda key: regimes[key][0]) and scan.phi[0] == regime[1]
+
+
+def test_the_shift_table_regenerates() -> None:
+    """The tabulated critical values and median estimates are what the bootstrap gives (fixed seed)."""
+    row = shift_table.simulate(20)
+    assert all(
+        np.allclose(quantiles, entry[0], atol=2e-3) and median == pytest.approx(entry[1], abs=6e-3)
+        for (quantiles, median), entry in zip(row, shift_table.TABLE[20], strict=True)
+    )
+    # Stronger memory needs a larger critical value, a smaller level too; φ is estimated too low.
+    assert shift_table.critical_value(78, 0.7, 0.04) > shift_table.critical_value(78, 0.0, 0.04)
+    assert shift_table.critical_value(78, 0.5, 0.01) > shift_table.critical_value(78, 0.5, 0.04)
+    assert shift_table.median_unbiased(78, 0.5) > 0.5
+
+
+def test_the_shift_test_holds_its_level_and_finds_shifts_on_memory() -> None:
+    """AR(1) φ = 0.7, 78 years: few rejections without change (level 3 %), most 2 s.d. shifts at φ = 0.5."""
+    seeds = range(60)
+    null = sum(
+        bool(shift_test(normal_scores(ar1_series(78, 0.7, seed=s).frame["goldstein_mean"]), min_size=3).rejects)
+        for s in seeds
+    )
+    assert null <= 5  # 3 % of 60 is 1.8; a test that ignores φ rejects far more often (issue 25)
+    found = 0
+    for seed in range(20):
+        planted = ar1_series(78, 0.5, shift=2.0, break_index=25 + seed, seed=seed).frame["goldstein_mean"]
+        test = shift_test(normal_scores(planted), min_size=3)
+        found += bool(test.rejects) and abs(test.index - (25 + seed)) <= 5
+    assert found >= 15
+    # A regime in white noise is found by the first test, its two edges at once; a shift within a regime
+    # by Bai & Perron's sequential step.
+    t = np.arange(120)
+    values = np.random.default_rng(3).normal(size=120) + 2.0 * ((t >= 40) & (t < 80))
+    starts, first = sequential_shifts(normal_scores(values), min_size=3)
+    assert first is not None and len(starts) == 2 and abs(starts[0] - 40) <= 5 and abs(starts[1] - 80) <= 5
+    stairs = np.random.default_rng(4).normal(size=120) + 2.0 * ((t >= 40) & (t < 80)) - 1.0 * (t >= 80)
+    starts, _ = sequential_shifts(normal_scores(stairs), min_size=3)
+    assert len(starts) == 2 and abs(starts[0] - 40) <= 5 and abs(starts[1] - 80) <= 5
 
 
 def test_memory_estimates_tell_memory_from_a_shift() -> None:
