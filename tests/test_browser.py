@@ -88,7 +88,8 @@ def console_errors(driver: WebDriver) -> list[dict[str, Any]]:
 def non_blank(png: bytes) -> tuple[int, float]:
     """Distinct colours and the share of pixels that are not the background (top-left) colour."""
     pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int64).reshape(-1, 3)
-    colours = len(np.unique(pixels, axis=0))
+    # One integer a colour (0xRRGGBB): the same count as unique rows, without numpy's slow row sort.
+    colours = len(np.unique((pixels[:, 0] << 16) | (pixels[:, 1] << 8) | pixels[:, 2]))
     inked = int((np.abs(pixels - pixels[0]).sum(axis=1) > 60).sum())
     return colours, inked / len(pixels)
 
