@@ -634,12 +634,25 @@ def _prais_winsten(matrix: FloatArray, phi: float) -> FloatArray:
     return out
 
 
-@lru_cache(maxsize=32)
-def _steps(n: int, min_size: int) -> tuple[Any, Any, Any]:
-    """The break dates, their step regressors (dates × n) and the allowed regimes (pairs of date indices)."""
+@lru_cache(maxsize=16)
+def _design(n: int, min_size: int) -> tuple[Any, Any, list[tuple[Any, ...]]]:
+    """What does not depend on the data: the break dates, the allowed regimes (pairs of date indices)
+    and, per φ of :data:`TEST_GRID`, the transformed constant and steps (the steps' residuals on the
+    constant, their squared norms, and 1/‖s_a − s_b‖² of every allowed regime, 0 elsewhere)."""
     dates = np.arange(min_size, n - min_size + 1)
     steps = np.asarray(np.arange(n)[None, :] >= dates[:, None], dtype=float)
-    return dates, steps, np.triu_indices(len(dates), k=min_size)
+    first, last = np.triu_indices(len(dates), k=min_size)
+    per_phi = []
+    for phi in TEST_GRID:
+        c = _prais_winsten(np.ones(n), float(phi))
+        s = _prais_winsten(steps, float(phi))
+        s_res = s - np.outer(s @ c / float(c @ c), c)
+        gram = s_res @ s_res.T
+        ss = np.diag(gram).copy()
+        inverse = np.zeros_like(gram)
+        inverse[first, last] = 1.0 / (ss[first] + ss[last] - 2.0 * gram[first, last])
+        per_phi.append((c, float(c @ c), s_res, ss, inverse))
+    return dates, (first, last), per_phi
 
 
 @dataclass(frozen=True)
@@ -664,20 +677,14 @@ def shift_scan(series: FloatArray, *, min_size: int) -> ShiftScan:
     """
     rows = np.atleast_2d(np.asarray(series, dtype=float))
     count, n = rows.shape
-    dates, steps, (first, last) = _steps(n, min_size)
+    dates, (first, last), per_phi = _design(n, min_size)
     null = np.full(count, np.inf)
     single, regime = np.full(count, np.inf), np.full(count, np.inf)
     single_at, regime_at = np.zeros(count, dtype=int), np.zeros((count, 2), dtype=int)
     single_phi, regime_phi = np.zeros(count), np.zeros(count)
-    for phi in TEST_GRID:
+    for phi, (c, cc, s_res, ss, inverse) in zip(TEST_GRID, per_phi, strict=True):
         y = _prais_winsten(rows, float(phi))
-        c = _prais_winsten(np.ones(n), float(phi))
-        s = _prais_winsten(steps, float(phi))
-        cc = float(c @ c)
         y_res = y - np.outer(y @ c / cc, c)
-        s_res = s - np.outer(s @ c / cc, c)
-        gram = s_res @ s_res.T
-        ss = np.diag(gram).copy()
         sy = y_res @ s_res.T
         rss0 = np.einsum("ij,ij->i", y_res, y_res)
         gains = sy * sy / ss[None, :]
@@ -686,9 +693,7 @@ def shift_scan(series: FloatArray, *, min_size: int) -> ShiftScan:
         two = np.zeros(count)
         pair = np.zeros(count, dtype=int)
         if len(first):
-            # Every regime [dates[a], dates[b]) at once: 1/‖s_a − s_b‖², 0 where not allowed.
-            inverse = np.zeros_like(gram)
-            inverse[first, last] = 1.0 / (ss[first] + ss[last] - 2.0 * gram[first, last])
+            # Every regime [dates[a], dates[b]) at once (the weights are 0 where a regime is not allowed).
             for lo in range(0, count, 64):
                 chunk = sy[lo : lo + 64]
                 flat = (np.square(chunk[:, :, None] - chunk[:, None, :]) * inverse).reshape(len(chunk), -1)
