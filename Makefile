@@ -58,8 +58,8 @@ lint: $(VENV)/.installed-dev
 
 # Two pytest-xdist workers (one a core). The session fixtures (the demo store, the report site) are
 # built once per run and shared by the workers (tests/conftest.py); with --dist loadgroup the tests
-# of a file that defines a module-scoped fixture (Spark, a browser, a served site) stay on one
-# worker, so that fixture is built once too, and every other test is sent alone.
+# of a file that use a module-scoped fixture (Spark, a browser, a served site) stay on one worker,
+# so that fixture is built once too, and every other test is sent alone.
 TEST_WORKERS ?= 2
 
 test: $(VENV)/.installed-dev browser-deps java-deps lint

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
@@ -24,9 +25,10 @@ _MODULE_FIXTURE = re.compile(r"""scope\s*=\s*["']module["']""")
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """`pytest -n N --dist loadgroup` (make test): the tests of a file that defines a fixture of
-    module scope (a Spark session, a browser, a served site, a coded store) go to one worker, so
-    that the fixture is built once instead of once per worker; every other test is sent alone.
+    """`pytest -n N --dist loadgroup` (make test): the tests of a file that use a fixture of module
+    scope (a Spark session, a browser, a served site, a coded store) go to one worker, so that the
+    fixture is built once instead of once per worker; every other test is sent alone, its file's
+    other tests included.
     Biggest groups go first, and the files that use a shared fixture (the demo store, the site)
     after all the others, so the workers have work while that is built beside them.
 
@@ -39,6 +41,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     from xdist.scheduler import LoadGroupScheduling
 
     texts: dict[str, str] = {}
+    users: dict[str, set[str] | None] = {}
     shared = [name for used_by in _FIXTURE_NAMES.values() for name in used_by]
 
     def text_of(nodeid: str) -> str:
@@ -54,7 +57,17 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
         def _split_scope(self, nodeid: str) -> str:
             if nodeid.rfind("@") > nodeid.rfind("]"):
                 return str(super()._split_scope(nodeid))
-            return nodeid.split("::", 1)[0] if _MODULE_FIXTURE.search(text_of(nodeid)) else nodeid
+            file = nodeid.split("::", 1)[0]
+            if not _MODULE_FIXTURE.search(text_of(nodeid)):
+                return nodeid
+            if file not in users:
+                users[file] = _module_fixture_users(text_of(nodeid))
+            needing = users[file]
+            parts = nodeid.split("::")
+            name = parts[1].split("[", 1)[0] if len(parts) == 2 else None
+            # A test that needs none of the file's module fixtures is sent alone, so a long group
+            # (33 CLI answers, a browser session) does not hold every other test of its file.
+            return nodeid if needing is not None and name is not None and name not in needing else file
 
         def _assign_work_unit(self, node: Any) -> None:
             if not self.ordered:
@@ -69,6 +82,40 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
             super()._assign_work_unit(node)
 
     return ByModuleFixture(config, log)
+
+
+def _module_fixture_users(text: str) -> set[str] | None:
+    """The test functions of a test file that use one of its module-scoped fixtures, directly or
+    through another fixture of the file; None (every test of the file together) where that cannot
+    be read from the file: an autouse module fixture, ``usefixtures``, or text that does not parse."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return None
+    if "usefixtures" in text or "getfixturevalue" in text:
+        return None
+    fixtures: dict[str, tuple[set[str], bool]] = {}  # name: (its arguments, module-scoped)
+    tests: dict[str, set[str]] = {}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        args = {arg.arg for arg in (*node.args.args, *node.args.kwonlyargs)}
+        for decorator in node.decorator_list:
+            said = ast.unparse(decorator)
+            if "fixture" in said:
+                module = bool(_MODULE_FIXTURE.search(said))
+                if (module and "autouse" in said) or "name=" in said:
+                    return None
+                fixtures[node.name] = (args, module)
+        if node.name.startswith("test"):
+            tests[node.name] = args
+    needing = {name for name, (_, module) in fixtures.items() if module}
+    grown = True
+    while grown:
+        more = {name for name, (args, _) in fixtures.items() if args & needing} - needing
+        needing |= more
+        grown = bool(more)
+    return {name for name, args in tests.items() if args & needing}
 
 
 def _shared_root(factory: pytest.TempPathFactory) -> Path | None:
