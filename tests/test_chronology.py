@@ -326,6 +326,7 @@ def test_month_only_dates_are_flagged_and_not_placeholder_days(
         ("russia", dt.date(1966, 12, 1)),  # Kim's unofficial visit: a GDR note of 1967 dates it to December 1966 only
         ("russia", dt.date(1966, 12, 1)),
         ("russia", dt.date(1973, 4, 1)),  # Supreme Soviet-SPA letters: the Great Soviet Encyclopedia gives the month
+        ("russia", dt.date(1981, 2, 1)),  # Li Jong Ok at the CPSU 26th Congress: a newsreel gives "the third day" only
         ("yugoslavia", dt.date(1977, 8, 1)),  # Tito's visit: the sources give the day he left, not his arrival
         ("yugoslavia", dt.date(1977, 8, 1)),
     ]
