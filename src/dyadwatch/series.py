@@ -7,9 +7,9 @@ SQL. The periods are then filled in, the means taken and the counts normalised i
 loading pandas; :func:`dyad_series` hands the rows over as a pandas frame.
 
 Columns: ``period`` (first day), ``events``, ``weighted_events`` (GDELT mentions), ``goldstein_sum``
-(net cooperation NC, Goldstein & Freeman 1990), ``goldstein_mean`` (NC / events; 0 in a period
-with no events), ``q1``…``q4`` (quad-class counts), ``cooperation`` (q1 + q2) and ``conflict``
-(q3 + q4).
+(net cooperation NC, Goldstein & Freeman 1990), ``goldstein_mean`` (NC / events; empty in a
+period with no events — None, NaN in the frame, null in JSON: a mean of nothing is not neutral),
+``q1``…``q4`` (quad-class counts), ``cooperation`` (q1 + q2) and ``conflict`` (q3 + q4).
 """
 
 from __future__ import annotations
@@ -185,7 +185,7 @@ def finish_rows(
             "events": events,
             "weighted_events": weighted,
             "goldstein_sum": goldstein,
-            "goldstein_mean": goldstein / events if events > 0 else 0.0,
+            "goldstein_mean": goldstein / events if events > 0 else None,
             "q1": q1,
             "q2": q2,
             "q3": q3,

@@ -311,7 +311,7 @@ class StoreSnapshot:
             "events": events,
             "weighted_events": weight,
             "goldstein_sum": goldstein,
-            "goldstein_mean": np.where(events > 0, goldstein / np.maximum(events, 1), 0.0),
+            "goldstein_mean": np.where(events > 0, goldstein / np.maximum(events, 1), np.nan),
             "q1": q1,
             "q2": q2,
             "q3": q3,
@@ -326,6 +326,9 @@ class StoreSnapshot:
                 columns[name] = np.nan_to_num(columns[name] * scale, nan=0.0)
         labels = [period_label(p, selection.freq) for p in range(first, last + 1)]
         values = [labels] + [columns[name].tolist() for name in SERIES_COLUMNS[1:]]
+        # a period without events has no mean: None, as the DuckDB path's rows (finish_rows) have it
+        mean = SERIES_COLUMNS.index("goldstein_mean")
+        values[mean] = [None if value != value else value for value in values[mean]]
         return [dict(zip(SERIES_COLUMNS, row, strict=True)) for row in zip(*values, strict=True)]
 
     def _base(self, focus: str, selection: Selection, first: int, size: int) -> Ints:
