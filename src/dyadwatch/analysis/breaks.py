@@ -7,13 +7,16 @@ and heavy-tailed series and cannot turn a one-period spike into a regime. Real d
 memory, seasons and trends (issue 25), so before segmenting, :func:`fit_model`
 
 * adjusts monthly (quarterly) scores by their month-of-year means when those differ beyond chance;
-* models the series' memory: on dense series an AR(1) segment cost with φ chosen together with the
-  breaks, on sparse ones a penalty floor from surrogates that keep the series' values and memory
+* models the series' memory: dense series are first tested for any change (a likelihood-ratio test
+  of one shift or one interior regime in AR(1) noise, φ estimated under each hypothesis, bootstrap
+  critical value), then for further breaks within the regimes found (Bai & Perron's sequential
+  test); sparse ones get a penalty floor from surrogates that keep the series' values and memory
   (:mod:`dyadwatch.analysis.costs`);
 * asks whether a steady linear trend describes the series better than regimes (then breaks are
   sought around the trend).
 
-The penalty β is the larger of MBIC (3·log n, in units of the noise) and that floor. Measured
+On sparse series the penalty β is the larger of MBIC (3·log n, in units of the noise) and that floor;
+on dense series β is the test's critical value (a likelihood ratio). Measured
 false-alarm rates and power: ``docs/validation.md``; the reasoning: ``docs/methods.md`` §2.
 ``regime_r2`` = Σ_k n_k (ȳ_k − ȳ)² / Σ_t (y_t − ȳ)² is the share of the series' variance that the
 regimes explain (design §8). The optional 2-regime Markov-switching model (Hamilton 1989;
@@ -43,6 +46,7 @@ from dyadwatch.analysis.costs import (
     permutation_penalty,
     profile_ar,
     segmentation_cost,
+    sequential_shifts,
     single_break_gains,
     surrogate_penalty,
     tie_share,
@@ -243,6 +247,9 @@ class BreakModel:
     slope: float = 0.0
     seasonal: bool = False
     calibrated: bool = True
+    #: Dense series: the first-stage shift test (statistic, index, φ under each hypothesis, the
+    #: bias-corrected φ, critical value, level); None where the series is too short to test.
+    test: dict[str, Any] | None = None
 
     @property
     def memory_ratio(self) -> float:
@@ -256,6 +263,10 @@ class BreakModel:
         beta = self.penalty if penalty is None else penalty
         if len(self.scores) < 2 * self.min_size or np.ptp(self.scores) == 0:
             return []
+        if self.test is not None:
+            # Dense series: the sequential shift test (itself a binary segmentation), every critical
+            # value scaled by β over the calibrated one.
+            return sequential_shifts(self.scores, min_size=self.min_size, factor=beta / self.test["critical"])[0]
         if method == "pelt":
             return pelt_ar(self.scores, phi=self.phi, min_size=self.min_size, penalty=beta)
         cost = CostARScores(self.phi, self.min_size)
@@ -264,6 +275,8 @@ class BreakModel:
 
     def candidate(self) -> tuple[int | None, float]:
         """The strongest single break and its gain: PELT adds a lone break when its gain exceeds β."""
+        if self.test is not None:  # dense series: the shift test's best date and its statistic
+            return int(self.test["index"]), float(self.test["statistic"])
         positions, gains = single_break_gains(self.scores, phi=self.phi, min_size=self.min_size)
         if len(positions) == 0:
             return None, 0.0
@@ -304,6 +317,17 @@ def _fit_regimes(
     if kind == "sparse" and active is not None and penalty is None:
         mbic = max(mbic, activity_penalty(x, active, min_size=min_size))  # the floor for clustered activity
     if kind == "dense":
+        found, test = sequential_shifts(x, min_size=min_size)
+        if test is not None:
+            # A test first (Andrews 1993; Bai & Perron 1998): is there a shift at all, with φ estimated
+            # separately under each hypothesis? An explicit penalty scales its critical values.
+            if penalty is not None:
+                found = sequential_shifts(x, min_size=min_size, factor=penalty / test.critical)[0]
+            phi = test.phi_unbiased
+            noise = segmentation_cost(x, found, phi) / n
+            return {"phi": phi, "penalty": test.critical if penalty is None else penalty, "starts": found,
+                    "memory_c": 1.0 if phi > 0 else 0.0, "memory_phi": phi, "noise": noise,
+                    "long_run": noise / (1 - phi) ** 2, "test": _test_json(test)}  # fmt: skip
         phi, noise = profile_ar(x, min_size=min_size)
         floor = permutation_penalty(normal_scores(np.arange(n, dtype=float)), min_size=min_size)
         beta = noise * max(mbic, floor) if penalty is None else penalty
@@ -327,6 +351,19 @@ def _fit_regimes(
         starts = found
     return {"phi": 0.0, "penalty": beta, "starts": starts, "memory_c": c, "memory_phi": phi,
             "noise": variance, "long_run": variance * long_run_ratio(c, phi)}  # fmt: skip
+
+
+def _test_json(test: Any) -> dict[str, Any]:
+    """The first-stage change test of a dense series, as :class:`BreakModel` and the JSON carry it."""
+    return {
+        "statistic": test.statistic,
+        "index": test.index,
+        "breaks": list(test.breaks),
+        "phi_estimate": test.phi_estimate,
+        "phi_unbiased": test.phi_unbiased,
+        "critical": test.critical,
+        "level": test.level,
+    }
 
 
 def _interior_activity(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any] | None:
@@ -380,21 +417,33 @@ def fit_model(
         # costs the χ²₁(TREND_LEVEL) point in units of the noise's long-run variance (for the AR(1)
         # cost, of the innovation variance: the likelihood already allows for the memory).
         phi, beta = fitted["phi"], fitted["penalty"]
-        unit = fitted["noise"] if kind == "dense" else fitted["long_run"]
+        tested = fitted.get("test") is not None
+        unit = 1.0 if tested else fitted["noise"] if kind == "dense" else fitted["long_run"]
         line_cost = chi2.ppf(TREND_LEVEL, 1) * unit
+
+        def cost(x: np.ndarray[Any, Any], found: list[int]) -> float:
+            # The test's units (−2 log-likelihood, variance concentrated out) or the segment cost's.
+            raw = segmentation_cost(x, found, phi)
+            return float(n * np.log(max(raw, 1e-300) / n)) if tested else raw
+
+        def regimes(x: np.ndarray[Any, Any]) -> list[int]:
+            if tested:
+                return sequential_shifts(x, min_size=min_size, factor=beta / fitted["test"]["critical"])[0]
+            return pelt_ar(x, phi=phi, min_size=min_size, penalty=beta)
+
         whole = _line(scores, [])
         # Regimes with a common slope (Perron 1989's level shifts in a trending series), fitted jointly
         # by alternating: the slope within the regimes, then the regimes around the slope.
         joint, within = list(starts), _line(scores, starts)
         for _ in range(5):
-            found = pelt_ar(scores - within, phi=phi, min_size=min_size, penalty=beta)
+            found = regimes(scores - within)
             if found == joint:
                 break
             joint, within = found, _line(scores, found)
         options = [
-            (segmentation_cost(scores, starts, phi) + beta * len(starts), "none", scores),
-            (segmentation_cost(scores - whole, [], phi) + line_cost, "trend", scores - whole),
-            (segmentation_cost(scores - within, joint, phi) + beta * len(joint) + line_cost, "both", scores - within),
+            (cost(scores, starts) + beta * len(starts), "none", scores),
+            (cost(scores - whole, []) + line_cost, "trend", scores - whole),
+            (cost(scores - within, joint) + beta * len(joint) + line_cost, "both", scores - within),
         ]
         _, trend, working = min(options, key=lambda option: option[0])
         if trend != "none":
@@ -405,6 +454,7 @@ def fit_model(
     return BreakModel(
         working, kind, fitted["phi"], fitted["penalty"], min_size, fitted["starts"], fitted["memory_c"],
         fitted["memory_phi"], fitted["long_run"], fitted["noise"], trend, slope, seasonal, penalty is None,
+        fitted.get("test"),
     )  # fmt: skip
 
 
@@ -671,12 +721,25 @@ def _model_json(model: BreakModel) -> dict[str, Any]:
         "trend": model.trend,
         "trend_slope": model.slope,
         "calibrated": model.calibrated,
+        "shift_test": model.test,
     }
 
 
 def _model_notes(model: BreakModel, method: str, min_size: int) -> list[str]:
     how = "PELT" if method == "pelt" else "binary segmentation"
-    if model.kind == "dense":
+    if model.kind == "dense" and model.test is not None:
+        test = model.test
+        cost = (
+            f"{how} by a sequential test on the normal scores of the values' ranks: a likelihood-ratio test of "
+            "one level shift at any date, or one interior regime, against none, in AR(1) noise whose φ is "
+            f"estimated under each hypothesis (with the change: {test['phi_estimate']:.2f}), then the same test "
+            "within each regime (Andrews 1993; Bai & Perron 1998)"
+        )
+        floor = (
+            f"the test's critical value {test['critical']:.1f} at {test['level']:.0%} (bootstrap of AR(1) noise "
+            f"with the median-unbiased φ = {test['phi_unbiased']:.2f})"
+        )
+    elif model.kind == "dense":
         cost = (
             f"{how} on the normal scores of the values' ranks with an AR(1) segment cost, φ = {model.phi:.2f} "
             "(chosen with the breaks; memory is not read as regimes)"
@@ -692,7 +755,8 @@ def _model_notes(model: BreakModel, method: str, min_size: int) -> list[str]:
             if model.memory_c > 0 and model.memory_phi > 0
             else "MBIC 3·log n and a permutation floor (99th percentile of noise; no memory found)"
         )
-    notes = [f"method: {cost}; penalty the larger of {floor}; minimum segment {min_size} periods"]
+    rule = "penalty" if model.test is not None else "penalty the larger of"
+    notes = [f"method: {cost}; {rule} {floor}; minimum segment {min_size} periods"]
     if not model.calibrated:
         notes.append("penalty given by the caller: the calibration in docs/validation.md does not apply")
     if model.seasonal:
