@@ -327,6 +327,7 @@ def test_month_only_dates_are_flagged_and_not_placeholder_days(
         ("russia", dt.date(1966, 12, 1)),
         ("russia", dt.date(1973, 4, 1)),  # Supreme Soviet-SPA letters: the Great Soviet Encyclopedia gives the month
         ("russia", dt.date(1981, 2, 1)),  # Li Jong Ok at the CPSU 26th Congress: a newsreel gives "the third day" only
+        ("russia", dt.date(1987, 7, 1)),  # fisheries agreement: Seoul's Foreign Ministry profile gives "1987.7" only
         ("yugoslavia", dt.date(1977, 8, 1)),  # Tito's visit: the sources give the day he left, not his arrival
         ("yugoslavia", dt.date(1977, 8, 1)),
     ]
