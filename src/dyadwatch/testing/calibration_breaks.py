@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from dyadwatch.analysis.costs import TEST_LEVEL
 from dyadwatch.testing import oracle_breaks as oracle
 from dyadwatch.testing.calibration import TOLERANCE, Rate, Section
 from dyadwatch.testing.series import (
@@ -733,7 +734,8 @@ SECTION = Section(
     title="Regime changes (`dyadwatch breaks`)",
     method="Method (see `docs/methods.md` §2): the normal scores of the series' ranks. Dense series: a\n"
     "likelihood-ratio test of one shift or one interior regime against none in AR(1) noise (φ estimated under\n"
-    "each hypothesis; critical value at 4 % from a bootstrap at the median-unbiased φ), then Bai & Perron's\n"
+    f"each hypothesis; critical value at {TEST_LEVEL * 100:g} % from a bootstrap at the median-unbiased φ), then Bai & "
+    "Perron's\n"
     "sequential test within the regimes. Sparse series: PELT, penalty the larger of MBIC and a surrogate floor\n"
     "(the 99th percentile of the best gain of one break or one burst over 499 series with the observed values\n"
     "and the fitted memory). Monthly scores adjusted for a month-of-year pattern when one is found; a steady\n"
