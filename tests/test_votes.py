@@ -403,3 +403,18 @@ def test_api_votes(bundled_db: Path) -> None:
     assert client.get("/api/votes", params={"issue": "fishing"}).status_code == 400
     page = client.get("/").text
     assert "votes-panel" in page
+
+
+def test_a_year_on_a_handful_of_roll_calls_is_left_out_and_named() -> None:
+    """Issue 28: the bundled roll calls end in January 2020, one roll call; that year is no alignment."""
+    from dyadwatch.analysis.votes import MIN_YEAR_VOTES
+
+    result = votes(None, "PRK", partners=["CHN", "RUS"], issues=["each"])
+    rows = result.rows
+    assert 2020 not in set(rows["year"])  # no row of any issue for the thin year
+    assert (rows[rows["issue"] == "all"]["votes"] >= MIN_YEAR_VOTES).all()
+    assert any(note.startswith(f"left out, fewer than {MIN_YEAR_VOTES}") and "2020: CHN 1, RUS 1" in note
+               for note in result.notes)  # fmt: skip
+    issue_only = votes(None, "PRK", partners=["CHN"], issues=["nuclear_weapons"])
+    assert 2001 in set(issue_only.rows["year"])  # 8 nuclear roll calls: an issue row is judged by its own count
+    assert (issue_only.rows["votes"] >= 3).all()

@@ -82,6 +82,13 @@ def loaded_agreement(store: Store, focus: str) -> tuple[pd.DataFrame, str] | Non
     return typed_agreement(frame), label
 
 
+#: A partner-year with fewer shared roll calls is left out of the rows (its agreement would rest on a
+#: handful of votes: the bundled data's January 2020 has one), and named in the notes.
+MIN_YEAR_VOTES = 10
+#: The same for one issue's row when only issues are asked for.
+MIN_ISSUE_VOTES = 3
+
+
 @dataclass
 class VotesResult:
     """UN voting agreement of ``focus`` with each partner per year (design §11)."""
@@ -195,14 +202,36 @@ def votes(
         missing = sorted(set(chosen) - set(frame["partner"]))
         if missing:
             notes.append(f"no shared roll call with {', '.join(missing)} (not a UN member in those years, or no data)")
-    if not frame.empty:
-        last = int(frame["year"].max())
-        few = frame[(frame["year"] == last) & (frame["issue"] == ALL_ISSUES)]["votes"]
-        if len(few) and int(few.max()) < 10:
-            notes.append(
-                f"{last} has at most {int(few.max())} shared roll calls: too few to read as a year's alignment"
-            )
+    frame, thin, threshold = _without_thin_years(frame)
+    if thin:
+        notes.append(
+            f"left out, fewer than {threshold} shared roll calls (too few to read as alignment): " + "; ".join(thin)
+        )
     return VotesResult(code, source, wanted, frame.reset_index(drop=True), notes)
+
+
+def _without_thin_years(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], int]:
+    """``frame`` less its thin partner-years, those years in words ("2020: CHN 1, RUS 1") and the
+    threshold used. A year is judged by its count over all roll calls (:data:`MIN_YEAR_VOTES`), and
+    every issue row of a thin year goes too; when only issues are asked for, each row by its own
+    count against :data:`MIN_ISSUE_VOTES` (an issue has a few roll calls a year by nature). The
+    threshold is at most a quarter of the median count, so only years thin beside the others go."""
+    overall = frame[frame["issue"] == ALL_ISSUES]
+    counted, floor = (overall, MIN_YEAR_VOTES) if not overall.empty else (frame, MIN_ISSUE_VOTES)
+    if counted.empty:
+        return frame, [], floor
+    # thin relative to the data too: a small release whose every year has a few roll calls keeps them
+    threshold = min(floor, int(0.25 * float(counted["votes"].median())))
+    few = counted[counted["votes"] < threshold]
+    if few.empty:
+        return frame, [], threshold
+    keys = set(zip(few["partner"], few["year"], strict=True))
+    keep = [(p, y) not in keys for p, y in zip(frame["partner"], frame["year"], strict=True)]
+    words = [
+        f"{int(year)}: " + ", ".join(f"{p} {int(v)}" for p, v in zip(group["partner"], group["votes"], strict=True))
+        for year, group in few.sort_values(["year", "partner"]).groupby("year")
+    ]
+    return frame[keep], words, threshold
 
 
 def _issues(issues: Sequence[str] | None) -> list[str]:

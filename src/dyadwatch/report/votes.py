@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from dyadwatch.analysis.votes import VotesResult, mean_agreement
+from dyadwatch.analysis.votes import MIN_YEAR_VOTES, VotesResult, mean_agreement
 from dyadwatch.analysis.votes import votes as compute_votes
 from dyadwatch.codebook.rollcalls import ALL_ISSUES
 from dyadwatch.errors import DyadwatchError
@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 OVERVIEW_PARTNERS = ("CHN", "RUS", "USA", "KOR", "JPN")
 #: The overview's table pools agreement over these spans of years.
 SPANS = ((1991, 1999), (2000, 2009), (2010, 2019))
-#: Charts leave out years with fewer shared roll calls than this (January 2020 has one).
-MIN_CHART_VOTES = 10
+#: Charts leave out years with fewer shared roll calls than this (votes() already leaves them out).
+MIN_CHART_VOTES = MIN_YEAR_VOTES
 
 
 def gather_votes(store: Store, focus: str, partners: Sequence[str]) -> Outcome:
