@@ -210,7 +210,7 @@ def test_the_sentences_are_generated_from_the_numbers(
     assert f"{events:,} events" in str(series["summary"])
     assert "yearly" in str(series["freq_reason"])  # the demo's PRK→CHN is sparse: chosen yearly, said why
     votes = answers["votes"][0]
-    assert "fewer than 10 shared roll calls" in str(votes["summary"]) and "2020" in str(votes["summary"])
+    assert "2020 is left out: too few shared roll calls" in str(votes["summary"])  # January 2020: one roll call
 
 
 def test_quiet_leaves_only_the_table(bundled_db: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -653,7 +653,9 @@ def print_result(
         print_json(data)
     else:
         if fmt is OutFormat.table:
-            say_answer(summary, _chosen_sentence(chosen))
+            # the answer (one to three sentences) on its own line, then the period's choice on the next
+            say_answer(summary)
+            say_answer(_chosen_sentence(chosen))
         print_frame(result.to_frame(), fmt, title, columns=columns, default=TABLE_COLUMNS.get(command))
         if fmt is OutFormat.table:
             for note in result.notes:
@@ -1470,7 +1472,8 @@ def series(
         return
     chosen = chosen if active else None  # nothing to choose a frequency from
     if output is OutFormat.table:
-        say_answer(summary, _chosen_sentence(chosen))
+        say_answer(summary)
+        say_answer(_chosen_sentence(chosen))
     elif not active or chosen:  # CSV stays CSV: the words go to stderr
         say(" ".join(part for part in (summary if not active else "", _chosen_sentence(chosen) or "") if part), "note:")
     if rows or output is OutFormat.csv:

@@ -885,7 +885,8 @@ class ProvocationsResult:
             else:
                 study = f"none of the {len(rows)} trigger windows differs from the rest at 5% (unadjusted)"
             model = (period.get("count_model") or {}).get("verdict_sentence")
-            sentences.append(f"{head}: {study}." + (f" {model[0].upper()}{model[1:].rstrip('.')}." if model else ""))
+            # one sentence a period (the answer stays within three sentences for the two periods)
+            sentences.append(f"{head}: {study}" + (f"; {model[0].lower()}{model[1:].rstrip('.')}." if model else "."))
         return " ".join(sentences)
 
     def to_frame(self) -> pd.DataFrame:

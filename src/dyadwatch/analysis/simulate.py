@@ -390,8 +390,7 @@ class SimulationResult:
             else " The best and worst intervals do not overlap."
         )
         third = f" {self.ranking_note[0].upper()}{self.ranking_note[1:]}." if self.ranking_note else ""
-        units = f" time_to_cooperation counts {word}s."
-        return first + second + third + units
+        return first + second + third
 
     def to_frame(self) -> pd.DataFrame:
         columns = [
@@ -636,6 +635,9 @@ def simulate(
         "order is the same at every frequency ranked (null when fewer than two could be)",
     }
     notes = list(model.notes)
+    from dyadwatch.analysis.periods import FREQ_NAMES
+
+    notes.append(f"time_to_cooperation and horizon count {FREQ_NAMES.get(freq, freq)}s")
     spread = [o["mean_cooperation"] for o in outcomes]
     if len(spread) > 1:
         notes.append(

@@ -100,6 +100,8 @@ class VotesResult:
     notes: list[str] = field(default_factory=list)
     #: The selection of events the result was computed from (design §9); in to_dict() as "selection".
     selection: Selection | None = None
+    #: The years left out of ``rows`` for too few shared roll calls (named in ``notes`` with the counts).
+    left_out: list[int] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """``{"focus","source","issues","method","rows":[{"partner","year","votes","agreement",
@@ -113,6 +115,7 @@ class VotesResult:
                 "agreement_lijphart": "same vote 1, a vote against an abstention 0.5, yes against no 0 (Lijphart 1963)",
             },
             "rows": self.to_frame().to_dict(orient="records"),
+            "left_out": self.left_out,
             "summary": self.summary,
             "notes": self.notes,
             "selection": selection_json(self.selection),
@@ -140,13 +143,19 @@ class VotesResult:
             f"in {last}, the latest year with at least 10 shared roll calls: {listing(parts, 6)}."
         )
         thin = sorted({int(year) for year in overall.loc[overall["votes"] < 10, "year"]})
-        if not thin:
-            return first
-        verb = "rests" if len(thin) == 1 else "rest"
-        return first + (
-            f" {listing([str(year) for year in thin], 6)} {verb} on fewer than 10 shared roll calls "
-            "(shown, not to be read as a year's alignment)."
-        )
+        if thin:
+            verb = "rests" if len(thin) == 1 else "rest"
+            first += (
+                f" {listing([str(year) for year in thin], 6)} {verb} on fewer than 10 shared roll calls "
+                "(shown, not to be read as a year's alignment)."
+            )
+        if self.left_out:
+            verb = "is" if len(self.left_out) == 1 else "are"
+            first += (
+                f" {listing([str(year) for year in self.left_out], 6)} {verb} left out: too few shared roll calls "
+                "to read as alignment."
+            )
+        return first
 
     def to_frame(self) -> pd.DataFrame:
         return self.rows.reset_index(drop=True)
@@ -202,12 +211,13 @@ def votes(
         missing = sorted(set(chosen) - set(frame["partner"]))
         if missing:
             notes.append(f"no shared roll call with {', '.join(missing)} (not a UN member in those years, or no data)")
-    frame, thin, threshold = _without_thin_years(frame)
+    kept, thin, threshold = _without_thin_years(frame)
     if thin:
         notes.append(
             f"left out, fewer than {threshold} shared roll calls (too few to read as alignment): " + "; ".join(thin)
         )
-    return VotesResult(code, source, wanted, frame.reset_index(drop=True), notes)
+    left_out = sorted({int(year) for year in frame["year"]} - {int(year) for year in kept["year"]})
+    return VotesResult(code, source, wanted, kept.reset_index(drop=True), notes, left_out=left_out)
 
 
 def _without_thin_years(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], int]:
@@ -228,7 +238,7 @@ def _without_thin_years(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], i
     keys = set(zip(few["partner"], few["year"], strict=True))
     keep = [(p, y) not in keys for p, y in zip(frame["partner"], frame["year"], strict=True)]
     words = [
-        f"{int(year)}: " + ", ".join(f"{p} {int(v)}" for p, v in zip(group["partner"], group["votes"], strict=True))
+        f"{year}: " + ", ".join(f"{p} {int(v)}" for p, v in zip(group["partner"], group["votes"], strict=True))
         for year, group in few.sort_values(["year", "partner"]).groupby("year")
     ]
     return frame[keep], words, threshold
