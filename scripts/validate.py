@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +158,20 @@ def _run_section(key: str, quick: bool) -> MeasuredSection:
     return measured
 
 
+def _reread(key: str, quick: bool) -> MeasuredSection:
+    """A saved measurement of ``key`` with its method text and reading written again from today's code
+    and data (the rates, their commit and their time kept)."""
+    from dyadwatch.testing.calibration import sections
+
+    (section,) = sections([key])
+    saved = MeasuredSection.load(key, quick)
+    if section.remember is not None:
+        section.remember(list(saved.rates))
+    reading = list(section.reading())
+    print(f"{key}: reading written again from the rates measured at {saved.commit}", file=sys.stderr)
+    return replace(saved, reading=reading, method=section.method)
+
+
 #: The measured event-study rates behind the trust sentence the package prints (it never reads build/).
 TRUST_FILE = ROOT / "src" / "dyadwatch" / "data" / "calibration" / "event_study.json"
 
@@ -189,6 +203,13 @@ def main() -> int:
         help="take this section from its last saved measurement (build/validation/sections/) instead of measuring "
         "it again (repeatable); the page names the commit it was measured at",
     )
+    parser.add_argument(
+        "--reread",
+        action="append",
+        default=[],
+        help="take this section's rates from its last saved measurement but write its reading again from "
+        "today's code and data (the tables on the bundled chronology), without measuring (repeatable)",
+    )
     args = parser.parse_args()
     out = ROOT / "docs" / "validation.md" if args.write else OUT_DIR / "validation.md"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -200,6 +221,7 @@ def main() -> int:
     # Each section (its rates and its reading) runs in a worker process of its own, so `--jobs 2`
     # keeps both cores busy; the page is assembled in the registry's order whatever finishes first.
     done = {key: MeasuredSection.load(key, args.quick) for key in keys if key in args.reuse}
+    done.update({key: _reread(key, args.quick) for key in keys if key in args.reread})
     fresh = [key for key in keys if key not in done]
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         done.update(zip(fresh, pool.map(_run_section, fresh, [args.quick] * len(fresh)), strict=True))

@@ -88,6 +88,9 @@ class Section:
     method: str
     measure: Callable[[bool], list[Rate]]
     reading: Callable[[], list[str]]
+    #: For a reading written from the measured rates: hands it rates measured earlier (a saved run),
+    #: so that ``scripts/validate.py --reread`` can write the reading again without measuring.
+    remember: Callable[[list[Rate]], None] | None = None
 
 
 def sections(keys: Iterable[str] = ()) -> list[Section]:

@@ -490,6 +490,12 @@ def _detection_bound(
 _MEASURED: list[Rate] = []
 
 
+def remember(rates: list[Rate]) -> None:
+    """The rates the reading's power paragraph is written from: those of the last :func:`_measure`
+    in this process, or a saved run's (``scripts/validate.py --reread breaks``)."""
+    _MEASURED[:] = rates
+
+
 def _measure(quick: bool) -> list[Rate]:
     if quick:
         rates = break_rates()
@@ -742,4 +748,5 @@ SECTION = Section(
     "trend is preferred to regimes when it fits better after penalties. Minimum segment 3 periods.",
     measure=_measure,
     reading=_reading,
+    remember=remember,
 )
