@@ -104,12 +104,14 @@ validate-write: $(VENV)/.installed
 # The documented numbers that read the bundled lists (issue 26 item 5), each part rewritten from one
 # run on a fresh store of the bundled data: the 2025 worked example and the backtest of
 # docs/early-warning-and-strategies.md, the worked example of docs/methods.md §6, the KCNA check of
-# docs/kcna-events.md. Run it after changing the chronology; tests/test_generated_docs.py fails until then.
+# docs/kcna-events.md and its KCNA series beside the chronology. Run it after changing the chronology;
+# tests/test_generated_docs.py fails until then.
 docs-numbers: $(VENV)/.installed-dev
 	$(PY) scripts/shifts_doc.py
 	$(PY) scripts/methods_example_doc.py
 	$(PY) scripts/backtest_doc.py
 	$(PY) scripts/kcna_check_doc.py
+	$(PY) scripts/kcna_series_doc.py
 
 clean:
 	rm -rf build $(SITE) .pytest_cache .mypy_cache .ruff_cache
