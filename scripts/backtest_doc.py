@@ -14,8 +14,6 @@ builds a store from the bundled data (as ``dyadwatch demo`` does), runs
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
 import math
 import sys
 from pathlib import Path
@@ -25,8 +23,7 @@ from scipy import stats
 
 import dyadwatch as dw
 from dyadwatch.analysis.backtest import BacktestResult, backtest
-from dyadwatch.ingest.bundled import load_bundled
-from dyadwatch.testing.benchdoc import markers, write_section
+from dyadwatch.testing.benchdoc import fresh_bundled_store, page_arguments, write_or_check
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "early-warning-and-strategies.md"
@@ -263,10 +260,7 @@ def section(result: BacktestResult, events: int) -> str:
 
 def run(db: Path) -> tuple[BacktestResult, int]:
     """A fresh store from the bundled data at ``db`` and the documented backtest on it."""
-    db.parent.mkdir(parents=True, exist_ok=True)
-    db.unlink(missing_ok=True)
-    with dw.open(db) as store:
-        load_bundled(store)
+    fresh_bundled_store(db)
     with dw.open(db, read_only=True) as store:
         events = int(store.con.execute("SELECT count(*) FROM events WHERE source = 'chronology'").fetchone()[0])
         result = backtest(store, "PRK", "bundled", date_from="1990-01-01", date_to="2025-12-31", sources=["chronology"])
@@ -274,22 +268,9 @@ def run(db: Path) -> tuple[BacktestResult, int]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", type=Path, default=ROOT / "build" / "backtest-doc.duckdb")
-    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if the page is out of date")
-    arguments = parser.parse_args()
-    started = dt.datetime.now()
+    arguments = page_arguments(__doc__, ROOT / "build" / "backtest-doc.duckdb")
     result, events = run(arguments.db)
-    begin, end = markers(SECTION)
-    body = f"{begin}\n{section(result, events)}\n{end}"
-    current = DOC.read_text(encoding="utf-8")
-    if arguments.check:
-        fresh = body in current
-        print("docs/early-warning-and-strategies.md is " + ("up to date" if fresh else "out of date"))
-        return 0 if fresh else 1
-    write_section(DOC, SECTION, body)
-    print(f"wrote the {SECTION} part of {DOC.relative_to(ROOT)} in {(dt.datetime.now() - started).seconds} s")
-    return 0
+    return write_or_check(DOC, SECTION, section(result, events), check=arguments.check, root=ROOT)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ Usage: ``.venv/bin/python scripts/methods_example_doc.py [--db build/methods-doc
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import io
 import json
@@ -16,10 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import dyadwatch as dw
 from dyadwatch.cli import run as run_cli
-from dyadwatch.ingest.bundled import load_bundled
-from dyadwatch.testing.benchdoc import markers, write_section
+from dyadwatch.testing.benchdoc import fresh_bundled_store, page_arguments, write_or_check
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "methods.md"
@@ -130,23 +127,9 @@ def section(db: Path) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", type=Path, default=ROOT / "build" / "methods-doc.duckdb")
-    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if the page is out of date")
-    arguments = parser.parse_args()
-    arguments.db.parent.mkdir(parents=True, exist_ok=True)
-    arguments.db.unlink(missing_ok=True)
-    with dw.open(arguments.db) as store:
-        load_bundled(store)
-    begin, end = markers(SECTION)
-    body = f"{begin}\n{section(arguments.db)}\n{end}"
-    if arguments.check:
-        fresh = body in DOC.read_text(encoding="utf-8")
-        print("docs/methods.md §6 is " + ("up to date" if fresh else "out of date"))
-        return 0 if fresh else 1
-    write_section(DOC, SECTION, body)
-    print(f"wrote the {SECTION} part of {DOC.relative_to(ROOT)}")
-    return 0
+    arguments = page_arguments(__doc__, ROOT / "build" / "methods-doc.duckdb")
+    db = fresh_bundled_store(arguments.db)
+    return write_or_check(DOC, SECTION, section(db), check=arguments.check, root=ROOT)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ store from the bundled data (as ``dyadwatch demo`` does), runs ``dyadwatch shift
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import io
 import os
@@ -22,9 +21,8 @@ from typing import Any
 import dyadwatch as dw
 from dyadwatch.analysis.shifts import ShiftsResult, shifts
 from dyadwatch.cli import run as run_cli
-from dyadwatch.ingest.bundled import load_bundled
 from dyadwatch.selection import Selection
-from dyadwatch.testing.benchdoc import markers, write_section
+from dyadwatch.testing.benchdoc import fresh_bundled_store, page_arguments, write_or_check
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "early-warning-and-strategies.md"
@@ -190,31 +188,13 @@ def section(db: Path, monthly: ShiftsResult, quarterly: ShiftsResult) -> str:
     ])  # fmt: skip
 
 
-def build(db: Path) -> None:
-    db.parent.mkdir(parents=True, exist_ok=True)
-    db.unlink(missing_ok=True)
-    with dw.open(db) as store:
-        load_bundled(store)
-
-
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", type=Path, default=ROOT / "build" / "shifts-doc.duckdb")
-    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if the page is out of date")
-    arguments = parser.parse_args()
-    build(arguments.db)
-    with dw.open(arguments.db, read_only=True) as store:
+    arguments = page_arguments(__doc__, ROOT / "build" / "shifts-doc.duckdb")
+    db = fresh_bundled_store(arguments.db)
+    with dw.open(db, read_only=True) as store:
         monthly = shifts(store, "PRK", since=SINCE)
         quarterly = shifts(store, "PRK", since=SINCE, selection=Selection(freq="Q"))
-    begin, end = markers(SECTION)
-    body = f"{begin}\n{section(arguments.db, monthly, quarterly)}\n{end}"
-    if arguments.check:
-        fresh = body in DOC.read_text(encoding="utf-8")
-        print("docs/early-warning-and-strategies.md §1 is " + ("up to date" if fresh else "out of date"))
-        return 0 if fresh else 1
-    write_section(DOC, SECTION, body)
-    print(f"wrote the {SECTION} part of {DOC.relative_to(ROOT)}")
-    return 0
+    return write_or_check(DOC, SECTION, section(db, monthly, quarterly), check=arguments.check, root=ROOT)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from types import ModuleType
 
 import dyadwatch as dw
 from dyadwatch.selection import Selection
+from dyadwatch.testing.benchdoc import markers
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,7 +31,7 @@ def test_the_2025_worked_example_is_the_bundled_data_s_answer(bundled_db: Path) 
         quarterly = shifts_doc.shifts(store, "PRK", since=shifts_doc.SINCE, selection=Selection(freq="Q"))
     section = shifts_doc.section(bundled_db, monthly, quarterly)
     page = (ROOT / "docs" / "early-warning-and-strategies.md").read_text(encoding="utf-8")
-    begin, end = shifts_doc.markers(shifts_doc.SECTION)
+    begin, end = markers(shifts_doc.SECTION)
     written = page.split(begin)[1].split(end)[0].strip("\n")
     assert written == section, "run `python scripts/shifts_doc.py` to rewrite the worked example"
     # the reading names what the table flags, with its numbers
@@ -40,7 +41,7 @@ def test_the_2025_worked_example_is_the_bundled_data_s_answer(bundled_db: Path) 
 
 
 def _written(page: Path, module: ModuleType) -> str:
-    begin, end = module.markers(module.SECTION)
+    begin, end = markers(module.SECTION)
     return page.read_text(encoding="utf-8").split(begin)[1].split(end)[0].strip("\n")
 
 

@@ -7,6 +7,7 @@ Each script (``benchmarks/*.py``) owns the text between ``<!-- NAME:begin -->`` 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 
 def markers(name: str) -> tuple[str, str]:
@@ -54,3 +55,42 @@ def host() -> dict[str, str]:
         "os": platform.platform(),
         "python": platform.python_version(),
     }
+
+
+def fresh_bundled_store(db: Path) -> Path:
+    """A new store at ``db`` with the bundled data, as ``dyadwatch demo`` loads it (an old file is
+    replaced): what the scripts that write a page's numbers from the bundled lists run on."""
+    import dyadwatch as dw
+    from dyadwatch.ingest.bundled import load_bundled
+
+    db.parent.mkdir(parents=True, exist_ok=True)
+    db.unlink(missing_ok=True)
+    with dw.open(db) as store:
+        load_bundled(store)
+    return db
+
+
+def write_or_check(doc: Path, name: str, section: str, *, check: bool, root: Path) -> int:
+    """Put ``section`` between the markers of ``name`` in ``doc`` and say so; with ``check``, write
+    nothing and say whether ``doc`` already holds it (exit status 1 when it does not)."""
+    begin, end = markers(name)
+    body = f"{begin}\n{section}\n{end}"
+    where = doc.relative_to(root) if doc.is_relative_to(root) else doc
+    if check:
+        fresh = body in (doc.read_text(encoding="utf-8") if doc.exists() else "")
+        print(f"the {name} part of {where} is " + ("up to date" if fresh else "out of date"))
+        return 0 if fresh else 1
+    write_section(doc, name, body)
+    print(f"wrote the {name} part of {where}")
+    return 0
+
+
+def page_arguments(description: str | None, db: Path) -> Any:
+    """The command line of a script that writes a page's numbers: ``--db`` (the store it builds,
+    default ``db``) and ``--check`` (write nothing; exit 1 if the page is out of date)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", type=Path, default=db, help="the store built from the bundled data")
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if the page is out of date")
+    return parser.parse_args()
