@@ -499,6 +499,10 @@ def regime_r2(values: np.ndarray[Any, np.dtype[np.float64]], starts: list[int]) 
     return float(between / total)
 
 
+#: The seed of the Markov model's search for start values (:func:`markov_regimes`).
+MARKOV_SEED = 0
+
+
 def markov_regimes(values: np.ndarray[Any, np.dtype[np.float64]], periods: list[str]) -> MarkovRegimes:
     """Two-regime MarkovRegression (switching mean and variance) via statsmodels."""
     from statsmodels.tsa.regime_switching.markov_regression import MarkovRegression
@@ -515,8 +519,10 @@ def markov_regimes(values: np.ndarray[Any, np.dtype[np.float64]], periods: list[
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
+                # the start-value search draws at random: a fixed generator makes the answer the
+                # same on every run (statsmodels used the global one, and runs ended in different optima)
                 fitted = MarkovRegression(signal, k_regimes=2, trend="c", switching_variance=switching).fit(
-                    disp=False, search_reps=5
+                    disp=False, search_reps=5, rng=MARKOV_SEED
                 )
         except (np.linalg.LinAlgError, ValueError) as exc:
             problem = f"the model did not converge ({exc})"
@@ -533,6 +539,9 @@ def markov_regimes(values: np.ndarray[Any, np.dtype[np.float64]], periods: list[
     likely = np.asarray(fitted.smoothed_marginal_probabilities).argmax(axis=1)
     switches = [periods[t] for t in range(1, len(likely)) if likely[t] != likely[t - 1]]
     durations = [float(d) for d in np.asarray(fitted.expected_durations)]
+    # regimes are unlabelled: list the higher mean first, so that equal fits read the same
+    order = sorted(range(2), key=lambda k: -means[k])
+    means, variances, durations = ([column[k] for k in order] for column in (means, variances, durations))
     return MarkovRegimes("ok", None, means, variances, durations, switches, switching)
 
 
