@@ -41,7 +41,8 @@ def _months(count: float) -> str:
 
 
 def _console(db: Path) -> str:
-    """The table ``dyadwatch shifts PRK --since 2025-01-01`` prints, at 160 columns."""
+    """The table ``dyadwatch shifts PRK --since 2025-01-01`` prints, with ``COLUMNS`` set wide so that the
+    terminal the script runs in does not change the page (the CLI caps its tables at its own width)."""
     os.environ["COLUMNS"] = "160"
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):

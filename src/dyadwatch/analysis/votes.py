@@ -124,29 +124,30 @@ class VotesResult:
     @property
     def summary(self) -> str:
         """The answer in one to three sentences, from the rows: each partner's agreement in the latest
-        year with at least 10 shared roll calls, and the years with fewer (not read as alignment)."""
+        year with at least :data:`MIN_YEAR_VOTES` shared roll calls, and the years with fewer (not read as
+        alignment)."""
         from dyadwatch.analysis.wording import listing
 
         rows = self.rows
         if rows.empty:
             return f"No UN roll call that {self.focus} and a chosen partner both voted on in this selection."
         overall = rows[rows["issue"] == ALL_ISSUES] if ALL_ISSUES in set(rows["issue"]) else rows
-        enough = overall[overall["votes"] >= 10]
+        enough = overall[overall["votes"] >= MIN_YEAR_VOTES]
         span = f"{int(rows['year'].min())}–{int(rows['year'].max())}"
         if enough.empty:
-            return f"No year of {span} has 10 roll calls that {self.focus} and a partner both voted on."
+            return f"No year of {span} has {MIN_YEAR_VOTES} roll calls that {self.focus} and a partner both voted on."
         last = int(enough["year"].max())
         latest = enough[enough["year"] == last].sort_values("agreement", ascending=False)
         parts = [f"{row.partner} {row.agreement:.0%}" for row in latest.itertuples()]
         first = (
             f"Share of UN General Assembly roll calls {self.focus} voted alike with each partner, {span}; "
-            f"in {last}, the latest year with at least 10 shared roll calls: {listing(parts, 6)}."
+            f"in {last}, the latest year with at least {MIN_YEAR_VOTES} shared roll calls: {listing(parts, 6)}."
         )
-        thin = sorted({int(year) for year in overall.loc[overall["votes"] < 10, "year"]})
+        thin = sorted({int(year) for year in overall.loc[overall["votes"] < MIN_YEAR_VOTES, "year"]})
         if thin:
             verb = "rests" if len(thin) == 1 else "rest"
             first += (
-                f" {listing([str(year) for year in thin], 6)} {verb} on fewer than 10 shared roll calls "
+                f" {listing([str(year) for year in thin], 6)} {verb} on fewer than {MIN_YEAR_VOTES} shared roll calls "
                 "(shown, not to be read as a year's alignment)."
             )
         if self.left_out:
