@@ -135,14 +135,14 @@ def shown_columns(text: str) -> list[set[str]]:
 
 
 def test_a_table_header_is_never_broken_inside_a_word() -> None:
-    from dyadwatch.cli import _split_header
+    from dyadwatch.cli.output import split_header
 
-    assert _split_header("provocation_days_in_window", 7) == "provocation_\ndays_\nin_\nwindow"
-    assert _split_header("provocation_days_in_window", 16) == "provocation_\ndays_in_window"
-    assert _split_header("hhi", 1) == "hhi"
+    assert split_header("provocation_days_in_window", 7) == "provocation_\ndays_\nin_\nwindow"
+    assert split_header("provocation_days_in_window", 16) == "provocation_\ndays_in_window"
+    assert split_header("hhi", 1) == "hhi"
     for name in ("lagged_response_p", "a_b_c", "rhetoric_index"):
         for width in range(1, 20):
-            lines = _split_header(name, width).split("\n")
+            lines = split_header(name, width).split("\n")
             assert "".join(lines) == name
             assert all(line.endswith("_") for line in lines[:-1])
 
@@ -295,13 +295,13 @@ def test_the_numbers_behind_them_do_carry_residue(bundled_db: Path) -> None:
 
 
 def test_numbers_in_a_column_share_their_decimals() -> None:
-    from dyadwatch.cli import _column_format
+    from dyadwatch.cli.output import column_format
 
-    show = _column_format([0.046, 0.0229, 0.0062, None, 0.0000001])
+    show = column_format([0.046, 0.0229, 0.0062, None, 0.0000001])
     assert [show(v) for v in (0.046, 0.0229, 0.0062, None, 0.0000001)] == ["0.0460", "0.0229", "0.0062", "—", "<0.0001"]
-    whole = _column_format([3.0, 12.0, 1500.0])
+    whole = column_format([3.0, 12.0, 1500.0])
     assert [whole(v) for v in (3.0, 1500.0)] == ["3", "1,500"]
-    assert _column_format([True, False])(True) == "yes"
+    assert column_format([True, False])(True) == "yes"
 
 
 # -- no promised column cut (item 2) -------------------------------------------------------------------

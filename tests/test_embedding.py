@@ -288,15 +288,15 @@ def test_a_note_comes_before_the_slow_first_step(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The first --embedding run distils the static matrix (a minute or two): the CLI says so first."""
-    from dyadwatch.cli import _say_embedding_cost
+    from dyadwatch.cli.texts import say_embedding_cost
 
     monkeypatch.setenv(embedding.CACHE_ENV, str(tmp_path))
-    _say_embedding_cost("static")
+    say_embedding_cost("static")
     note = capsys.readouterr().err
     assert "building the static embedding matrix once" in note and str(static_cache_file()) in note
     static_cache_file().parent.mkdir(parents=True)
     static_cache_file().write_bytes(b"")  # cached: nothing to say
-    _say_embedding_cost("static")
+    say_embedding_cost("static")
     assert capsys.readouterr().err == ""
-    _say_embedding_cost("contextual")
+    say_embedding_cost("contextual")
     assert "minutes for 100 000 texts" in capsys.readouterr().err
