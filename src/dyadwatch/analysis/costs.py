@@ -609,8 +609,8 @@ def _activity_penalty(
 # AR(1) series with φ = 0.7 half of the 2 s.d. shifts were read as memory. Dense series are
 # therefore first asked *whether* there is a change at all, by a likelihood-ratio test built for
 # dependent data: Andrews' (1993, *Econometrica* 61: 821–856) sup-LR over every date, with the
-# exact Gaussian likelihood of AR(1) noise and φ estimated under the alternative (so it is not
-# inflated by the shift) and used for both hypotheses; beside one shift, one
+# exact Gaussian likelihood of AR(1) noise and φ estimated *separately* under "no change" and under
+# the alternative (so the alternative's φ is not inflated by the shift); beside one shift, one
 # interior regime (the epidemic alternative, Levin & Kline 1985), which counts as two breaks (its
 # LR halved). Further breaks: Bai & Perron's (1998, *Econometrica* 66: 47–78) sequential test within
 # the regimes found. The statistic's null law depends on φ: the critical value comes from a
@@ -670,23 +670,23 @@ def shift_scan(series: FloatArray, *, min_size: int) -> ShiftScan:
 
     −2 log L of y = μ + (δ·regressor) + u, u AR(1) with coefficient φ, the variance concentrated out,
     is n·log(RSS/n) − log(1 − φ²), RSS of the Prais–Winsten-transformed regression (the exact Gaussian
-    likelihood). φ is the best in :data:`TEST_GRID` for the alternative, and no change is evaluated
-    at that φ. The statistic is the larger of L₀ − L(best shift) and (L₀ − L(best regime))/2. One
-    matrix product per φ gives every date of every row; the regimes follow from the same products (a
-    regime's regressor is the difference of two steps), so a batch of bootstrap series costs little
-    more than one.
+    likelihood). Each hypothesis takes its own best φ in :data:`TEST_GRID`. The statistic is the larger
+    of L₀ − L(best shift) and (L₀ − L(best regime))/2. One matrix product per φ gives every date of
+    every row; the regimes follow from the same products (a regime's regressor is the difference of
+    two steps), so a batch of bootstrap series costs little more than one.
     """
     rows = np.atleast_2d(np.asarray(series, dtype=float))
     count, n = rows.shape
     dates, (first, last), per_phi = _design(n, min_size)
-    # −2 log L per φ of the grid (rows: φ), for no change, the best shift and the best regime.
-    null, single, regime = (np.empty((len(TEST_GRID), count)) for _ in range(3))
-    single_at, regime_at = np.zeros((len(TEST_GRID), count), dtype=int), np.zeros((len(TEST_GRID), count, 2), dtype=int)
-    for g, (phi, (c, cc, s_res, ss, inverse)) in enumerate(zip(TEST_GRID, per_phi, strict=True)):
+    null = np.full(count, np.inf)
+    single, regime = np.full(count, np.inf), np.full(count, np.inf)
+    single_at, regime_at = np.zeros(count, dtype=int), np.zeros((count, 2), dtype=int)
+    single_phi, regime_phi = np.zeros(count), np.zeros(count)
+    for phi, (c, cc, s_res, ss, inverse) in zip(TEST_GRID, per_phi, strict=True):
         y = _prais_winsten(rows, float(phi))
         y_res = y - np.outer(y @ c / cc, c)
         sy = y_res @ s_res.T
-        rss0 = np.maximum(np.einsum("ij,ij->i", y_res, y_res), 1e-300)
+        rss0 = np.einsum("ij,ij->i", y_res, y_res)
         gains = sy * sy / ss[None, :]
         k = np.argmax(gains, axis=1)
         one = gains[np.arange(count), k]
@@ -700,28 +700,20 @@ def shift_scan(series: FloatArray, *, min_size: int) -> ShiftScan:
                 pair[lo : lo + 64] = np.argmax(flat, axis=1)
                 two[lo : lo + 64] = flat[np.arange(len(chunk)), pair[lo : lo + 64]]
         jacobian = math.log(1.0 - float(phi) ** 2)
-        null[g] = n * np.log(rss0 / n) - jacobian
-        single[g] = n * np.log(np.maximum(rss0 - one, 1e-300) / n) - jacobian
-        regime[g] = n * np.log(np.maximum(rss0 - two, 1e-300) / n) - jacobian
-        single_at[g] = dates[k]
-        a, b = np.divmod(pair, len(dates))
-        regime_at[g] = np.column_stack([dates[a], dates[b]])
-    # φ is the alternative's maximum-likelihood value and "no change" is evaluated at the same φ: a
-    # null model free to choose its own φ reads a genuine shift as memory and loses the power to see it
-    # (docs/methods.md §2 gives the power of both forms). The null law of this statistic, φ estimate
-    # included, is what the table tabulates.
-    columns = np.arange(count)
-    best_single, best_regime = np.argmin(single, axis=0), np.argmin(regime, axis=0)
-    lr_single = null[best_single, columns] - single[best_single, columns]
-    lr_regime = (null[best_regime, columns] - regime[best_regime, columns]) / 2.0
+        rss0 = np.maximum(rss0, 1e-300)
+        null = np.minimum(null, n * np.log(rss0 / n) - jacobian)
+        l1 = n * np.log(np.maximum(rss0 - one, 1e-300) / n) - jacobian
+        l2 = n * np.log(np.maximum(rss0 - two, 1e-300) / n) - jacobian
+        better = l1 < single
+        single[better], single_at[better], single_phi[better] = l1[better], dates[k[better]], phi
+        better = l2 < regime
+        a, b = np.divmod(pair[better], len(dates))
+        regime[better], regime_phi[better] = l2[better], phi
+        regime_at[better] = np.column_stack([dates[a], dates[b]])
+    lr_single, lr_regime = null - single, (null - regime) / 2.0
     chosen = lr_regime > lr_single
-    at = np.where(
-        chosen[:, None],
-        regime_at[best_regime, columns],
-        np.column_stack([single_at[best_single, columns], np.full(count, -1)]),
-    )
-    phi_estimate = np.where(chosen, TEST_GRID[best_regime], TEST_GRID[best_single])
-    return ShiftScan(np.maximum(lr_single, lr_regime), at, phi_estimate)
+    at = np.where(chosen[:, None], regime_at, np.column_stack([single_at, np.full(count, -1)]))
+    return ShiftScan(np.maximum(lr_single, lr_regime), at, np.where(chosen, regime_phi, single_phi))
 
 
 @dataclass(frozen=True)
