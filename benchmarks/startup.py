@@ -71,7 +71,7 @@ def demo_store(path: Path) -> Path:
 def _env(terminal: bool = False) -> dict[str, str]:
     """This checkout's sources first on the path, so the numbers are for this code; bytecode
     written and used as on a user's machine (a setting PYTHONDONTWRITEBYTECODE, as some CI and
-    sandbox images set, would recompile cli.py on every run: ~60 ms that no installation pays)."""
+    sandbox images set, would recompile the cli package on every run: ~60 ms that no installation pays)."""
     src = str(ROOT / "src")
     path = os.environ.get("PYTHONPATH")
     env = {**os.environ, "PYTHONPATH": src + (os.pathsep + path if path else "")}
