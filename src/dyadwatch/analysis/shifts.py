@@ -69,6 +69,11 @@ EVIDENCE_EVENTS = 12
 EVIDENCE_COLUMNS = ("date", "actor1", "actor2", "event_code", "goldstein", "group_id", "source", "summary", "reference")
 
 FloatArray = NDArray[np.float64]
+#: The caveat every tested result ends with: what the permutation test assumes and what can break it.
+EXCHANGEABLE_NOTE = (
+    "the permutation test treats periods as exchangeable; slow trends in media coverage (GDELT) can "
+    "make every partner look like it is rising; compare with a normalised series"
+)
 
 
 @dataclass
@@ -390,16 +395,90 @@ def shifts(
     ``exclude_events`` names events (``event_id``) to leave out, as if they were not in the store:
     the backtest leaves out the rows that define an episode when it scores that episode's detection.
     """
-    exclude = tuple(exclude_events)
     if permutations < 99:
         raise UsageError("permutations must be at least 99")
     sel = resolve(selection, freq=freq, sources=sources)
-    freq = sel.freq
-    sources = sel  # type: ignore[assignment]  # the helpers below read sources and statements from it
     if until is None and sel.end:
         until = sel.end
     adjust_p([], adjust)  # checks the name early
     focus = focus.upper()
+    start_recent, end, start_baseline, notes = _span(store, sel, focus, since, until, baseline_years, alpha)
+    index, recent, baseline, test_end, exposure, partial = _periods(start_baseline, start_recent, end, sel.freq)
+    scope = _Scope(store, focus, sel, tuple(exclude_events), start_baseline, start_recent, end, test_end)
+    result = _new_result(scope, sel.freq, alpha, adjust, notes, partial, sel)
+    _window_notes(notes, start_recent, sel.freq, partial)
+    if _too_short(notes, start_recent, recent, baseline):
+        result.shifts = _multilateral(store, focus, start_recent, end, sel, scope.exclude)
+        return result
+    counts = period_partner_counts(store, focus, index[0].date(), test_end, sel.freq, sel, scope.exclude)
+    counts = counts.reindex(index, fill_value=0.0)
+    rng = np.random.default_rng(seed)
+    masks = recent_masks(len(index), recent, rng, permutations)
+    _partner_tests(result, scope, counts, index, recent, exposure, masks, adjust, low_rate)
+    result.blocs = _realignment(counts, recent, rng, blocs or BLOCS, alpha, adjust, permutations)
+    result.shifts.extend(_realignment_shifts(result.blocs, scope, list(counts.columns)))
+    result.shifts.extend(_multilateral(store, focus, start_recent, end, sel, scope.exclude))
+    if with_indicators:
+        result.indicators = _indicators(store, result, blocs or BLOCS)
+    notes.append(EXCHANGEABLE_NOTE)
+    return result
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """What the steps of one :func:`shifts` call share: whose events, from which selection (its
+    sources and statements), leaving out which events, and the days of the two windows."""
+
+    store: Store
+    focus: str
+    sel: Selection
+    exclude: tuple[str, ...]
+    start_baseline: dt.date
+    start_recent: dt.date
+    end: dt.date
+    test_end: dt.date
+
+    @property
+    def baseline_window(self) -> dict[str, str]:
+        """The baseline window's first and last day, as the evidence gives them."""
+        return {"from": self.start_baseline.isoformat(), "to": (self.start_recent - dt.timedelta(days=1)).isoformat()}
+
+    @property
+    def recent_window(self) -> dict[str, str]:
+        """The recent window's first and last day tested (an incomplete last period left out ends it earlier)."""
+        return {"from": self.start_recent.isoformat(), "to": self.test_end.isoformat()}
+
+    def events(self, partners: Sequence[str], start: dt.date) -> list[dict[str, Any]]:
+        """The evidence events with ``partners`` from ``start`` to the end (see :func:`_evidence_events`)."""
+        return _evidence_events(self.store, self.focus, partners, start, self.end, self.sel, exclude=self.exclude)
+
+
+@dataclass(frozen=True)
+class _Rates:
+    """The period counts the rate tests compare and the window lengths that turn sums into rates."""
+
+    scaled: pd.DataFrame
+    recent: int
+    baseline: int
+    recent_exposure: float
+    normalized: bool
+
+
+def _span(
+    store: Store,
+    sel: Selection,
+    focus: str,
+    since: str | dt.date,
+    until: str | dt.date | None,
+    baseline_years: int,
+    alpha: float,
+) -> tuple[dt.date, dt.date, dt.date, list[str]]:
+    """Check the window arguments against the data: (first recent day, last day, first baseline day, notes).
+
+    ``until`` defaults to the focus country's last dyadic event in the selection's sources; the
+    baseline starts ``baseline_years`` before ``since``, or with the data when they begin later (a note
+    says so). Every problem raises a :class:`UsageError` that says what to choose instead.
+    """
     start_recent = parse_day(since, "--since")
     if baseline_years < 1:
         raise UsageError("--baseline-years must be at least 1")
@@ -433,19 +512,39 @@ def shifts(
     notes: list[str] = []
     if start_baseline > wanted_start:
         notes.append(f"the data begin on {first_data}, so the baseline is shorter than {baseline_years} years")
+    return start_recent, end, start_baseline, notes
 
+
+def _periods(
+    start_baseline: dt.date, start_recent: dt.date, end: dt.date, freq: str
+) -> tuple[pd.DatetimeIndex, int, int, dt.date, float, dict[str, Any] | None]:
+    """The periods tested and how many are recent and baseline, with the last day counted, the last
+    period's exposure and its ``partial_period`` (see :func:`_last_period`); a last period left out is
+    dropped here."""
     index = period_index(start_baseline, end, freq)
     recent = len(period_index(start_recent, end, freq))
     test_end, exposure, partial = _last_period(index, end, freq)
     if partial is not None and partial["treatment"] == "left_out":
         index = index[:-1]
         recent -= 1
-    baseline = len(index) - recent
-    result = ShiftsResult(
-        focus=focus,
-        since=start_recent.isoformat(),
-        until=end.isoformat(),
-        baseline_from=start_baseline.isoformat(),
+    return index, recent, len(index) - recent, test_end, exposure, partial
+
+
+def _new_result(
+    scope: _Scope,
+    freq: str,
+    alpha: float,
+    adjust: str,
+    notes: list[str],
+    partial: dict[str, Any] | None,
+    sel: Selection,
+) -> ShiftsResult:
+    """The result before any test: its windows, the methods it will use, and the notes so far."""
+    return ShiftsResult(
+        focus=scope.focus,
+        since=scope.start_recent.isoformat(),
+        until=scope.end.isoformat(),
+        baseline_from=scope.start_baseline.isoformat(),
         freq=freq,
         alpha=alpha,
         shifts=[],
@@ -463,30 +562,49 @@ def shifts(
         partial_period=partial,
         selection=sel,
     )
+
+
+def _window_notes(notes: list[str], start_recent: dt.date, freq: str, partial: dict[str, Any] | None) -> None:
+    """Notes on how the windows were cut: a ``--since`` inside a period, an incomplete last period."""
     if period_start(start_recent, freq) != pd.Timestamp(start_recent):
         notes.append(f"--since {start_recent} falls inside a period; that whole period counts as recent")
     if partial is not None:
         notes.append(_partial_note(partial))
+
+
+def _too_short(notes: list[str], start_recent: dt.date, recent: int, baseline: int) -> bool:
+    """Whether the windows are too short to test anything; if so, a note says why and what to do."""
     if recent < 1:
         notes.append(
             f"no recent period to test: the only period since {start_recent} is covered for less than half its "
             "days; wait for more data or choose a finer --freq"
         )
-        result.shifts = _multilateral(store, focus, start_recent, end, sources, exclude)
-        return result
+        return True
     if baseline < 2 * recent or baseline < 6:
         notes.append(
             f"not enough baseline: {baseline} periods before {start_recent} against {recent} recent ones; "
             "choose a later --since, a longer --baseline-years or load older data"
         )
-        result.partners = []
-        result.shifts = _multilateral(store, focus, start_recent, end, sources, exclude)
-        return result
+        return True
+    return False
 
-    counts = period_partner_counts(store, focus, index[0].date(), test_end, freq, sources, exclude)
-    counts = counts.reindex(index, fill_value=0.0)
-    # The rate tests compare periods of equal length: an incomplete last period is scaled up to a
-    # full one (its exposure); the bloc shares use ``counts`` as they are.
+
+def _scaled_counts(
+    scope: _Scope,
+    counts: pd.DataFrame,
+    index: pd.DatetimeIndex,
+    freq: str,
+    recent: int,
+    exposure: float,
+    notes: list[str],
+) -> tuple[pd.DataFrame, float]:
+    """The counts the rate tests compare, and the recent window's length in periods (its exposure).
+
+    The rate tests compare periods of equal length: an incomplete last period is scaled up to a full
+    one (its exposure); the bloc shares use ``counts`` as they are. With ``normalize`` the counts are
+    per 1 000 events of the focus country (or of all) in each period instead.
+    """
+    sel = scope.sel
     scaled = counts.copy()
     if exposure < 1.0:
         scaled.iloc[-1] = scaled.iloc[-1] / exposure
@@ -494,15 +612,47 @@ def shifts(
     if sel.normalize != "none":
         # Per 1 000 events of the focus country (or of all) in each period: a ratio, so an
         # incomplete last period needs no exposure scaling.
-        base = _volume(store, focus if sel.normalize == "focus" else None, index[0].date(), test_end, freq, sel)
+        focus = scope.focus
+        base = _volume(
+            scope.store, focus if sel.normalize == "focus" else None, index[0].date(), scope.test_end, freq, sel
+        )
         scaled = counts.mul(1000.0 / base.reindex(index).where(lambda b: b > 0), axis=0).fillna(0.0)
         recent_exposure = float(recent)
         notes.append(f"rates per 1 000 events of {focus if sel.normalize == 'focus' else 'all countries'} per period")
-    rng = np.random.default_rng(seed)
-    masks = recent_masks(len(index), recent, rng, permutations)
-    baseline_window = {"from": start_baseline.isoformat(), "to": (start_recent - dt.timedelta(days=1)).isoformat()}
-    recent_window = {"from": start_recent.isoformat(), "to": test_end.isoformat()}
+    return scaled, recent_exposure
 
+
+def _partner_tests(
+    result: ShiftsResult,
+    scope: _Scope,
+    counts: pd.DataFrame,
+    index: pd.DatetimeIndex,
+    recent: int,
+    exposure: float,
+    masks: FloatArray,
+    adjust: str,
+    low_rate: bool,
+) -> None:
+    """Every partner's entry, the rate tests of those with enough active periods (two-sided, and the
+    low-rate test when asked) with their shifts, and a note on the partners left untested."""
+    baseline = len(index) - recent
+    scaled, recent_exposure = _scaled_counts(scope, counts, index, result.freq, recent, exposure, result.notes)
+    result.partners, tested = _partner_entries(counts, recent, len(index), scope.start_baseline)
+    if tested:
+        rates = _Rates(scaled, recent, baseline, recent_exposure, scope.sel.normalize != "none")
+        _rate_tests(result, scope, rates, tested, masks, adjust)
+    if tested and low_rate:
+        _low_rate_falls(result, scaled[tested], recent, masks, adjust, result.alpha, baseline, recent_exposure)
+        _low_rate_evidence(result, scope)
+    _insufficient_note(result, result.notes)
+
+
+def _partner_entries(
+    counts: pd.DataFrame, recent: int, periods: int, start_baseline: dt.date
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Every partner's events and active periods in each window, and which partners can be tested
+    (those active in at least :data:`MIN_ACTIVE_PERIODS` periods); the others get a reason."""
+    entries: list[dict[str, Any]] = []
     tested: list[str] = []
     for partner in sorted(counts.columns):
         column = counts[partner].to_numpy()
@@ -517,114 +667,125 @@ def shifts(
         if active < MIN_ACTIVE_PERIODS:
             entry["status"] = "insufficient_data"
             entry["reason"] = (
-                f"events in only {active} of {len(index)} periods since {start_baseline}; "
+                f"events in only {active} of {periods} periods since {start_baseline}; "
                 f"a test needs at least {MIN_ACTIVE_PERIODS}"
             )
         else:
             tested.append(partner)
-        result.partners.append(entry)
+        entries.append(entry)
+    return entries, tested
+
+
+def _rate_tests(
+    result: ShiftsResult, scope: _Scope, rates: _Rates, tested: list[str], masks: FloatArray, adjust: str
+) -> None:
+    """The two-sided rate test of every tested partner: each entry gains its rates, p-values and
+    status, and each significant rise or fall becomes a ``rising_partner``/``falling_partner`` shift."""
     by_partner = {entry["partner"]: entry for entry in result.partners}
-    if tested:
-        matrix = scaled[tested].to_numpy()
-        p_values = rate_change_p(matrix, recent, masks)
-        adjusted = adjust_p(list(p_values), adjust)
-        for partner, p, p_adj in zip(tested, p_values, adjusted, strict=True):
-            entry = by_partner[partner]
-            if sel.normalize != "none":
-                rate_before = float(scaled[partner].iloc[:-recent].sum()) / baseline
-                rate_after = float(scaled[partner].iloc[-recent:].sum()) / recent_exposure
-            else:
-                rate_before = entry["baseline_events"] / baseline
-                rate_after = entry["recent_events"] / recent_exposure
-            ratio = rate_after / rate_before if rate_before > 0 else None
-            rising = rate_after > rate_before
-            significant = p_adj < alpha
-            entry.update(
-                status=("rising" if rising else "falling") if significant else "steady",
-                baseline_rate=rate_before,
-                recent_rate=rate_after,
-                rate_ratio=ratio,
-                p_value=float(p),
-                p_adjusted=p_adj,
-                new_partner=entry["baseline_events"] == 0,
-            )
-            if not significant:
-                continue
-            kind = "rising_partner" if rising else "falling_partner"
-            verb = "rose" if rising else "fell"
-            ratio_text = f"{ratio:.1f}x" if ratio is not None else "from none"
-            result.shifts.append(
-                {
-                    "kind": kind,
-                    "partner": partner,
-                    "partners": [partner],
-                    "date": start_recent.isoformat(),
-                    "summary": (
-                        f"{focus}'s events with {partner} {verb} {ratio_text}: {rate_after:.2f} per "
-                        f"{FREQ_NAMES[freq]} since {start_recent} against {rate_before:.2f} in the baseline "
-                        f"(adjusted p = {p_adj:.3g})"
-                    ),
-                    "evidence": {
-                        **rate_evidence(
-                            entry,
-                            {**baseline_window, "periods": baseline},
-                            {**recent_window, "periods": recent, "exposure_periods": recent_exposure},
-                            (rate_before, rate_after, ratio),
-                            (float(p), p_adj),
-                        ),
-                        "events": _evidence_events(store, focus, [partner], start_recent, end, sources, exclude=exclude)
-                        if rising
-                        else _evidence_events(store, focus, [partner], start_baseline, end, sources, exclude=exclude),
-                    },
-                }
-            )
-    if tested and low_rate:
-        _low_rate_falls(result, scaled[tested], recent, masks, adjust, alpha, baseline, recent_exposure)
-        for shift in result.shifts:
-            if shift["kind"] == "falling_partner" and shift["evidence"].get("test") == "low_rate":
-                shift["evidence"]["events"] = _evidence_events(
-                    store, focus, [shift["partner"]], start_baseline, end, sources, exclude=exclude
-                )
-                shift["evidence"]["baseline"] = {**baseline_window, **shift["evidence"]["baseline"]}
-                shift["evidence"]["recent"] = {**recent_window, **shift["evidence"]["recent"]}
+    p_values = rate_change_p(rates.scaled[tested].to_numpy(), rates.recent, masks)
+    adjusted = adjust_p(list(p_values), adjust)
+    for partner, p, p_adj in zip(tested, p_values, adjusted, strict=True):
+        entry = by_partner[partner]
+        if rates.normalized:
+            rate_before = float(rates.scaled[partner].iloc[: -rates.recent].sum()) / rates.baseline
+            rate_after = float(rates.scaled[partner].iloc[-rates.recent :].sum()) / rates.recent_exposure
+        else:
+            rate_before = entry["baseline_events"] / rates.baseline
+            rate_after = entry["recent_events"] / rates.recent_exposure
+        ratio = rate_after / rate_before if rate_before > 0 else None
+        rising = rate_after > rate_before
+        significant = p_adj < result.alpha
+        entry.update(
+            status=("rising" if rising else "falling") if significant else "steady",
+            baseline_rate=rate_before,
+            recent_rate=rate_after,
+            rate_ratio=ratio,
+            p_value=float(p),
+            p_adjusted=p_adj,
+            new_partner=entry["baseline_events"] == 0,
+        )
+        if significant:
+            result.shifts.append(_rate_shift(entry, scope, rates, result.freq))
+
+
+def _rate_shift(entry: dict[str, Any], scope: _Scope, rates: _Rates, freq: str) -> dict[str, Any]:
+    """The shift of a partner whose rate rose or fell significantly, with its evidence: the recent
+    events for a rise, the events since the baseline began for a fall."""
+    partner, rising = entry["partner"], entry["status"] == "rising"
+    rate_before, rate_after, ratio = entry["baseline_rate"], entry["recent_rate"], entry["rate_ratio"]
+    p, p_adj = entry["p_value"], entry["p_adjusted"]
+    verb = "rose" if rising else "fell"
+    ratio_text = f"{ratio:.1f}x" if ratio is not None else "from none"
+    return {
+        "kind": "rising_partner" if rising else "falling_partner",
+        "partner": partner,
+        "partners": [partner],
+        "date": scope.start_recent.isoformat(),
+        "summary": (
+            f"{scope.focus}'s events with {partner} {verb} {ratio_text}: {rate_after:.2f} per "
+            f"{FREQ_NAMES[freq]} since {scope.start_recent} against {rate_before:.2f} in the baseline "
+            f"(adjusted p = {p_adj:.3g})"
+        ),
+        "evidence": {
+            **rate_evidence(
+                entry,
+                {**scope.baseline_window, "periods": rates.baseline},
+                {**scope.recent_window, "periods": rates.recent, "exposure_periods": rates.recent_exposure},
+                (rate_before, rate_after, ratio),
+                (p, p_adj),
+            ),
+            "events": scope.events([partner], scope.start_recent if rising else scope.start_baseline),
+        },
+    }
+
+
+def _low_rate_evidence(result: ShiftsResult, scope: _Scope) -> None:
+    """Give the low-rate test's falls their events (since the baseline began) and their windows' days."""
+    for shift in result.shifts:
+        if shift["kind"] == "falling_partner" and shift["evidence"].get("test") == "low_rate":
+            shift["evidence"]["events"] = scope.events([shift["partner"]], scope.start_baseline)
+            shift["evidence"]["baseline"] = {**scope.baseline_window, **shift["evidence"]["baseline"]}
+            shift["evidence"]["recent"] = {**scope.recent_window, **shift["evidence"]["recent"]}
+
+
+def _insufficient_note(result: ShiftsResult, notes: list[str]) -> None:
+    """A note naming the partners with too few active periods to test, when there are any."""
     insufficient = [e["partner"] for e in result.partners if e["status"] == "insufficient_data"]
     if insufficient:
         notes.append(
             f"not enough data to test {len(insufficient)} partner(s) ({', '.join(insufficient)}): fewer than "
             f"{MIN_ACTIVE_PERIODS} periods with events; no rise or fall is claimed for them"
         )
-    result.blocs = _realignment(counts, recent, rng, blocs or BLOCS, alpha, adjust, permutations)
-    for bloc in result.blocs:
+
+
+def _realignment_shifts(blocs: list[dict[str, Any]], scope: _Scope, columns: list[str]) -> list[dict[str, Any]]:
+    """A ``realignment`` shift for each bloc whose share rose or fell, with the recent events of its
+    members that have events (``columns``)."""
+    found: list[dict[str, Any]] = []
+    for bloc in blocs:
         if bloc["status"] in ("rising", "falling"):
-            members = [m for m in bloc["members"] if m in counts.columns]
-            result.shifts.append(
+            members = [m for m in bloc["members"] if m in columns]
+            found.append(
                 {
                     "kind": "realignment",
                     "partner": bloc["bloc"],
                     "partners": members,
-                    "date": start_recent.isoformat(),
+                    "date": scope.start_recent.isoformat(),
                     "summary": (
-                        f"the {bloc['bloc']} share of {focus}'s events "
+                        f"the {bloc['bloc']} share of {scope.focus}'s events "
                         f"{'rose' if bloc['status'] == 'rising' else 'fell'} from {bloc['baseline_share']:.0%} "
                         f"to {bloc['recent_share']:.0%} "
                         f"(adjusted p = {bloc['p_adjusted']:.3g})"
                     ),
                     "evidence": {
                         **{k: v for k, v in bloc.items() if k not in ("bloc", "status")},
-                        "baseline": baseline_window,
-                        "recent": recent_window,
-                        "events": _evidence_events(store, focus, members, start_recent, end, sources, exclude=exclude),
+                        "baseline": scope.baseline_window,
+                        "recent": scope.recent_window,
+                        "events": scope.events(members, scope.start_recent),
                     },
                 }
             )
-    result.shifts.extend(_multilateral(store, focus, start_recent, end, sources, exclude))
-    if with_indicators:
-        result.indicators = _indicators(store, result, blocs or BLOCS)
-    notes.append(
-        "the permutation test treats periods as exchangeable; slow trends in media coverage (GDELT) can "
-        "make every partner look like it is rising; compare with a normalised series"
-    )
-    return result
+    return found
 
 
 def _last_period(index: pd.DatetimeIndex, end: dt.date, freq: str) -> tuple[dt.date, float, dict[str, Any] | None]:
@@ -758,38 +919,8 @@ def _realignment(
         if active_recent
         else np.zeros((1, int(active.sum())))
     )
-    entries: list[dict[str, Any]] = []
-    p_values: list[float] = []
-    for name, members in blocs.items():
-        present = [m for m in members if m in counts.columns]
-        part = counts[present].sum(axis=1).to_numpy() if present else np.zeros(len(counts))
-        entry: dict[str, Any] = {"bloc": name, "members": list(members)}
-        windows = ((total[:-recent], "baseline"), (total[-recent:], "recent"))
-        lacking = [
-            label
-            for window, label in windows
-            if window.sum() < MIN_BLOC_EVENTS or (window > 0).sum() < MIN_BLOC_PERIODS
-        ]
-        base_total, recent_total = float(total[:-recent].sum()), float(total[-recent:].sum())
-        entry.update(
-            baseline_events=int(part[:-recent].sum()),
-            baseline_total=int(base_total),
-            recent_events=int(part[-recent:].sum()),
-            recent_total=int(recent_total),
-        )
-        if lacking:
-            entry["status"] = "insufficient_data"
-            entry["reason"] = (
-                f"the {' and '.join(lacking)} window has fewer than {MIN_BLOC_EVENTS} events of the focus "
-                f"country or fewer than {MIN_BLOC_PERIODS} periods with events"
-            )
-        else:
-            entry["baseline_share"] = float(part[:-recent].sum() / base_total)
-            entry["recent_share"] = float(part[-recent:].sum() / recent_total)
-            entry["p_value"] = share_change_p(part[active], total[active], active_recent, masks)
-            p_values.append(entry["p_value"])
-        entries.append(entry)
-    adjusted = iter(adjust_p(p_values, adjust))
+    entries = [_bloc_entry(name, members, counts, total, recent, masks) for name, members in blocs.items()]
+    adjusted = iter(adjust_p([entry["p_value"] for entry in entries if "p_value" in entry], adjust))
     for entry in entries:
         if "p_value" in entry:
             entry["p_adjusted"] = next(adjusted)
@@ -798,6 +929,40 @@ def _realignment(
             else:
                 entry["status"] = "steady"
     return entries
+
+
+def _bloc_entry(
+    name: str, members: Sequence[str], counts: pd.DataFrame, total: FloatArray, recent: int, masks: FloatArray
+) -> dict[str, Any]:
+    """One bloc's events and totals in each window, and its share test's raw p-value; a window with too
+    few events of the focus country, or too few periods with events, gives ``insufficient_data`` instead."""
+    active = total > 0
+    active_recent = int(active[-recent:].sum())
+    present = [m for m in members if m in counts.columns]
+    part = counts[present].sum(axis=1).to_numpy() if present else np.zeros(len(counts))
+    entry: dict[str, Any] = {"bloc": name, "members": list(members)}
+    windows = ((total[:-recent], "baseline"), (total[-recent:], "recent"))
+    lacking = [
+        label for window, label in windows if window.sum() < MIN_BLOC_EVENTS or (window > 0).sum() < MIN_BLOC_PERIODS
+    ]
+    base_total, recent_total = float(total[:-recent].sum()), float(total[-recent:].sum())
+    entry.update(
+        baseline_events=int(part[:-recent].sum()),
+        baseline_total=int(base_total),
+        recent_events=int(part[-recent:].sum()),
+        recent_total=int(recent_total),
+    )
+    if lacking:
+        entry["status"] = "insufficient_data"
+        entry["reason"] = (
+            f"the {' and '.join(lacking)} window has fewer than {MIN_BLOC_EVENTS} events of the focus "
+            f"country or fewer than {MIN_BLOC_PERIODS} periods with events"
+        )
+    else:
+        entry["baseline_share"] = float(part[:-recent].sum() / base_total)
+        entry["recent_share"] = float(part[-recent:].sum() / recent_total)
+        entry["p_value"] = share_change_p(part[active], total[active], active_recent, masks)
+    return entry
 
 
 def _multilateral(
@@ -816,6 +981,21 @@ def _multilateral(
     ).df()
     if frame.empty:
         return []
+    curated = frame["source"].isin(DATE_GROUPED_SOURCES)
+    frame["cluster"] = _clusters(frame, curated)
+    shifts_found: list[dict[str, Any]] = []
+    for _, cluster in frame.groupby("cluster"):
+        partners = sorted(set(cluster["partner"]))
+        grouped = cluster["group_id"].notna().any()
+        if len(partners) < 3 or not (grouped or curated[cluster.index].all()):
+            continue
+        shifts_found.append(_multilateral_shift(store, focus, cluster, partners))
+    return sorted(shifts_found, key=lambda s: s["date"])
+
+
+def _clusters(frame: pd.DataFrame, curated: pd.Series) -> list[int]:
+    """Each row's cluster (the index of one of its rows): rows sharing a ``group_id``, or (``curated``
+    rows only) a date, fall in one cluster, joined transitively (union-find)."""
     parent = list(range(len(frame)))
 
     def find(i: int) -> int:
@@ -828,42 +1008,36 @@ def _multilateral(
         for other in rows[1:]:
             parent[find(other)] = find(rows[0])
 
-    curated = frame["source"].isin(DATE_GROUPED_SOURCES)
     for _, rows in frame[frame["group_id"].notna()].groupby("group_id").groups.items():
         join(list(rows))
     for _, rows in frame[curated].groupby("date").groups.items():
         join(list(rows))
-    frame["cluster"] = [find(i) for i in range(len(frame))]
-    shifts_found: list[dict[str, Any]] = []
-    for _, cluster in frame.groupby("cluster"):
-        partners = sorted(set(cluster["partner"]))
-        grouped = cluster["group_id"].notna().any()
-        if len(partners) < 3 or not (grouped or curated[cluster.index].all()):
-            continue
-        groups = sorted(set(cluster["group_id"].dropna()))
-        dates = sorted({pd.Timestamp(d).date() for d in cluster["date"]})
-        ids = list(cluster["event_id"])
-        marks = ", ".join("?" for _ in ids)
-        chosen = store.con.execute(
-            f"SELECT {', '.join(EVIDENCE_COLUMNS)} FROM events WHERE event_id IN ({marks}) ORDER BY date, event_id",
-            ids,
-        ).df()
-        events = _event_records(chosen)
-        label = ", ".join(groups) if groups else dates[0].isoformat()
-        shifts_found.append(
-            {
-                "kind": "multilateral_event",
-                "partner": ", ".join(partners),
-                "partners": partners,
-                "date": dates[0].isoformat(),
-                "group_id": groups[0] if len(groups) == 1 else (groups or None),
-                "summary": f"{label}: {focus} with {len(partners)} foreign partners ({', '.join(partners)})",
-                "evidence": {
-                    "partner_count": len(partners),
-                    "dates": [d.isoformat() for d in dates],
-                    "group_ids": groups,
-                    "events": events,
-                },
-            }
-        )
-    return sorted(shifts_found, key=lambda s: s["date"])
+    return [find(i) for i in range(len(frame))]
+
+
+def _multilateral_shift(store: Store, focus: str, cluster: pd.DataFrame, partners: list[str]) -> dict[str, Any]:
+    """The ``multilateral_event`` shift of one cluster of rows, with all its events as evidence."""
+    groups = sorted(set(cluster["group_id"].dropna()))
+    dates = sorted({pd.Timestamp(d).date() for d in cluster["date"]})
+    ids = list(cluster["event_id"])
+    marks = ", ".join("?" for _ in ids)
+    chosen = store.con.execute(
+        f"SELECT {', '.join(EVIDENCE_COLUMNS)} FROM events WHERE event_id IN ({marks}) ORDER BY date, event_id",
+        ids,
+    ).df()
+    events = _event_records(chosen)
+    label = ", ".join(groups) if groups else dates[0].isoformat()
+    return {
+        "kind": "multilateral_event",
+        "partner": ", ".join(partners),
+        "partners": partners,
+        "date": dates[0].isoformat(),
+        "group_id": groups[0] if len(groups) == 1 else (groups or None),
+        "summary": f"{label}: {focus} with {len(partners)} foreign partners ({', '.join(partners)})",
+        "evidence": {
+            "partner_count": len(partners),
+            "dates": [d.isoformat() for d in dates],
+            "group_ids": groups,
+            "events": events,
+        },
+    }
