@@ -69,12 +69,37 @@ def brief_kcna(outcome: Outcome, partner: str, name: str) -> dict[str, Any]:
     own = events[events["partner"] == partner]
     if own.empty:
         return {**empty, "kcna_missing": f"no event coded from KCNA's texts concerns {name}"}
+    types = _types(own)
+    chart, first, last = _monthly_chart(own, partner, name)
+    visits: pd.DataFrame = outcome.data["delegations"]
+    delegations_chart, received, sent = _delegations_chart(visits[visits["partner"] == partner], partner, name)
+    return {
+        **empty,
+        "kcna_counted_elsewhere": bool(outcome.data.get("counted_elsewhere")),
+        "kcna_types": types,
+        "kcna_total": len(own),
+        "kcna_span": (first, last),
+        "kcna_chart": chart,
+        "kcna_delegations_chart": delegations_chart,
+        "kcna_visits": {"received": received, "sent": sent} if delegations_chart else None,
+        "kcna_missing": None,
+    }
+
+
+def _types(own: pd.DataFrame) -> list[dict[str, Any]]:
+    """The brief's table: per PLOVER type, the partner's KCNA events each way (``outward``: the DPRK
+    acts), most events first, ties by type."""
     counts = own.groupby(["plover_type", "outward"]).size().unstack(fill_value=0)
     rows = [
         (str(kind), int(counts.loc[kind].get(True, 0)), int(counts.loc[kind].get(False, 0))) for kind in counts.index
     ]
     rows.sort(key=lambda row: (-(row[1] + row[2]), row[0]))
-    types = [{"type": kind, "outward": outward, "inward": inward} for kind, outward, inward in rows]
+    return [{"type": kind, "outward": outward, "inward": inward} for kind, outward, inward in rows]
+
+
+def _monthly_chart(own: pd.DataFrame, partner: str, name: str) -> tuple[charts.Chart, str, str]:
+    """The partner's KCNA events per month (cooperative above the line, conflictual below) and the
+    first and last day they span (ISO), which the chart's text and the brief state."""
     days = pd.to_datetime(own["date"])
     months = pd.period_range(days.min(), days.max(), freq="M")
     month = days.dt.to_period("M")
@@ -96,31 +121,24 @@ def brief_kcna(outcome: Outcome, partner: str, name: str) -> dict[str, Any]:
         f"{int(series['conflict'].sum())} conflictual (below); busiest month "
         f"{pd.Timestamp(busiest['period']).strftime('%Y-%m')} with {int(busiest['events'])}.",
     )
-    visits: pd.DataFrame = outcome.data["delegations"]
-    visits = visits[visits["partner"] == partner]
-    delegations_chart = None
-    received = sent = 0
-    if not visits.empty:
-        received = int(visits.loc[visits["way"] == "received", "visits"].sum())
-        sent = int(visits.loc[visits["way"] == "sent", "visits"].sum())
-        by_kind = visits.groupby("kind")["visits"].sum().sort_values(ascending=False)
-        delegations_chart = charts.delegations(
-            f"{partner}-delegations",
-            visits,
-            KINDS,
-            title=f"Delegations between the DPRK and {name} in KCNA's headlines",
-            alt=f"Bar chart of delegations per year reported by KCNA: {received} from {name} received by the "
-            f"DPRK (above the line), {sent} sent by the DPRK to {name} (below), stacked by kind; most: "
-            + ", ".join(f"{kind} {int(n)}" for kind, n in by_kind.items()),
-        )
-    return {
-        **empty,
-        "kcna_counted_elsewhere": bool(outcome.data.get("counted_elsewhere")),
-        "kcna_types": types,
-        "kcna_total": len(own),
-        "kcna_span": (first, last),
-        "kcna_chart": chart,
-        "kcna_delegations_chart": delegations_chart,
-        "kcna_visits": {"received": received, "sent": sent} if delegations_chart else None,
-        "kcna_missing": None,
-    }
+    return chart, first, last
+
+
+def _delegations_chart(visits: pd.DataFrame, partner: str, name: str) -> tuple[charts.Chart | None, int, int]:
+    """The partner's delegations per year in KCNA's headlines (received above the line, sent below,
+    stacked by kind) with the totals received and sent; no chart (and 0, 0) without delegations."""
+    if visits.empty:
+        return None, 0, 0
+    received = int(visits.loc[visits["way"] == "received", "visits"].sum())
+    sent = int(visits.loc[visits["way"] == "sent", "visits"].sum())
+    by_kind = visits.groupby("kind")["visits"].sum().sort_values(ascending=False)
+    chart = charts.delegations(
+        f"{partner}-delegations",
+        visits,
+        KINDS,
+        title=f"Delegations between the DPRK and {name} in KCNA's headlines",
+        alt=f"Bar chart of delegations per year reported by KCNA: {received} from {name} received by the "
+        f"DPRK (above the line), {sent} sent by the DPRK to {name} (below), stacked by kind; most: "
+        + ", ".join(f"{kind} {int(n)}" for kind, n in by_kind.items()),
+    )
+    return chart, received, sent
