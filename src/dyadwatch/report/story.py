@@ -180,6 +180,20 @@ def changes(outcome: Outcome, names: dict[str, str], palette: charts.Palette) ->
             items.append(_partner_item(shift, len(tested), names, palette))
         elif kind == "realignment":
             items.append(_bloc_item(shift, len(blocs), names, palette))
+    return {
+        "changes_intro": _changes_intro(data, len(tested), len(blocs)),
+        "changes": items,
+        "changes_steady": _steady_text(tested, names, palette),
+        "changes_untested": _untested_text(rows, names),
+        "changes_gatherings": gatherings_sentence(data.get("shifts") or [], names),
+        "changes_missing": None,
+    }
+
+
+def _changes_intro(data: dict[str, Any], tested: int, blocs: int) -> str | None:
+    """The windows compared (the recent window of the first shift that has one, else the result's
+    ``until``), the test's threshold and how many partners and blocs were tested; None when a
+    window's end is unknown."""
     window = next(
         (
             s.get("evidence", {}).get("recent")
@@ -189,13 +203,18 @@ def changes(outcome: Outcome, names: dict[str, str], palette: charts.Palette) ->
         None,
     )
     until = (window or {}).get("to") or data.get("until")
-    intro = (
+    return (
         f"{_day(data['since'])} to {_day(until)} against the baseline from {_day(data['baseline_from'])}, month "
         f"by month: a partner's rate of events or a bloc's share is named when its adjusted p is below "
-        f"{data.get('alpha')} ({len(tested)} partners and {len(blocs)} blocs had enough events to test)."
+        f"{data.get('alpha')} ({tested} partners and {blocs} blocs had enough events to test)."
         if data.get("since") and data.get("baseline_from") and until
         else None
     )
+
+
+def _steady_text(tested: list[dict[str, Any]], names: dict[str, str], palette: charts.Palette) -> str | None:
+    """The tested partners with a brief (a colour and a name) and no rise or fall, each with its rate
+    ratio and adjusted p; None when there is none."""
     steady = [
         row
         for row in tested
@@ -203,29 +222,26 @@ def changes(outcome: Outcome, names: dict[str, str], palette: charts.Palette) ->
         and str(row.get("partner")) in palette.colours
         and str(row.get("partner")) in names
     ]
-    steady_text = (
+    return (
         "No detectable change in the rate of events (adjusted p beside each) for "
         + _listed([_steady(names[str(row["partner"])], row) for row in steady])
         + "."
         if steady
         else None
     )
+
+
+def _untested_text(rows: list[dict[str, Any]], names: dict[str, str]) -> str | None:
+    """The partners with too few months to test, named, so that no change is read into them; None
+    when every partner was tested."""
     untested = [str(row.get("partner")) for row in rows if row.get("status") == "insufficient_data"]
-    untested_text = (
+    return (
         f"Too few months with events to test {len(untested)} partner{'s' if len(untested) != 1 else ''}: "
         + _listed([names.get(code, code) for code in untested])
         + "; no rise or fall is claimed for them."
         if untested
         else None
     )
-    return {
-        "changes_intro": intro,
-        "changes": items,
-        "changes_steady": steady_text,
-        "changes_untested": untested_text,
-        "changes_gatherings": gatherings_sentence(data.get("shifts") or [], names),
-        "changes_missing": None,
-    }
 
 
 def _strongest_candidates(relationships: Sequence[Any], way: str) -> list[tuple[float, str]]:
