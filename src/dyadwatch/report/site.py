@@ -230,52 +230,10 @@ def brief_context(
     names = {**(names or {}), item.partner: item.name}
     departures = narrative.departures(item.series, item.events)
     keyed = markers(departures)
-    spans = regimes(item.breaks)
-    era_lines = [
-        (label, moment.year + (moment.timetuple().tm_yday - 1) / 365.0) for label, moment in content.ERA_STARTS
-    ]
-    peak = int(item.series["year"].to_numpy()[int(item.series["cooperation"].to_numpy().argmax())])
-    alt = (
-        f"Bar chart of cooperative (above the line) and conflictual (below) events between the DPRK and {item.name} "
-        f"per year, {item.first_year} to {item.last_year}; {len(spans) or 'no'} regimes shaded; "
-        f"{len(keyed)} key events numbered. Peak year of cooperation: {peak}."
-    )
-    timeline = charts.timeline(
-        f"{item.partner}-timeline",
-        item.series,
-        regimes=spans,
-        eras=era_lines,
-        markers=keyed,
-        title=f"DPRK – {item.name}: events per year",
-        alt=alt,
-    )
+    timeline = _timeline_chart(item, keyed)
     overall_row = item.flex_by_era.get("all")
-    era_rows: list[dict[str, Any]] = []
-    era_missing: list[tuple[str, str]] = []
-    for key, label in content.ERA_KEYS:
-        outcome = item.flex_by_era.get(key, Outcome(None, "not computed"))
-        view = flex_view(outcome.data) if outcome.data is not None else None
-        if view is not None:
-            era_rows.append({"label": label, **view})
-        else:
-            data = outcome.data or {}
-            why = data.get("reason") or outcome.reason or "no estimate for this relationship"
-            status = narrative.DATA_LIMIT_WORDS.get(str(data.get("status")), "not estimated")
-            era_missing.append((label, f"{status}: {why}"))
-    era_chart = (
-        readings_chart(
-            f"{item.partner}-flexibility",
-            era_rows,
-            label="label",
-            title=f"{item.name}'s share of the DPRK's forecast-error variance by era, read two ways",
-            alt=f"The DPRK towards {item.name} by era, the lagged-response test and two readings of "
-            f"{item.name}'s share (focus first: the DPRK's same-period moves its own; partner first: credited "
-            f"to {item.name}): " + readings_alt(era_rows, "label"),
-            ahead=narrative.horizon_words(overall_row.data or {}) if overall_row else "",
-        )
-        if era_rows
-        else None
-    )
+    era_rows, era_missing = _era_readings(item)
+    era_chart = _era_chart(item, era_rows, overall_row)
     bent, hardened = narrative.when_it_changed(item.name, item.breaks.data, item.breaks.reason, item.series)
     flexible = narrative.how_flexible(
         "the DPRK", item.name, overall_row.data if overall_row else None, overall_row.reason if overall_row else None
@@ -285,23 +243,8 @@ def brief_context(
         if item.breaks.data and item.breaks.data.get("summary")
         else None
     )
-    segments = []
-    if item.breaks.data:
-        segments = [
-            {"start": str(s["start"])[:4], "end": str(s["end"])[:4], "n": s["n_periods"], "mean": float(s["mean"])}
-            for s in item.breaks.data.get("segments", [])
-        ]
-    events = [
-        {
-            "date": pd.Timestamp(row["date"]).date().isoformat(),
-            "direction": f"{row['actor1']} → {row['actor2']}",
-            "summary": str(row["summary"] or ""),
-            "reference": str(row["reference"] or ""),
-            "goldstein": narrative.finite(row["goldstein"]),
-            "kind": "cooperation" if int(row["quad_class"]) <= 2 else "conflict",
-        }
-        for row in _records(item.events)
-    ]
+    segments = _segments(item)
+    events = _brief_events(item)
     keys = citations.keys_for(item.sources, citations.SERIES_KEYS, citations.BREAKS_KEYS, citations.FLEX_KEYS)
     return {
         "item": item,
@@ -334,6 +277,91 @@ def brief_context(
     }
 
 
+def _timeline_chart(item: Relationship, keyed: list[charts.Marker]) -> charts.Chart:
+    """The brief's events per year, with the regimes shaded, the eras' starts and the key events
+    numbered; its text gives the span, the counts and the peak year of cooperation."""
+    spans = regimes(item.breaks)
+    era_lines = [
+        (label, moment.year + (moment.timetuple().tm_yday - 1) / 365.0) for label, moment in content.ERA_STARTS
+    ]
+    peak = int(item.series["year"].to_numpy()[int(item.series["cooperation"].to_numpy().argmax())])
+    alt = (
+        f"Bar chart of cooperative (above the line) and conflictual (below) events between the DPRK and {item.name} "
+        f"per year, {item.first_year} to {item.last_year}; {len(spans) or 'no'} regimes shaded; "
+        f"{len(keyed)} key events numbered. Peak year of cooperation: {peak}."
+    )
+    return charts.timeline(
+        f"{item.partner}-timeline",
+        item.series,
+        regimes=spans,
+        eras=era_lines,
+        markers=keyed,
+        title=f"DPRK – {item.name}: events per year",
+        alt=alt,
+    )
+
+
+def _era_readings(item: Relationship) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+    """Per era (:data:`content.ERA_KEYS`): the flexibility row the table shows, or (label, why not)
+    for an era without an estimate."""
+    era_rows: list[dict[str, Any]] = []
+    era_missing: list[tuple[str, str]] = []
+    for key, label in content.ERA_KEYS:
+        outcome = item.flex_by_era.get(key, Outcome(None, "not computed"))
+        view = flex_view(outcome.data) if outcome.data is not None else None
+        if view is not None:
+            era_rows.append({"label": label, **view})
+        else:
+            data = outcome.data or {}
+            why = data.get("reason") or outcome.reason or "no estimate for this relationship"
+            status = narrative.DATA_LIMIT_WORDS.get(str(data.get("status")), "not estimated")
+            era_missing.append((label, f"{status}: {why}"))
+    return era_rows, era_missing
+
+
+def _era_chart(item: Relationship, era_rows: list[dict[str, Any]], overall_row: Outcome | None) -> charts.Chart | None:
+    """The two-readings chart of the partner's share by era (the horizon from the all-years result);
+    None when no era has an estimate."""
+    if not era_rows:
+        return None
+    return readings_chart(
+        f"{item.partner}-flexibility",
+        era_rows,
+        label="label",
+        title=f"{item.name}'s share of the DPRK's forecast-error variance by era, read two ways",
+        alt=f"The DPRK towards {item.name} by era, the lagged-response test and two readings of "
+        f"{item.name}'s share (focus first: the DPRK's same-period moves its own; partner first: credited "
+        f"to {item.name}): " + readings_alt(era_rows, "label"),
+        ahead=narrative.horizon_words(overall_row.data or {}) if overall_row else "",
+    )
+
+
+def _segments(item: Relationship) -> list[dict[str, Any]]:
+    """The regimes' table: first and last year, periods and mean of each segment of the breaks result."""
+    if not item.breaks.data:
+        return []
+    return [
+        {"start": str(s["start"])[:4], "end": str(s["end"])[:4], "n": s["n_periods"], "mean": float(s["mean"])}
+        for s in item.breaks.data.get("segments", [])
+    ]
+
+
+def _brief_events(item: Relationship) -> list[dict[str, Any]]:
+    """The brief's chronology: each event's day, direction, summary, reference, Goldstein score and
+    whether it is cooperation or conflict."""
+    return [
+        {
+            "date": pd.Timestamp(row["date"]).date().isoformat(),
+            "direction": f"{row['actor1']} → {row['actor2']}",
+            "summary": str(row["summary"] or ""),
+            "reference": str(row["reference"] or ""),
+            "goldstein": narrative.finite(row["goldstein"]),
+            "kind": "cooperation" if int(row["quad_class"]) <= 2 else "conflict",
+        }
+        for row in _records(item.events)
+    ]
+
+
 # -- overview pieces -----------------------------------------------------------------------------------
 def shared_breaks(overview: Overview) -> tuple[list[tuple[str, list[tuple[int, float]]]], list[dict[str, Any]]]:
     """Each relationship's breaks (year, change) and the years where two or more break together."""
@@ -363,107 +391,15 @@ def overview_context(
 ) -> dict[str, Any]:
     """Everything the overview needs: first the twelve months' changes (:func:`story.changes`) and
     the three answers, then the sections behind them."""
-    names = {item.partner: item.name for item in overview.relationships}
-    flex_rows: list[dict[str, Any]] = []
-    flex_missing: list[tuple[str, str]] = []
-    flex_chart = None
-    flex_sentence = None
-    if overview.flexibility.data:
-        partner_rows = overview.flexibility.data.get("partners", [])
-        for row in partner_rows:
-            view = flex_view(row)
-            if view is not None:
-                partner = str(row.get("partner"))
-                flex_rows.append(
-                    {
-                        "partner": partner,
-                        "name": names.get(partner, content.display_name(partner)),
-                        "page": f"{partner}.html" if partner in names else None,
-                        **view,
-                    }
-                )
-        flex_rows.sort(key=by_test)  # by the lagged-response test, never by a share
-        estimated = {r["partner"] for r in flex_rows}
-        reasons = {str(row.get("partner")): row for row in partner_rows}
-        for item in overview.relationships:
-            if item.partner not in estimated:
-                row = reasons.get(item.partner, {})
-                status = narrative.DATA_LIMIT_WORDS.get(str(row.get("status")), "not estimated")
-                flex_missing.append((item.name, f"{status}: {row.get('reason') or 'not among the analysis partners'}"))
-        if flex_rows:
-            flex_sentence = narrative.ranking_sentence(
-                "the DPRK", partner_rows, {**names, **{r["partner"]: r["name"] for r in flex_rows}}
-            )
-            flex_chart = readings_chart(
-                "overview-flexibility",
-                flex_rows,
-                label="name",
-                title="Each partner's share of the DPRK's forecast-error variance, read two ways",
-                alt="One row per partner, ordered by the lagged-response test (smallest p first), with two readings "
-                "of the partner's share (focus first: the DPRK's same-period moves its own; partner first: "
-                "credited to the partner): " + readings_alt(flex_rows, "name"),
-                ahead=narrative.horizon_words(overview.flexibility.data),
-                palette=palette,
-            )
+    flex_rows, flex_missing, flex_chart, flex_sentence = _flex_section(overview, palette)
     rows, shared = shared_breaks(overview)
     first = min(item.first_year for item in overview.relationships)
     last = max(item.last_year for item in overview.relationships)
     break_count = sum(len(found) for _, found in rows)
-    breaks_chart = charts.break_timeline(
-        "overview-breaks",
-        rows,
-        span=(first, last),
-        palette=palette,
-        title="Regime changes in every relationship, on one timeline",
-        alt=f"Timeline of {break_count} regime changes across {len(rows)} relationships, {first} to {last}; "
-        + (
-            "years shared by two or more: " + ", ".join(str(s["year"]) for s in shared)
-            if shared
-            else "no year is shared"
-        ),
-    )
-    shares_chart = (
-        charts.shares(
-            "overview-shares",
-            overview.shares,
-            palette=palette,
-            title="Partner shares of the DPRK's dyadic events, per five years",
-            alt="Stacked bars of partner shares per five-year span: "
-            + "; ".join(
-                f"{span}: largest {row.idxmax()} {narrative.percent(float(row.max()))}"
-                for span, row in overview.shares.iterrows()
-            ),
-        )
-        if not overview.shares.empty
-        else None
-    )
-    shift_partial = None
-    partial = (overview.shifts.data or {}).get("partial_period")
-    if partial:
-        shift_partial = (
-            f"The data end on {partial['covered_to']}, {partial['days_covered']} days into the month from "
-            f"{partial['start']}; "
-            + (
-                "its counts are scaled up to a full month (exposure) for the rates and their tests."
-                if partial.get("treatment") == "exposure"
-                else "less than half of it, so it is left out of the tests (its events are still listed)."
-            )
-        )
-    correlations = []
-    if overview.patterns.data:
-        for pair in overview.patterns.data.get("correlations", []):
-            value, p_value = narrative.finite(pair.get("correlation")), narrative.finite(pair.get("p_value"))
-            if pair.get("status", "ok") == "ok" and value is not None and p_value is not None:
-                correlations.append(
-                    {
-                        "a": content.display_name(str(pair["a"])),
-                        "b": content.display_name(str(pair["b"])),
-                        "r": value,
-                        "p": p_value,
-                        "n": pair.get("n_periods"),
-                    }
-                )
-        correlations.sort(key=lambda pair: abs(pair["r"]), reverse=True)
+    breaks_chart = _breaks_chart(rows, shared, (first, last), break_count, palette)
+    shares_chart = _shares_chart(overview, palette)
+    shift_partial = _shift_partial(overview)
+    correlations = _correlations(overview)
     keys = citations.keys_for(
         overview.sources, citations.SERIES_KEYS, citations.BREAKS_KEYS, citations.FLEX_KEYS, citations.PATTERN_KEYS
     )
@@ -479,35 +415,191 @@ def overview_context(
         "break_count": break_count,
         "no_breaks": [item.name for item in overview.relationships if item.breaks.data is None],
         "shares_chart": shares_chart,
-        "concentration": [
-            {
-                "span": r["span"],
-                "events": int(r["events"]),
-                "hhi": float(r["hhi"]),
-                "effective": float(r["effective_partners"]),
-            }
-            for r in _records(overview.concentration)
-        ],
+        "concentration": _concentration(overview),
         "shift_partial": shift_partial,
         **story.changes(overview.shifts, {**shift_names(overview), overview.focus: "the DPRK"}, palette),
-        "answers": [
-            (
-                "How flexible?",
-                "flexibility",
-                flex_sentence
-                or "No flexibility ranking: "
-                + (overview.flexibility.reason or "no relationship has enough periods for an estimate")
-                + ".",
-            ),
-            ("When did it bend?", "breaks", story.break_answer(overview.relationships, "up")),
-            ("When did it harden?", "breaks", story.break_answer(overview.relationships, "down")),
-        ],
+        "answers": _answers(overview, flex_sentence),
         "correlations": correlations[:CORRELATIONS_SHOWN],
         "correlations_total": len(correlations),
         "first_year": first,
         "last_year": last,
         "references": citations.references(keys),
     }
+
+
+def _flex_section(
+    overview: Overview, palette: charts.Palette
+) -> tuple[list[dict[str, Any]], list[tuple[str, str]], charts.Chart | None, str | None]:
+    """The overview's flexibility section: the estimated partners' rows (by the lagged-response
+    test, never by a share), (name, why not) for each relationship without an estimate, the chart
+    and the ranking sentence (None, None without an estimate)."""
+    names = {item.partner: item.name for item in overview.relationships}
+    if not overview.flexibility.data:
+        return [], [], None, None
+    partner_rows = overview.flexibility.data.get("partners", [])
+    flex_rows = _flex_rows(partner_rows, names)
+    flex_missing = _flex_missing(overview, partner_rows, {r["partner"] for r in flex_rows})
+    if not flex_rows:
+        return flex_rows, flex_missing, None, None
+    flex_sentence = narrative.ranking_sentence(
+        "the DPRK", partner_rows, {**names, **{r["partner"]: r["name"] for r in flex_rows}}
+    )
+    flex_chart = readings_chart(
+        "overview-flexibility",
+        flex_rows,
+        label="name",
+        title="Each partner's share of the DPRK's forecast-error variance, read two ways",
+        alt="One row per partner, ordered by the lagged-response test (smallest p first), with two readings "
+        "of the partner's share (focus first: the DPRK's same-period moves its own; partner first: "
+        "credited to the partner): " + readings_alt(flex_rows, "name"),
+        ahead=narrative.horizon_words(overview.flexibility.data),
+        palette=palette,
+    )
+    return flex_rows, flex_missing, flex_chart, flex_sentence
+
+
+def _flex_rows(partner_rows: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:
+    """The flexibility result's shown rows (:func:`flex_view`) with the partner's name and brief
+    page (None without a brief), sorted by the lagged-response test."""
+    flex_rows: list[dict[str, Any]] = []
+    for row in partner_rows:
+        view = flex_view(row)
+        if view is not None:
+            partner = str(row.get("partner"))
+            flex_rows.append(
+                {
+                    "partner": partner,
+                    "name": names.get(partner, content.display_name(partner)),
+                    "page": f"{partner}.html" if partner in names else None,
+                    **view,
+                }
+            )
+    flex_rows.sort(key=by_test)  # by the lagged-response test, never by a share
+    return flex_rows
+
+
+def _flex_missing(overview: Overview, partner_rows: list[dict[str, Any]], estimated: set[str]) -> list[tuple[str, str]]:
+    """(name, "status: reason") for each relationship with a brief and no estimate in the ranking."""
+    flex_missing: list[tuple[str, str]] = []
+    reasons = {str(row.get("partner")): row for row in partner_rows}
+    for item in overview.relationships:
+        if item.partner not in estimated:
+            row = reasons.get(item.partner, {})
+            status = narrative.DATA_LIMIT_WORDS.get(str(row.get("status")), "not estimated")
+            flex_missing.append((item.name, f"{status}: {row.get('reason') or 'not among the analysis partners'}"))
+    return flex_missing
+
+
+def _breaks_chart(
+    rows: list[tuple[str, list[tuple[int, float]]]],
+    shared: list[dict[str, Any]],
+    span: tuple[int, int],
+    break_count: int,
+    palette: charts.Palette,
+) -> charts.Chart:
+    """Every relationship's regime changes on one timeline over ``span``; its text names the years
+    shared by two or more relationships."""
+    first, last = span
+    return charts.break_timeline(
+        "overview-breaks",
+        rows,
+        span=span,
+        palette=palette,
+        title="Regime changes in every relationship, on one timeline",
+        alt=f"Timeline of {break_count} regime changes across {len(rows)} relationships, {first} to {last}; "
+        + (
+            "years shared by two or more: " + ", ".join(str(s["year"]) for s in shared)
+            if shared
+            else "no year is shared"
+        ),
+    )
+
+
+def _shares_chart(overview: Overview, palette: charts.Palette) -> charts.Chart | None:
+    """The partners' shares of the focus's dyadic events per five years (None without events); its
+    text names each span's largest partner."""
+    if overview.shares.empty:
+        return None
+    return charts.shares(
+        "overview-shares",
+        overview.shares,
+        palette=palette,
+        title="Partner shares of the DPRK's dyadic events, per five years",
+        alt="Stacked bars of partner shares per five-year span: "
+        + "; ".join(
+            f"{span}: largest {row.idxmax()} {narrative.percent(float(row.max()))}"
+            for span, row in overview.shares.iterrows()
+        ),
+    )
+
+
+def _shift_partial(overview: Overview) -> str | None:
+    """What the shifts analysis did with a last month the data cover only in part; None when the
+    last month is whole."""
+    partial = (overview.shifts.data or {}).get("partial_period")
+    if not partial:
+        return None
+    return (
+        f"The data end on {partial['covered_to']}, {partial['days_covered']} days into the month from "
+        f"{partial['start']}; "
+        + (
+            "its counts are scaled up to a full month (exposure) for the rates and their tests."
+            if partial.get("treatment") == "exposure"
+            else "less than half of it, so it is left out of the tests (its events are still listed)."
+        )
+    )
+
+
+def _correlations(overview: Overview) -> list[dict[str, Any]]:
+    """The pairs of relationships with a tested correlation of net cooperation, strongest first
+    (by absolute r)."""
+    correlations: list[dict[str, Any]] = []
+    if overview.patterns.data:
+        for pair in overview.patterns.data.get("correlations", []):
+            value, p_value = narrative.finite(pair.get("correlation")), narrative.finite(pair.get("p_value"))
+            if pair.get("status", "ok") == "ok" and value is not None and p_value is not None:
+                correlations.append(
+                    {
+                        "a": content.display_name(str(pair["a"])),
+                        "b": content.display_name(str(pair["b"])),
+                        "r": value,
+                        "p": p_value,
+                        "n": pair.get("n_periods"),
+                    }
+                )
+        correlations.sort(key=lambda pair: abs(pair["r"]), reverse=True)
+    return correlations
+
+
+def _concentration(overview: Overview) -> list[dict[str, Any]]:
+    """The concentration table: per span, the events, the Herfindahl index and the effective number
+    of partners."""
+    return [
+        {
+            "span": r["span"],
+            "events": int(r["events"]),
+            "hhi": float(r["hhi"]),
+            "effective": float(r["effective_partners"]),
+        }
+        for r in _records(overview.concentration)
+    ]
+
+
+def _answers(overview: Overview, flex_sentence: str | None) -> list[tuple[str, str, str]]:
+    """The overview's three answers (question, section anchor, sentence): how flexible (the ranking,
+    or why there is none), when the relationships bent and when they hardened."""
+    return [
+        (
+            "How flexible?",
+            "flexibility",
+            flex_sentence
+            or "No flexibility ranking: "
+            + (overview.flexibility.reason or "no relationship has enough periods for an estimate")
+            + ".",
+        ),
+        ("When did it bend?", "breaks", story.break_answer(overview.relationships, "up")),
+        ("When did it harden?", "breaks", story.break_answer(overview.relationships, "down")),
+    ]
 
 
 def all_names(overview: Overview) -> dict[str, str]:
@@ -650,26 +742,15 @@ def _move_into(staging: Path, target: Path) -> None:
 
 
 def _write_site(store: Store, focus: str, target: Path, pdf: bool, selection: Selection) -> None:
+    """Write the site into ``target``: each brief with its charts, then the overview with its charts,
+    the methods page, the stylesheet and (``pdf``) the PDF of all pages."""
     chart_dir = target / "charts"
     chart_dir.mkdir(exist_ok=True)
     overview = gather(store, focus, selection)
     palette = palette_for(overview)
     names = {overview.focus: "the DPRK", **all_names(overview)}
     environment = _environment()
-    common = {
-        "generated": dt.date.today().isoformat(),
-        "focus": overview.focus,
-        "focus_name": overview.name,
-        "pdf_name": PDF_NAME if pdf else None,
-        "threshold": content.MIN_BRIEF_EVENTS,
-        "partner_colours": palette.colours,
-        "selection_line": narrative.selection_line(
-            selection,
-            overview.sources,
-            min(item.first_year for item in overview.relationships),
-            max(item.last_year for item in overview.relationships),
-        ),
-    }
+    common = _common(overview, pdf, selection, palette)
     briefs = []
     pages: list[Path] = []
     votes = report_votes.gather_votes(store, overview.focus, [item.partner for item in overview.relationships])
@@ -680,34 +761,13 @@ def _write_site(store: Store, focus: str, target: Path, pdf: bool, selection: Se
         context.update(report_votes.brief_votes(votes, item.partner, item.name, palette))
         context.update(report_rhetoric.brief_rhetoric(words, item.partner, item.name))
         context.update(report_kcna.brief_kcna(reported, item.partner, item.name))
-        _write_chart(chart_dir, context["kcna_chart"])
-        _write_chart(chart_dir, context["kcna_delegations_chart"])
-        _write_chart(chart_dir, context["votes_chart"])
-        _write_chart(chart_dir, context["timeline"])
-        _write_chart(chart_dir, context["era_chart"])
-        briefs.append(
-            {
-                "page": item.page,
-                "name": item.name,
-                "partner": item.partner,
-                "events": item.n_events,
-                "first": item.first_year,
-                "last": item.last_year,
-                "cooperation": float(item.series["cooperation"].sum()) / max(int(item.series["events"].sum()), 1),
-                "breaks": len((item.breaks.data or {}).get("breaks", [])) if item.breaks.data else None,
-            }
-        )
+        for key in ("kcna_chart", "kcna_delegations_chart", "votes_chart", "timeline", "era_chart"):
+            _write_chart(chart_dir, context[key])
+        briefs.append(_brief_row(item))
         path = target / item.page
         path.write_text(environment.get_template("brief.html").render(**common, **context), encoding="utf-8")
         pages.append(path)
-    context = overview_context(overview, briefs, palette)
-    briefed = {item.partner: item.name for item in overview.relationships}
-    context.update(report_votes.overview_votes(votes, list(briefed), briefed, palette))
-    context.update(report_hardens.overview_hardens(store, overview.focus))
-    if context["hardens_verdict"]:
-        question, anchor, answer = context["answers"][2]
-        context["answers"][2] = (question, anchor, f"{answer} Provocations, {context['hardens_verdict']}")
-    context.update(report_rhetoric.overview_rhetoric(words, list(briefed), briefed))
+    context = _index_context(store, overview, briefs, palette, votes, words)
     for chart in (context["flex_chart"], context["breaks_chart"], context["shares_chart"], context["votes_chart"]):
         _write_chart(chart_dir, chart)
     index = target / "index.html"
@@ -726,3 +786,58 @@ def _write_site(store: Store, focus: str, target: Path, pdf: bool, selection: Se
         from dyadwatch.report.pdf import write_pdf
 
         write_pdf([index, *pages, methods], target / PDF_NAME)
+
+
+def _common(overview: Overview, pdf: bool, selection: Selection, palette: charts.Palette) -> dict[str, Any]:
+    """What every page's header and footer show: the day written, the focus, the PDF's name (with
+    ``pdf``), the brief threshold, the partners' colours and the selection in words."""
+    return {
+        "generated": dt.date.today().isoformat(),
+        "focus": overview.focus,
+        "focus_name": overview.name,
+        "pdf_name": PDF_NAME if pdf else None,
+        "threshold": content.MIN_BRIEF_EVENTS,
+        "partner_colours": palette.colours,
+        "selection_line": narrative.selection_line(
+            selection,
+            overview.sources,
+            min(item.first_year for item in overview.relationships),
+            max(item.last_year for item in overview.relationships),
+        ),
+    }
+
+
+def _brief_row(item: Relationship) -> dict[str, Any]:
+    """The overview's row for one brief: page, name, events, years, share of cooperation and the
+    number of breaks (None where the breaks analysis gave no result)."""
+    return {
+        "page": item.page,
+        "name": item.name,
+        "partner": item.partner,
+        "events": item.n_events,
+        "first": item.first_year,
+        "last": item.last_year,
+        "cooperation": float(item.series["cooperation"].sum()) / max(int(item.series["events"].sum()), 1),
+        "breaks": len((item.breaks.data or {}).get("breaks", [])) if item.breaks.data else None,
+    }
+
+
+def _index_context(
+    store: Store,
+    overview: Overview,
+    briefs: list[dict[str, Any]],
+    palette: charts.Palette,
+    votes: Outcome,
+    words: Outcome,
+) -> dict[str, Any]:
+    """The overview page's context: :func:`overview_context` with the UN votes, the provocations
+    section (whose verdict joins the answer "When did it harden?") and the rhetoric section."""
+    context = overview_context(overview, briefs, palette)
+    briefed = {item.partner: item.name for item in overview.relationships}
+    context.update(report_votes.overview_votes(votes, list(briefed), briefed, palette))
+    context.update(report_hardens.overview_hardens(store, overview.focus))
+    if context["hardens_verdict"]:
+        question, anchor, answer = context["answers"][2]
+        context["answers"][2] = (question, anchor, f"{answer} Provocations, {context['hardens_verdict']}")
+    context.update(report_rhetoric.overview_rhetoric(words, list(briefed), briefed))
+    return context
