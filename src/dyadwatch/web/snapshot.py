@@ -156,10 +156,27 @@ class StoreSnapshot:
         self.count = table.num_rows
         self.rendered: list[bytes] = [text.encode() for text in table.column("json").to_pylist()]
         self.event_source = source
+        self._index_series(table, actor1, actor2, source, day)
+        involved, involved_at = self._index_bases(totals, actor1, actor2, source, month)
 
-        # Series: sums per (dyad, source, statement, day). Each (dyad, source, statement) is a run of
-        # rows in day order, and ``prefix`` holds running totals, so the sum over any days of a run is
-        # one subtraction: a request costs a few binary searches per period, however many events.
+        # Events lists: by actor, and by dyad in either direction.
+        self.by_actor = _Lists.of(involved, involved_at, day)
+        low, high = np.minimum(actor1, actor2), np.maximum(actor1, actor2)
+        pair = np.flatnonzero(low >= 0)
+        self.by_dyad = _Lists.of(low[pair].astype(np.int64) * self.n_actors + high[pair], pair.astype(np.int64), day)
+        self.all_days = day
+
+    def _index_series(
+        self,
+        table: pa.Table,
+        actor1: np.ndarray[Any, Any],
+        actor2: np.ndarray[Any, Any],
+        source: np.ndarray[Any, Any],
+        day: np.ndarray[Any, Any],
+    ) -> None:
+        """Series: sums per (dyad, source, statement, day). Each (dyad, source, statement) is a run of
+        rows in day order, and ``prefix`` holds running totals, so the sum over any days of a run is
+        one subtraction: a request costs a few binary searches per period, however many events."""
         both = np.flatnonzero((actor1 >= 0) & (actor2 >= 0))
         dyad = actor1[both].astype(np.int64) * self.n_actors + actor2[both]
         statement = _numbers(table, "statement", "bool")[both]
@@ -181,7 +198,17 @@ class StoreSnapshot:
         self.run_dyad, self.run_source, self.run_statement = (key[run_starts] for key in run_keys)
         self.run_bounds = np.append(run_starts, len(self.day))
 
-        # Normalisation bases: an event counts once for each actor it involves.
+    def _index_bases(
+        self,
+        totals: pa.Table,
+        actor1: np.ndarray[Any, Any],
+        actor2: np.ndarray[Any, Any],
+        source: np.ndarray[Any, Any],
+        month: Ints,
+    ) -> tuple[Ints, Ints]:
+        """Normalisation bases: events per (actor, source, month), per (source, month) and the
+        ``daily_totals`` per (source, month); an event counts once for each actor it involves.
+        Returns each (actor, event position) pair, which the events lists by actor use."""
         positions = np.arange(self.count, dtype=np.int64)
         second = actor2 != actor1
         involved = np.concatenate([actor1, actor2[second]]).astype(np.int64)
@@ -204,13 +231,7 @@ class StoreSnapshot:
         self.totals_month = (totals_source[order][starts], totals_month[order][starts])
         self.totals_events = _sums(_numbers(totals, "events", "int64"), order, starts)
         self.covered = {name for name, code in self.sources.items() if code in set(totals_source.tolist())}
-
-        # Events lists: by actor, and by dyad in either direction.
-        self.by_actor = _Lists.of(involved, involved_at, day)
-        low, high = np.minimum(actor1, actor2), np.maximum(actor1, actor2)
-        pair = np.flatnonzero(low >= 0)
-        self.by_dyad = _Lists.of(low[pair].astype(np.int64) * self.n_actors + high[pair], pair.astype(np.int64), day)
-        self.all_days = day
+        return involved, involved_at
 
     # -- building ---------------------------------------------------------------------------------
     @classmethod
@@ -270,32 +291,12 @@ class StoreSnapshot:
         runs = self._runs(actor1, actor2)
         if undirected and actor1 != actor2:
             runs += self._runs(actor2, actor1)
-        sources = self._read_codes(selection)
-        start = day_number(selection.start) if selection.start else None
-        end = day_number(selection.end) if selection.end else None
-        chosen: list[tuple[int, int]] = []  # rows of the chosen runs within the days
-        for low, high, source, statement in runs:
-            if source not in sources or (statement and selection.drop_statements):
-                continue
-            days, begin = self.day[low:high], low
-            if start is not None:
-                low = begin + int(np.searchsorted(days, start, "left"))
-            if end is not None:
-                high = begin + int(np.searchsorted(days, end, "right"))
-            if low < high:
-                chosen.append((low, high))
+        chosen = self._chosen_rows(runs, selection)
         step = MONTHS_PER[selection.freq]
-        # As finish_series: every period from the start's (or the first event's) to the end's (or the
-        # last event's); nothing when either end is unknown.
-        first = month_of(selection.start) // step if selection.start else None
-        last = month_of(selection.end) // step if selection.end else None
-        if chosen:
-            if first is None:
-                first = int(month_number(np.array([min(self.day[low] for low, _ in chosen)]))[0]) // step
-            if last is None:
-                last = int(month_number(np.array([max(self.day[high - 1] for _, high in chosen)]))[0]) // step
-        if first is None or last is None:
+        span = self._period_span(chosen, selection, step)
+        if span is None:
             return []
+        first, last = span
         size = last - first + 1
         # The first day of each period, and of the one after the last: sums between them by subtraction.
         edges = (np.arange(first, last + 2) * step).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
@@ -330,6 +331,40 @@ class StoreSnapshot:
         mean = SERIES_COLUMNS.index("goldstein_mean")
         values[mean] = [None if value != value else value for value in values[mean]]
         return [dict(zip(SERIES_COLUMNS, row, strict=True)) for row in zip(*values, strict=True)]
+
+    def _chosen_rows(self, runs: list[tuple[int, int, int, bool]], selection: Selection) -> list[tuple[int, int]]:
+        """(low, high) rows of each run that ``selection`` reads (its sources, bare statements or
+        not), cut to its days; runs left empty by the cut are dropped."""
+        sources = self._read_codes(selection)
+        start = day_number(selection.start) if selection.start else None
+        end = day_number(selection.end) if selection.end else None
+        chosen: list[tuple[int, int]] = []  # rows of the chosen runs within the days
+        for low, high, source, statement in runs:
+            if source not in sources or (statement and selection.drop_statements):
+                continue
+            days, begin = self.day[low:high], low
+            if start is not None:
+                low = begin + int(np.searchsorted(days, start, "left"))
+            if end is not None:
+                high = begin + int(np.searchsorted(days, end, "right"))
+            if low < high:
+                chosen.append((low, high))
+        return chosen
+
+    def _period_span(self, chosen: list[tuple[int, int]], selection: Selection, step: int) -> tuple[int, int] | None:
+        """The first and last period (months since 1970-01 over ``step``) the series shows."""
+        # As finish_series: every period from the start's (or the first event's) to the end's (or the
+        # last event's); nothing when either end is unknown.
+        first = month_of(selection.start) // step if selection.start else None
+        last = month_of(selection.end) // step if selection.end else None
+        if chosen:
+            if first is None:
+                first = int(month_number(np.array([min(self.day[low] for low, _ in chosen)]))[0]) // step
+            if last is None:
+                last = int(month_number(np.array([max(self.day[high - 1] for _, high in chosen)]))[0]) // step
+        if first is None or last is None:
+            return None
+        return first, last
 
     def _base(self, focus: str, selection: Selection, first: int, size: int) -> Ints:
         """Events per period that ``normalize`` divides by (see :func:`dyadwatch.series._duckdb_volume`)."""
