@@ -342,36 +342,11 @@ def score_alarms(
             e.name for e in episodes if _in_window(day, e, horizon_months) and _matches(alarm, e, blocs)
         ]
     inside = [e for e in episodes if date_from <= e.start <= date_to]
-
-    def first_hit(pool: Iterable[Mapping[str, Any]], episode: Episode) -> Mapping[str, Any] | None:
-        hits = [
-            a
-            for a in pool
-            if _in_window(dt.date.fromisoformat(str(a["as_of"])), episode, horizon_months)
-            and _matches(a, episode, blocs)
-        ]
-        return min(hits, key=lambda a: str(a["as_of"])) if hits else None
-
     rows: list[dict[str, Any]] = []
     for episode in inside:
         pool = detection[episode.name] if detection is not None and episode.name in detection else marked
-        hit, in_sample = first_hit(pool, episode), first_hit(marked, episode)
-        detected_at = dt.date.fromisoformat(str(hit["as_of"])) if hit else None
-        rows.append(
-            {
-                "name": episode.name,
-                "partner": episode.partner,
-                "kind": episode.kind,
-                "start": episode.start.isoformat(),
-                "reference": episode.reference,
-                "detected": hit is not None,
-                "detected_at": detected_at.isoformat() if detected_at else None,
-                "delay_months": _months_between(episode.start, detected_at) if detected_at else None,
-                "detected_by": f"{hit['kind']} {hit['partner']}" if hit else None,
-                "detected_in_sample": in_sample is not None,
-                "detected_at_in_sample": str(in_sample["as_of"]) if in_sample else None,
-            }
-        )
+        hit = _first_hit(pool, episode, horizon_months, blocs)
+        rows.append(_episode_row(episode, hit, _first_hit(marked, episode, horizon_months, blocs)))
     onsets = [a for a in marked if a["onset"]]
     false = [a for a in onsets if not a["matches"]]
     years = (date_to - date_from).days / 365.25
@@ -387,6 +362,39 @@ def score_alarms(
         recall_in_sample=sum(r["detected_in_sample"] for r in rows) / len(rows) if rows else None,
         rule=rule,
     )
+
+
+def _first_hit(
+    pool: Iterable[Mapping[str, Any]], episode: Episode, horizon_months: int, blocs: Mapping[str, Sequence[str]]
+) -> Mapping[str, Any] | None:
+    """The earliest alarm of ``pool`` inside the episode's window that matches it, if any."""
+    hits = [
+        a
+        for a in pool
+        if _in_window(dt.date.fromisoformat(str(a["as_of"])), episode, horizon_months) and _matches(a, episode, blocs)
+    ]
+    return min(hits, key=lambda a: str(a["as_of"])) if hits else None
+
+
+def _episode_row(
+    episode: Episode, hit: Mapping[str, Any] | None, in_sample: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """One episode's detection: by the alarm ``hit`` (judged without its defining rows) and, for
+    comparison, by ``in_sample`` (with them)."""
+    detected_at = dt.date.fromisoformat(str(hit["as_of"])) if hit else None
+    return {
+        "name": episode.name,
+        "partner": episode.partner,
+        "kind": episode.kind,
+        "start": episode.start.isoformat(),
+        "reference": episode.reference,
+        "detected": hit is not None,
+        "detected_at": detected_at.isoformat() if detected_at else None,
+        "delay_months": _months_between(episode.start, detected_at) if detected_at else None,
+        "detected_by": f"{hit['kind']} {hit['partner']}" if hit else None,
+        "detected_in_sample": in_sample is not None,
+        "detected_at_in_sample": str(in_sample["as_of"]) if in_sample else None,
+    }
 
 
 # -- baselines ---------------------------------------------------------------------------------------
@@ -984,10 +992,103 @@ def backtest(
     gives the same output. ``leave_out_defining=False`` judges detections with the defining rows left
     in (for comparison only). See the module docstring for the scoring rules.
     """
-    from dyadwatch.analysis.shifts import shifts as find_shifts
-
     check_freq(freq)
     focus = focus.upper()
+    first, last = _replay_range(date_from, date_to, freq, window_months, horizon_months)
+    all_episodes = _episode_list(episodes)
+    blocs = BLOCS
+    as_of_days = _as_of_days(first, last, freq)
+    replay = _Replay(store, focus, freq, window_months, baseline_years, alpha, adjust, sources, seed, permutations)
+    alarms, evidence, notes = _replay_steps(replay, as_of_days)
+    inside = [e for e in all_episodes if first <= e.start <= last]
+    _outside_note(all_episodes, inside, first, last, notes)
+    defining = _defining_rows(replay, inside, horizon_months, blocs)
+    detection = _held_out_alarms(replay, inside, defining, as_of_days, horizon_months) if leave_out_defining else {}
+    scoring = {"horizon_months": horizon_months, "date_from": first, "date_to": last, "blocs": blocs}
+    mine = _score_replay(alarms, all_episodes, as_of_days, detection, defining, scoring)
+    inputs = _BaselineInputs(replay, all_episodes, inside, defining, as_of_days, last, horizon_months)
+    ratios, threshold, baselines = _baselines(inputs, mine.onsets, scoring, leave_out_defining)
+    units, probabilistic, probabilities_now = _probabilities(as_of_days, all_episodes, ratios, evidence, blocs)
+    return BacktestResult(
+        focus=focus,
+        date_from=first.isoformat(),
+        date_to=last.isoformat(),
+        freq=freq,
+        settings=_settings(replay, horizon_months, episodes, leave_out_defining, threshold),
+        steps=len(as_of_days),
+        years=(last - first).days / 365.25,
+        **_alarm_fields(mine),
+        notes=notes,
+        # The events each replayed shifts call reads: these sources, every day up to its as-of day.
+        selection=Selection(freq=freq, sources=tuple(sources or ())),
+        baselines={name: score.summary() for name, score in baselines.items()},
+        probabilistic=probabilistic,
+        skill=_skills(mine, baselines, probabilistic),
+        probabilities_now=probabilities_now,
+        units=units,
+    )
+
+
+def _episode_list(episodes: str | Path | Sequence[Episode]) -> list[Episode]:
+    """The episodes to score against: the list given, or those read from a CSV path or ``"bundled"``."""
+    listed = list(episodes) if isinstance(episodes, Sequence) and not isinstance(episodes, str) else None
+    return listed if listed is not None else read_episodes(episodes)  # type: ignore[arg-type]
+
+
+def _alarm_fields(mine: AlarmScore) -> dict[str, Any]:
+    """dyadwatch's own alarm scores as the :class:`BacktestResult` fields that hold them."""
+    return {
+        "episodes": mine.episodes,
+        "alarms": mine.alarms,
+        "onsets": mine.onsets,
+        "false_alarms": mine.false_alarms,
+        "false_alarms_per_year": mine.false_alarms_per_year,
+        "precision": mine.precision,
+        "recall": mine.recall,
+        "recall_in_sample": mine.recall_in_sample,
+    }
+
+
+def _as_of_days(first: dt.date, last: dt.date, freq: str) -> list[dt.date]:
+    """The replay's steps: the first day of every period that starts from ``first`` to ``last``."""
+    as_of_days = [d.date() for d in period_index(first, last, freq) if d.date() >= first]
+    if not as_of_days:
+        raise UsageError(f"no {freq} period starts between {first} and {last}")
+    return as_of_days
+
+
+def _defining_rows(
+    replay: _Replay, inside: Sequence[Episode], horizon_months: int, blocs: Mapping[str, Sequence[str]]
+) -> dict[str, list[str]]:
+    """Per episode in range, the events that define it (:func:`defining_events`)."""
+    return {
+        e.name: defining_events(
+            replay.store, replay.focus, e, horizon_months=horizon_months, sources=replay.sources, blocs=blocs
+        )
+        for e in inside
+    }
+
+
+def _score_replay(
+    alarms: list[dict[str, Any]],
+    all_episodes: Sequence[Episode],
+    as_of_days: Sequence[dt.date],
+    detection: Mapping[str, list[dict[str, Any]]],
+    defining: Mapping[str, list[str]],
+    scoring: Mapping[str, Any],
+) -> AlarmScore:
+    """dyadwatch's replayed alarms scored by :func:`score_alarms`, each episode row with its number of
+    defining events."""
+    mine = score_alarms(alarms, all_episodes, as_of_days, detection=detection, **scoring)
+    for row in mine.episodes:
+        row["defining_events"] = len(defining.get(row["name"], []))
+    return mine
+
+
+def _replay_range(
+    date_from: str | dt.date, date_to: str | dt.date, freq: str, window_months: int, horizon_months: int
+) -> tuple[dt.date, dt.date]:
+    """The replay's first and last day, after checking them and the window and horizon against ``freq``."""
     first = parse_day(date_from, "--from")
     last = parse_day(date_to, "--to")
     if last <= first:
@@ -997,31 +1098,52 @@ def backtest(
         raise UsageError(f"--window must be a positive multiple of {step} month(s) at --freq {freq}")
     if horizon_months < 1:
         raise UsageError("--horizon must be at least 1 month")
-    listed = list(episodes) if isinstance(episodes, Sequence) and not isinstance(episodes, str) else None
-    all_episodes = listed if listed is not None else read_episodes(episodes)  # type: ignore[arg-type]
-    blocs = BLOCS
-    as_of_days = [d.date() for d in period_index(first, last, freq) if d.date() >= first]
-    if not as_of_days:
-        raise UsageError(f"no {freq} period starts between {first} and {last}")
+    return first, last
 
-    def replay(as_of: dt.date, exclude: Sequence[str] = ()) -> Any:
+
+@dataclass(frozen=True)
+class _Replay:
+    """One backtest's settings of :func:`~dyadwatch.analysis.shifts.shifts`; calling it replays shifts as
+    of one day (the recent window the ``window_months`` before it), optionally without some events."""
+
+    store: Store
+    focus: str
+    freq: str
+    window_months: int
+    baseline_years: int
+    alpha: float
+    adjust: str
+    sources: Sequence[str] | None
+    seed: int
+    permutations: int
+
+    def __call__(self, as_of: dt.date, exclude: Sequence[str] = ()) -> Any:
+        """Shifts as found on the day before ``as_of``, with the low-rate test and without indicators."""
+        from dyadwatch.analysis.shifts import shifts as find_shifts
+
         return find_shifts(
-            store,
-            focus,
-            _add_months(as_of, -window_months),
+            self.store,
+            self.focus,
+            _add_months(as_of, -self.window_months),
             until=as_of - dt.timedelta(days=1),
-            freq=freq,
-            baseline_years=baseline_years,
-            alpha=alpha,
-            adjust=adjust,
-            sources=sources,
-            seed=seed,
-            permutations=permutations,
+            freq=self.freq,
+            baseline_years=self.baseline_years,
+            alpha=self.alpha,
+            adjust=self.adjust,
+            sources=self.sources,
+            seed=self.seed,
+            permutations=self.permutations,
             with_indicators=False,
             low_rate=True,
             exclude_events=exclude,
         )
 
+
+def _replay_steps(
+    replay: _Replay, as_of_days: Sequence[dt.date]
+) -> tuple[list[dict[str, Any]], dict[tuple[str, str, str], float], list[str]]:
+    """Replay every step: its alarms, each partner's evidence, and the notes (one counts the steps with
+    too little data to test any partner). No dyadic events at all before any alarm is the user's error."""
     notes: list[str] = []
     alarms: list[dict[str, Any]] = []
     evidence: dict[tuple[str, str, str], float] = {}
@@ -1043,74 +1165,131 @@ def backtest(
             f"{skipped} of {len(as_of_days)} replay steps had too little data before them to test any partner "
             "(see shifts' notes on baselines); they raise no alarm"
         )
+    return alarms, evidence, notes
 
-    inside = [e for e in all_episodes if first <= e.start <= last]
+
+def _outside_note(
+    all_episodes: Sequence[Episode], inside: Sequence[Episode], first: dt.date, last: dt.date, notes: list[str]
+) -> None:
+    """A note naming the episodes that start outside the replayed range (not counted in recall)."""
     outside = [e.name for e in all_episodes if e not in inside]
     if outside:
         notes.append(
             f"{len(outside)} episode(s) start outside {first}..{last}: not counted in recall (an alarm in "
             f"range can still match one): {', '.join(outside)}"
         )
-    defining = {
-        e.name: defining_events(store, focus, e, horizon_months=horizon_months, sources=sources, blocs=blocs)
-        for e in inside
-    }
-    detection: dict[str, list[dict[str, Any]]] = {}
-    if leave_out_defining:
-        for episode in inside:
-            if not defining[episode.name]:
-                continue
-            pool: list[dict[str, Any]] = []
-            for as_of in as_of_days:
-                if _in_window(as_of, episode, horizon_months):
-                    try:
-                        pool.extend(_step_alarms(replay(as_of, defining[episode.name]), as_of))
-                    except UsageError:
-                        continue
-            detection[episode.name] = pool
-    years = (last - first).days / 365.25
-    scoring = {"horizon_months": horizon_months, "date_from": first, "date_to": last, "blocs": blocs}
-    mine = score_alarms(alarms, all_episodes, as_of_days, detection=detection, **scoring)  # type: ignore[arg-type]
-    for row in mine.episodes:
-        row["defining_events"] = len(defining.get(row["name"], []))
 
-    # Baselines, scored by the same function.
-    counts_from = _add_months(as_of_days[0], -window_months - 12 * baseline_years)
-    counts = partner_counts(store, focus, counts_from, last, sources)
-    ratios = log_ratios(window_rates(counts, as_of_days, window_months, baseline_years))
-    threshold = matched_threshold(ratios, as_of_days, mine.onsets)
-    naive_detection: dict[str, list[dict[str, Any]]] = {}
-    if leave_out_defining:
-        for episode in inside:
-            if not defining[episode.name]:
-                continue
-            steps_in = [d for d in as_of_days if _in_window(d, episode, horizon_months)]
-            without = partner_counts(store, focus, counts_from, last, sources, defining[episode.name])
-            naive_detection[episode.name] = naive_ratio_alarms(
-                log_ratios(window_rates(without, steps_in, window_months, baseline_years)), threshold
-            )
-    baselines = {
+
+def _held_out_alarms(
+    replay: _Replay,
+    inside: Sequence[Episode],
+    defining: Mapping[str, list[str]],
+    as_of_days: Sequence[dt.date],
+    horizon_months: int,
+) -> dict[str, list[dict[str, Any]]]:
+    """Per episode with defining rows, the alarms of the steps in its window replayed without those
+    rows: what its detection is judged by (a step that cannot be replayed adds none)."""
+    detection: dict[str, list[dict[str, Any]]] = {}
+    for episode in inside:
+        if not defining[episode.name]:
+            continue
+        pool: list[dict[str, Any]] = []
+        for as_of in as_of_days:
+            if _in_window(as_of, episode, horizon_months):
+                try:
+                    pool.extend(_step_alarms(replay(as_of, defining[episode.name]), as_of))
+                except UsageError:
+                    continue
+        detection[episode.name] = pool
+    return detection
+
+
+@dataclass(frozen=True)
+class _BaselineInputs:
+    """What the baselines of one backtest read: its replay settings, the episodes, their defining rows and the steps."""
+
+    replay: _Replay
+    all_episodes: Sequence[Episode]
+    inside: Sequence[Episode]
+    defining: Mapping[str, list[str]]
+    as_of_days: Sequence[dt.date]
+    last: dt.date
+    horizon_months: int
+
+    @property
+    def counts_from(self) -> dt.date:
+        """The first day the baselines' partner counts need: the first step's window and baseline."""
+        replay = self.replay
+        return _add_months(self.as_of_days[0], -replay.window_months - 12 * replay.baseline_years)
+
+
+def _naive_ratios(inputs: _BaselineInputs, onsets: int) -> tuple[pd.DataFrame, float]:
+    """Every step's log rate ratios (recent window vs baseline) per partner, and the naive-ratio threshold
+    whose onset count comes closest to dyadwatch's ``onsets``."""
+    replay = inputs.replay
+    counts = partner_counts(replay.store, replay.focus, inputs.counts_from, inputs.last, replay.sources)
+    ratios = log_ratios(window_rates(counts, inputs.as_of_days, replay.window_months, replay.baseline_years))
+    return ratios, matched_threshold(ratios, inputs.as_of_days, onsets)
+
+
+def _naive_detection(inputs: _BaselineInputs, threshold: float) -> dict[str, list[dict[str, Any]]]:
+    """Per episode with defining rows, the naive-ratio alarms of the steps in its window, from counts
+    without those rows."""
+    replay = inputs.replay
+    detection: dict[str, list[dict[str, Any]]] = {}
+    for episode in inputs.inside:
+        if not inputs.defining[episode.name]:
+            continue
+        steps_in = [d for d in inputs.as_of_days if _in_window(d, episode, inputs.horizon_months)]
+        without = partner_counts(
+            replay.store, replay.focus, inputs.counts_from, inputs.last, replay.sources, inputs.defining[episode.name]
+        )
+        detection[episode.name] = naive_ratio_alarms(
+            log_ratios(window_rates(without, steps_in, replay.window_months, replay.baseline_years)), threshold
+        )
+    return detection
+
+
+def _baselines(
+    inputs: _BaselineInputs, onsets: int, scoring: Mapping[str, Any], leave_out_defining: bool
+) -> tuple[pd.DataFrame, float, dict[str, AlarmScore]]:
+    """The three baselines (calendar, naive ratio, persistence), scored by :func:`score_alarms` as dyadwatch
+    is, with the naive ratios and threshold they were found by (the ratios also feed the probabilities)."""
+    ratios, threshold = _naive_ratios(inputs, onsets)
+    window_months, baseline_years = inputs.replay.window_months, inputs.replay.baseline_years
+    all_episodes, as_of_days = inputs.all_episodes, inputs.as_of_days
+    naive_detection = _naive_detection(inputs, threshold) if leave_out_defining else {}
+    return ratios, threshold, {
         "calendar": score_alarms(
             calendar_alarms(as_of_days), all_episodes, as_of_days, name="calendar",
-            rule=f"rising for {', '.join(MAIN_PARTNERS)} at every January step; reads no data", **scoring,  # type: ignore[arg-type]
+            rule=f"rising for {', '.join(MAIN_PARTNERS)} at every January step; reads no data", **scoring,
         ),
         "naive_ratio": score_alarms(
             naive_ratio_alarms(ratios, threshold), all_episodes, as_of_days, detection=naive_detection,
             name="naive_ratio", rule=(
                 f"recent {window_months}-month rate / {baseline_years}-year baseline rate (+{RATIO_SMOOTHING} "
                 f"each) >= {threshold:.3g}: rising, <= 1/{threshold:.3g}: falling; the threshold gives the onset "
-                f"count closest to dyadwatch's {mine.onsets} (alarm counts only, no episodes)"
-            ), **scoring,  # type: ignore[arg-type]
+                f"count closest to dyadwatch's {onsets} (alarm counts only, no episodes)"
+            ), **scoring,
         ),
         "persistence": score_alarms(
-            persistence_alarms(all_episodes, as_of_days, horizon_months), all_episodes, as_of_days,
+            persistence_alarms(all_episodes, as_of_days, inputs.horizon_months), all_episodes, as_of_days,
             name="persistence", rule="the episode list's state of the previous step repeated: an alarm from the "
             "first step after an episode's start to the end of its horizon (reads the episode list, not the data)",
-            **scoring,  # type: ignore[arg-type]
+            **scoring,
         ),
     }  # fmt: skip
 
-    # Probabilities: the five main partners and every country of the episode list.
+
+def _probabilities(
+    as_of_days: Sequence[dt.date],
+    all_episodes: Sequence[Episode],
+    ratios: pd.DataFrame,
+    evidence: Mapping[tuple[str, str, str], float],
+    blocs: Mapping[str, Sequence[str]],
+) -> tuple[pd.DataFrame, dict[str, Any], dict[str, list[dict[str, Any]]]]:
+    """The probabilistic units of the five main partners and every country of the episode list, every
+    forecaster's scores on them, and dyadwatch's probabilities at the last step per horizon."""
     unit_partners = sorted({*MAIN_PARTNERS, *(e.partner for e in all_episodes if e.partner not in blocs)})
     units = onset_units(as_of_days, unit_partners, all_episodes, ratios, evidence)
     probabilistic = probabilistic_scores(units, as_of_days)
@@ -1121,47 +1300,32 @@ def backtest(
         str(h): [{str(k): v for k, v in row.items()} for row in onset_probabilities(units, now, h).to_dict("records")]
         for h in PROBABILITY_HORIZONS
     }
-    skill = _skills(mine, baselines, probabilistic)
+    return units, probabilistic, probabilities_now
 
-    return BacktestResult(
-        focus=focus,
-        date_from=first.isoformat(),
-        date_to=last.isoformat(),
-        freq=freq,
-        settings={
-            "window_months": window_months,
-            "horizon_months": horizon_months,
-            "baseline_years": baseline_years,
-            "alpha": alpha,
-            "adjust": adjust,
-            "sources": list(sources) if sources else None,
-            "seed": seed,
-            "permutations": permutations,
-            "episodes_version": EPISODES_VERSION if str(episodes) == "bundled" else None,
-            "low_rate_test": True,
-            "leave_out_defining": leave_out_defining,
-            "naive_threshold": threshold,
-            "rule": "shifts replayed (two-sided and low-rate tests, adjusted across partners; bloc shares)",
-        },
-        episodes=mine.episodes,
-        alarms=mine.alarms,
-        steps=len(as_of_days),
-        years=years,
-        onsets=mine.onsets,
-        false_alarms=mine.false_alarms,
-        false_alarms_per_year=mine.false_alarms_per_year,
-        precision=mine.precision,
-        recall=mine.recall,
-        recall_in_sample=mine.recall_in_sample,
-        notes=notes,
-        # The events each replayed shifts call reads: these sources, every day up to its as-of day.
-        selection=Selection(freq=freq, sources=tuple(sources or ())),
-        baselines={name: score.summary() for name, score in baselines.items()},
-        probabilistic=probabilistic,
-        skill=skill,
-        probabilities_now=probabilities_now,
-        units=units,
-    )
+
+def _settings(
+    replay: _Replay,
+    horizon_months: int,
+    episodes: str | Path | Sequence[Episode],
+    leave_out_defining: bool,
+    naive_threshold: float,
+) -> dict[str, Any]:
+    """The settings a backtest result reports, the naive-ratio threshold found and the rule replayed."""
+    return {
+        "window_months": replay.window_months,
+        "horizon_months": horizon_months,
+        "baseline_years": replay.baseline_years,
+        "alpha": replay.alpha,
+        "adjust": replay.adjust,
+        "sources": list(replay.sources) if replay.sources else None,
+        "seed": replay.seed,
+        "permutations": replay.permutations,
+        "episodes_version": EPISODES_VERSION if str(episodes) == "bundled" else None,
+        "low_rate_test": True,
+        "leave_out_defining": leave_out_defining,
+        "naive_threshold": naive_threshold,
+        "rule": "shifts replayed (two-sided and low-rate tests, adjusted across partners; bloc shares)",
+    }
 
 
 def _skills(mine: AlarmScore, baselines: Mapping[str, AlarmScore], probabilistic: Mapping[str, Any]) -> dict[str, Any]:
