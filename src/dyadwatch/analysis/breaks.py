@@ -400,8 +400,6 @@ def fit_model(
     ``seasons`` labels each period's season (month of year for monthly data) or is None. With an
     explicit ``penalty`` that penalty is used throughout (no floor, no refits).
     """
-    from scipy.stats import chi2
-
     signal = np.asarray(values, dtype=float).reshape(-1)
     n = len(signal)
     kind = "sparse" if tie_share(signal) >= SPARSE_TIES else "dense"
@@ -411,41 +409,8 @@ def fit_model(
     active = _interior_activity(signal) if kind == "sparse" else None
     fitted = _fit_regimes(scores, kind, min_size, penalty, active)
     trend, slope, working = "none", 0.0, scores
-    starts = fitted["starts"]
-    if starts:
-        # Trend or regimes? Compare the fits in the model's own cost: K breaks cost β each, a line
-        # costs the χ²₁(TREND_LEVEL) point in units of the noise's long-run variance (for the AR(1)
-        # cost, of the innovation variance: the likelihood already allows for the memory).
-        phi, beta = fitted["phi"], fitted["penalty"]
-        tested = fitted.get("test") is not None
-        unit = 1.0 if tested else fitted["noise"] if kind == "dense" else fitted["long_run"]
-        line_cost = chi2.ppf(TREND_LEVEL, 1) * unit
-
-        def cost(x: np.ndarray[Any, Any], found: list[int]) -> float:
-            # The test's units (−2 log-likelihood, variance concentrated out) or the segment cost's.
-            raw = segmentation_cost(x, found, phi)
-            return float(n * np.log(max(raw, 1e-300) / n)) if tested else raw
-
-        def regimes(x: np.ndarray[Any, Any]) -> list[int]:
-            if tested:
-                return sequential_shifts(x, min_size=min_size, factor=beta / fitted["test"]["critical"])[0]
-            return pelt_ar(x, phi=phi, min_size=min_size, penalty=beta)
-
-        whole = _line(scores, [])
-        # Regimes with a common slope (Perron 1989's level shifts in a trending series), fitted jointly
-        # by alternating: the slope within the regimes, then the regimes around the slope.
-        joint, within = list(starts), _line(scores, starts)
-        for _ in range(5):
-            found = regimes(scores - within)
-            if found == joint:
-                break
-            joint, within = found, _line(scores, found)
-        options = [
-            (cost(scores, starts) + beta * len(starts), "none", scores),
-            (cost(scores - whole, []) + line_cost, "trend", scores - whole),
-            (cost(scores - within, joint) + beta * len(joint) + line_cost, "both", scores - within),
-        ]
-        _, trend, working = min(options, key=lambda option: option[0])
+    if fitted["starts"]:
+        trend, working = _trend_or_regimes(scores, fitted, kind, min_size)
         if trend != "none":
             line = scores - working
             slope = float(line[-1] - line[0]) / (n - 1)
@@ -456,6 +421,51 @@ def fit_model(
         fitted["memory_phi"], fitted["long_run"], fitted["noise"], trend, slope, seasonal, penalty is None,
         fitted.get("test"),
     )  # fmt: skip
+
+
+def _trend_or_regimes(
+    scores: np.ndarray[Any, Any], fitted: dict[str, Any], kind: str, min_size: int
+) -> tuple[str, np.ndarray[Any, Any]]:
+    """Whether a series with breaks reads better as regimes (``none``), a ``trend`` or ``both``: the
+    choice and the series left after taking the chosen line out (``scores`` itself for ``none``)."""
+    from scipy.stats import chi2
+
+    n = len(scores)
+    starts = fitted["starts"]
+    # Trend or regimes? Compare the fits in the model's own cost: K breaks cost β each, a line
+    # costs the χ²₁(TREND_LEVEL) point in units of the noise's long-run variance (for the AR(1)
+    # cost, of the innovation variance: the likelihood already allows for the memory).
+    phi, beta = fitted["phi"], fitted["penalty"]
+    tested = fitted.get("test") is not None
+    unit = 1.0 if tested else fitted["noise"] if kind == "dense" else fitted["long_run"]
+    line_cost = chi2.ppf(TREND_LEVEL, 1) * unit
+
+    def cost(x: np.ndarray[Any, Any], found: list[int]) -> float:
+        # The test's units (−2 log-likelihood, variance concentrated out) or the segment cost's.
+        raw = segmentation_cost(x, found, phi)
+        return float(n * np.log(max(raw, 1e-300) / n)) if tested else raw
+
+    def regimes(x: np.ndarray[Any, Any]) -> list[int]:
+        if tested:
+            return sequential_shifts(x, min_size=min_size, factor=beta / fitted["test"]["critical"])[0]
+        return pelt_ar(x, phi=phi, min_size=min_size, penalty=beta)
+
+    whole = _line(scores, [])
+    # Regimes with a common slope (Perron 1989's level shifts in a trending series), fitted jointly
+    # by alternating: the slope within the regimes, then the regimes around the slope.
+    joint, within = list(starts), _line(scores, starts)
+    for _ in range(5):
+        found = regimes(scores - within)
+        if found == joint:
+            break
+        joint, within = found, _line(scores, found)
+    options = [
+        (cost(scores, starts) + beta * len(starts), "none", scores),
+        (cost(scores - whole, []) + line_cost, "trend", scores - whole),
+        (cost(scores - within, joint) + beta * len(joint) + line_cost, "both", scores - within),
+    ]
+    _, trend, working = min(options, key=lambda option: option[0])
+    return trend, working
 
 
 def default_penalty(
@@ -621,6 +631,43 @@ def breaks(
     ``events`` (columns date, actor1, actor2, summary, reference, source) supplies the
     ``nearby_events`` of each break; :func:`dyad_breaks` passes the store's built-in events.
     """
+    _check_arguments(series, metric, method, min_size)
+    freq = check_freq(freq) if freq else infer_freq(series["period"])
+    periods = pd.to_datetime(series["period"]).reset_index(drop=True)
+    # The series leaves goldstein_mean empty in a period without events; the detector reads such a
+    # period as neutral (0), as it was calibrated, and the notes say how many there are.
+    values = series[metric].fillna(0.0).to_numpy(dtype=float)
+    labels = [p.date().isoformat() for p in periods]
+    notes = _series_notes(freq, metric, normalize, drop_statements)
+    active = int((series["events"] > 0).sum()) if "events" in series else len(series)
+    result = BreaksResult(
+        actor1, actor2, freq, metric, method, "ok", None, len(values), None, min_size, None, [], [], None,
+        normalize, drop_statements, notes, selection=selection,
+    )  # fmt: skip
+    where = _dyad_label(actor1, actor2, periods, freq, "↔" if undirected else "→")
+    if _too_few_periods(result, active, where):
+        return result
+    if metric == "goldstein_mean" and active < len(values):
+        notes.append(
+            f"{len(values) - active} of {len(values)} periods have no events; their goldstein_mean is 0 (neutral)"
+        )
+    seasons = _seasons(periods, freq)
+    model = fit_model(values, min_size=min_size, penalty=penalty, seasons=seasons)
+    starts = _record_model(result, model, values)
+    means, result.segments = _segments(values, labels, starts)
+    result.penalty_sweep = _penalty_sweep(model, method)
+    dyad = {code for code in (actor1, actor2) if code}
+    result.breaks = _located_breaks(starts, means, labels, periods, events, dyad, metric, freq)
+    result.candidate = _candidate(model, labels)
+    result.summary = _summary(result, model, where, periods, values)
+    if markov:
+        result.markov = markov_regimes(values, labels)
+    return result
+
+
+def _check_arguments(series: pd.DataFrame, metric: str, method: str, min_size: int) -> None:
+    """Raise a :class:`UsageError` naming the fix for an unknown metric or method, a minimum segment
+    below one period, or a series without the columns :func:`breaks` reads."""
     if metric not in METRICS:
         raise UsageError(f"metric must be one of {', '.join(METRICS)}, not {metric!r}")
     if method not in METHODS:
@@ -629,66 +676,93 @@ def breaks(
         raise UsageError("the minimum segment length must be at least 1 period")
     if "period" not in series or metric not in series:
         raise UsageError(f"the series needs the columns period and {metric} (as from `dyadwatch series`)")
-    freq = check_freq(freq) if freq else infer_freq(series["period"])
-    periods = pd.to_datetime(series["period"]).reset_index(drop=True)
-    # The series leaves goldstein_mean empty in a period without events; the detector reads such a
-    # period as neutral (0), as it was calibrated, and the notes say how many there are.
-    values = series[metric].fillna(0.0).to_numpy(dtype=float)
-    labels = [p.date().isoformat() for p in periods]
-    notes = [
+
+
+def _too_few_periods(result: BreaksResult, active: int, where: str) -> bool:
+    """Whether the series is too short (or has too few periods with events) for two segments; if so,
+    the result says ``insufficient_data``, why and what to try."""
+    n, min_size = result.n_periods, result.min_size
+    if n >= 2 * min_size and active >= 2 * min_size:
+        return False
+    result.status = "insufficient_data"
+    result.reason = (
+        f"{n} periods, {active} with events; finding a break needs at least {2 * min_size} "
+        f"periods with events (two segments of {min_size}); try a coarser --freq or more data"
+    )
+    result.summary = f"No answer for {where}: {result.reason}."
+    return True
+
+
+def _record_model(result: BreaksResult, model: BreakModel, values: np.ndarray[Any, Any]) -> list[int]:
+    """Put the fitted model in the result (penalty, model JSON, its notes, regime R²) and return the
+    breaks of the result's method: the model's own for PELT, binary segmentation's otherwise."""
+    result.penalty = model.penalty
+    result.model = _model_json(model)
+    result.notes.extend(_model_notes(model, result.method, result.min_size))
+    starts = model.starts if result.method == "pelt" else model.segment(method=result.method)
+    result.regime_r2 = regime_r2(values, starts)
+    if result.regime_r2 is None:
+        result.notes.append("the series is constant: no breaks and no regime_r2")
+    return starts
+
+
+def _series_notes(freq: str, metric: str, normalize: str, drop_statements: bool) -> list[str]:
+    """The first notes of every result: the frequency and metric, the normalisation and bare statements."""
+    return [
         f"frequency: one value per {FREQ_NAMES[freq]}; metric {metric}",
         f"normalisation: {normalize}; bare statements (CAMEO 010) {'left out' if drop_statements else 'kept'}",
     ]
-    active = int((series["events"] > 0).sum()) if "events" in series else len(series)
-    result = BreaksResult(
-        actor1, actor2, freq, metric, method, "ok", None, len(values), None, min_size, None, [], [], None,
-        normalize, drop_statements, notes, selection=selection,
-    )  # fmt: skip
-    where = _dyad_label(actor1, actor2, periods, freq, "↔" if undirected else "→")
-    if len(values) < 2 * min_size or active < 2 * min_size:
-        result.status = "insufficient_data"
-        result.reason = (
-            f"{len(values)} periods, {active} with events; finding a break needs at least {2 * min_size} "
-            f"periods with events (two segments of {min_size}); try a coarser --freq or more data"
-        )
-        result.summary = f"No answer for {where}: {result.reason}."
-        return result
-    if metric == "goldstein_mean" and active < len(values):
-        notes.append(
-            f"{len(values) - active} of {len(values)} periods have no events; their goldstein_mean is 0 (neutral)"
-        )
-    seasons = _seasons(periods, freq)
-    model = fit_model(values, min_size=min_size, penalty=penalty, seasons=seasons)
-    beta = model.penalty
-    result.penalty = beta
-    result.model = _model_json(model)
-    notes.extend(_model_notes(model, method, min_size))
-    starts = model.starts if method == "pelt" else model.segment(method=method)
-    result.regime_r2 = regime_r2(values, starts)
-    if result.regime_r2 is None:
-        notes.append("the series is constant: no breaks and no regime_r2")
+
+
+def _penalty_sweep(model: BreakModel, method: str) -> list[dict[str, float]]:
+    """A CROPS-style check (Haynes, Eckley & Fearnhead 2017): how many breaks other penalties give."""
+    return [
+        {
+            "factor": factor,
+            "penalty": model.penalty * factor,
+            "n_breaks": len(model.segment(model.penalty * factor, method)),
+        }
+        for factor in SWEEP_FACTORS
+    ]
+
+
+def _located_breaks(
+    starts: list[int],
+    means: list[float],
+    labels: list[str],
+    periods: pd.Series,
+    events: pd.DataFrame | None,
+    dyad: set[str],
+    metric: str,
+    freq: str,
+) -> list[Break]:
+    """Each break with the means before and after it and the events near it (:func:`_nearby`)."""
+    found: list[Break] = []
+    for k, start in enumerate(starts):
+        nearby, note = _nearby(events, periods[start], freq, dyad, means[k + 1] - means[k], metric)
+        found.append(Break(labels[start], start, means[k], means[k + 1], nearby, note))
+    return found
+
+
+def _candidate(model: BreakModel, labels: list[str]) -> dict[str, Any] | None:
+    """The strongest single break (date, index, gain), or None when the model has none."""
+    index, gain = model.candidate()
+    if index is None:
+        return None
+    return {"date": labels[index], "index": index, "gain": gain}
+
+
+def _segments(
+    values: np.ndarray[Any, Any], labels: list[str], starts: list[int]
+) -> tuple[list[float], list[dict[str, Any]]]:
+    """The mean of each segment between the breaks, and the segments as the result lists them."""
     bounds = [0, *starts, len(values)]
     means = [float(values[b:e].mean()) for b, e in pairwise(bounds)]
-    result.segments = [
+    segments = [
         {"start": labels[b], "end": labels[e - 1], "n_periods": e - b, "mean": m}
         for (b, e), m in zip(pairwise(bounds), means, strict=True)
     ]
-    # A CROPS-style check (Haynes, Eckley & Fearnhead 2017): how many breaks other penalties give.
-    result.penalty_sweep = [
-        {"factor": factor, "penalty": beta * factor, "n_breaks": len(model.segment(beta * factor, method))}
-        for factor in SWEEP_FACTORS
-    ]
-    dyad = {code for code in (actor1, actor2) if code}
-    for k, start in enumerate(starts):
-        nearby, note = _nearby(events, periods[start], freq, dyad, means[k + 1] - means[k], metric)
-        result.breaks.append(Break(labels[start], start, means[k], means[k + 1], nearby, note))
-    index, gain = model.candidate()
-    if index is not None:
-        result.candidate = {"date": labels[index], "index": index, "gain": gain}
-    result.summary = _summary(result, model, where, periods, values)
-    if markov:
-        result.markov = markov_regimes(values, labels)
-    return result
+    return means, segments
 
 
 def _seasons(periods: pd.Series, freq: str) -> np.ndarray[Any, Any] | None:
