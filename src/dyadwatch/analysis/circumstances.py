@@ -266,51 +266,10 @@ def panel_circumstances(
 ) -> CircumstancesResult:
     """The condition table for a :class:`FocusPanel` (see :func:`circumstances`)."""
     freq = panel.freq
-    definitions: dict[str, str] = {}
-    for era in ERAS:
-        definitions[f"era:{era.name}"] = f"the period starts in the era of {era.label}"
-    definitions["sanctions"] = "UN Security Council Resolution 1718 sanctions in force (from 14 October 2006)"
-    if nuclear_test_dates:
-        definitions["nuclear_test_window"] = (
-            f"the period overlaps ±{NUCLEAR_TEST_MONTHS} months around a nuclear test "
-            f"({', '.join(d.date().isoformat() for d in nuclear_test_dates)})"
-        )
-    if summits is not None:
-        definitions["summit"] = (
-            "a leader-level summit of the dyad (a record flagged summit: true in the bundled chronology) "
-            "falls in the period"
-        )
-    definitions["partner_hostile"] = "the partner's net cooperation toward the focus country was negative in t−1"
-    for name, spans in (windows or {}).items():
-        definitions[name] = "user window(s): " + ", ".join(f"{a.date()}–{b.date()}" for a, b in spans)
-    if conditions:
-        unknown = [c for c in conditions if c not in definitions]
-        if unknown:
-            raise UsageError(f"unknown condition(s) {', '.join(unknown)}; choose from {', '.join(definitions)}")
-        definitions = {k: v for k, v in definitions.items() if k in conditions}
+    definitions = _definitions(nuclear_test_dates, summits, windows, conditions)
     names = [p.upper() for p in partners] if partners else panel.partners()
-    frames: dict[str, pd.DataFrame] = {}
+    frames, skipped = _partner_frames(panel, names)
     rows: list[ConditionRow] = []
-    skipped: dict[str, str] = {}
-    for partner in names:
-        pair = panel.pair(partner)
-        active_out, active_in = int((pair["out_events"] > 0).sum()), int((pair["in_events"] > 0).sum())
-        if len(pair) < MIN_PERIODS or min(active_out, active_in) < MIN_ACTIVE:
-            skipped[partner] = (
-                f"{len(pair)} periods, {active_out}/{active_in} active (focus/partner); "
-                f"needs {MIN_PERIODS} periods and {MIN_ACTIVE} active each way"
-            )
-            continue
-        frame = pd.DataFrame(
-            {
-                "period": pair["period"].iloc[1:].to_numpy(),
-                "x": pair["focus_to_partner"].iloc[1:].to_numpy(),
-                "x_lag": pair["focus_to_partner"].iloc[:-1].to_numpy(),
-                "z_lag": pair["partner_to_focus"].iloc[:-1].to_numpy(),
-                "partner": partner,
-            }
-        )
-        frames[partner] = frame
     for name in definitions:
         stacked = []
         for partner, frame in frames.items():
@@ -337,6 +296,65 @@ def panel_circumstances(
     return CircumstancesResult(
         panel.focus, freq, panel.normalize, panel.drop_statements, definitions, rows, notes, panel.selection
     )
+
+
+def _definitions(
+    nuclear_test_dates: list[pd.Timestamp] | None,
+    summits: pd.DataFrame | None,
+    windows: dict[str, list[tuple[pd.Timestamp, pd.Timestamp]]] | None,
+    conditions: list[str] | None,
+) -> dict[str, str]:
+    """Every condition that can be tested with these inputs and what it means, narrowed to
+    ``conditions`` when given (an unknown name raises a :class:`UsageError` listing the known ones)."""
+    definitions: dict[str, str] = {}
+    for era in ERAS:
+        definitions[f"era:{era.name}"] = f"the period starts in the era of {era.label}"
+    definitions["sanctions"] = "UN Security Council Resolution 1718 sanctions in force (from 14 October 2006)"
+    if nuclear_test_dates:
+        definitions["nuclear_test_window"] = (
+            f"the period overlaps ±{NUCLEAR_TEST_MONTHS} months around a nuclear test "
+            f"({', '.join(d.date().isoformat() for d in nuclear_test_dates)})"
+        )
+    if summits is not None:
+        definitions["summit"] = (
+            "a leader-level summit of the dyad (a record flagged summit: true in the bundled chronology) "
+            "falls in the period"
+        )
+    definitions["partner_hostile"] = "the partner's net cooperation toward the focus country was negative in t−1"
+    for name, spans in (windows or {}).items():
+        definitions[name] = "user window(s): " + ", ".join(f"{a.date()}–{b.date()}" for a, b in spans)
+    if conditions:
+        unknown = [c for c in conditions if c not in definitions]
+        if unknown:
+            raise UsageError(f"unknown condition(s) {', '.join(unknown)}; choose from {', '.join(definitions)}")
+        definitions = {k: v for k, v in definitions.items() if k in conditions}
+    return definitions
+
+
+def _partner_frames(panel: FocusPanel, names: list[str]) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """Per partner with enough data, its regression frame (x, its lag and the partner's lag); per
+    partner without, the reason it is left out."""
+    frames: dict[str, pd.DataFrame] = {}
+    skipped: dict[str, str] = {}
+    for partner in names:
+        pair = panel.pair(partner)
+        active_out, active_in = int((pair["out_events"] > 0).sum()), int((pair["in_events"] > 0).sum())
+        if len(pair) < MIN_PERIODS or min(active_out, active_in) < MIN_ACTIVE:
+            skipped[partner] = (
+                f"{len(pair)} periods, {active_out}/{active_in} active (focus/partner); "
+                f"needs {MIN_PERIODS} periods and {MIN_ACTIVE} active each way"
+            )
+            continue
+        frames[partner] = pd.DataFrame(
+            {
+                "period": pair["period"].iloc[1:].to_numpy(),
+                "x": pair["focus_to_partner"].iloc[1:].to_numpy(),
+                "x_lag": pair["focus_to_partner"].iloc[:-1].to_numpy(),
+                "z_lag": pair["partner_to_focus"].iloc[:-1].to_numpy(),
+                "partner": partner,
+            }
+        )
+    return frames, skipped
 
 
 def _condition(
