@@ -545,22 +545,11 @@ def _finish(
     """Type, direction and events of one headline whose parties, rule and model row are known."""
     foreign = [m for m in found if m.code != PRK]
     if not foreign:
-        unknown = EXCHANGE_CUE.search(text)
-        if unknown is not None and rule is not None and rule[0] in ("SUPPORT", "CONSULT", "AID"):
-            name = unknown.group("name") or unknown.group("who") or ""
-            words = [w for w in re.split(r"[\s.']+", name) if w]
-            if words and not all(w in _KNOWN_CAPITALS for w in words) and not mentions(name, year):
-                return Coding("uncoded", f"unknown partner name {name!r}")
-        return Coding("no_event", "no foreign party named")
-    if rule is not None:
-        plover_type, mode, prior = rule
-        confidence = prior if not probabilities else 0.5 * prior + 0.5 * max(probabilities.get(plover_type, 0.0), 0.5)
-        method = "rules" if not probabilities else "rules+model"
-    else:
-        best = max((c for c in probabilities if c != NONE), key=lambda c: probabilities[c], default=None)
-        if best is None or probabilities[best] < MODEL_MIN:
-            return Coding("no_event", "no interaction cue")
-        plover_type, mode, confidence, method = best, "", probabilities[best], "model"
+        return _without_foreign_party(text, rule, year)
+    typed = _event_type(rule, probabilities)
+    if typed is None:
+        return Coding("no_event", "no interaction cue")
+    plover_type, mode, confidence, method = typed
     way, why, only = direction(text, found, plover_type)
     if way == "none":
         return Coding("no_event", why)
@@ -576,33 +565,36 @@ def _finish(
             continue
         seen.add(mention.code)
         if way == "out":
-            events.append(
-                CodedEvent(
-                    PRK,
-                    mention.code,
-                    prk_name or "KCNA",
-                    mention.text,
-                    plover_type,
-                    mode,
-                    round(confidence, 3),
-                    method,
-                    kind,
-                    side,
-                )
-            )
+            parties = (PRK, mention.code, prk_name or "KCNA", mention.text)
         else:
-            events.append(
-                CodedEvent(
-                    mention.code,
-                    PRK,
-                    mention.text,
-                    prk_name or "DPRK",
-                    plover_type,
-                    mode,
-                    round(confidence, 3),
-                    method,
-                    kind,
-                    side,
-                )
-            )
+            parties = (mention.code, PRK, mention.text, prk_name or "DPRK")
+        events.append(CodedEvent(*parties, plover_type, mode, round(confidence, 3), method, kind, side))
     return Coding("coded", why, events)
+
+
+def _without_foreign_party(text: str, rule: tuple[str, str, float] | None, year: int | None) -> Coding:
+    """A headline naming no known foreign party: ``uncoded`` when an exchange names a partner the
+    party list does not know (so it is reported, not dropped), else ``no_event``."""
+    unknown = EXCHANGE_CUE.search(text)
+    if unknown is not None and rule is not None and rule[0] in ("SUPPORT", "CONSULT", "AID"):
+        name = unknown.group("name") or unknown.group("who") or ""
+        words = [w for w in re.split(r"[\s.']+", name) if w]
+        if words and not all(w in _KNOWN_CAPITALS for w in words) and not mentions(name, year):
+            return Coding("uncoded", f"unknown partner name {name!r}")
+    return Coding("no_event", "no foreign party named")
+
+
+def _event_type(
+    rule: tuple[str, str, float] | None, probabilities: dict[str, float]
+) -> tuple[str, str, float, str] | None:
+    """(type, mode, confidence, method) from the rule (blended with the model row when there is
+    one), else from the model's best class; None when the model's best is below ``MODEL_MIN``."""
+    if rule is not None:
+        plover_type, mode, prior = rule
+        confidence = prior if not probabilities else 0.5 * prior + 0.5 * max(probabilities.get(plover_type, 0.0), 0.5)
+        method = "rules" if not probabilities else "rules+model"
+        return plover_type, mode, confidence, method
+    best = max((c for c in probabilities if c != NONE), key=lambda c: probabilities[c], default=None)
+    if best is None or probabilities[best] < MODEL_MIN:
+        return None
+    return best, "", probabilities[best], "model"
