@@ -323,24 +323,8 @@ def _parse_votes(table: Table, calls: set[int], report: LoadReport, rejects: Rej
 
 def load_unvotes(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], focus: str) -> list[LoadReport]:
     """Load one unvotes release (votes, roll calls, optional issues) and store the focus's agreement."""
-    tables: dict[str, Table] = {}
     reports: list[LoadReport] = []
-    for path in paths:
-        try:
-            table = read_table(path)
-            kind = _unvotes_kind(table)
-        except InputError as exc:
-            reports.append(LoadReport(file=str(path), format="unvotes", status="failed", error=str(exc)))
-            continue
-        if kind in tables:
-            raise UsageError(f"two {kind} files given ({tables[kind].path}, {path}): load one release at a time")
-        tables[kind] = table
-    if tables and not {"votes", "calls"} <= set(tables):
-        missing = [name for name, kind in (("votes", "votes"), ("roll calls", "calls")) if kind not in tables]
-        raise UsageError(
-            f"--format unvotes needs the votes and the roll-call file of one release together; missing: "
-            f"{', '.join(missing)} (e.g. un_votes.csv un_roll_calls.csv [un_roll_call_issues.csv])"
-        )
+    tables = _unvotes_tables(paths, reports)
     if not tables:
         return reports
     if all(_already(con, t.sha256, "unvotes", focus) is not None for t in tables.values()):
@@ -359,21 +343,7 @@ def load_unvotes(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], focus: s
         )
         for kind, t in tables.items()
     }
-    calls = _parse_calls(tables["calls"], *parsed["calls"])
-    issues = (
-        _parse_issues(tables["issues"], *parsed["issues"])
-        if "issues" in tables
-        else pd.DataFrame({"rcid": pd.Series(dtype="int64"), "issue": pd.Series(dtype=str)})
-    )
-    cast = _parse_votes(tables["votes"], set(calls["rcid"]), *parsed["votes"])
-    work = duckdb.connect()
-    try:
-        for name, frame in (("rc_votes", cast), ("rc_calls", calls), ("rc_issues", issues)):
-            work.register(f"{name}_df", frame)
-            work.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_df")
-        rows = agreement_frame(work, focus)
-    finally:
-        work.close()
+    rows = _unvotes_agreement(tables, parsed, focus)
     with atomic(con):
         for kind in ("votes", "calls", "issues"):
             if kind not in parsed:
@@ -386,23 +356,7 @@ def load_unvotes(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], focus: s
             )
         votes_load = parsed["votes"][0].load_id
         con.execute("DELETE FROM indicators WHERE focus = ? AND source = 'unvotes'", [focus])
-        stored = [
-            pd.DataFrame(
-                {
-                    "focus": focus,
-                    "partner": rows["partner"],
-                    "year": rows["year"],
-                    "name": name,
-                    "value": rows[column],
-                    "n": rows["votes"],
-                    "source": "unvotes",
-                    "issue": rows["issue"],
-                    "load_id": votes_load,
-                }
-            )
-            for name, column in ((AGREEMENT, "agreement"), (AGREEMENT_LIJPHART, "agreement_lijphart"))
-        ]
-        _insert(con, pd.concat(stored, ignore_index=True))
+        _insert(con, _agreement_indicators(rows, focus, votes_load))
         for kind in ("votes", "calls", "issues"):
             if kind in parsed:
                 record_load(con, parsed[kind][0], focus, False, started)
@@ -412,6 +366,73 @@ def load_unvotes(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], focus: s
             parsed[kind][0].seconds = seconds
             reports.append(parsed[kind][0])
     return reports
+
+
+def _unvotes_tables(paths: Sequence[Path], reports: list[LoadReport]) -> dict[str, Table]:
+    """The release's files by kind (votes, calls, issues); an unreadable file gets a ``failed``
+    report in ``reports``, and two files of one kind or a release without votes and roll calls
+    is a usage error telling what to give."""
+    tables: dict[str, Table] = {}
+    for path in paths:
+        try:
+            table = read_table(path)
+            kind = _unvotes_kind(table)
+        except InputError as exc:
+            reports.append(LoadReport(file=str(path), format="unvotes", status="failed", error=str(exc)))
+            continue
+        if kind in tables:
+            raise UsageError(f"two {kind} files given ({tables[kind].path}, {path}): load one release at a time")
+        tables[kind] = table
+    if tables and not {"votes", "calls"} <= set(tables):
+        missing = [name for name, kind in (("votes", "votes"), ("roll calls", "calls")) if kind not in tables]
+        raise UsageError(
+            f"--format unvotes needs the votes and the roll-call file of one release together; missing: "
+            f"{', '.join(missing)} (e.g. un_votes.csv un_roll_calls.csv [un_roll_call_issues.csv])"
+        )
+    return tables
+
+
+def _unvotes_agreement(
+    tables: dict[str, Table], parsed: dict[str, tuple[LoadReport, Rejects]], focus: str
+) -> pd.DataFrame:
+    """Parse the release (counting into ``parsed``) and compute the focus's agreement rows in a
+    scratch in-memory database (nothing touches the store yet)."""
+    calls = _parse_calls(tables["calls"], *parsed["calls"])
+    issues = (
+        _parse_issues(tables["issues"], *parsed["issues"])
+        if "issues" in tables
+        else pd.DataFrame({"rcid": pd.Series(dtype="int64"), "issue": pd.Series(dtype=str)})
+    )
+    cast = _parse_votes(tables["votes"], set(calls["rcid"]), *parsed["votes"])
+    work = duckdb.connect()
+    try:
+        for name, frame in (("rc_votes", cast), ("rc_calls", calls), ("rc_issues", issues)):
+            work.register(f"{name}_df", frame)
+            work.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_df")
+        return agreement_frame(work, focus)
+    finally:
+        work.close()
+
+
+def _agreement_indicators(rows: pd.DataFrame, focus: str, votes_load: int | None) -> pd.DataFrame:
+    """The ``indicators`` rows of the agreement table: both measures, one row per partner, year and issue."""
+    stored = [
+        pd.DataFrame(
+            {
+                "focus": focus,
+                "partner": rows["partner"],
+                "year": rows["year"],
+                "name": name,
+                "value": rows[column],
+                "n": rows["votes"],
+                "source": "unvotes",
+                "issue": rows["issue"],
+                "load_id": votes_load,
+            }
+        )
+        for name, column in ((AGREEMENT, "agreement"), (AGREEMENT_LIJPHART, "agreement_lijphart"))
+    ]
+    return pd.concat(stored, ignore_index=True)
 
 
 # -- comtrade -----------------------------------------------------------------------------------------
@@ -424,6 +445,7 @@ def trade_code(text: str) -> str | None:
 
 
 def _comtrade_rows(table: Table, focus: str, report: LoadReport, rejects: Rejects) -> pd.DataFrame:
+    """The partners' flows with ``focus`` (mirror statistics), each line counted in ``report`` or rejected."""
     columns = _columns(table, COMTRADE_COLUMNS)
     missing = [name for name in COMTRADE_COLUMNS if name not in columns]
     if missing:
@@ -437,55 +459,14 @@ def _comtrade_rows(table: Table, focus: str, report: LoadReport, rejects: Reject
     rows: list[tuple[str, int, str, float]] = []
     for line, record, last in table.records():
         report.rows_read += 1
-        partner_text = _cell(record, columns["partner"])
-        reporter_text = _cell(record, columns["reporter"])
-        if trade_code(partner_text) != focus or partner_text.upper() in NOT_COUNTRIES:
-            if trade_code(reporter_text) == focus:
-                report.rows_outside_focus += 1  # the focus's own report: mirror statistics use its partners'
-            elif not partner_text:
-                rejects.add(line, "no partner", table.raw(line, last))
-            else:
-                report.rows_outside_focus += 1
-            continue
-        reporter = trade_code(reporter_text)
-        if reporter is None or reporter_text.upper() in NOT_COUNTRIES:
-            rejects.add(
-                line,
-                f"unknown reporter {reporter_text!r} (use ISO alpha-3 codes or country names)",
-                table.raw(line, last),
-            )
-            continue
-        if reporter == focus:
+        parsed = _comtrade_record(record, columns, commodity, focus)
+        if parsed is None:
             report.rows_outside_focus += 1
             continue
-        year = _integer(_cell(record, columns["year"]))
-        if year is None or not 1900 <= year <= 2100:
-            rejects.add(line, f"year {_cell(record, columns['year'])!r} is not a year", table.raw(line, last))
+        if isinstance(parsed, str):
+            rejects.add(line, parsed, table.raw(line, last))
             continue
-        flow_text = _cell(record, columns["flow"])
-        flow = FLOWS.get(flow_text.lower())
-        if flow is None:
-            rejects.add(line, f"flow {flow_text!r} is neither import nor export", table.raw(line, last))
-            continue
-        value_text = _cell(record, columns["value"])
-        try:
-            value = float(value_text)
-        except ValueError:
-            value = math.nan
-        if not math.isfinite(value) or value < 0:
-            rejects.add(
-                line, f"value {value_text!r} is not an amount in US$ (a number, 0 or more)", table.raw(line, last)
-            )
-            continue
-        if commodity is not None:
-            code = _cell(record, commodity).upper()
-            if code and code != "TOTAL":
-                rejects.add(
-                    line,
-                    f"commodity {code!r} is not TOTAL: load total trade so nothing counts twice",
-                    table.raw(line, last),
-                )
-                continue
+        reporter, year, flow, value = parsed
         key = (reporter, year, flow)
         if key in seen:
             rejects.add(line, f"duplicate of line {seen[key]} ({reporter} {flow} {year})", table.raw(line, last))
@@ -493,6 +474,43 @@ def _comtrade_rows(table: Table, focus: str, report: LoadReport, rejects: Reject
         seen[key] = line
         rows.append(key + (value,))
     return pd.DataFrame(rows, columns=["partner", "year", "flow", "value"])
+
+
+def _comtrade_record(
+    record: list[str], columns: dict[str, int], commodity: int | None, focus: str
+) -> tuple[str, int, str, float] | str | None:
+    """One Comtrade line as (reporter, year, flow, value); None when it is outside the focus's
+    mirror flows, else the reason it is rejected."""
+    partner_text = _cell(record, columns["partner"])
+    reporter_text = _cell(record, columns["reporter"])
+    if trade_code(partner_text) != focus or partner_text.upper() in NOT_COUNTRIES:
+        if trade_code(reporter_text) == focus:
+            return None  # the focus's own report: mirror statistics use its partners'
+        return "no partner" if not partner_text else None
+    reporter = trade_code(reporter_text)
+    if reporter is None or reporter_text.upper() in NOT_COUNTRIES:
+        return f"unknown reporter {reporter_text!r} (use ISO alpha-3 codes or country names)"
+    if reporter == focus:
+        return None
+    year = _integer(_cell(record, columns["year"]))
+    if year is None or not 1900 <= year <= 2100:
+        return f"year {_cell(record, columns['year'])!r} is not a year"
+    flow_text = _cell(record, columns["flow"])
+    flow = FLOWS.get(flow_text.lower())
+    if flow is None:
+        return f"flow {flow_text!r} is neither import nor export"
+    value_text = _cell(record, columns["value"])
+    try:
+        value = float(value_text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        return f"value {value_text!r} is not an amount in US$ (a number, 0 or more)"
+    if commodity is not None:
+        code = _cell(record, commodity).upper()
+        if code and code != "TOTAL":
+            return f"commodity {code!r} is not TOTAL: load total trade so nothing counts twice"
+    return reporter, year, flow, value
 
 
 def load_comtrade(con: duckdb.DuckDBPyConnection, path: Path, focus: str) -> LoadReport:
