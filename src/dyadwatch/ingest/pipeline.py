@@ -36,6 +36,8 @@ from dyadwatch.ingest.source import PreparedFile, clean_workdir, keep_freed_bloc
 from dyadwatch.store import atomic
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from dyadwatch.store import Store
 
 DEDUPE_RULE = "same date, actor1, actor2, event_code and reference (source URL)"
@@ -247,10 +249,56 @@ def _finish_load(
     table need not exist), file rejects and insert the new events. ``ids_unique`` (the staged event
     ids do not repeat) and ``id_range`` (they lie in this range of GDELT numbers) come from the
     preparing thread when it counted them; otherwise they are counted here."""
-    distinct = "NULL" if ids_unique else "count(DISTINCT event_id) FILTER (problem IS NULL)"
     # GDELT ids are numbers (event_id "gdelt2:<GLOBALEVENTID>"): their range decides below whether
     # any stored id can be among them.
     numeric_ids = gdelt_version(report.format) is not None
+    staged_rows, flagged, distinct_ids, id_min, id_max = _stage_counts(con, stage, numeric_ids, ids_unique, id_range)
+    _file_stage_rejects(con, stage, load_id, report, flagged, problem_lines, reader_rejects)
+    # Duplicates: an event id repeated in the file, or already in the store from an earlier load.
+    # The anti join reads every stored id; it is left out when the store cannot hold any of these.
+    stored = "ANTI JOIN events AS e ON e.event_id = s.event_id"
+    if numeric_ids and not _ids_may_be_stored(con, report.format, id_min, id_max):
+        stored = ""
+    new_events = f"""
+        SELECT s.* EXCLUDE (problem, row_key) FROM {stage} AS s
+        {stored}
+        WHERE s.problem IS NULL
+    """
+    if distinct_ids < staged_rows:  # an id repeated in the file: keep its first row (by date)
+        # Only then: the window carries every column of every row, a fifth of the insert's cost.
+        new_events += " QUALIFY row_number() OVER (PARTITION BY s.event_id ORDER BY s.date) = 1"
+    if not dedupe:
+        # Straight into the store (one pass; DuckDB returns the rows inserted): the new rows are
+        # not needed again, and writing them to a temporary table first costs as much as the insert.
+        insert = f"INSERT INTO events SELECT *, {load_id} AS load_id FROM ({new_events})"
+        ((inserted,),) = con.execute(insert).fetchall()
+        report.rows_kept = int(inserted)
+        report.rows_duplicate = staged_rows - report.rows_kept
+    else:
+        _insert_deduplicated(con, new_events, load_id, report, staged_rows)
+    report.rows_outside_focus = (
+        report.rows_read
+        - report.rows_kept
+        - report.rows_duplicate
+        - report.rows_reemitted
+        - report.rows_rejected
+        - report.rows_skipped
+    )
+    if numeric_ids:
+        _record_id_ranges(con, [(report, id_min, id_max)])
+
+
+def _stage_counts(
+    con: duckdb.DuckDBPyConnection,
+    stage: str,
+    numeric_ids: bool,
+    ids_unique: bool,
+    id_range: tuple[int, int] | None,
+) -> tuple[int, int, int, int | None, int | None]:
+    """(good rows, flagged rows, distinct good ids, lowest and highest GDELT number) of the stage, in
+    one query; what the preparing thread counted already (``ids_unique``, ``id_range``) is not
+    counted again."""
+    distinct = "NULL" if ids_unique else "count(DISTINCT event_id) FILTER (problem IS NULL)"
     number = "TRY_CAST(split_part(event_id, ':', 2) AS BIGINT)"
     numbers = (
         f"min({number}) FILTER (problem IS NULL), max({number}) FILTER (problem IS NULL)"
@@ -265,6 +313,20 @@ def _finish_load(
         distinct_ids = staged_rows
     if numeric_ids and id_range is not None:
         id_min, id_max = id_range
+    return staged_rows, flagged, distinct_ids, id_min, id_max
+
+
+def _file_stage_rejects(
+    con: duckdb.DuckDBPyConnection,
+    stage: str,
+    load_id: int,
+    report: LoadReport,
+    flagged: int,
+    problem_lines: Callable[[set[str]], dict[str, tuple[int, str]]] | None,
+    reader_rejects: int,
+) -> None:
+    """File the reader's rejects and the staged rows flagged with a problem (each at its line, when
+    ``problem_lines`` finds it) in ``rejects``, and count them with examples in ``report``."""
     problems = (
         con.execute(f"SELECT row_key, problem FROM {stage} WHERE problem IS NOT NULL").fetchall() if flagged else []
     )
@@ -289,56 +351,31 @@ def _finish_load(
         ).fetchall()
     report.rows_rejected = int(examples[0][2]) if examples else 0
     report.reject_examples = [f"line {line}: {reason}" for line, reason, _ in examples]
-    # Duplicates: an event id repeated in the file, or already in the store from an earlier load.
-    # The anti join reads every stored id; it is left out when the store cannot hold any of these.
-    stored = "ANTI JOIN events AS e ON e.event_id = s.event_id"
-    if numeric_ids and not _ids_may_be_stored(con, report.format, id_min, id_max):
-        stored = ""
-    new_events = f"""
-        SELECT s.* EXCLUDE (problem, row_key) FROM {stage} AS s
-        {stored}
-        WHERE s.problem IS NULL
-    """
-    if distinct_ids < staged_rows:  # an id repeated in the file: keep its first row (by date)
-        # Only then: the window carries every column of every row, a fifth of the insert's cost.
-        new_events += " QUALIFY row_number() OVER (PARTITION BY s.event_id ORDER BY s.date) = 1"
-    if not dedupe:
-        # Straight into the store (one pass; DuckDB returns the rows inserted): the new rows are
-        # not needed again, and writing them to a temporary table first costs as much as the insert.
-        insert = f"INSERT INTO events SELECT *, {load_id} AS load_id FROM ({new_events})"
-        ((inserted,),) = con.execute(insert).fetchall()
-        report.rows_kept = int(inserted)
-        report.rows_duplicate = staged_rows - report.rows_kept
-    else:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE dw_new AS {new_events}")
-        ((new_rows,),) = con.execute("SELECT count(*) FROM dw_new").fetchall()
-        report.rows_duplicate = staged_rows - int(new_rows)
-        # GDELT re-emits some events under new ids. Keep the lowest id of each group of rows with
-        # the same day, actors, event code and source URL, here or already stored.
-        con.execute("""
-            CREATE OR REPLACE TEMP TABLE dw_new AS
-            SELECT n.* FROM dw_new AS n
-            ANTI JOIN events AS e
-              ON e.source = n.source AND e.date = n.date AND e.event_code = n.event_code
-             AND e.actor1 IS NOT DISTINCT FROM n.actor1 AND e.actor2 IS NOT DISTINCT FROM n.actor2
-             AND e.reference IS NOT DISTINCT FROM n.reference
-            QUALIFY row_number() OVER (
-                PARTITION BY n.date, n.actor1, n.actor2, n.event_code, n.reference ORDER BY n.event_id) = 1
-        """)
-        ((kept,),) = con.execute("SELECT count(*) FROM dw_new").fetchall()
-        report.rows_reemitted = int(new_rows) - int(kept)
-        report.rows_kept = int(kept)
-        con.execute(f"INSERT INTO events SELECT *, {load_id} AS load_id FROM dw_new")
-    report.rows_outside_focus = (
-        report.rows_read
-        - report.rows_kept
-        - report.rows_duplicate
-        - report.rows_reemitted
-        - report.rows_rejected
-        - report.rows_skipped
-    )
-    if numeric_ids:
-        _record_id_ranges(con, [(report, id_min, id_max)])
+
+
+def _insert_deduplicated(
+    con: duckdb.DuckDBPyConnection, new_events: str, load_id: int, report: LoadReport, staged_rows: int
+) -> None:
+    """Insert the ``new_events`` less GDELT's re-emitted copies (``--dedupe``), counting both in ``report``."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE dw_new AS {new_events}")
+    ((new_rows,),) = con.execute("SELECT count(*) FROM dw_new").fetchall()
+    report.rows_duplicate = staged_rows - int(new_rows)
+    # GDELT re-emits some events under new ids. Keep the lowest id of each group of rows with
+    # the same day, actors, event code and source URL, here or already stored.
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE dw_new AS
+        SELECT n.* FROM dw_new AS n
+        ANTI JOIN events AS e
+          ON e.source = n.source AND e.date = n.date AND e.event_code = n.event_code
+         AND e.actor1 IS NOT DISTINCT FROM n.actor1 AND e.actor2 IS NOT DISTINCT FROM n.actor2
+         AND e.reference IS NOT DISTINCT FROM n.reference
+        QUALIFY row_number() OVER (
+            PARTITION BY n.date, n.actor1, n.actor2, n.event_code, n.reference ORDER BY n.event_id) = 1
+    """)
+    ((kept,),) = con.execute("SELECT count(*) FROM dw_new").fetchall()
+    report.rows_reemitted = int(new_rows) - int(kept)
+    report.rows_kept = int(kept)
+    con.execute(f"INSERT INTO events SELECT *, {load_id} AS load_id FROM dw_new")
 
 
 def _ids_may_be_stored(con: duckdb.DuckDBPyConnection, source: str, id_min: int | None, id_max: int | None) -> bool:
@@ -574,14 +611,7 @@ def load_prepared(
     try:
         previous = _already_loaded(con, prepared.sha256)
         if previous is not None:
-            return LoadReport(
-                file=str(path),
-                format=str(previous[2]),
-                status="already loaded",
-                load_id=int(previous[0]),
-                sha256=prepared.sha256,
-                seconds=(datetime.now() - started).total_seconds(),
-            )
+            return _already_report(prepared, previous, started)
         fmt, reader = _reader_for(prepared, fmt, mapping, date_format)
         report = LoadReport(
             file=str(path),
@@ -594,13 +624,7 @@ def load_prepared(
             # fetchall: a result left open (fetchone) keeps DuckDB from registering the parsed table
             ((load_id,),) = con.execute("SELECT nextval('load_id_seq')").fetchall()
             report.load_id = int(load_id)
-            try:
-                stage, reader_rejects = _stage_file(con, prepared, reader, focus, hook, fmt)
-                if reader.extra_rows:
-                    extra = con.execute(reader.extra_rows).fetchone()
-                    report.rows_read += int(extra[0]) if extra else 0
-            except duckdb.Error as exc:
-                raise InputError(path, f"cannot be read as {fmt}: {str(exc).splitlines()[0]}") from None
+            stage, reader_rejects = _stage_or_fail(con, prepared, reader, focus, hook, fmt, report)
             _finish_load(
                 con,
                 stage,
@@ -621,6 +645,39 @@ def load_prepared(
             with contextlib.suppress(duckdb.Error):
                 con.unregister("dw_parsed")
         release(prepared)
+
+
+def _already_report(prepared: PreparedFile, previous: tuple[Any, ...], started: datetime) -> LoadReport:
+    """The report of a file whose content was loaded before (``previous``: that load's id, file, format)."""
+    return LoadReport(
+        file=str(prepared.original),
+        format=str(previous[2]),
+        status="already loaded",
+        load_id=int(previous[0]),
+        sha256=prepared.sha256,
+        seconds=(datetime.now() - started).total_seconds(),
+    )
+
+
+def _stage_or_fail(
+    con: duckdb.DuckDBPyConnection,
+    prepared: PreparedFile,
+    reader: readers.ReaderSQL,
+    focus: str,
+    hook: ProgressHook | None,
+    fmt: str,
+    report: LoadReport,
+) -> tuple[str, int]:
+    """:func:`_stage_file`, adding the reader's extra rows to ``rows_read``; a file DuckDB cannot
+    read is an :class:`InputError` naming the file and the format (the caller's transaction rolls back)."""
+    try:
+        stage, reader_rejects = _stage_file(con, prepared, reader, focus, hook, fmt)
+        if reader.extra_rows:
+            extra = con.execute(reader.extra_rows).fetchone()
+            report.rows_read += int(extra[0]) if extra else 0
+    except duckdb.Error as exc:
+        raise InputError(prepared.original, f"cannot be read as {fmt}: {str(exc).splitlines()[0]}") from None
+    return stage, reader_rejects
 
 
 def load_records(
@@ -700,7 +757,43 @@ def load_many(
     2.16 s when the three threads compete.
     The lookup tables the writer joins are filled while the first files are being prepared.
     """
-    # Usage errors first, before any file is read: a bad --format or --map is nobody's file's fault.
+    fmt, filter_focus = _load_options(options)
+    keep_freed_blocks()  # reuse the blocks' memory instead of page-faulting it in again (see there)
+    ahead = prepare_workers()
+    cores = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
+    preparing = _Preparing(paths, workdir, on_file, fmt, filter_focus, cores, ahead)
+    writer = _Writer(con, fmt, options, cores, on_done)
+    try:
+        for index in range(ahead + 1):
+            preparing.enqueue(index)
+        register_lookups(con)
+        for index, path in enumerate(paths):
+            started, hook, job = preparing.queued.popleft()
+            preparing.enqueue(index + ahead + 1)
+            try:
+                ready = _Ready(path, started, hook, job.result())
+            except DyadwatchError as exc:
+                writer.load_waiting()  # the files before it first, in order
+                writer.done(writer.failed(path, exc))
+                continue
+            writer.take(ready, last=index + 1 == len(paths))
+    finally:
+        for ready in writer.waiting:  # interrupted while files waited: their scratch copies go
+            release(ready.prepared)
+        # Let running inflations finish (their scratch copies are removed by the caller) and
+        # drop the ones not started, so that nothing writes into the scratch folder afterwards.
+        preparing.pool.shutdown(wait=True, cancel_futures=True)
+        with contextlib.suppress(duckdb.Error):
+            writer.use_threads(writer.all_threads)
+    return writer.reports
+
+
+def _load_options(options: dict[str, Any]) -> tuple[str, str]:
+    """Check :func:`load_many`'s options (the format, the CSV map) and take out ``check_all_rows``;
+    returns the format and the focus the preparation step filters on.
+
+    Usage errors come first, before any file is read: a bad --format or --map is nobody's file's fault.
+    """
     fmt = str(options.get("fmt", "auto"))
     if fmt not in ("auto", *FORMATS):
         raise UsageError(f"unknown format {fmt!r}: use one of auto, {', '.join(FORMATS)}")
@@ -708,111 +801,126 @@ def load_many(
         readers.parse_map(options.get("mapping"))
     # Only the preparation step filters rows; the loaders below never see this option.
     filter_focus = "ALL" if options.pop("check_all_rows", False) else str(options.get("focus", "PRK"))
-    keep_freed_blocks()  # reuse the blocks' memory instead of page-faulting it in again (see there)
-    reports: list[LoadReport] = []
-    ahead = prepare_workers()
-    cores = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
-    pool = ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="dyadwatch-prepare")
-    queued: deque[tuple[datetime, ProgressHook | None, Future[PreparedFile]]] = deque()
+    return fmt, filter_focus
 
-    def enqueue(index: int) -> None:
-        if index < len(paths):
-            hook = on_file(paths[index]) if on_file else None
-            job = pool.submit(
+
+class _Preparing:
+    """The preparing side of :func:`load_many`: files handed to a pool of threads in the order
+    given, each queued with when it started and its progress hook."""
+
+    def __init__(
+        self,
+        paths: Sequence[Path],
+        workdir: Path,
+        on_file: Callable[[Path], ProgressHook | None] | None,
+        fmt: str,
+        focus: str,
+        gate: threading.BoundedSemaphore,
+        workers: int,
+    ) -> None:
+        self.paths, self.workdir, self.on_file = paths, workdir, on_file
+        self.fmt, self.focus, self.gate = fmt, focus, gate
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dyadwatch-prepare")
+        self.queued: deque[tuple[datetime, ProgressHook | None, Future[PreparedFile]]] = deque()
+
+    def enqueue(self, index: int) -> None:
+        """Start preparing the ``index``-th file, if there is one."""
+        if index < len(self.paths):
+            hook = self.on_file(self.paths[index]) if self.on_file else None
+            job = self.pool.submit(
                 prepare_for_load,
-                paths[index],
-                workdir,
-                _byte_progress(paths[index], hook),
-                fmt=fmt,
-                focus=filter_focus,
-                gate=cores,
+                self.paths[index],
+                self.workdir,
+                _byte_progress(self.paths[index], hook),
+                fmt=self.fmt,
+                focus=self.focus,
+                gate=self.gate,
             )
-            queued.append((datetime.now(), hook, job))
+            self.queued.append((datetime.now(), hook, job))
 
-    # A file whose rows were split ahead (a few thousand focus rows) loads on one DuckDB thread:
-    # its worker threads would coordinate more than they help, on the cores the preparers need
-    # (measured: 5 % less time on make bench). DuckDB's CSV reader keeps all its threads.
-    all_threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
-    threads = all_threads
 
-    def use_threads(wanted: int) -> None:
-        nonlocal threads
-        if wanted != threads:
-            con.execute(f"SET threads = {wanted}")
-            threads = wanted
+class _Writer:
+    """The writing side of :func:`load_many`: loads prepared files one by one or, GDELT files ready
+    one after another, together (:func:`_load_together`), and collects their reports in order."""
 
-    def done(report: LoadReport) -> None:
-        reports.append(report)
-        if on_done:
-            on_done(report)
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        fmt: str,
+        options: dict[str, Any],
+        cores: threading.BoundedSemaphore,
+        on_done: Callable[[LoadReport], None] | None,
+    ) -> None:
+        self.con, self.fmt, self.options, self.cores, self.on_done = con, fmt, options, cores, on_done
+        self.reports: list[LoadReport] = []
+        # GDELT files ready one after another wait here to be loaded together (see _load_together).
+        self.waiting: list[_Ready] = []
+        # A file whose rows were split ahead (a few thousand focus rows) loads on one DuckDB thread:
+        # its worker threads would coordinate more than they help, on the cores the preparers need
+        # (measured: 5 % less time on make bench). DuckDB's CSV reader keeps all its threads.
+        self.all_threads = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+        self.threads = self.all_threads
+        self.dedupe = bool(options.get("dedupe", False))
 
-    def failed(path: Path, exc: DyadwatchError) -> LoadReport:
+    def use_threads(self, wanted: int) -> None:
+        """Set DuckDB's threads to ``wanted`` (only when that changes them)."""
+        if wanted != self.threads:
+            self.con.execute(f"SET threads = {wanted}")
+            self.threads = wanted
+
+    def done(self, report: LoadReport) -> None:
+        """Keep a file's report and pass it on."""
+        self.reports.append(report)
+        if self.on_done:
+            self.on_done(report)
+
+    def failed(self, path: Path, exc: DyadwatchError) -> LoadReport:
+        """The report of a file that failed; a usage error with a format given stops the whole load."""
         if isinstance(exc, UsageError):
-            if fmt != "auto":
+            if self.fmt != "auto":
                 raise exc
             # Detected from content (a CSV without --map): this file's problem, named; the others load.
-            return LoadReport(file=str(path), format=fmt, status="failed", error=f"{path}: {exc}")
-        return LoadReport(file=str(path), format=fmt, status="failed", error=str(exc))
+            return LoadReport(file=str(path), format=self.fmt, status="failed", error=f"{path}: {exc}")
+        return LoadReport(file=str(path), format=self.fmt, status="failed", error=str(exc))
 
-    def load_one(ready: _Ready) -> None:
+    def take(self, ready: _Ready, last: bool) -> None:
+        """Load a prepared file (``last``: the last one given), or keep it waiting to be loaded
+        together with the next GDELT file."""
+        if LOAD_TOGETHER > 1 and _can_load_together(ready.prepared, self.fmt, self.dedupe):
+            self.waiting.append(ready)
+            if len(self.waiting) == LOAD_TOGETHER or last:
+                self.load_waiting()
+        else:
+            self.load_waiting()  # the files before it first, in order
+            self.load_one(ready)
+
+    def load_one(self, ready: _Ready) -> None:
+        """Load one prepared file in a transaction of its own."""
         try:
-            use_threads(1 if ready.prepared.parsed is not None else all_threads)
-            with cores:
-                report = load_prepared(con, ready.prepared, started=ready.started, hook=ready.hook, **options)
+            self.use_threads(1 if ready.prepared.parsed is not None else self.all_threads)
+            with self.cores:
+                report = load_prepared(self.con, ready.prepared, started=ready.started, hook=ready.hook, **self.options)
         except DyadwatchError as exc:
-            report = failed(ready.path, exc)
-        done(report)
+            report = self.failed(ready.path, exc)
+        self.done(report)
 
-    # GDELT files ready one after another wait here to be loaded together (see _load_together).
-    waiting: list[_Ready] = []
-
-    def load_waiting() -> None:
-        group = list(waiting)
-        waiting.clear()
+    def load_waiting(self) -> None:
+        """Load the waiting files: together when there are several and they can be, else one by one."""
+        group = list(self.waiting)
+        self.waiting.clear()
         together = None
         if len(group) > 1:
-            use_threads(1)
-            with cores:
+            self.use_threads(1)
+            with self.cores:
                 together = _load_together(
-                    con, [(r.prepared, r.started) for r in group], str(options.get("focus", "PRK"))
+                    self.con, [(r.prepared, r.started) for r in group], str(self.options.get("focus", "PRK"))
                 )
         if together is None:
             for ready in group:
-                load_one(ready)
+                self.load_one(ready)
         else:
             for report in together:
-                done(report)
-
-    dedupe = bool(options.get("dedupe", False))
-    try:
-        for index in range(ahead + 1):
-            enqueue(index)
-        register_lookups(con)
-        for index, path in enumerate(paths):
-            started, hook, job = queued.popleft()
-            enqueue(index + ahead + 1)
-            try:
-                ready = _Ready(path, started, hook, job.result())
-            except DyadwatchError as exc:
-                load_waiting()  # the files before it first, in order
-                done(failed(path, exc))
-                continue
-            if LOAD_TOGETHER > 1 and _can_load_together(ready.prepared, fmt, dedupe):
-                waiting.append(ready)
-                if len(waiting) == LOAD_TOGETHER or index + 1 == len(paths):
-                    load_waiting()
-            else:
-                load_waiting()  # the files before it first, in order
-                load_one(ready)
-    finally:
-        for ready in waiting:  # interrupted while files waited: their scratch copies go
-            release(ready.prepared)
-        # Let running inflations finish (their scratch copies are removed by the caller) and
-        # drop the ones not started, so that nothing writes into the scratch folder afterwards.
-        pool.shutdown(wait=True, cancel_futures=True)
-        with contextlib.suppress(duckdb.Error):
-            use_threads(all_threads)
-    return reports
+                self.done(report)
 
 
 @dataclass
@@ -862,81 +970,14 @@ def _load_together(
     line by line. Each file still gets its own load id, ``loads`` row, id range and daily totals,
     and its report the same counts as that path would give.
     """
-    import numpy as np
-    import pyarrow as pa
-
     files = [prepared for prepared, _ in group]
     fmt = files[0].detected_format
     version = gdelt_version(fmt)
-    ranges = sorted(p.parsed_id_range for p in files if p.parsed_id_range is not None)
-    if (
-        version is None
-        or len(ranges) < len(files)
-        or any(p.detected_format != fmt or p.parsed is None for p in files)
-        or any(before[1] >= after[0] for before, after in zip(ranges, ranges[1:], strict=False))
-        or len({p.sha256 for p in files}) < len(files)
-        or _any_loaded(con, [p.sha256 for p in files])
-        or _ids_may_be_stored(con, str(fmt), ranges[0][0], ranges[-1][1])
-    ):
+    if version is None or not _group_is_plain(con, files, str(fmt)):
         return None
-    # One table of all the files' rows, each marked with its file's place in the group.
-    rows = pa.concat_tables(
-        [
-            p.parsed.append_column("dw_file", pa.array(np.full(p.parsed.num_rows, i, dtype=np.int8)))
-            for i, p in enumerate(files)
-        ]
-    )
+    rows = _group_table(files)
     try:
-        with atomic(con):
-            con.register("dw_parsed", rows)
-            stage = _stage(
-                con, readers.gdelt_parsed("dw_parsed", version, carry="dw_file").select, focus, materialise=False
-            )
-            staged = [0] * len(files)
-            flagged = 0
-            for place, good, bad in con.execute(
-                f"SELECT dw_file, count(*) FILTER (problem IS NULL), count(*) FILTER (problem IS NOT NULL)"
-                f" FROM {stage} GROUP BY dw_file"
-            ).fetchall():
-                staged[place] = int(good)
-                flagged += int(bad)
-            if flagged:  # rejects are reported line by line, file by file
-                raise _GroupFallback
-            load_ids = sorted(
-                int(v) for (v,) in con.execute("SELECT nextval('load_id_seq') FROM range(?)", [len(files)]).fetchall()
-            )
-            # No anti join and no window: no staged id repeats or is stored (checked above).
-            ((inserted,),) = con.execute(
-                f"INSERT INTO events SELECT s.* EXCLUDE (problem, row_key, dw_file),"
-                f" [{', '.join(map(str, load_ids))}][s.dw_file + 1] AS load_id"
-                f" FROM {stage} AS s WHERE s.problem IS NULL"
-            ).fetchall()
-            if inserted != sum(staged):  # cannot happen with the checks above; the single path is exact
-                raise _GroupFallback
-            reports = [
-                LoadReport(
-                    file=str(prepared.original),
-                    format=str(fmt),
-                    status="loaded",
-                    load_id=load_id,
-                    sha256=prepared.sha256,
-                    rows_read=prepared.lines,
-                    rows_kept=kept,
-                    rows_outside_focus=prepared.lines - kept,
-                )
-                for prepared, load_id, kept in zip(files, load_ids, staged, strict=True)
-            ]
-            _record_id_ranges(
-                con,
-                [
-                    (report, *(prepared.parsed_id_range or (None, None)))
-                    for prepared, report in zip(files, reports, strict=True)
-                ],
-            )
-            _record_days(con, list(zip(files, load_ids, strict=True)), str(fmt))
-            _record_loads(
-                con, [(report, started) for report, (_, started) in zip(reports, group, strict=True)], focus, False
-            )
+        reports = _write_group(con, group, rows, version, str(fmt), focus)
     except (_GroupFallback, duckdb.Error):
         return None  # each file again on its own, which names the file and the problem
     except BaseException:
@@ -951,6 +992,105 @@ def _load_together(
     for report, (_, started) in zip(reports, group, strict=True):
         report.seconds = (datetime.now() - started).total_seconds()
     return reports
+
+
+def _group_is_plain(con: duckdb.DuckDBPyConnection, files: Sequence[PreparedFile], fmt: str) -> bool:
+    """Whether the group is the plain case :func:`_load_together` handles: one format, fields split
+    ahead, id ranges overlapping neither each other nor a stored load, and no content loaded before."""
+    ranges = sorted(p.parsed_id_range for p in files if p.parsed_id_range is not None)
+    return not (
+        len(ranges) < len(files)
+        or any(p.detected_format != fmt or p.parsed is None for p in files)
+        or any(before[1] >= after[0] for before, after in zip(ranges, ranges[1:], strict=False))
+        or len({p.sha256 for p in files}) < len(files)
+        or _any_loaded(con, [p.sha256 for p in files])
+        or _ids_may_be_stored(con, fmt, ranges[0][0], ranges[-1][1])
+    )
+
+
+def _group_table(files: Sequence[PreparedFile]) -> pa.Table:
+    """One table of all the files' rows, each marked with its file's place in the group (``dw_file``)."""
+    import numpy as np
+    import pyarrow as pa
+
+    return pa.concat_tables(
+        [
+            p.parsed.append_column("dw_file", pa.array(np.full(p.parsed.num_rows, i, dtype=np.int8)))
+            for i, p in enumerate(files)
+        ]
+    )
+
+
+def _write_group(
+    con: duckdb.DuckDBPyConnection,
+    group: Sequence[tuple[PreparedFile, datetime]],
+    rows: pa.Table,
+    version: int,
+    fmt: str,
+    focus: str,
+) -> list[LoadReport]:
+    """The transaction of :func:`_load_together`: stage and insert the group's ``rows``, then each
+    file's load id, report, id range, daily totals and ``loads`` row; :class:`_GroupFallback` when a
+    row is flagged (rejects are reported line by line, file by file)."""
+    files = [prepared for prepared, _ in group]
+    with atomic(con):
+        con.register("dw_parsed", rows)
+        stage = _stage(
+            con, readers.gdelt_parsed("dw_parsed", version, carry="dw_file").select, focus, materialise=False
+        )
+        staged = [0] * len(files)
+        flagged = 0
+        for place, good, bad in con.execute(
+            f"SELECT dw_file, count(*) FILTER (problem IS NULL), count(*) FILTER (problem IS NOT NULL)"
+            f" FROM {stage} GROUP BY dw_file"
+        ).fetchall():
+            staged[place] = int(good)
+            flagged += int(bad)
+        if flagged:  # rejects are reported line by line, file by file
+            raise _GroupFallback
+        load_ids = sorted(
+            int(v) for (v,) in con.execute("SELECT nextval('load_id_seq') FROM range(?)", [len(files)]).fetchall()
+        )
+        # No anti join and no window: no staged id repeats or is stored (checked above).
+        ((inserted,),) = con.execute(
+            f"INSERT INTO events SELECT s.* EXCLUDE (problem, row_key, dw_file),"
+            f" [{', '.join(map(str, load_ids))}][s.dw_file + 1] AS load_id"
+            f" FROM {stage} AS s WHERE s.problem IS NULL"
+        ).fetchall()
+        if inserted != sum(staged):  # cannot happen with the checks above; the single path is exact
+            raise _GroupFallback
+        reports = _group_reports(files, fmt, load_ids, staged)
+        _record_id_ranges(
+            con,
+            [
+                (report, *(prepared.parsed_id_range or (None, None)))
+                for prepared, report in zip(files, reports, strict=True)
+            ],
+        )
+        _record_days(con, list(zip(files, load_ids, strict=True)), fmt)
+        _record_loads(
+            con, [(report, started) for report, (_, started) in zip(reports, group, strict=True)], focus, False
+        )
+    return reports
+
+
+def _group_reports(
+    files: Sequence[PreparedFile], fmt: str, load_ids: Sequence[int], staged: Sequence[int]
+) -> list[LoadReport]:
+    """Each grouped file's report: the counts :func:`load_prepared` would give (no duplicate, no reject)."""
+    return [
+        LoadReport(
+            file=str(prepared.original),
+            format=fmt,
+            status="loaded",
+            load_id=load_id,
+            sha256=prepared.sha256,
+            rows_read=prepared.lines,
+            rows_kept=kept,
+            rows_outside_focus=prepared.lines - kept,
+        )
+        for prepared, load_id, kept in zip(files, load_ids, staged, strict=True)
+    ]
 
 
 class _GroupFallback(Exception):
