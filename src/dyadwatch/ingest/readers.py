@@ -313,19 +313,7 @@ def polecat(path: Path) -> ReaderSQL:
     one row per actor–recipient pair, with ids ``polecat:<Event ID>:<actor>-<recipient>`` and the
     group id ``polecat:<Event ID>`` (design §2's rule for multilateral events).
     """
-    with path.open("rb") as handle:
-        first = handle.readline().decode("latin-1").lstrip("\ufeff").rstrip("\r\n")
-    header = first.split("\t")
-    while header and not header[-1].strip():
-        header.pop()  # a stray trailing tab
-    intensity = next((name for name in ("Intensity", "Event Intensity") if name in header), None)
-    missing = [name for name in POLECAT_REQUIRED if name not in header]
-    if intensity is None:
-        missing.append("Intensity (or Event Intensity)")
-    if missing or intensity is None:
-        raise InputError(path, f"POLECAT header lacks the columns {', '.join(missing)}")
-    if len(set(header)) != len(header):
-        raise InputError(path, "POLECAT header names a column twice")
+    header, intensity = _polecat_header(path)
     types = dict.fromkeys(header, "VARCHAR")
     types.update({"Event Date": "DATE", intensity: "DOUBLE"})
     for index in range(POLECAT_SPARE_COLUMNS):
@@ -342,9 +330,41 @@ def polecat(path: Path) -> ReaderSQL:
     plain_scan = _read_csv(
         path, types, **options, ignore_errors="true", store_rejects=None, rejects_table=None, rejects_scan=None
     )
-    codes = """len(string_split(coalesce(p."Actor Country", ''), ';'))
+    select = _polecat_select(scan, header, intensity)
+    extra = f"SELECT coalesce(sum({_POLECAT_CODES} - 1), 0) FROM {plain_scan} AS p"
+    return ReaderSQL(select, key_columns=[header.index("Event ID")], header=True, extra_rows=extra, encoding="latin-1")
+
+
+#: A POLECAT line's number of actor–recipient pairs (its country fields may name several, ``RUS;BLR``).
+_POLECAT_CODES = """len(string_split(coalesce(p."Actor Country", ''), ';'))
                * len(string_split(coalesce(p."Recipient Country", ''), ';'))"""
-    mode = """regexp_replace(lower(trim(coalesce(y."Event Mode", ''))), '[ _]+', '-', 'g')"""
+#: The event mode as the PLOVER table spells it (lower case, words joined by hyphens).
+_POLECAT_MODE = """regexp_replace(lower(trim(coalesce(y."Event Mode", ''))), '[ _]+', '-', 'g')"""
+
+
+def _polecat_header(path: Path) -> tuple[list[str], str]:
+    """The header's column names (less a stray trailing tab) and the name of its intensity column;
+    a header lacking a required column or naming one twice is an :class:`InputError`."""
+    with path.open("rb") as handle:
+        first = handle.readline().decode("latin-1").lstrip("\ufeff").rstrip("\r\n")
+    header = first.split("\t")
+    while header and not header[-1].strip():
+        header.pop()  # a stray trailing tab
+    intensity = next((name for name in ("Intensity", "Event Intensity") if name in header), None)
+    missing = [name for name in POLECAT_REQUIRED if name not in header]
+    if intensity is None:
+        missing.append("Intensity (or Event Intensity)")
+    if missing or intensity is None:
+        raise InputError(path, f"POLECAT header lacks the columns {', '.join(missing)}")
+    if len(set(header)) != len(header):
+        raise InputError(path, "POLECAT header names a column twice")
+    return header, intensity
+
+
+def _polecat_select(scan: str, header: list[str], intensity: str) -> str:
+    """The query turning the POLECAT ``scan`` into staged rows: one per actor–recipient pair,
+    scored from the PLOVER table, each with the problem that makes it a reject, if any."""
+    codes, mode = _POLECAT_CODES, _POLECAT_MODE
     source = """coalesce(y."Source", 'POLECAT')""" if "Source" in header else "'POLECAT'"
     published = 'y."Publication Date"' if "Publication Date" in header else "NULL"
     select = f"""
@@ -388,8 +408,7 @@ def polecat(path: Path) -> ReaderSQL:
         LEFT JOIN dw_plover AS pt ON pt.category = upper(trim(y."Event Type")) AND pt.mode = ''
         LEFT JOIN dw_plover AS pm ON pm.category = upper(trim(y."Event Type")) AND pm.mode = {mode} AND pm.mode <> ''
     """
-    extra = f"SELECT coalesce(sum({codes} - 1), 0) FROM {plain_scan} AS p"
-    return ReaderSQL(select, key_columns=[header.index("Event ID")], header=True, extra_rows=extra, encoding="latin-1")
+    return select
 
 
 def parse_map(spec: str | None) -> dict[str, str]:
@@ -415,7 +434,9 @@ def parse_map(spec: str | None) -> dict[str, str]:
     return mapping
 
 
-def mapped_csv(path: Path, mapping: dict[str, str], date_format: str = "%Y-%m-%d") -> ReaderSQL:
+def _mapped_header(path: Path, mapping: dict[str, str]) -> tuple[str, list[str]]:
+    """The file's delimiter (tab or comma, whichever the first line has more of) and header; a
+    ``--map`` naming a column the header lacks is an :class:`InputError` listing the header."""
     with path.open("rb") as handle:
         first = handle.readline().decode("utf-8", errors="replace")
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
@@ -426,6 +447,11 @@ def mapped_csv(path: Path, mapping: dict[str, str], date_format: str = "%Y-%m-%d
             path,
             f"--map names columns the header does not have: {', '.join(absent)} (the header has: {', '.join(header)})",
         )
+    return delimiter, header
+
+
+def _mapped_types(header: list[str], mapping: dict[str, str]) -> dict[str, str]:
+    """The column types to read: text, but for the mapped date, scores, weight and quad class."""
     types = dict.fromkeys(header, "VARCHAR")
     types[mapping["date"]] = "DATE"
     for numeric in ("goldstein", "tone"):
@@ -435,6 +461,12 @@ def mapped_csv(path: Path, mapping: dict[str, str], date_format: str = "%Y-%m-%d
         types[mapping["weight"]] = "INTEGER"
     if "quad_class" in mapping:
         types[mapping["quad_class"]] = "dw_quad"
+    return types
+
+
+def mapped_csv(path: Path, mapping: dict[str, str], date_format: str = "%Y-%m-%d") -> ReaderSQL:
+    delimiter, header = _mapped_header(path, mapping)
+    types = _mapped_types(header, mapping)
     scan = _read_csv(
         path,
         types,
