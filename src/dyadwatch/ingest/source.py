@@ -587,60 +587,23 @@ def prepare(
     digest = sha256_of(path)
     kind = _kind(path)
     workdir.mkdir(parents=True, exist_ok=True)
-    plain: Path | None = None  # the scratch copy, once created
-    scan: TextScan | None = None
-    sniffed: str | None = None
-    copy_all = False
+    state = _Scanning()
     try:
-        with contextlib.ExitStack() as stack:
-            blocks = stack.enter_context(contextlib.closing(_text_blocks(path, kind)))
-            while True:
-                with gate:  # the inflating (in next) and the scanning of one block
-                    block = next(blocks, None)
-                    if block is None:
-                        break
-                    if scan is None:
-                        needle, sniffed = _filter_needle(block, fmt, focus)
-                        out: IO[bytes] | None = None
-                        if needle is not None or kind != "plain":
-                            plain, handle = _create_scratch(workdir, digest)
-                            out = stack.enter_context(handle)
-                        copy_all = out is not None and needle is None  # an inflated archive, unfiltered
-                        count_days = sniffed in FILTERABLE_FORMATS and fmt in ("auto", sniffed)
-                        scan = TextScan(count_days=count_days, needle=needle, out=out)
-                    if copy_all and scan.out is not None:
-                        scan.out.write(block)
-                    scan.feed(block)
-                    if on_bytes:
-                        on_bytes(len(block))
-            if scan is not None:
-                scan.finish()
+        _scan_blocks(path, kind, workdir, digest, state, fmt=fmt, focus=focus, gate=gate, on_bytes=on_bytes)
     except _ARCHIVE_ERRORS as exc:
-        _remove(plain)
+        _remove(state.plain)
         raise InputError(path, f"corrupt or truncated {kind} archive ({exc}); fetch it again") from None
     except BaseException:
-        _remove(plain)
+        _remove(state.plain)
         raise
+    scan, plain = state.scan, state.plain
     if scan is None or scan.lines == 0:
         _remove(plain)
         raise InputError(
             path, "holds no data lines (only blank lines)" if kind == "plain" else "archive holds no data lines"
         )
     if scan.mixed_newlines:
-        # Windows and Unix line ends in one file (files concatenated, or edited on both): DuckDB's
-        # reader stops at the first change ("state machine reached an invalid state"), so the text
-        # is read from a copy with LF ends only. Line numbers do not change.
-        source = plain if plain is not None else path
-        normalised, handle = _create_scratch(workdir, digest)
-        try:
-            with handle, source.open("rb") as text:
-                _write_lf_only(text, handle)
-        except BaseException:
-            _remove(normalised)
-            raise
-        finally:
-            _remove(plain)
-        plain = normalised
+        plain = _lf_only_copy(plain if plain is not None else path, plain, workdir, digest)
     return PreparedFile(
         path,
         plain if plain is not None else path,
@@ -648,9 +611,79 @@ def prepare(
         scan.lines,
         scratch=plain is not None,
         line_map=scan.kept if scan.needle is not None else None,
-        detected_format=sniffed,
+        detected_format=state.sniffed,
         day_counts=scan.day_counts if scan.count_days else None,
     )
+
+
+@dataclass
+class _Scanning:
+    """What :func:`prepare` has made of a file so far: its scan, once the first block is read, and
+    its scratch copy, once created (kept here at once, so that a failure removes it)."""
+
+    scan: TextScan | None = None
+    plain: Path | None = None  # the scratch copy, once created
+    sniffed: str | None = None
+    copy_all: bool = False  # an inflated archive, unfiltered
+
+
+def _scan_blocks(
+    path: Path,
+    kind: str,
+    workdir: Path,
+    digest: str,
+    state: _Scanning,
+    *,
+    fmt: str,
+    focus: str,
+    gate: contextlib.AbstractContextManager[Any],
+    on_bytes: ProgressCallback | None,
+) -> None:
+    """Read the file block by block into ``state``: the first block decides the filter and whether
+    a scratch copy is written; each block is inflated and scanned inside ``gate``."""
+    with contextlib.ExitStack() as stack:
+        blocks = stack.enter_context(contextlib.closing(_text_blocks(path, kind)))
+        while True:
+            with gate:  # the inflating (in next) and the scanning of one block
+                block = next(blocks, None)
+                if block is None:
+                    break
+                if state.scan is None:
+                    needle, state.sniffed = _filter_needle(block, fmt, focus)
+                    out: IO[bytes] | None = None
+                    if needle is not None or kind != "plain":
+                        state.plain, handle = _create_scratch(workdir, digest)
+                        out = stack.enter_context(handle)
+                    state.copy_all = out is not None and needle is None
+                    count_days = state.sniffed in FILTERABLE_FORMATS and fmt in ("auto", state.sniffed)
+                    state.scan = TextScan(count_days=count_days, needle=needle, out=out)
+                scan = state.scan
+                if state.copy_all and scan.out is not None:
+                    scan.out.write(block)
+                scan.feed(block)
+                if on_bytes:
+                    on_bytes(len(block))
+        if state.scan is not None:
+            state.scan.finish()
+
+
+def _lf_only_copy(source: Path, plain: Path | None, workdir: Path, digest: str) -> Path:
+    """A scratch copy of ``source`` with LF line ends only, replacing the scratch copy ``plain``.
+
+    Windows and Unix line ends in one file (files concatenated, or edited on both): DuckDB's
+    reader stops at the first change ("state machine reached an invalid state"), so the text
+    is read from a copy with LF ends only. Line numbers do not change.
+    """
+    normalised, handle = _create_scratch(workdir, digest)
+    try:
+        with handle, source.open("rb") as text:
+            _write_lf_only(text, handle)
+    except BaseException:
+        _remove(normalised)
+        raise
+    finally:
+        _remove(plain)
+    return normalised
 
 
 def _write_lf_only(text: IO[bytes], out: IO[bytes]) -> None:
