@@ -515,6 +515,32 @@ def sync_gdelt(
     """
     import time
 
+    base = _checked_base(version, start, end, jobs, base_url)
+    began = time.monotonic()
+    summary = SyncSummary(version=version, base_url=base, start=start.isoformat(), end=end.isoformat(), dry_run=dry_run)
+    with _client(jobs, timeout, transport) as client:
+        sync = _Sync(store, version, client, base, _retrying(attempts, retry_wait), summary)
+        listed, newest_only = _list_files(sync, complete_through, end, dry_run)
+        todo = _to_fetch(sync, listed, start, end, dry_run)
+        if dry_run:
+            summary.seconds = time.monotonic() - began
+            return summary
+        if version == 1 and totals:
+            summary.totals_days, summary.totals_note = _fetch_totals(client, base, sync.retrying, store, country_totals)
+        if on_plan:
+            on_plan(len(todo))
+        _fetch_and_load(sync, todo, focus=focus, jobs=jobs, keep=keep, on_file=on_file, on_bytes=on_bytes)
+    summary.failed = len(summary.failures)
+    if version == 2:
+        known = complete_through if newest_only else None  # the master list stands on its own
+        summary.complete_through = _complete_through(listed, summary, known)
+    summary.seconds = time.monotonic() - began
+    return summary
+
+
+def _checked_base(version: int, start: date, end: date, jobs: int, base_url: str | None) -> str:
+    """The base URL to read (without a trailing slash), once the options are checked: each wrong
+    one is a usage error naming the option."""
     if version not in DEFAULT_BASE_URLS:
         raise UsageError(f"--version must be 1 or 2, not {version}")
     if end < start:
@@ -524,99 +550,131 @@ def sync_gdelt(
     base = (base_url or DEFAULT_BASE_URLS[version]).rstrip("/")
     if not base.startswith(("http://", "https://")):
         raise UsageError(f"--base-url must start with http:// or https://, not {base!r}")
-    began = time.monotonic()
-    summary = SyncSummary(version=version, base_url=base, start=start.isoformat(), end=end.isoformat(), dry_run=dry_run)
-    retrying = _retrying(attempts, retry_wait)
+    return base
+
+
+def _client(jobs: int, timeout: float, transport: httpx.BaseTransport | None) -> httpx.Client:
+    """The HTTP client of one sync: a connection for each download job and one for the lists."""
     limits = httpx.Limits(max_connections=jobs + 1, max_keepalive_connections=jobs + 1)
-    with httpx.Client(
-        timeout=httpx.Timeout(timeout), limits=limits, follow_redirects=True, transport=transport
-    ) as client:
-        newest_only = (
-            _newest_only(client, base, complete_through, end, summary)
-            if version == 2 and complete_through and not dry_run
-            else None
-        )
-        try:
-            if newest_only is not None:
-                listed = newest_only
-            elif version == 2:
-                summary.list_read = V2_LIST
-                listed = parse_v2_list(_get_text(client, f"{base}/{V2_LIST}", retrying))
-            else:
-                summary.list_read = V1_MD5S
-                md5s = _get_text(client, f"{base}/{V1_MD5S}", retrying)
-                try:
-                    sizes: str | None = _get_text(client, f"{base}/{V1_SIZES}", retrying)
-                except SyncError:
-                    sizes = None  # the MD5 alone still proves the download whole
-                listed = parse_v1_lists(md5s, sizes)
-        except (httpx.TransportError, _Transient) as exc:
-            raise SyncError(
-                f"cannot read GDELT's file list at {base}: {_reason(exc)}; check the network or --base-url"
-            ) from None
-        summary.listed = len(listed)
-        wanted = sorted(
-            {f.name: f for f in listed if f.first_day <= end and f.last_day >= start}.values(), key=lambda f: f.name
-        )
-        summary.in_range = len(wanted)
-        have = loaded_names(store)
-        todo: list[RemoteFile] = []
-        for remote in wanted:
-            if remote.name in have:
-                summary.already_loaded += 1
-                summary.files.append(FileOutcome(remote.name, "already loaded"))
-            else:
-                todo.append(remote)
-        if dry_run:
-            for remote in todo:
-                summary.files.append(FileOutcome(remote.name, "would fetch", bytes=remote.size or 0))
-            summary.seconds = time.monotonic() - began
-            return summary
-        if version == 1 and totals:
-            summary.totals_days, summary.totals_note = _fetch_totals(client, base, retrying, store, country_totals)
-        if on_plan:
-            on_plan(len(todo))
-        folder = keep if keep is not None else store.path.with_name(store.path.name + ".sync-tmp")
-        folder.mkdir(parents=True, exist_ok=True)
-        lock = threading.Lock()
+    return httpx.Client(timeout=httpx.Timeout(timeout), limits=limits, follow_redirects=True, transport=transport)
 
-        def fetch(remote: RemoteFile) -> _Fetched:
-            target = folder / remote.name
-            if _matches(remote, target):
-                return _Fetched(remote, target)  # verified on an earlier run (--keep)
-            target.unlink(missing_ok=True)
+
+@dataclass(frozen=True)
+class _Sync:
+    """What every step of one sync works with: the store, the GDELT version, where and how to read
+    GDELT (client, base URL, retry policy), and the summary being filled in."""
+
+    store: Store
+    version: int
+    client: httpx.Client
+    base: str
+    retrying: tenacity.Retrying
+    summary: SyncSummary
+
+
+def _list_files(sync: _Sync, complete_through: str | None, end: date, dry_run: bool) -> tuple[list[RemoteFile], bool]:
+    """The files GDELT lists, and whether they are only the newest (``complete_through``; see
+    :func:`_newest_only`); a list that cannot be read is a :class:`SyncError` telling what to check."""
+    client, base, retrying, summary = sync.client, sync.base, sync.retrying, sync.summary
+    newest_only = (
+        _newest_only(client, base, complete_through, end, summary)
+        if sync.version == 2 and complete_through and not dry_run
+        else None
+    )
+    try:
+        if newest_only is not None:
+            listed = newest_only
+        elif sync.version == 2:
+            summary.list_read = V2_LIST
+            listed = parse_v2_list(_get_text(client, f"{base}/{V2_LIST}", retrying))
+        else:
+            summary.list_read = V1_MD5S
+            md5s = _get_text(client, f"{base}/{V1_MD5S}", retrying)
             try:
-                for attempt in retrying.copy():
-                    with attempt:
-                        size = _download(client, f"{base}/{remote.name}", remote, target, on_bytes)
-                return _Fetched(remote, target, bytes=size)
-            except Exception as exc:  # every failure is reported per file; the others go on
-                return _Fetched(remote, None, error=_reason(exc))
+                sizes: str | None = _get_text(client, f"{base}/{V1_SIZES}", retrying)
+            except SyncError:
+                sizes = None  # the MD5 alone still proves the download whole
+            listed = parse_v1_lists(md5s, sizes)
+    except (httpx.TransportError, _Transient) as exc:
+        raise SyncError(
+            f"cannot read GDELT's file list at {base}: {_reason(exc)}; check the network or --base-url"
+        ) from None
+    return listed, newest_only is not None
 
-        try:
-            with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="dyadwatch-sync") as pool:
-                futures: list[Future[_Fetched]] = [pool.submit(fetch, remote) for remote in todo]
-                try:
-                    for result in _completed(futures):
-                        outcome = _load_one(store, result, version, focus, summary, lock)
-                        if keep is None and result.path is not None:
-                            result.path.unlink(missing_ok=True)
-                        summary.files.append(outcome)
-                        if on_file:
-                            on_file(outcome)
-                except BaseException:
-                    for future in futures:
-                        future.cancel()
-                    raise
-        finally:
-            if keep is None:
-                shutil.rmtree(folder, ignore_errors=True)
-    summary.failed = len(summary.failures)
-    if version == 2:
-        known = complete_through if newest_only is not None else None  # the master list stands on its own
-        summary.complete_through = _complete_through(listed, summary, known)
-    summary.seconds = time.monotonic() - began
-    return summary
+
+def _to_fetch(sync: _Sync, listed: list[RemoteFile], start: date, end: date, dry_run: bool) -> list[RemoteFile]:
+    """The listed files of ``start``..``end`` the store lacks, by name; the others are counted (and,
+    on a dry run, the ones to fetch too) in the summary."""
+    summary = sync.summary
+    summary.listed = len(listed)
+    wanted = sorted(
+        {f.name: f for f in listed if f.first_day <= end and f.last_day >= start}.values(), key=lambda f: f.name
+    )
+    summary.in_range = len(wanted)
+    have = loaded_names(sync.store)
+    todo: list[RemoteFile] = []
+    for remote in wanted:
+        if remote.name in have:
+            summary.already_loaded += 1
+            summary.files.append(FileOutcome(remote.name, "already loaded"))
+        else:
+            todo.append(remote)
+    if dry_run:
+        for remote in todo:
+            summary.files.append(FileOutcome(remote.name, "would fetch", bytes=remote.size or 0))
+    return todo
+
+
+def _fetch_and_load(
+    sync: _Sync,
+    todo: list[RemoteFile],
+    *,
+    focus: str,
+    jobs: int,
+    keep: Path | None,
+    on_file: Callable[[FileOutcome], None] | None,
+    on_bytes: Callable[[int], None] | None,
+) -> None:
+    """Download ``todo`` with ``jobs`` threads into ``keep`` (else a scratch folder removed at the
+    end) and load each verified file as it arrives, one at a time; each outcome goes to the summary."""
+    store, summary = sync.store, sync.summary
+    folder = keep if keep is not None else store.path.with_name(store.path.name + ".sync-tmp")
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = threading.Lock()
+    try:
+        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="dyadwatch-sync") as pool:
+            futures: list[Future[_Fetched]] = [pool.submit(_fetch, sync, folder, remote, on_bytes) for remote in todo]
+            try:
+                for result in _completed(futures):
+                    outcome = _load_one(store, result, sync.version, focus, summary, lock)
+                    if keep is None and result.path is not None:
+                        result.path.unlink(missing_ok=True)
+                    summary.files.append(outcome)
+                    if on_file:
+                        on_file(outcome)
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+    finally:
+        if keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _fetch(sync: _Sync, folder: Path, remote: RemoteFile, on_bytes: Callable[[int], None] | None) -> _Fetched:
+    """Download one file into ``folder`` and verify it, with retries; a file verified there on an
+    earlier run (``--keep``) is reused, and a failure is returned with its reason, not raised."""
+    target = folder / remote.name
+    if _matches(remote, target):
+        return _Fetched(remote, target)  # verified on an earlier run (--keep)
+    target.unlink(missing_ok=True)
+    try:
+        for attempt in sync.retrying.copy():
+            with attempt:
+                size = _download(sync.client, f"{sync.base}/{remote.name}", remote, target, on_bytes)
+        return _Fetched(remote, target, bytes=size)
+    except Exception as exc:  # every failure is reported per file; the others go on
+        return _Fetched(remote, None, error=_reason(exc))
 
 
 def _completed(futures: list[Future[_Fetched]]) -> Iterator[_Fetched]:
