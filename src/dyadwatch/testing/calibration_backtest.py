@@ -226,7 +226,17 @@ def backtest_rates(
     null_months: int = 24,
 ) -> list[Rate]:
     """Every rate of the section (module docstring for the scenarios and the bounds)."""
-    rates: list[Rate] = []
+    return [
+        *_null_rates(null_seeds, null_months),
+        *_planted_rates(planted_seeds),
+        *_forecast_rates(outcome_seeds),
+        *_logistic_rates(unit_seeds),
+        *_episode_store_rates(store_seeds),
+    ]
+
+
+def _null_rates(null_seeds: int, null_months: int) -> list[Rate]:
+    """The false-alarm rates of the replay on null stores (steady partners, nothing planted)."""
     nulls = [null_run(seed, null_months) for seed in range(null_seeds)]
     steps = sum(run.steps for run in nulls)
     partner_years = round(PARTNERS * sum(run.steps for run in nulls) / 12)
@@ -235,7 +245,7 @@ def backtest_rates(
         f"replayed monthly for {null_months} months from {NULL_FROM} ({null_seeds} stores; the steps of one store "
         "are dependent, so the interval is too narrow)"
     )
-    rates += [
+    return [
         Rate("backtest", null, "false partner-alarm onsets per partner-year (bound 12 · 2 · E[V_BH] / 8)",
              sum(run.partner_onsets for run in nulls), partner_years, f"≤ {onset_bound():.3f}"),
         Rate("backtest", null, "steps with a false partner alarm (two BH families at α = 0.05 promise ≤ 2α = 0.10; "
@@ -247,10 +257,13 @@ def backtest_rates(
              sum(run.bloc_steps for run in nulls), steps, "reported"),
     ]  # fmt: skip
 
+
+def _planted_rates(planted_seeds: int) -> list[Rate]:
+    """The detection rates of the replay on stores with planted changes."""
     planted = [planted_run(seed) for seed in range(planted_seeds)]
     plant = f"planted store, from {PLANT_DAY}: "
     within = "detected within the 12-month horizon"
-    rates += [
+    return [
         Rate("backtest", plant + "IND × 3 (1 → 3 events a month) for a year", within,
              sum(run.delays["IND"] is not None for run in planted), planted_seeds, "≥ 0.80"),
         Rate("backtest", plant + "IND × 3 (1 → 3 events a month) for a year", "detected within 6 months",
@@ -267,9 +280,12 @@ def backtest_rates(
              sum(run.steady_false_onsets for run in planted), 5 * planted_seeds, "reported"),
     ]  # fmt: skip
 
+
+def _forecast_rates(outcome_seeds: int) -> list[Rate]:
+    """The Brier-score checks on generated outcomes with known probabilities."""
     checks = [forecast_checks(seed) for seed in range(outcome_seeds)]
     outcomes = "generated outcomes y ~ Bernoulli(p), p = logistic(−4 + 1.5 e), 5 000 units"
-    rates += [
+    return [
         Rate("backtest", outcomes, "perfect-knowledge forecaster (y): Brier 0 and skill 1",
              sum(c["perfect"] for c in checks), outcome_seeds, "≥ 1.00"),
         Rate("backtest", outcomes, "true-probability forecaster (p): skill within 0.05 of Var(p) / (p̄(1 − p̄))",
@@ -280,26 +296,31 @@ def backtest_rates(
              sum(c["reversed"] for c in checks), outcome_seeds, "≥ 1.00"),
     ]  # fmt: skip
 
+
+def _logistic_rates(unit_seeds: int) -> list[Rate]:
+    """The rolling-origin logistic forecast's Brier skill on units whose onsets follow the evidence."""
     skills = [logistic_units_skill(seed) for seed in range(unit_seeds)]
     law = "rolling-origin logistic (probabilistic_scores), 5 partners × 120 months, 3-month onsets ~ logistic(evidence)"
-    rates += [
+    return [
         Rate("backtest", law, "dyadwatch's forecast (evidence): Brier skill above 0",
              sum((s.get("dyadwatch") or 0.0) > 0.0 for s in skills), unit_seeds, "≥ 0.90"),
         Rate("backtest", law, "the base-rate forecast: Brier skill within 0.03 of 0",
              sum(abs(s.get("base_rate") or 0.0) <= 0.03 for s in skills), unit_seeds, "reported"),
     ]  # fmt: skip
 
+
+def _episode_store_rates(store_seeds: int) -> list[Rate]:
+    """dyadwatch's Brier skill on planted stores with many listed episodes."""
     stores = [episode_store_skill(seed) for seed in range(store_seeds)]
     many = (
         f"planted store with about 12 rises × 3 for a year (IND, KOR, MNG, VNM; 2017–2021), each listed "
         f"{LEAD_MONTHS} months after its change; replayed monthly 2017–2022"
     )
-    for h in ("3", "6"):
-        rates.append(
-            Rate("backtest", many, f"dyadwatch's Brier skill at {h} months above 0",
-                 sum((s.get(h) or 0.0) > 0.0 for s in stores), store_seeds, "reported")
-        )  # fmt: skip
-    return rates
+    return [
+        Rate("backtest", many, f"dyadwatch's Brier skill at {h} months above 0",
+             sum((s.get(h) or 0.0) > 0.0 for s in stores), store_seeds, "reported")
+        for h in ("3", "6")
+    ]  # fmt: skip
 
 
 # -- the page ----------------------------------------------------------------------------------------
@@ -336,11 +357,17 @@ def bundled_scores() -> list[str]:
         **result.baselines,
     }
     by_horizon = result.probabilistic.get("by_horizon", {})
+    return [*_score_table(scores, by_horizon), "", _bundled_sentence(result, scores, by_horizon)]
 
-    def skill(name: str, h: int) -> float | None:
-        entry = by_horizon.get(str(h), {}).get("forecasters", {})
-        return entry[name]["brier_skill"] if name in entry else None
 
+def _skill(by_horizon: dict[str, Any], name: str, h: int) -> float | None:
+    """The Brier skill of forecaster ``name`` at horizon ``h`` months (None when it was not scored)."""
+    entry = by_horizon.get(str(h), {}).get("forecasters", {})
+    return entry[name]["brier_skill"] if name in entry else None
+
+
+def _score_table(scores: dict[str, dict[str, Any]], by_horizon: dict[str, Any]) -> list[str]:
+    """The Markdown table of the bundled backtest: one row per forecaster."""
     lines = [
         "| forecaster | alarm onsets | false alarms (a year) | precision | recall without the defining rows | "
         "recall with them | Brier skill 1 / 3 / 6 months |",
@@ -350,29 +377,36 @@ def bundled_scores() -> list[str]:
         lines.append(
             f"| {name} | {row['alarm_onsets']} | {row['false_alarms']} ({row['false_alarms_per_year']:.2f}) "
             f"| {_number(row['precision'])} | {_number(row['recall'])} | {_number(row['recall_in_sample'])} | "
-            f"{' / '.join(_number(skill(name, h), 3) for h in (1, 3, 6))} |"
+            f"{' / '.join(_number(_skill(by_horizon, name, h), 3) for h in (1, 3, 6))} |"
         )
+    return lines
+
+
+def _against(scores: dict[str, dict[str, Any]], name: str) -> str:
+    """dyadwatch's recall beside baseline ``name``'s, each at its false alarms a year."""
+    mine, theirs = scores["dyadwatch"], scores[name]
+    gap = (mine["recall"] or 0.0) - (theirs["recall"] or 0.0)
+    way = "above" if gap > 0 else "below" if gap < 0 else "equal to"
+    return (
+        f"{way} the {name.replace('_', ' ')} rule's {_number(theirs['recall'])} (at "
+        f"{theirs['false_alarms_per_year']:.2f} false alarms a year against {mine['false_alarms_per_year']:.2f})"
+    )
+
+
+def _bundled_sentence(result: BacktestResult, scores: dict[str, dict[str, Any]], by_horizon: dict[str, Any]) -> str:
+    """The sentence under the table, generated from the numbers: recall against the baselines, what
+    one episode weighs, and where the onset probabilities have Brier skill."""
     mine = scores["dyadwatch"]
     episodes = len(result.episodes)
     found = sum(bool(e["detected"]) for e in result.episodes)
-
-    def against(name: str) -> str:
-        theirs = scores[name]
-        gap = (mine["recall"] or 0.0) - (theirs["recall"] or 0.0)
-        way = "above" if gap > 0 else "below" if gap < 0 else "equal to"
-        return (
-            f"{way} the {name.replace('_', ' ')} rule's {_number(theirs['recall'])} (at "
-            f"{theirs['false_alarms_per_year']:.2f} false alarms a year against {mine['false_alarms_per_year']:.2f})"
-        )
-
-    skills = [value for h in (1, 3, 6) if (value := skill("dyadwatch", h)) is not None]
+    skills = [value for h in (1, 3, 6) if (value := _skill(by_horizon, "dyadwatch", h)) is not None]
     positive = [value for value in skills if value > 0]
     one_episode = 1 / episodes if episodes else float("nan")
-    sentence = (
+    return (
         f"On {result.steps} monthly steps ({result.date_from} to {result.date_to}) dyadwatch detected {found} of "
         f"{episodes} episodes without the rows that define them (recall {_number(mine['recall'])}), "
-        f"{against('naive_ratio')}, and {against('calendar')}; one episode moves recall by {one_episode:.2f}, so "
-        "differences of one or two episodes are within chance. Its onset probabilities "
+        f"{_against(scores, 'naive_ratio')}, and {_against(scores, 'calendar')}; one episode moves recall by "
+        f"{one_episode:.2f}, so differences of one or two episodes are within chance. Its onset probabilities "
         + (
             f"have positive Brier skill at {len(positive)} of {len(skills)} horizons."
             if positive
@@ -380,7 +414,6 @@ def bundled_scores() -> list[str]:
             "forecasts the start of an episode as well."
         )
     )
-    return [*lines, "", sentence]
 
 
 def _reading() -> list[str]:
