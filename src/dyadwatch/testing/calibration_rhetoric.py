@@ -68,41 +68,6 @@ def _test(segments: list[tuple[str, Any, Any]], rng: np.random.Generator, draws:
 
 def rhetoric_rates(seeds: int = 200, *, draws: int = 499) -> list[Rate]:
     """Size and power of the lead-lag test, with a gap in the middle and with two spliced collections."""
-
-    def hide(rng: np.random.Generator, words: Any) -> Any:
-        return np.where(rng.random(len(words)) < MISSING, np.nan, words)
-
-    def one(seed: int, beta: float, kind: str) -> tuple[bool, bool, bool, bool]:
-        rng = np.random.default_rng(seed)
-        if kind == "plain":
-            words, deeds = _series(rng, 180, beta)
-            segments = [("headlines", hide(rng, words), deeds)]
-        elif kind == "gap":
-            words, deeds = _series(rng, 180, beta)
-            words = hide(rng, words)
-            words[80:104] = np.nan  # two years without texts in the middle of the collection
-            segments = [("headlines", words, deeds)]
-        else:  # two collections 112 months apart, levels differing as headlines and full texts do
-            old_words, old_deeds = _series(rng, 150, beta)
-            gap_words, gap_deeds = _series(rng, 112, beta)
-            new_words, new_deeds = _series(rng, 60, beta, level=1.0)
-            segments = [
-                ("headlines", hide(rng, old_words), old_deeds),
-                ("gap", np.full(112, np.nan), gap_deeds),
-                ("full-texts", hide(rng, new_words), new_deeds),
-            ]
-        test = _test(segments, rng, draws)
-        words_all = np.concatenate([s[1] for s in segments])
-        deeds_all = np.concatenate([s[2] for s in segments])
-        spliced = _spliced_p(words_all, deeds_all, rng, draws)
-        ok = test["status"] == "ok"
-        return (
-            ok and test["words_lead_deeds_p"] < ALPHA,
-            ok and test["deeds_lead_words_p"] < ALPHA,
-            spliced[0] < ALPHA,
-            spliced[1] < ALPHA,
-        )
-
     rates: list[Rate] = []
     base = "monthly index (white noise, a third of months missing) and net cooperation (AR(1) 0.6)"
     for kind, label in (
@@ -110,51 +75,94 @@ def rhetoric_rates(seeds: int = 200, *, draws: int = 499) -> list[Rate]:
         ("gap", "180 months, one collection, 24 months without texts in the middle"),
         ("collections", "two collections (150 and 60 months) 112 months apart, index +1 and deeds +2.5 in the second"),
     ):
-        null = [one(seed, 0.0, kind) for seed in range(seeds)]
-        scenario = f"{base}; {label}; no relation"
-        rates.append(
-            Rate(
-                "rhetoric", scenario, f"words → deeds p < {ALPHA} (bootstrap)", sum(r[0] for r in null), seeds, "≤ 0.10"
-            )
-        )
-        rates.append(
-            Rate(
-                "rhetoric", scenario, f"deeds → words p < {ALPHA} (bootstrap)", sum(r[1] for r in null), seeds, "≤ 0.10"
-            )
-        )
-        rates.append(
-            Rate(
-                "rhetoric",
-                scenario,
-                f"deeds → words p < {ALPHA}, spliced test (before)",
-                sum(r[3] for r in null),
-                seeds,
-                "reported",
-            )
-        )
-        planted = [one(seed, 1.5, kind) for seed in range(seeds)]
-        scenario = f"{base}; {label}; words → deeds planted, β = 1.5"
-        rates.append(
-            Rate(
-                "rhetoric",
-                scenario,
-                f"words → deeds p < {ALPHA} (bootstrap)",
-                sum(r[0] for r in planted),
-                seeds,
-                "≥ 0.90",
-            )
-        )
-        rates.append(
-            Rate(
-                "rhetoric",
-                scenario,
-                f"words → deeds p < {ALPHA}, spliced test (before)",
-                sum(r[2] for r in planted),
-                seeds,
-                "reported",
-            )
-        )
+        null = [_one_run(seed, 0.0, kind, draws) for seed in range(seeds)]
+        rates += _size_rates(f"{base}; {label}; no relation", null, seeds)
+        planted = [_one_run(seed, 1.5, kind, draws) for seed in range(seeds)]
+        rates += _power_rates(f"{base}; {label}; words → deeds planted, β = 1.5", planted, seeds)
     return rates
+
+
+def _hide(rng: np.random.Generator, words: Any) -> Any:
+    """The index with a third of its months missing (no text about the partner), at random."""
+    return np.where(rng.random(len(words)) < MISSING, np.nan, words)
+
+
+def _segments(rng: np.random.Generator, beta: float, kind: str) -> list[tuple[str, Any, Any]]:
+    """The generated collections of one run of scenario ``kind`` (``plain``, ``gap`` or ``collections``)."""
+    if kind == "plain":
+        words, deeds = _series(rng, 180, beta)
+        return [("headlines", _hide(rng, words), deeds)]
+    if kind == "gap":
+        words, deeds = _series(rng, 180, beta)
+        words = _hide(rng, words)
+        words[80:104] = np.nan  # two years without texts in the middle of the collection
+        return [("headlines", words, deeds)]
+    # two collections 112 months apart, levels differing as headlines and full texts do
+    old_words, old_deeds = _series(rng, 150, beta)
+    gap_words, gap_deeds = _series(rng, 112, beta)
+    new_words, new_deeds = _series(rng, 60, beta, level=1.0)
+    return [
+        ("headlines", _hide(rng, old_words), old_deeds),
+        ("gap", np.full(112, np.nan), gap_deeds),
+        ("full-texts", _hide(rng, new_words), new_deeds),
+    ]
+
+
+def _one_run(seed: int, beta: float, kind: str, draws: int) -> tuple[bool, bool, bool, bool]:
+    """One seed's verdicts: words → deeds and deeds → words at ``ALPHA``, by the production test and
+    by the spliced one."""
+    rng = np.random.default_rng(seed)
+    segments = _segments(rng, beta, kind)
+    test = _test(segments, rng, draws)
+    words_all = np.concatenate([s[1] for s in segments])
+    deeds_all = np.concatenate([s[2] for s in segments])
+    spliced = _spliced_p(words_all, deeds_all, rng, draws)
+    ok = test["status"] == "ok"
+    return (
+        ok and test["words_lead_deeds_p"] < ALPHA,
+        ok and test["deeds_lead_words_p"] < ALPHA,
+        spliced[0] < ALPHA,
+        spliced[1] < ALPHA,
+    )
+
+
+def _size_rates(scenario: str, null: list[tuple[bool, bool, bool, bool]], seeds: int) -> list[Rate]:
+    """The rates of a scenario with no relation: each direction of the production test, and the
+    spliced test's deeds → words."""
+    return [
+        Rate("rhetoric", scenario, f"words → deeds p < {ALPHA} (bootstrap)", sum(r[0] for r in null), seeds, "≤ 0.10"),
+        Rate("rhetoric", scenario, f"deeds → words p < {ALPHA} (bootstrap)", sum(r[1] for r in null), seeds, "≤ 0.10"),
+        Rate(
+            "rhetoric",
+            scenario,
+            f"deeds → words p < {ALPHA}, spliced test (before)",
+            sum(r[3] for r in null),
+            seeds,
+            "reported",
+        ),
+    ]
+
+
+def _power_rates(scenario: str, planted: list[tuple[bool, bool, bool, bool]], seeds: int) -> list[Rate]:
+    """The rates of a scenario with words → deeds planted: the production test's and the spliced test's."""
+    return [
+        Rate(
+            "rhetoric",
+            scenario,
+            f"words → deeds p < {ALPHA} (bootstrap)",
+            sum(r[0] for r in planted),
+            seeds,
+            "≥ 0.90",
+        ),
+        Rate(
+            "rhetoric",
+            scenario,
+            f"words → deeds p < {ALPHA}, spliced test (before)",
+            sum(r[2] for r in planted),
+            seeds,
+            "reported",
+        ),
+    ]
 
 
 def adjustment_rates(seeds: int = 200, *, draws: int = 499, partners: int = 5) -> list[Rate]:
