@@ -184,15 +184,52 @@ def write_gdelt2(
     rng = np.random.default_rng(seed)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    n_dup = int(rows * duplicate_share)
+    n_reemit = int(rows * reemit_share)
+    n_unique = rows - n_dup - n_reemit
+    frame = _unique_events(rng, n_unique, first_id, focus, partners, focus_share, start, months)
+    # Re-emitted copies: same day, actors, code and URL under new ids.
+    reemit = (
+        frame.sample(n=n_reemit, random_state=seed, replace=n_reemit > n_unique).copy() if n_reemit else frame.iloc[:0]
+    )
+    reemit["event_id"] = np.arange(first_id + 1_000_000_000, first_id + 1_000_000_000 + len(reemit))
+    duplicates = frame.sample(n=n_dup, random_state=seed + 1, replace=n_dup > n_unique) if n_dup else frame.iloc[:0]
+    everything = pd.concat([frame, reemit, duplicates], ignore_index=True)
+    everything = everything.iloc[rng.permutation(len(everything))].reset_index(drop=True)
+    if ids_in_file_order:
+        everything = everything.sort_values("event_id", kind="stable", ignore_index=True)
+    bounds = np.linspace(0, len(everything), files + 1).astype(int)
+    written = [
+        _write_file(out, index, everything.iloc[bounds[index] : bounds[index + 1]], compress) for index in range(files)
+    ]
+    focus_mask = (everything["actor1"] == focus) | (everything["actor2"] == focus)
+    return GeneratedFiles(
+        files=written,
+        rows=len(everything),
+        focus_rows=int(focus_mask.sum()),
+        duplicate_rows=len(duplicates),
+        reemitted_rows=len(reemit),
+        expected=_expected_counts(pd.concat([frame, reemit], ignore_index=True), focus),
+    )
+
+
+def _unique_events(
+    rng: np.random.Generator,
+    n_unique: int,
+    first_id: int,
+    focus: str,
+    partners: tuple[str, ...],
+    focus_share: float,
+    start: str,
+    months: int,
+) -> pd.DataFrame:
+    """``n_unique`` random events with ids from ``first_id``: a ``focus_share`` of them between
+    ``focus`` and one of ``partners``, the rest between other countries, on days of ``months``
+    months from ``start``, each with a random CAMEO code of three digits or more and its URL."""
     codes = [c for c in cameo_codes().values() if len(c.code) >= 3]
     code_text = np.array([c.code for c in codes])
     code_quad = np.array([c.quad_class for c in codes])
     code_gold = np.array([c.goldstein for c in codes])
-
-    base = rows
-    n_dup = int(base * duplicate_share)
-    n_reemit = int(base * reemit_share)
-    n_unique = base - n_dup - n_reemit
     pick = rng.integers(0, len(codes), n_unique)
     first_day = pd.Timestamp(start)
     last_day = first_day + pd.DateOffset(months=months) - pd.Timedelta(days=1)
@@ -221,42 +258,34 @@ def write_gdelt2(
         }
     )
     frame["url"] = "https://news.example/" + frame["event_id"].astype(str)
-    # Re-emitted copies: same day, actors, code and URL under new ids.
-    reemit = (
-        frame.sample(n=n_reemit, random_state=seed, replace=n_reemit > n_unique).copy() if n_reemit else frame.iloc[:0]
-    )
-    reemit["event_id"] = np.arange(first_id + 1_000_000_000, first_id + 1_000_000_000 + len(reemit))
-    duplicates = frame.sample(n=n_dup, random_state=seed + 1, replace=n_dup > n_unique) if n_dup else frame.iloc[:0]
-    everything = pd.concat([frame, reemit, duplicates], ignore_index=True)
-    everything = everything.iloc[rng.permutation(len(everything))].reset_index(drop=True)
-    if ids_in_file_order:
-        everything = everything.sort_values("event_id", kind="stable", ignore_index=True)
+    return frame
 
-    written: list[Path] = []
-    bounds = np.linspace(0, len(everything), files + 1).astype(int)
-    for index in range(files):
-        part = everything.iloc[bounds[index] : bounds[index + 1]]
-        name = f"2019{index:04d}000000.export.CSV"
-        if compress == "zip":
-            path = out / f"{name}.zip"
-            with (
-                zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive,
-                archive.open(name, "w", force_zip64=len(part) > 4_000_000) as member,
-            ):
-                for text in _lines(part):
-                    member.write(text)
-        else:
-            path = out / (f"{name}.gz" if compress == "gz" else name)
-            with gzip.open(path, "wb", compresslevel=6) if compress == "gz" else path.open("wb") as handle:
-                for text in _lines(part):
-                    handle.write(text)
-        written.append(path)
 
-    focus_mask = (everything["actor1"] == focus) | (everything["actor2"] == focus)
-    kept = pd.concat([frame, reemit], ignore_index=True)
+def _write_file(out: Path, index: int, part: pd.DataFrame, compress: str | None) -> Path:
+    """Write the ``index``-th file's rows as GDELT names and ships them (zipped, gzipped or plain)."""
+    name = f"2019{index:04d}000000.export.CSV"
+    if compress == "zip":
+        path = out / f"{name}.zip"
+        with (
+            zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive,
+            archive.open(name, "w", force_zip64=len(part) > 4_000_000) as member,
+        ):
+            for text in _lines(part):
+                member.write(text)
+    else:
+        path = out / (f"{name}.gz" if compress == "gz" else name)
+        with gzip.open(path, "wb", compresslevel=6) if compress == "gz" else path.open("wb") as handle:
+            for text in _lines(part):
+                handle.write(text)
+    return path
+
+
+def _expected_counts(kept: pd.DataFrame, focus: str) -> pd.DataFrame:
+    """What a load should store of the ``kept`` rows (the unique and re-emitted events): per dyad of
+    ``focus`` and month, the events, their Goldstein sum and their count per quad class."""
     kept = kept[(kept["actor1"] == focus) | (kept["actor2"] == focus)].copy()
     kept["period"] = kept["date"].dt.to_period("M").dt.start_time.dt.date
-    expected = (
+    return (
         kept.groupby(["actor1", "actor2", "period"])
         .agg(
             events=("event_id", "size"),
@@ -267,12 +296,4 @@ def write_gdelt2(
             q4=("quad_class", lambda q: int((q == 4).sum())),
         )
         .reset_index()
-    )
-    return GeneratedFiles(
-        files=written,
-        rows=len(everything),
-        focus_rows=int(focus_mask.sum()),
-        duplicate_rows=len(duplicates),
-        reemitted_rows=len(reemit),
-        expected=expected,
     )
