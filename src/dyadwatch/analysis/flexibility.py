@@ -61,6 +61,9 @@ from dyadwatch.analysis.periods import ERAS, FREQ_NAMES, era_named
 from dyadwatch.analysis.results import selection_json
 from dyadwatch.analysis.var import (
     HORIZON,
+    DyadVar,
+    KilianBootstrap,
+    LaggedResponseTest,
     fevd_shares,
     fit_dyad_var,
     kilian_bootstrap,
@@ -230,17 +233,7 @@ def dyad_flexibility(
     active_out = int(np.count_nonzero(np.asarray(out_events if out_events is not None else x, dtype=float)))
     active_in = int(np.count_nonzero(np.asarray(in_events if in_events is not None else z, dtype=float)))
     result = DyadFlexibility("ok", None, len(x), active_out, active_in)
-    needed = max(min_active, int(np.ceil(min_active_share * len(x))))
-    if len(x) < min_periods or min(active_out, active_in) < needed:
-        share_out = active_out / len(x) if len(x) else 0.0
-        share_in = active_in / len(x) if len(x) else 0.0
-        result.status = "insufficient_data"
-        result.reason = (
-            f"{len(x)} periods, {active_out} ({share_out:.0%}) with events from the focus country and "
-            f"{active_in} ({share_in:.0%}) from the partner; the VAR needs at least {min_periods} periods and, "
-            f"each way, {min_active_share:.0%} of them and at least {min_active} active (here {needed}) "
-            "(try a coarser --freq, a longer span or more data)"
-        )
+    if _too_few_active(result, min_periods, min_active, min_active_share):
         return result
     try:
         var = fit_dyad_var(x, z, max_lags=lag_cap(len(x), max_lags))
@@ -264,8 +257,41 @@ def dyad_flexibility(
         result.status = "unstable"
         result.reason = f"{draws - kilian.kept} of {draws} bootstrap replicates were degenerate or explosive"
         return result
-    focus_first, partner_first, response = (float(v) for v in fevd_shares(kilian.coefficients, kilian.sigma, horizon))
     values = result.values
+    _point_values(values, var, test, kilian, horizon)
+    if kilian.kept and not _intervals(result, test, kilian, horizon, max_ci_width):
+        return result
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        values.update(_asymmetry(x, z, var.lags))
+    return result
+
+
+def _too_few_active(result: DyadFlexibility, min_periods: int, min_active: int, min_active_share: float) -> bool:
+    """Whether the dyad has too few periods, or too few active ones either way, for the VAR; if so,
+    the result says ``insufficient_data``, with the counts and what to try."""
+    n, active_out, active_in = result.n_periods, result.active_out, result.active_in
+    needed = max(min_active, int(np.ceil(min_active_share * n)))
+    if n >= min_periods and min(active_out, active_in) >= needed:
+        return False
+    share_out = active_out / n if n else 0.0
+    share_in = active_in / n if n else 0.0
+    result.status = "insufficient_data"
+    result.reason = (
+        f"{n} periods, {active_out} ({share_out:.0%}) with events from the focus country and "
+        f"{active_in} ({share_in:.0%}) from the partner; the VAR needs at least {min_periods} periods and, "
+        f"each way, {min_active_share:.0%} of them and at least {min_active} active (here {needed}) "
+        "(try a coarser --freq, a longer span or more data)"
+    )
+    return True
+
+
+def _point_values(
+    values: dict[str, float | None], var: DyadVar, test: LaggedResponseTest, kilian: KilianBootstrap, horizon: int
+) -> None:
+    """The point estimates: the bias-corrected variance shares, co-movement, the lagged-response tests
+    and inertia (a p-value or Wald statistic that is not finite is left empty)."""
+    focus_first, partner_first, response = (float(v) for v in fevd_shares(kilian.coefficients, kilian.sigma, horizon))
     values["focus_first"] = focus_first
     values["partner_first"] = partner_first
     values["co_movement"] = var.co_movement
@@ -274,33 +300,37 @@ def dyad_flexibility(
     values["lagged_response_wald"] = test.wald if np.isfinite(test.wald) else None
     values["lagged_response_p"] = test.p_value if np.isfinite(test.p_value) else None
     values["inertia"] = float(kilian.coefficients[:, 0, 0].sum())
-    if kilian.kept:
-        first_draws, partner_draws, response_draws = fevd_shares(
-            kilian.replicate_coefficients, kilian.replicate_sigma, horizon
-        )
-        low, high = _percentiles(first_draws)
-        # The boundary (Andrews 2000): a share of 0 is never inside a percentile interval of positive
-        # replicates; the set {0} ∪ [low, high] with 0 kept when the test does not reject at 10 % is a
-        # 90 % set at the boundary. Its coverage is measured at 0, 0.05, 0.1 and 0.3.
-        result.ci_at_zero = test.p_value >= BOUNDARY_LEVEL if np.isfinite(test.p_value) else None
-        values["focus_first_ci_low"] = 0.0 if result.ci_at_zero else low
-        values["focus_first_ci_high"] = high
-        values["partner_first_ci_low"], values["partner_first_ci_high"] = _percentiles(partner_draws)
-        values["responsiveness_ci_low"], values["responsiveness_ci_high"] = _percentiles(response_draws)
-        width = high - float(values["focus_first_ci_low"] or 0.0)
-        if width > max_ci_width:
-            result.status = "unstable"
-            result.reason = (
-                f"the bootstrap 90% interval of the focus-first share is {width:.2f} wide (more than "
-                f"{max_ci_width}); the data cannot pin it down"
-            )
-            result.values = dict.fromkeys(NUMBER_KEYS)
-            result.ci_at_zero = None
-            return result
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        values.update(_asymmetry(x, z, var.lags))
-    return result
+
+
+def _intervals(
+    result: DyadFlexibility, test: LaggedResponseTest, kilian: KilianBootstrap, horizon: int, max_ci_width: float
+) -> bool:
+    """The bootstrap 90% intervals of the shares; False (and the result ``unstable``, its numbers
+    cleared) when the focus-first interval is wider than ``max_ci_width``."""
+    values = result.values
+    first_draws, partner_draws, response_draws = fevd_shares(
+        kilian.replicate_coefficients, kilian.replicate_sigma, horizon
+    )
+    low, high = _percentiles(first_draws)
+    # The boundary (Andrews 2000): a share of 0 is never inside a percentile interval of positive
+    # replicates; the set {0} ∪ [low, high] with 0 kept when the test does not reject at 10 % is a
+    # 90 % set at the boundary. Its coverage is measured at 0, 0.05, 0.1 and 0.3.
+    result.ci_at_zero = test.p_value >= BOUNDARY_LEVEL if np.isfinite(test.p_value) else None
+    values["focus_first_ci_low"] = 0.0 if result.ci_at_zero else low
+    values["focus_first_ci_high"] = high
+    values["partner_first_ci_low"], values["partner_first_ci_high"] = _percentiles(partner_draws)
+    values["responsiveness_ci_low"], values["responsiveness_ci_high"] = _percentiles(response_draws)
+    width = high - float(values["focus_first_ci_low"] or 0.0)
+    if width <= max_ci_width:
+        return True
+    result.status = "unstable"
+    result.reason = (
+        f"the bootstrap 90% interval of the focus-first share is {width:.2f} wide (more than "
+        f"{max_ci_width}); the data cannot pin it down"
+    )
+    result.values = dict.fromkeys(NUMBER_KEYS)
+    result.ci_at_zero = None
+    return False
 
 
 def _response_sign(entry: dict[str, Any]) -> int:
@@ -532,21 +562,9 @@ def panel_flexibility(
     chosen_era = era_named(era)
     settings = _settings(max_lags, draws, seed, min_periods, min_active, min_active_share)
     names = [p.upper() for p in partners] if partners else panel.partners()
-    rows: list[PartnerFlexibility] = []
     # Regimes need room for a VAR on each side of a break.
     regime_min = max(min_periods, 6)
-    for partner in names:
-        pair = _pair_in_era(panel, partner, chosen_era)
-        if pair.empty:
-            metrics = DyadFlexibility("insufficient_data", f"no events between {panel.focus} and {partner}")
-            rows.append(PartnerFlexibility(partner, "all", None, None, metrics))
-            continue
-        for subset, span in _subsets(pair.reset_index(drop=True), by, panel.freq, regime_min):
-            metrics = _pair_flexibility(span, settings)
-            start, end = (
-                (_label(span["period"].iloc[0]), _label(span["period"].iloc[-1])) if len(span) else (None, None)
-            )
-            rows.append(PartnerFlexibility(partner, subset, start, end, metrics))
+    rows = _partner_rows(panel, names, chosen_era, by, regime_min, settings)
     notes = [
         f"frequency: one value per {FREQ_NAMES[panel.freq]}; series NC = Goldstein sums in each direction, "
         "zeros in periods without events, over each partner's span (first to last event)",
@@ -567,6 +585,36 @@ def panel_flexibility(
         "deprecated keys (one release): flexibility, ci_low, ci_high = focus_first and its interval; "
         "flexibility_upper, upper_ci_low, upper_ci_high = partner_first and its interval; rigidity = 1 − focus_first",
     ]
+    notes.extend(_subset_notes(chosen_era, by, regime_min, panel.freq))
+    return FlexibilityResult(
+        panel.focus, panel.freq, era, by, panel.normalize, panel.drop_statements, draws, rows, notes, panel.selection
+    )
+
+
+def _partner_rows(
+    panel: FocusPanel, names: list[str], chosen_era: Any, by: str, regime_min: int, settings: dict[str, Any]
+) -> list[PartnerFlexibility]:
+    """One row per partner and span (:func:`_subsets`) with its metrics; a partner without events in
+    the chosen era gets one ``insufficient_data`` row."""
+    rows: list[PartnerFlexibility] = []
+    for partner in names:
+        pair = _pair_in_era(panel, partner, chosen_era)
+        if pair.empty:
+            metrics = DyadFlexibility("insufficient_data", f"no events between {panel.focus} and {partner}")
+            rows.append(PartnerFlexibility(partner, "all", None, None, metrics))
+            continue
+        for subset, span in _subsets(pair.reset_index(drop=True), by, panel.freq, regime_min):
+            metrics = _pair_flexibility(span, settings)
+            start, end = (
+                (_label(span["period"].iloc[0]), _label(span["period"].iloc[-1])) if len(span) else (None, None)
+            )
+            rows.append(PartnerFlexibility(partner, subset, start, end, metrics))
+    return rows
+
+
+def _subset_notes(chosen_era: Any, by: str, regime_min: int, freq: str) -> list[str]:
+    """Notes on the era chosen and on how the spans of ``by`` were cut."""
+    notes: list[str] = []
     if chosen_era is not None:
         notes.append(f"era: {chosen_era.label}")
     if by == "era":
@@ -576,11 +624,9 @@ def panel_flexibility(
             f"by regime: spans between breaks of NC focus→partner (PELT on rank scores, at least {regime_min} periods)"
         )
     elif by == "rolling":
-        window = max(ROLLING_WINDOW[panel.freq], regime_min)
+        window = max(ROLLING_WINDOW[freq], regime_min)
         notes.append(f"by rolling: windows of {window} periods moved by {max(window // 2, 1)}")
-    return FlexibilityResult(
-        panel.focus, panel.freq, era, by, panel.normalize, panel.drop_statements, draws, rows, notes, panel.selection
-    )
+    return notes
 
 
 def _flip_text(partner: str, freq: str, by_freq: dict[str, dict[str, Any]], flips: list[str]) -> str:
