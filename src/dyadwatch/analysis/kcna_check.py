@@ -100,32 +100,7 @@ def kcna_coverage(
             spans[label] = f"no texts coded for {source} between {first} and {last}"
             continue
         spans[label] = span
-        only = f"AND partner IN ({', '.join('?' * len(partners))})" if partners else ""
-        checked = con.execute(
-            f"""
-            WITH chron AS (
-                SELECT event_id, date, CASE WHEN actor1 = ? THEN actor2 ELSE actor1 END AS partner,
-                       actor1, actor2, event_code, quad_class, summary, reference
-                FROM events
-                WHERE source = ? AND (actor1 = ? OR actor2 = ?) AND actor1 <> actor2
-                      AND date BETWEEN CAST(? AS DATE) - {int(window)} AND CAST(? AS DATE) + {int(window)}
-            ),
-            said AS (
-                SELECT date, CASE WHEN actor1 = ? THEN actor2 ELSE actor1 END AS partner, quad_class
-                FROM events
-                WHERE source = ? AND (actor1 = ? OR actor2 = ?) AND date BETWEEN CAST(? AS DATE) - {int(window)}
-                      AND CAST(? AS DATE) + {int(window)}
-            )
-            SELECT c.*, EXISTS (
-                SELECT 1 FROM said s
-                WHERE s.partner = c.partner AND abs(date_diff('day', s.date, c.date)) <= {int(window)}
-                  AND (s.quad_class <= 2) = (c.quad_class <= 2)
-            ) AS reported
-            FROM chron c WHERE true {only}
-            ORDER BY c.date, c.partner, c.event_id
-            """,
-            [FOCUS, reference, FOCUS, FOCUS, *span, FOCUS, source, FOCUS, FOCUS, *span, *partners],
-        ).df()
+        checked = _checked_events(con, source, reference, span, window, partners)
         if checked.empty:
             continue
         checked.insert(0, "period", label)
@@ -148,7 +123,52 @@ def kcna_coverage(
         else pd.DataFrame(columns=["period", "date", "partner", "actor1", "actor2", "event_code", "quad_class",
                                    "summary", "reference"])
     )  # fmt: skip
-    notes = [
+    notes = _period_notes(spans, by_partner, window)
+    return KcnaCoverage(window, source, COMPATIBLE, spans, by_partner.reset_index(drop=True), unreported, notes)
+
+
+def _checked_events(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    reference: str,
+    span: tuple[str, str],
+    window: int,
+    partners: tuple[str, ...],
+) -> pd.DataFrame:
+    """The ``reference`` events of the focus country in ``span`` (of ``partners`` when named), each
+    marked ``reported`` when ``source`` has an event with the same partner within ``window`` days and
+    on the same side (cooperation or conflict)."""
+    only = f"AND partner IN ({', '.join('?' * len(partners))})" if partners else ""
+    return con.execute(
+        f"""
+        WITH chron AS (
+            SELECT event_id, date, CASE WHEN actor1 = ? THEN actor2 ELSE actor1 END AS partner,
+                   actor1, actor2, event_code, quad_class, summary, reference
+            FROM events
+            WHERE source = ? AND (actor1 = ? OR actor2 = ?) AND actor1 <> actor2
+                  AND date BETWEEN CAST(? AS DATE) - {int(window)} AND CAST(? AS DATE) + {int(window)}
+        ),
+        said AS (
+            SELECT date, CASE WHEN actor1 = ? THEN actor2 ELSE actor1 END AS partner, quad_class
+            FROM events
+            WHERE source = ? AND (actor1 = ? OR actor2 = ?) AND date BETWEEN CAST(? AS DATE) - {int(window)}
+                  AND CAST(? AS DATE) + {int(window)}
+        )
+        SELECT c.*, EXISTS (
+            SELECT 1 FROM said s
+            WHERE s.partner = c.partner AND abs(date_diff('day', s.date, c.date)) <= {int(window)}
+              AND (s.quad_class <= 2) = (c.quad_class <= 2)
+        ) AS reported
+        FROM chron c WHERE true {only}
+        ORDER BY c.date, c.partner, c.event_id
+        """,
+        [FOCUS, reference, FOCUS, FOCUS, *span, FOCUS, source, FOCUS, FOCUS, *span, *partners],
+    ).df()
+
+
+def _period_notes(spans: dict[str, tuple[str, str] | str], by_partner: pd.DataFrame, window: int) -> list[str]:
+    """One note per period: its partners and chronology events reported, or why it has none."""
+    return [
         f"{label}: {len(by_partner[by_partner['period'] == label])} partners, "
         f"{int(by_partner.loc[by_partner['period'] == label, 'reported'].sum())} of "
         f"{int(by_partner.loc[by_partner['period'] == label, 'chronology'].sum())} chronology events reported "
@@ -157,4 +177,3 @@ def kcna_coverage(
         else f"{label}: {span}"
         for label, span in spans.items()
     ]
-    return KcnaCoverage(window, source, COMPATIBLE, spans, by_partner.reset_index(drop=True), unreported, notes)
