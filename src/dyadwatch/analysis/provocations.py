@@ -282,12 +282,7 @@ def event_study(
     ``p_value_adjusted``: the same whole-span shifts, applied to the adjusted ratio."""
     first, last = pd.Timestamp(start), pd.Timestamp(end)
     days = (last - first).days + 1
-    hits = np.zeros(days)
-    for day in pd.DatetimeIndex(pd.to_datetime(list(provocation_days))):
-        offset = (day - first).days
-        if 0 <= offset < days:
-            hits[offset] = 1.0
-    hit = hits > 0
+    hits = _hit_days(provocation_days, first, days)
     rng = np.random.default_rng(seed)
     # a stream of its own, so that the whole-span p-values stay those of the same seed before issue 25
     local_rng = np.random.default_rng([seed, 25])
@@ -320,29 +315,68 @@ def event_study(
                 null = _log_ratios(inside, np.full(len(shifts), float(mask.sum())), hits.sum(), float(days))
                 row["p_value"] = _p_from(statistic, null)
                 if local is not None:
-                    null = np.concatenate(
-                        [
-                            _log_ratios((moved & hit).sum(1), moved.sum(1).astype(float), hits.sum(), float(days))
-                            for moved in (
-                                _masks(starts + chunk, ends + chunk, days, side, window)
-                                for chunk in np.array_split(local, max(1, len(local) // 200))
-                            )
-                        ]
-                    )
+                    null = _local_null(hits, starts, ends, local, side, window)
                     row["p_value_local"] = _p_from(statistic, null)
             if expected is not None:
-                adjusted = _log_ratios(
-                    np.array([hits[mask].sum()]), np.array([expected[mask].sum()]), hits.sum(), expected.sum()
-                )[0]
-                if np.isfinite(adjusted):
-                    row["rate_ratio_adjusted"] = float(np.exp(adjusted))
-                    null = _log_ratios(
-                        np.rint(_circular_sums(hits, mask, shifts)), _circular_sums(expected, mask, shifts),
-                        hits.sum(), expected.sum(),
-                    )  # fmt: skip
-                    row["p_value_adjusted"] = _p_from(abs(adjusted), null)
+                _adjusted_ratio(row, hits, mask, expected, shifts)
             rows.append(row)
     return rows
+
+
+def _hit_days(
+    provocation_days: Sequence[dt.date] | pd.DatetimeIndex, first: pd.Timestamp, days: int
+) -> np.ndarray[Any, Any]:
+    """1 on each of the ``days`` days from ``first`` with a provocation, 0 elsewhere (days outside ignored)."""
+    hits = np.zeros(days)
+    for day in pd.DatetimeIndex(pd.to_datetime(list(provocation_days))):
+        offset = (day - first).days
+        if 0 <= offset < days:
+            hits[offset] = 1.0
+    return hits
+
+
+def _local_null(
+    hits: np.ndarray[Any, Any],
+    starts: np.ndarray[Any, Any],
+    ends: np.ndarray[Any, Any],
+    local: np.ndarray[Any, Any],
+    side: str,
+    window: int,
+) -> np.ndarray[Any, Any]:
+    """The log rate ratios with every trigger moved by each row of ``local`` (:func:`local_shifts`), in
+    chunks of about 200 rows to bound the memory of the window masks."""
+    days = len(hits)
+    hit = hits > 0
+    return np.concatenate(
+        [
+            _log_ratios((moved & hit).sum(1), moved.sum(1).astype(float), hits.sum(), float(days))
+            for moved in (
+                _masks(starts + chunk, ends + chunk, days, side, window)
+                for chunk in np.array_split(local, max(1, len(local) // 200))
+            )
+        ]
+    )
+
+
+def _adjusted_ratio(
+    row: dict[str, Any],
+    hits: np.ndarray[Any, Any],
+    mask: np.ndarray[Any, Any],
+    expected: np.ndarray[Any, Any],
+    shifts: np.ndarray[Any, Any],
+) -> None:
+    """Fill ``rate_ratio_adjusted`` (observed over expected inside the windows, against the same
+    outside) and its whole-span permutation p-value, when the ratio is finite."""
+    adjusted = _log_ratios(np.array([hits[mask].sum()]), np.array([expected[mask].sum()]), hits.sum(), expected.sum())[
+        0
+    ]
+    if np.isfinite(adjusted):
+        row["rate_ratio_adjusted"] = float(np.exp(adjusted))
+        null = _log_ratios(
+            np.rint(_circular_sums(hits, mask, shifts)), _circular_sums(expected, mask, shifts),
+            hits.sum(), expected.sum(),
+        )  # fmt: skip
+        row["p_value_adjusted"] = _p_from(abs(adjusted), null)
 
 
 def weekly_design(
@@ -516,6 +550,27 @@ def _independent_columns(x: np.ndarray[Any, Any], tolerance: float = 1e-10) -> l
     return keep
 
 
+def _design_matrix(
+    numeric: pd.DataFrame, categories: pd.DataFrame, active: np.ndarray[Any, Any], separated: Sequence[str]
+) -> tuple[list[str], np.ndarray[Any, Any]]:
+    """The regression's column names and design on the ``active`` rows: a constant, each numeric column
+    that is not ``separated`` and varies there, and dummies of each category (first level left out)."""
+    values = numeric.to_numpy(dtype=float)
+    names: list[str] = ["const"]
+    blocks: list[np.ndarray[Any, Any]] = [np.ones((int(active.sum()), 1))]
+    for i, column in enumerate(map(str, numeric.columns)):
+        kept_values = values[active, i]
+        if column not in separated and (kept_values != kept_values[0]).any():
+            names.append(column)
+            blocks.append(kept_values[:, None])
+    for column in map(str, categories.columns):
+        levels = categories[column].to_numpy()[active]
+        found = np.unique(levels)[1:]  # the first level is the reference
+        names.extend(f"{column}_{level}" for level in found)
+        blocks.append((levels[:, None] == found[None, :]).astype(float))
+    return names, np.hstack(blocks)
+
+
 def _fit(y: np.ndarray[Any, Any], numeric: pd.DataFrame, categories: pd.DataFrame, alpha: float | None = None) -> _Fit:
     """Negative binomial regression (NB2; Cameron & Trivedi 2013 §3.3) of the weekly counts on
     ``numeric`` columns and dummies of each ``categories`` column (first level left out).
@@ -532,19 +587,7 @@ def _fit(y: np.ndarray[Any, Any], numeric: pd.DataFrame, categories: pd.DataFram
     values = numeric.to_numpy(dtype=float)
     binary = [c for i, c in enumerate(numeric) if np.isin(values[:, i], (0.0, 1.0)).all()]
     active, separated = _separated(y, numeric[binary], categories)
-    names: list[str] = ["const"]
-    blocks: list[np.ndarray[Any, Any]] = [np.ones((int(active.sum()), 1))]
-    for i, column in enumerate(map(str, numeric.columns)):
-        kept_values = values[active, i]
-        if column not in separated and (kept_values != kept_values[0]).any():
-            names.append(column)
-            blocks.append(kept_values[:, None])
-    for column in map(str, categories.columns):
-        levels = categories[column].to_numpy()[active]
-        found = np.unique(levels)[1:]  # the first level is the reference
-        names.extend(f"{column}_{level}" for level in found)
-        blocks.append((levels[:, None] == found[None, :]).astype(float))
-    design = np.hstack(blocks)
+    names, design = _design_matrix(numeric, categories, active, separated)
     # Keep a column only if it adds to the rank (an indicator that coincides with a set of year
     # dummies is not identified); the terms of interest come first, so they are kept first.
     columns = _independent_columns(design)
@@ -929,7 +972,6 @@ def provocations(
 ) -> ProvocationsResult:
     """Provocations around triggers: for ``date_from``..``date_to`` if given, else Hess's 2012–2016
     and 1990–2025 (each cut to the data). ``triggers`` defaults to the bundled trigger data."""
-    from dyadwatch.days import parse_day
     from dyadwatch.ingest.triggers import triggers as bundled_triggers
 
     focus = focus.upper()
@@ -941,39 +983,12 @@ def provocations(
             f"no acts of {focus} from {', '.join(sources)} in the store; run dyadwatch demo (bundled lists) first"
         )
     table = bundled_triggers() if triggers is None else triggers
-    if date_from or date_to:
-        first = parse_day(date_from or days[0].isoformat(), "--from")
-        last = parse_day(date_to or days[-1].isoformat(), "--to")
-        if last <= first:
-            raise UsageError(f"--to ({last}) must come after --from ({first})")
-        periods = {f"{first}_{last}": (first.isoformat(), last.isoformat())}
-    else:
-        periods = dict(PERIODS)
+    periods = _periods(days, date_from, date_to)
     notes: list[str] = []
     results: list[dict[str, Any]] = []
-    last_data = days[-1]
     for name, (start, end) in periods.items():
-        end_day = min(dt.date.fromisoformat(end), last_data)
-        design = weekly_design(days, table, start, end_day, window=window)
-        # the time controls need a year of weeks and some provocations; otherwise no rate-adjusted scheme
-        expected = (
-            expected_daily(design, start, end_day) if len(design) >= 52 and design["provocations"].any() else None
-        )
-        entry: dict[str, Any] = {
-            "name": name,
-            "from": start,
-            "to": end_day.isoformat(),
-            "provocation_days": sum(1 for d in days if start <= d.isoformat() <= end_day.isoformat()),
-            "event_study": event_study(
-                days, table, start, end_day, window=window, permutations=permutations, seed=seed, expected=expected
-            ),
-        }
-        try:
-            entry["count_model"] = count_model(design, sorted(table["kind"].unique()))
-        except InsufficientDataError as exc:
-            entry["count_model"] = None
-            notes.append(f"{name}: {exc}")
-        results.append(entry)
+        end_day = min(dt.date.fromisoformat(end), days[-1])
+        results.append(_period_entry(name, start, end_day, days, table, window, permutations, seed, notes))
     notes.append(
         "the exercise list is a sample (only exercises with sourced start and end days); UN resolutions end "
         "in 2017; a missing trigger counts its days as 'elsewhere', which biases ratios towards 1"
@@ -983,18 +998,69 @@ def provocations(
         sources=list(sources),
         window_days=window,
         periods=results,
-        method={
-            "event_study": f"provocation days within {window} days before / from the start to {window} days after "
-            "each trigger, against all other days, two-sided on the log rate ratio; p_value from random circular "
-            f"shifts of the whole trigger calendar ({permutations}), p_value_local from moving each trigger by its "
-            f"own random {LOCAL_SHIFT_DAYS[0]}-{LOCAL_SHIFT_DAYS[1]} days earlier or later inside the period "
-            f"({permutations}), p_value_adjusted from the same whole-span shifts of the ratio of observed to expected "
-            "provocation days, expected from the time controls alone; " + SCHEME_TRUST,
-            "count_model": "negative binomial regression of weekly provocation days on log(1 + provocation days in "
-            f"the previous {LAG_WEEKS} weeks) and one after-window indicator per trigger kind, with time controls "
-            f"({TIME_CONTROLS['spline']}); incidence-rate ratios with 95% intervals; lag-only vs triggers-only "
-            "compared by a Vuong test (Newey-West variance) after a joint likelihood-ratio test of both; the same "
-            "models without time controls under without_time_controls",
-        },
+        method=_methods(window, permutations),
         notes=notes,
     )
+
+
+def _periods(days: list[dt.date], date_from: str | None, date_to: str | None) -> dict[str, tuple[str, str]]:
+    """The periods to study: ``date_from``..``date_to`` (either defaulting to the first or last
+    provocation) when one is given, else the standard :data:`PERIODS`."""
+    from dyadwatch.days import parse_day
+
+    if not (date_from or date_to):
+        return dict(PERIODS)
+    first = parse_day(date_from or days[0].isoformat(), "--from")
+    last = parse_day(date_to or days[-1].isoformat(), "--to")
+    if last <= first:
+        raise UsageError(f"--to ({last}) must come after --from ({first})")
+    return {f"{first}_{last}": (first.isoformat(), last.isoformat())}
+
+
+def _period_entry(
+    name: str,
+    start: str,
+    end_day: dt.date,
+    days: list[dt.date],
+    table: pd.DataFrame,
+    window: int,
+    permutations: int,
+    seed: int,
+    notes: list[str],
+) -> dict[str, Any]:
+    """One period's event study and count model (None, with a note, when the data cannot fit it)."""
+    design = weekly_design(days, table, start, end_day, window=window)
+    # the time controls need a year of weeks and some provocations; otherwise no rate-adjusted scheme
+    expected = expected_daily(design, start, end_day) if len(design) >= 52 and design["provocations"].any() else None
+    entry: dict[str, Any] = {
+        "name": name,
+        "from": start,
+        "to": end_day.isoformat(),
+        "provocation_days": sum(1 for d in days if start <= d.isoformat() <= end_day.isoformat()),
+        "event_study": event_study(
+            days, table, start, end_day, window=window, permutations=permutations, seed=seed, expected=expected
+        ),
+    }
+    try:
+        entry["count_model"] = count_model(design, sorted(table["kind"].unique()))
+    except InsufficientDataError as exc:
+        entry["count_model"] = None
+        notes.append(f"{name}: {exc}")
+    return entry
+
+
+def _methods(window: int, permutations: int) -> dict[str, str]:
+    """How the event study and the count model were computed, for the result's ``method``."""
+    return {
+        "event_study": f"provocation days within {window} days before / from the start to {window} days after "
+        "each trigger, against all other days, two-sided on the log rate ratio; p_value from random circular "
+        f"shifts of the whole trigger calendar ({permutations}), p_value_local from moving each trigger by its "
+        f"own random {LOCAL_SHIFT_DAYS[0]}-{LOCAL_SHIFT_DAYS[1]} days earlier or later inside the period "
+        f"({permutations}), p_value_adjusted from the same whole-span shifts of the ratio of observed to expected "
+        "provocation days, expected from the time controls alone; " + SCHEME_TRUST,
+        "count_model": "negative binomial regression of weekly provocation days on log(1 + provocation days in "
+        f"the previous {LAG_WEEKS} weeks) and one after-window indicator per trigger kind, with time controls "
+        f"({TIME_CONTROLS['spline']}); incidence-rate ratios with 95% intervals; lag-only vs triggers-only "
+        "compared by a Vuong test (Newey-West variance) after a joint likelihood-ratio test of both; the same "
+        "models without time controls under without_time_controls",
+    }
