@@ -227,16 +227,51 @@ def rhetoric(
     """
     freq = check_freq(freq)
     if embedding:
-        from dyadwatch.analysis.embedding import check_model, missing_requirement
-
-        check_model(embedding_model)
-        reason = missing_requirement()
-        if reason:
-            raise UsageError(reason)
+        _check_embedding(embedding_model)
     focus = focus.upper()
     # The texts' days and partners, and the period of the index and of the events beside it (all sources).
     selection = Selection(freq=freq, start=start, end=end, partners=tuple(partners or ()))
     require_texts(store)
+    texts, skipped = _selected_texts(store, selection, collections)
+    mentions = _texts(store.con, "SELECT text_id, partner FROM texts_partners")
+    if partners:
+        wanted = [p.upper() for p in partners]
+        mentions = mentions[mentions["partner"].isin(wanted)]
+    lex = lexicon()
+    scored = cached_scores(store.con, texts, lex)
+    scored["date"] = texts["date"].to_numpy()
+    if embedding:
+        _embed(scored, texts, embedding_model)
+    rows = index_frame(scored, mentions, freq)
+    notes = [
+        f"{len(texts)} texts scored with {lex.version}; a text about several partners counts for each.",
+    ]
+    if skipped:
+        notes.append(f"{skipped} texts in languages the lexicon does not cover (not en or ko) left out")
+    if rows.empty:
+        notes.append("no text is about any partner in the dictionary for this selection")
+    _add_event_means(store, focus, rows, freq)
+    result = RhetoricResult(focus, freq, lex.version, rows.reset_index(drop=True), notes=notes, selection=selection)
+    if embedding:
+        _embedding_agreement(result, scored, texts, embedding_model)
+    if freq in ("M", "Q"):
+        _lead_lags(result, store, scored, texts, mentions, draws, seed)
+    return result
+
+
+def _check_embedding(embedding_model: str) -> None:
+    """Raise a :class:`UsageError` saying what to install or choose when the embedding cannot run."""
+    from dyadwatch.analysis.embedding import check_model, missing_requirement
+
+    check_model(embedding_model)
+    reason = missing_requirement()
+    if reason:
+        raise UsageError(reason)
+
+
+def _selected_texts(store: Store, selection: Selection, collections: Sequence[str] | None) -> tuple[pd.DataFrame, int]:
+    """The selection's texts (of ``collections`` when named) in the languages the lexicon scores, and
+    how many others were left out."""
     dates, params = selection.date_clauses()
     where = ["TRUE", *dates]
     if collections:
@@ -249,31 +284,21 @@ def rhetoric(
     )
     languages = texts["language"].isin(SCORED_LANGUAGES)
     skipped = int((~languages).sum())
-    texts = texts[languages].reset_index(drop=True)
-    mentions = _texts(store.con, "SELECT text_id, partner FROM texts_partners")
-    if partners:
-        wanted = [p.upper() for p in partners]
-        mentions = mentions[mentions["partner"].isin(wanted)]
-    lex = lexicon()
-    scored = cached_scores(store.con, texts, lex)
-    scored["date"] = texts["date"].to_numpy()
-    if embedding:
-        english = (texts["language"] == "en").to_numpy()
-        from dyadwatch.analysis.embedding import embedding_scores
+    return texts[languages].reset_index(drop=True), skipped
 
-        scored["embedding"] = np.nan
-        bodies = text_bodies(texts)
-        scored.loc[english, "embedding"] = embedding_scores(
-            [bodies[k] for k in np.flatnonzero(english)], embedding_model
-        )
-    rows = index_frame(scored, mentions, freq)
-    notes = [
-        f"{len(texts)} texts scored with {lex.version}; a text about several partners counts for each.",
-    ]
-    if skipped:
-        notes.append(f"{skipped} texts in languages the lexicon does not cover (not en or ko) left out")
-    if rows.empty:
-        notes.append("no text is about any partner in the dictionary for this selection")
+
+def _embed(scored: pd.DataFrame, texts: pd.DataFrame, embedding_model: str) -> None:
+    """Add each English text's model-based score as ``embedding`` (missing for the other texts)."""
+    english = (texts["language"] == "en").to_numpy()
+    from dyadwatch.analysis.embedding import embedding_scores
+
+    scored["embedding"] = np.nan
+    bodies = text_bodies(texts)
+    scored.loc[english, "embedding"] = embedding_scores([bodies[k] for k in np.flatnonzero(english)], embedding_model)
+
+
+def _add_event_means(store: Store, focus: str, rows: pd.DataFrame, freq: str) -> None:
+    """Put the focus country's mean Goldstein score toward each partner beside its index rows."""
     has_events = int(store.con.execute("SELECT count(*) FROM events").fetchall()[0][0]) > 0
     for partner in rows["partner"].unique() if has_events else []:
         events = dyad_series(store, focus, str(partner), freq=freq, fill=False)
@@ -282,30 +307,44 @@ def rhetoric(
         means = events.set_index(pd.to_datetime(events["period"]))["goldstein_mean"]
         mask = rows["partner"] == partner
         rows.loc[mask, "goldstein_mean"] = rows.loc[mask, "period"].map(means).to_numpy(dtype=float)
-    result = RhetoricResult(focus, freq, lex.version, rows.reset_index(drop=True), notes=notes, selection=selection)
-    if embedding:
-        result.embedding = embedding_agreement(scored, result.rows, embedding_model)
-        result.text_embedding_scores = pd.DataFrame(
-            {"text_id": texts["text_id"].to_numpy(), "embedding_score": scored["embedding"].to_numpy()}
+
+
+def _embedding_agreement(
+    result: RhetoricResult, scored: pd.DataFrame, texts: pd.DataFrame, embedding_model: str
+) -> None:
+    """The embedding score's agreement with the lexicon, each text's embedding score, and a note on both."""
+    result.embedding = embedding_agreement(scored, result.rows, embedding_model)
+    result.text_embedding_scores = pd.DataFrame(
+        {"text_id": texts["text_id"].to_numpy(), "embedding_score": scored["embedding"].to_numpy()}
+    )
+    agree = result.embedding
+    result.notes.append(
+        f"embedding_score: {agree['model']} with {agree['anchors_version']} on {agree['texts_scored']} English "
+        f"texts; Spearman with the lexicon {agree['per_text']['rho']} per text (n = {agree['per_text']['n']}), "
+        f"{agree['per_period']['rho']} per partner-period (n = {agree['per_period']['n']})"
+    )
+
+
+def _lead_lags(
+    result: RhetoricResult,
+    store: Store,
+    scored: pd.DataFrame,
+    texts: pd.DataFrame,
+    mentions: pd.DataFrame,
+    draws: int,
+    seed: int,
+) -> None:
+    """The lead-lag tests of every partner in the rows, per collection, adjusted together (with a note)."""
+    by_collection = collection_indexes(scored, texts["collection"], mentions, result.freq)
+    for partner in sorted(result.rows["partner"].unique()):
+        own = [c for c in by_collection.get(str(partner), []) if len(c.index)]
+        result.lead_lag.append(lead_lag(store, result.focus, str(partner), own, result.freq, draws=draws, seed=seed))
+    family = adjust_lead_lag(result.lead_lag)
+    if family:
+        result.notes.append(
+            f"lead-lag p-values: residual bootstrap under the null ({draws} draws), Benjamini–Hochberg "
+            f"adjusted over {family} tests (every partner, collection and direction): *_p_adjusted"
         )
-        agree = result.embedding
-        notes.append(
-            f"embedding_score: {agree['model']} with {agree['anchors_version']} on {agree['texts_scored']} English "
-            f"texts; Spearman with the lexicon {agree['per_text']['rho']} per text (n = {agree['per_text']['n']}), "
-            f"{agree['per_period']['rho']} per partner-period (n = {agree['per_period']['n']})"
-        )
-    if freq in ("M", "Q"):
-        by_collection = collection_indexes(scored, texts["collection"], mentions, freq)
-        for partner in sorted(rows["partner"].unique()):
-            own = [c for c in by_collection.get(str(partner), []) if len(c.index)]
-            result.lead_lag.append(lead_lag(store, focus, str(partner), own, freq, draws=draws, seed=seed))
-        family = adjust_lead_lag(result.lead_lag)
-        if family:
-            notes.append(
-                f"lead-lag p-values: residual bootstrap under the null ({draws} draws), Benjamini–Hochberg "
-                f"adjusted over {family} tests (every partner, collection and direction): *_p_adjusted"
-            )
-    return result
 
 
 def collection_indexes(
@@ -506,6 +545,37 @@ def _runs_description(periods: pd.DatetimeIndex, runs: Sequence[tuple[int, int]]
     }
 
 
+def _coverage_sentence(collection: str, answer: dict[str, Any], periods: pd.DatetimeIndex, runs: int, freq: str) -> str:
+    """Where a collection's test stands: how many periods of its calendar have both series, in how many
+    runs (the longest named) and the largest gap, which is not spliced."""
+    unit = "months" if freq == "M" else "quarters"
+    where = (
+        f"{collection}: {answer['observed']} of {_count(len(periods), unit)} from "
+        f"{_month(periods[0], freq)} to {_month(periods[-1], freq)} have both an index and the event series"
+    )
+    longest = answer["longest_run"]
+    if longest:
+        where += (
+            f", in {_count(runs, 'contiguous runs')} (the longest {_count(longest[unit], unit)}, "
+            f"{longest['from']} to {longest['to']})"
+        )
+    gap = answer["largest_gap"]
+    if gap:
+        where += (
+            f"; the largest gap is {_count(gap[unit], unit)} (between {gap['after']} and {gap['before']}), not spliced"
+        )
+    return where
+
+
+def _most_lags(runs: Sequence[tuple[int, int]]) -> int:
+    """The longest lag order to try: up to :data:`MAX_LEAD_LAGS` while each keeps enough usable periods
+    (a lag order shortens every run by one period, so with many short runs a long lag leaves few rows)."""
+    most = 1
+    while most < MAX_LEAD_LAGS and len(usable_rows(runs, most + 1)) >= max(LEAD_LAG_MIN_PERIODS, 10 * (most + 1)):
+        most += 1
+    return most
+
+
 def collection_test(
     net: pd.Series,
     indexed: CollectionIndex,
@@ -530,21 +600,7 @@ def collection_test(
         "calendar": {"from": _month(periods[0], freq), "to": _month(periods[-1], freq), unit: len(periods)},
         "observed": int(observed.sum()),
     } | _runs_description(periods, runs, freq)
-    where = (
-        f"{indexed.collection}: {int(observed.sum())} of {_count(len(periods), unit)} from "
-        f"{_month(periods[0], freq)} to {_month(periods[-1], freq)} have both an index and the event series"
-    )
-    longest = answer["longest_run"]
-    if longest:
-        where += (
-            f", in {_count(len(runs), 'contiguous runs')} (the longest {_count(longest[unit], unit)}, "
-            f"{longest['from']} to {longest['to']})"
-        )
-    gap = answer["largest_gap"]
-    if gap:
-        where += (
-            f"; the largest gap is {_count(gap[unit], unit)} (between {gap['after']} and {gap['before']}), not spliced"
-        )
+    where = _coverage_sentence(indexed.collection, answer, periods, len(runs), freq)
     usable = len(usable_rows(runs, 1))
     answer["periods"] = usable
     if usable < LEAD_LAG_MIN_PERIODS:
@@ -557,11 +613,7 @@ def collection_test(
     if np.ptp(words[rows]) == 0 or np.ptp(deeds[rows]) == 0:
         constant = "the index" if np.ptp(words[rows]) == 0 else "net cooperation"
         return answer | {"status": "insufficient_data", "reason": f"{where}; {constant} is constant there"}
-    # Lag orders up to MAX_LEAD_LAGS while each keeps enough usable periods (a lag order shortens every
-    # run by one period, so with many short runs a long lag leaves few rows to fit).
-    most = 1
-    while most < MAX_LEAD_LAGS and len(usable_rows(runs, most + 1)) >= max(LEAD_LAG_MIN_PERIODS, 10 * (most + 1)):
-        most += 1
+    most = _most_lags(runs)
     try:
         lags = choose_lags(words, deeds, runs, most)
         words_test = granger_with_gaps(deeds, words, runs, lags, rng, draws)
