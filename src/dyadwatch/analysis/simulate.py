@@ -44,6 +44,7 @@ from dyadwatch.errors import InsufficientDataError, UsageError
 from dyadwatch.selection import Selection, resolve
 
 if TYPE_CHECKING:
+    from dyadwatch.analysis.var import DyadVar
     from dyadwatch.store import Store
 
 FloatArray = NDArray[np.float64]
@@ -236,27 +237,9 @@ def response_model_from_series(
     if len(stable) < len(fitted):
         notes.append(f"{len(fitted) - len(stable)} of {len(fitted)} bootstrap draws were explosive and left out")
     kept = stable or [var]
-    reactions = [
-        Reaction(
-            float(v.intercept[0]),
-            v.coefficients[:, 0, 0].copy(),
-            v.coefficients[:, 0, 1].copy(),
-            v.residuals[:, 0].copy(),
-            v.residuals[:, 1].copy(),
-        )
-        for v in kept
-    ]
+    reactions = _reactions(kept, 0)
     # B's historical rule, written from B's side (own = B's lags, partner = A's lags).
-    partner_rules = [
-        Reaction(
-            float(v.intercept[1]),
-            v.coefficients[:, 1, 1].copy(),
-            v.coefficients[:, 1, 0].copy(),
-            v.residuals[:, 1].copy(),
-            v.residuals[:, 0].copy(),
-        )
-        for v in kept
-    ]
+    partner_rules = _reactions(kept, 1)
     scale = MoveScale(
         partner_mean=float(z.mean()),
         partner_sd=float(z.std(ddof=1)),
@@ -265,7 +248,32 @@ def response_model_from_series(
         focus_mean=float(x.mean()),
         focus_sd=float(x.std(ddof=1)),
     )
-    description = {
+    description = _description(var, focus, partner, len(reactions))
+    notes.extend(_sparse_notes(active, len(x)))
+    notes.extend(_reaction_notes(var, focus, partner))
+    p = var.lags
+    return ResponseModel(reactions, scale, x[-p:].copy(), z[-p:].copy(), description, notes, partner_rules)
+
+
+def _reactions(kept: Sequence[DyadVar], side: int) -> list[Reaction]:
+    """One side's equation of each kept VAR draw as its reaction function: ``side`` 0 is A (own = A's
+    lags, partner = B's), 1 is B written from B's side."""
+    other = 1 - side
+    return [
+        Reaction(
+            float(v.intercept[side]),
+            v.coefficients[:, side, side].copy(),
+            v.coefficients[:, side, other].copy(),
+            v.residuals[:, side].copy(),
+            v.residuals[:, other].copy(),
+        )
+        for v in kept
+    ]
+
+
+def _description(var: DyadVar, focus: str, partner: str, parameter_draws: int) -> dict[str, Any]:
+    """What the response model is: the VAR, its lag order and observations, its key numbers and draws."""
+    return {
         "kind": f"bivariate VAR({var.lags}) of NC_{{{focus}→{partner}}} and NC_{{{partner}→{focus}}} "
         "(Goldstein sums per period), lag order by BIC; A's equation used as its reaction function, "
         "parameters and residuals by residual bootstrap",
@@ -276,13 +284,18 @@ def response_model_from_series(
         "inertia": var.inertia,
         "co_movement": var.co_movement,
         "stable": var.stable,
-        "parameter_draws": len(reactions),
+        "parameter_draws": parameter_draws,
     }
+
+
+def _sparse_notes(active: tuple[int, int] | None, periods: int) -> list[str]:
+    """Notes when most periods are empty, or few have events in the sparser direction (``active``)."""
+    notes: list[str] = []
     if active is not None:
         active_a, active_b = active
-        if min(active_a, active_b) < 0.3 * len(x):
+        if min(active_a, active_b) < 0.3 * periods:
             notes.append(
-                f"most periods have no events ({active_a} and {active_b} of {len(x)} active): the VAR is "
+                f"most periods have no events ({active_a} and {active_b} of {periods} active): the VAR is "
                 "fitted largely to empty periods; a coarser --freq or a shorter --from/--to window may fit better"
             )
         if min(active_a, active_b) < 40:
@@ -291,6 +304,12 @@ def response_model_from_series(
                 "weak model; read the comparison as qualitative, check it at another --freq (aggregation changes "
                 "VAR results, Shellman 2004), and prefer monthly GDELT or ICEWS data"
             )
+    return notes
+
+
+def _reaction_notes(var: DyadVar, focus: str, partner: str) -> list[str]:
+    """Notes on the estimated reaction: an inverse response, or a partner that does not predict the focus."""
+    notes: list[str] = []
     if var.reciprocity < 0:
         notes.append(
             f"the estimated reaction is an inverse response (sum of {focus}'s coefficients on {partner}'s lags = "
@@ -302,8 +321,7 @@ def response_model_from_series(
             f"in the data {partner}'s behaviour does not significantly predict {focus}'s (Granger p = "
             f"{var.granger_p:.2f}); strategies can then differ little"
         )
-    p = var.lags
-    return ResponseModel(reactions, scale, x[-p:].copy(), z[-p:].copy(), description, notes, partner_rules)
+    return notes
 
 
 @dataclass
@@ -576,12 +594,7 @@ def simulate(
     partner: str = "B",
 ) -> SimulationResult:
     """Play the named strategies (default: all of :data:`STRATEGIES`) against ``model``."""
-    names = list(strategies) if strategies else list(STRATEGIES)
-    unknown = [n for n in names if n not in STRATEGIES]
-    if unknown:
-        raise UsageError(f"unknown strategy {', '.join(unknown)}: choose from {', '.join(STRATEGIES)}")
-    if runs < 1 or horizon < 1:
-        raise UsageError("--runs and --horizon must be at least 1")
+    names = _strategy_names(strategies, runs, horizon)
     breakdown_run = BREAKDOWN_RUN.get(freq, 3)
     scale = model.scale
     outcomes = []
@@ -596,44 +609,8 @@ def simulate(
                 paths, strategy, scale, breakdown_run=breakdown_run, modesty_checked=model.partner_draws is not None
             )
         )
-    fitted_correlation = model.draws[0].shock_correlation
-    used = {r % len(model.draws) for r in range(runs)}
-    draw_correlations = [c for c in (model.draws[k].shock_correlation for k in sorted(used)) if c is not None]
-    co_movement = {
-        "draw": "joint residual bootstrap: each period resamples one row of the fitted residuals, "
-        f"{focus}'s and {partner}'s shocks together; {partner}'s recorded move = its rule's level + its shock"
-        if fitted_correlation is not None
-        else f"{focus}'s shocks only (the model has no residuals for {partner})",
-        "fitted": fitted_correlation,
-        # The bootstrap draws' own residual correlations scatter around the point estimate; runs cycle
-        # through the draws, so their mean is what the simulated correlation estimates.
-        "draws_mean": float(np.mean(draw_correlations)) if draw_correlations else None,
-        "simulated": simulated_correlation if fitted_correlation is not None else None,
-    }
-    definitions = {
-        "mean_cooperation": f"mean over the horizon of {focus}'s simulated net cooperation NC_{{{focus}→{partner}}} "
-        "(Goldstein sum per period), averaged over runs; _low/_high: 5th and 95th percentiles across runs",
-        "cooperation_line": scale.focus_mean + 0.5 * scale.focus_sd,
-        "conflict_line": scale.focus_mean - 0.5 * scale.focus_sd,
-        "breakdown_probability": f"share of runs with {breakdown_run} or more consecutive periods of "
-        f"{focus}'s NC below the conflict line (its mean - 0.5 sd); _low/_high: 90% Wilson interval",
-        "time_to_cooperation": f"median period of the first {focus} move at or above the cooperation line (its "
-        "mean + 0.5 sd), among runs that reach it (reached_cooperation: their share)",
-        "out_of_range_share": f"share of runs in which {partner}'s strategy needs a move outside {partner}'s "
-        f"historical range [{scale.partner_min:.3g}, {scale.partner_max:.3g}]; such runs are scenarios, "
-        "not forecasts (scenario = true when more than half of the runs are out of range or immodest)",
-        "immodest_share": f"share of runs in which some move of {partner}'s strategy differs from what "
-        f"{partner}'s own estimated VAR equation predicts by more than any historical residual (the "
-        "modesty check of Leeper & Zha 2003 on innovations); null for hand-made models",
-        "partner_scale": {"mean": scale.partner_mean, "sd": scale.partner_sd},
-        "focus_scale": {"mean": scale.focus_mean, "sd": scale.focus_sd},
-        "co_movement": f"same-period correlation of {focus}'s and {partner}'s shocks: fitted = of the estimated "
-        "VAR's residuals; draws_mean = the mean over the parameter draws the runs used; simulated = of the "
-        "shock pairs over every simulated period (close to draws_mean when the draw keeps the co-movement)",
-        "ranking_by_freq": "per frequency (M, Q, Y, where the data allow a model), the strategies ordered by "
-        "mean_cooperation, highest first, over the same span of calendar time; ranking_stable: whether the "
-        "order is the same at every frequency ranked (null when fewer than two could be)",
-    }
+    co_movement = _co_movement(model, runs, simulated_correlation, focus, partner)
+    definitions = _definitions(scale, breakdown_run, focus, partner)
     notes = list(model.notes)
     from dyadwatch.analysis.periods import FREQ_NAMES
 
@@ -657,6 +634,66 @@ def simulate(
         notes=notes,
         co_movement=co_movement,
     )
+
+
+def _strategy_names(strategies: Sequence[str] | None, runs: int, horizon: int) -> list[str]:
+    """The strategies to play (default: all of :data:`STRATEGIES`), after checking them, the runs and the horizon."""
+    names = list(strategies) if strategies else list(STRATEGIES)
+    unknown = [n for n in names if n not in STRATEGIES]
+    if unknown:
+        raise UsageError(f"unknown strategy {', '.join(unknown)}: choose from {', '.join(STRATEGIES)}")
+    if runs < 1 or horizon < 1:
+        raise UsageError("--runs and --horizon must be at least 1")
+    return names
+
+
+def _co_movement(
+    model: ResponseModel, runs: int, simulated_correlation: float | None, focus: str, partner: str
+) -> dict[str, Any]:
+    """How the shocks were drawn and their same-period correlation: fitted, the mean over the draws the
+    runs used, and simulated (the last two only when the model has the partner's residuals)."""
+    fitted_correlation = model.draws[0].shock_correlation
+    used = {r % len(model.draws) for r in range(runs)}
+    draw_correlations = [c for c in (model.draws[k].shock_correlation for k in sorted(used)) if c is not None]
+    return {
+        "draw": "joint residual bootstrap: each period resamples one row of the fitted residuals, "
+        f"{focus}'s and {partner}'s shocks together; {partner}'s recorded move = its rule's level + its shock"
+        if fitted_correlation is not None
+        else f"{focus}'s shocks only (the model has no residuals for {partner})",
+        "fitted": fitted_correlation,
+        # The bootstrap draws' own residual correlations scatter around the point estimate; runs cycle
+        # through the draws, so their mean is what the simulated correlation estimates.
+        "draws_mean": float(np.mean(draw_correlations)) if draw_correlations else None,
+        "simulated": simulated_correlation if fitted_correlation is not None else None,
+    }
+
+
+def _definitions(scale: MoveScale, breakdown_run: int, focus: str, partner: str) -> dict[str, Any]:
+    """What each outcome of a simulation means, with the lines and scales it is measured against."""
+    return {
+        "mean_cooperation": f"mean over the horizon of {focus}'s simulated net cooperation NC_{{{focus}→{partner}}} "
+        "(Goldstein sum per period), averaged over runs; _low/_high: 5th and 95th percentiles across runs",
+        "cooperation_line": scale.focus_mean + 0.5 * scale.focus_sd,
+        "conflict_line": scale.focus_mean - 0.5 * scale.focus_sd,
+        "breakdown_probability": f"share of runs with {breakdown_run} or more consecutive periods of "
+        f"{focus}'s NC below the conflict line (its mean - 0.5 sd); _low/_high: 90% Wilson interval",
+        "time_to_cooperation": f"median period of the first {focus} move at or above the cooperation line (its "
+        "mean + 0.5 sd), among runs that reach it (reached_cooperation: their share)",
+        "out_of_range_share": f"share of runs in which {partner}'s strategy needs a move outside {partner}'s "
+        f"historical range [{scale.partner_min:.3g}, {scale.partner_max:.3g}]; such runs are scenarios, "
+        "not forecasts (scenario = true when more than half of the runs are out of range or immodest)",
+        "immodest_share": f"share of runs in which some move of {partner}'s strategy differs from what "
+        f"{partner}'s own estimated VAR equation predicts by more than any historical residual (the "
+        "modesty check of Leeper & Zha 2003 on innovations); null for hand-made models",
+        "partner_scale": {"mean": scale.partner_mean, "sd": scale.partner_sd},
+        "focus_scale": {"mean": scale.focus_mean, "sd": scale.focus_sd},
+        "co_movement": f"same-period correlation of {focus}'s and {partner}'s shocks: fitted = of the estimated "
+        "VAR's residuals; draws_mean = the mean over the parameter draws the runs used; simulated = of the "
+        "shock pairs over every simulated period (close to draws_mean when the draw keeps the co-movement)",
+        "ranking_by_freq": "per frequency (M, Q, Y, where the data allow a model), the strategies ordered by "
+        "mean_cooperation, highest first, over the same span of calendar time; ranking_stable: whether the "
+        "order is the same at every frequency ranked (null when fewer than two could be)",
+    }
 
 
 def ranking(outcomes: Sequence[dict[str, Any]]) -> list[str]:
@@ -740,18 +777,42 @@ def simulate_dyad(
     freq = sel.freq
     focus, partner = focus.upper(), partner.upper()
     steps = horizon if horizon is not None else DEFAULT_HORIZON[freq]
-    names = list(strategies) if strategies else list(STRATEGIES)
-    unknown = [n for n in names if n not in STRATEGIES]
-    if unknown:
-        raise UsageError(f"unknown strategy {', '.join(unknown)}: choose from {', '.join(STRATEGIES)}")
-    if runs < 1 or steps < 1:
-        raise UsageError("--runs and --horizon must be at least 1")
+    names = _strategy_names(strategies, runs, steps)
+    freqs = [freq, *(f for f in RANKING_FREQS if f != freq)] if compare_freqs else [freq]
+    by_freq, primary, reason = _play_at_each(store, focus, partner, names, sel, freqs, steps, runs, seed)
+    ordered = {f: by_freq[f] for f in RANKING_FREQS if f in by_freq}
+    stable, sentence = ranking_stability(ordered, freq) if compare_freqs and len(names) > 1 else (None, None)
+    if primary is None:
+        primary = _no_model(focus, partner, runs, steps, seed, freq, reason)
+    primary.selection = sel
+    if compare_freqs and len(names) > 1:
+        primary.ranking_by_freq, primary.ranking_stable, primary.ranking_note = ordered, stable, sentence
+        if stable is False and sentence:
+            primary.notes.append(sentence)
+    return primary
+
+
+def _play_at_each(
+    store: Store,
+    focus: str,
+    partner: str,
+    names: list[str],
+    sel: Selection,
+    freqs: list[str],
+    steps: int,
+    runs: int,
+    seed: int,
+) -> tuple[dict[str, dict[str, Any]], SimulationResult | None, str]:
+    """Fit the model and play the strategies at each of ``freqs`` (the first is the result's own):
+    each frequency's ranking or why it has none, the first frequency's result (None without a model)
+    and the first reason a model could not be fitted."""
+    freq = freqs[0]
     draws = min(max(runs, 50), 500)
     months = steps * MONTHS_PER_PERIOD[freq]
     by_freq: dict[str, dict[str, Any]] = {}
     primary: SimulationResult | None = None
     reason = ""
-    for other in [freq, *(f for f in RANKING_FREQS if f != freq)] if compare_freqs else [freq]:
+    for other in freqs:
         # The same calendar span at every frequency (at least two periods), so ranks compare like with like.
         other_steps = steps if other == freq else max(2, round(months / MONTHS_PER_PERIOD[other]))
         try:
@@ -773,26 +834,22 @@ def simulate_dyad(
         }
         if other == freq:
             primary = played
-    ordered = {f: by_freq[f] for f in RANKING_FREQS if f in by_freq}
-    stable, sentence = ranking_stability(ordered, freq) if compare_freqs and len(names) > 1 else (None, None)
-    if primary is None:
-        primary = SimulationResult(
-            focus=focus,
-            partner=partner,
-            runs=runs,
-            horizon=steps,
-            seed=seed,
-            freq=freq,
-            strategies=[],
-            model={},
-            definitions={},
-            status="insufficient_data",
-            reason=f"not enough data: {reason}",
-            notes=[f"not enough data: {reason}"],
-        )
-    primary.selection = sel
-    if compare_freqs and len(names) > 1:
-        primary.ranking_by_freq, primary.ranking_stable, primary.ranking_note = ordered, stable, sentence
-        if stable is False and sentence:
-            primary.notes.append(sentence)
-    return primary
+    return by_freq, primary, reason
+
+
+def _no_model(focus: str, partner: str, runs: int, steps: int, seed: int, freq: str, reason: str) -> SimulationResult:
+    """The answer when no model could be fitted at the result's frequency: no strategies, and why."""
+    return SimulationResult(
+        focus=focus,
+        partner=partner,
+        runs=runs,
+        horizon=steps,
+        seed=seed,
+        freq=freq,
+        strategies=[],
+        model={},
+        definitions={},
+        status="insufficient_data",
+        reason=f"not enough data: {reason}",
+        notes=[f"not enough data: {reason}"],
+    )
