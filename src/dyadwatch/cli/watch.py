@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,6 +13,14 @@ from dyadwatch.cli.options import PATH, OutFormat, check_country, db_option, for
 from dyadwatch.cli.output import print_frame, print_json, say, say_error
 from dyadwatch.days import parse_day
 from dyadwatch.errors import UsageError
+
+if TYPE_CHECKING:
+    import threading
+
+    import pandas as pd
+
+    from dyadwatch.watch.channels import Channel
+    from dyadwatch.watch.cycle import CycleReport
 
 
 # -- watching (design §14, issue 30) -------------------------------------------------------------
@@ -86,35 +94,15 @@ def watch_cmd(
     Example: dyadwatch watch --once --from 2026-11-01 --feed alerts.xml --webhook https://hooks.example/dw
     Example: dyadwatch watch --every 15m --from 2026-11-01 --smtp mail.example:587 --smtp-tls --smtp-to me@example.org
     """
-    import signal
-    import threading
-
     from dyadwatch.api import default_path
-    from dyadwatch.watch.channels import Channel, SmtpChannel, StdoutChannel, WebhookChannel
-    from dyadwatch.watch.cycle import CycleReport, WatchConfig
+    from dyadwatch.watch.cycle import WatchConfig
     from dyadwatch.watch.cycle import watch as run_watch
 
     start = parse_day(from_, "--from")
-    if webhook and not webhook.startswith(("http://", "https://")):
-        raise UsageError(f"--webhook must start with http:// or https://, not {webhook!r}")
-    channels: list[Channel] = []
-    if webhook:
-        channels.append(WebhookChannel(webhook, attempts=retries, wait=retry_wait, timeout=timeout))
-    if smtp:
-        host, _, port = smtp.rpartition(":")
-        recipients = [part.strip() for value in smtp_to for part in value.split(",") if part.strip()]
-        if not host or not port.isdigit():
-            raise UsageError(f"--smtp must be HOST:PORT, e.g. mail.example.org:587, not {smtp!r}")
-        if not recipients:
-            raise UsageError("--smtp needs --smtp-to with at least one address")
-        channels.append(
-            SmtpChannel(
-                host, int(port), smtp_from, recipients, user=smtp_user,
-                password=os.environ.get("DYADWATCH_SMTP_PASSWORD"), starttls=smtp_tls, timeout=timeout, cafile=smtp_ca,
-            )
-        )  # fmt: skip
-    if to_stdout:
-        channels.append(StdoutChannel())
+    channels = _channels(
+        webhook, smtp, smtp_from=smtp_from, smtp_to=smtp_to, smtp_user=smtp_user, smtp_tls=smtp_tls, smtp_ca=smtp_ca,
+        to_stdout=to_stdout, retries=retries, retry_wait=retry_wait, timeout=timeout,
+    )  # fmt: skip
     config = WatchConfig(
         db=Path(db or default_path()).expanduser().resolve(), start=start, end=parse_day(to, "--to") if to else None,
         gdelt=not no_gdelt, version=version, base_url=base_url, jobs=jobs, timeout=timeout, attempts=retries,
@@ -127,20 +115,98 @@ def watch_cmd(
     if not 0 < alpha < 1:
         raise UsageError("--alpha must lie between 0 and 1")
     interval = _span(every, "--every")
+    stop = _stop_event(once)
+    log = _CycleLog()
+    if not once:
+        say(f"watching {config.db} every {every} (SIGTERM or Ctrl-C stops it)")
+    run_watch(config, once=once, every=interval, stop=stop, say=say, on_report=log)
+    if once and log.troubled:
+        raise click.exceptions.Exit(1)
+
+
+def _channels(
+    webhook: str | None,
+    smtp: str | None,
+    *,
+    smtp_from: str,
+    smtp_to: tuple[str, ...],
+    smtp_user: str | None,
+    smtp_tls: bool,
+    smtp_ca: Path | None,
+    to_stdout: bool,
+    retries: int,
+    retry_wait: float,
+    timeout: float,
+) -> list[Channel]:
+    """Where the alerts go, from the options (checked first: a bad URL or server is a usage error):
+    the webhook, the mail server, stdout; the feed file is the watcher's own."""
+    from dyadwatch.watch.channels import StdoutChannel, WebhookChannel
+
+    if webhook and not webhook.startswith(("http://", "https://")):
+        raise UsageError(f"--webhook must start with http:// or https://, not {webhook!r}")
+    channels: list[Channel] = []
+    if webhook:
+        channels.append(WebhookChannel(webhook, attempts=retries, wait=retry_wait, timeout=timeout))
+    if smtp:
+        channels.append(_smtp_channel(smtp, smtp_from, smtp_to, smtp_user, smtp_tls, smtp_ca, timeout))
+    if to_stdout:
+        channels.append(StdoutChannel())
+    return channels
+
+
+def _smtp_channel(
+    smtp: str,
+    smtp_from: str,
+    smtp_to: tuple[str, ...],
+    smtp_user: str | None,
+    smtp_tls: bool,
+    smtp_ca: Path | None,
+    timeout: float,
+) -> Channel:
+    """The mail channel of ``--smtp HOST:PORT`` to the ``--smtp-to`` addresses (repeatable or
+    comma-separated); the password comes from $DYADWATCH_SMTP_PASSWORD, never the command line."""
+    from dyadwatch.watch.channels import SmtpChannel
+
+    host, _, port = smtp.rpartition(":")
+    recipients = [part.strip() for value in smtp_to for part in value.split(",") if part.strip()]
+    if not host or not port.isdigit():
+        raise UsageError(f"--smtp must be HOST:PORT, e.g. mail.example.org:587, not {smtp!r}")
+    if not recipients:
+        raise UsageError("--smtp needs --smtp-to with at least one address")
+    return SmtpChannel(
+        host, int(port), smtp_from, recipients, user=smtp_user,
+        password=os.environ.get("DYADWATCH_SMTP_PASSWORD"), starttls=smtp_tls, timeout=timeout, cafile=smtp_ca,
+    )  # fmt: skip
+
+
+def _stop_event(once: bool) -> threading.Event:
+    """The event that ends a continuous watch: SIGTERM sets it, and the cycle under way finishes
+    first. With --once the signal keeps its default."""
+    import signal
+    import threading
+
     stop = threading.Event()
     if not once:
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    troubled = False
+    return stop
 
-    def on_report(report: CycleReport) -> None:
-        nonlocal troubled
+
+class _CycleLog:
+    """Says on stderr what each cycle did (files that failed, a list that could not be read, the
+    notes, then one line of counts, or that it was idle), and keeps whether the last cycle had
+    trouble (a failed file or list, an undelivered alert): --once exits 1 then."""
+
+    def __init__(self) -> None:
+        self.troubled = False
+
+    def __call__(self, report: CycleReport) -> None:
         for failed in report.failed_files:
             say_error(f"{failed['file']}: {failed['reason']} (the other files were loaded)")
         if report.sync_error:
             say_error(f"{report.sync_error} (tried again next cycle)")
         for note in report.notes:
             say(note, "note:")
-        troubled = bool(report.failed_files or report.sync_error or report.undelivered)
+        self.troubled = bool(report.failed_files or report.sync_error or report.undelivered)
         if report.idle and not report.opened:
             say(f"idle: nothing new (data until {report.data_until}); nothing sent", "watch")
             return
@@ -150,12 +216,6 @@ def watch_cmd(
             f"{len(report.undelivered)} not; {report.forecasts} forecasts stored; {report.seconds:.1f} s",
             "watch",
         )
-
-    if not once:
-        say(f"watching {config.db} every {every} (SIGTERM or Ctrl-C stops it)")
-    run_watch(config, once=once, every=interval, stop=stop, say=say, on_report=on_report)
-    if once and troubled:
-        raise click.exceptions.Exit(1)
 
 
 @forecasts_app.command("score")
@@ -171,8 +231,6 @@ def forecasts_score(episodes: str, today: str | None, output: OutFormat, db: Pat
     \b
     Example: dyadwatch forecasts score --format json
     """
-    import pandas as pd
-
     from dyadwatch.watch.forecasts import score
 
     with open_store(db) as store:
@@ -180,23 +238,33 @@ def forecasts_score(episodes: str, today: str | None, output: OutFormat, db: Pat
     if output is OutFormat.json:
         print_json(result.to_dict())
     else:
-        rows = [
-            {"horizon_months": h, **{k: v for k, v in entry.items() if k != "reliability"}}
-            for h, entry in result.by_horizon.items()
-        ]
-        frame = pd.DataFrame(
-            rows, columns=["horizon_months", "forecasts", "onsets", "base_rate", "brier", "brier_skill"]
-        )
-        print_frame(frame, output, "stored forecasts scored")
+        print_frame(_scores_frame(result.by_horizon), output, "stored forecasts scored")
+    _say_chain(result)
+    for note in result.notes:
+        say(note, "note:")
+    if not result.chain.ok:
+        raise click.exceptions.Exit(1)
+
+
+def _say_chain(result: Any) -> None:
+    """Whether the stored forecasts' hash chain holds (how many, how many still pending), or where
+    it breaks: a forecast changed or removed after the fact."""
     chain = result.chain
     if chain.ok:
         say(f"hash chain verified: {chain.rows} forecasts, none changed or removed; {result.pending} pending")
     else:
         say_error(f"hash chain broken at forecast {chain.broken_at}: {chain.reason}")
-    for note in result.notes:
-        say(note, "note:")
-    if not chain.ok:
-        raise click.exceptions.Exit(1)
+
+
+def _scores_frame(by_horizon: dict[str, Any]) -> pd.DataFrame:
+    """The scores per horizon as a table: one row a horizon, its reliability bins left to JSON."""
+    import pandas as pd
+
+    rows = [
+        {"horizon_months": h, **{k: v for k, v in entry.items() if k != "reliability"}}
+        for h, entry in by_horizon.items()
+    ]
+    return pd.DataFrame(rows, columns=["horizon_months", "forecasts", "onsets", "base_rate", "brier", "brier_skill"])
 
 
 @forecasts_app.command("export")
