@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -36,15 +37,9 @@ def demo(out_dir: Path, force: bool, db: Path | None) -> None:
     the last run (a content hash), the site is left as it is; --force rewrites it."""
     from dyadwatch.api import Store
     from dyadwatch.errors import ReportError
-    from dyadwatch.ingest.bundled import load_bundled
 
     with Store(db) as store:
-        reports = load_bundled(store)
-        events = sum(r.rows_kept for r in reports if not r.format.startswith("texts"))
-        texts = sum(r.rows_kept for r in reports if r.format.startswith("texts") and r.format != "texts:coded")
-        say(f"bundled data: {len(reports)} files, {events} new events, {texts} new texts, store {store.path}")
-        kcna = store.count("kcna")
-        say(f"{kcna} events coded from KCNA's texts (left out unless named: --source kcna)")
+        _load_bundled(store)
         from dyadwatch.report import build_site
         from dyadwatch.report.site import site_is_current
 
@@ -57,12 +52,30 @@ def demo(out_dir: Path, force: bool, db: Path | None) -> None:
     sys.stdout.write(f"{index}\n")
 
 
+def _load_bundled(store: Any) -> None:
+    """Loads the bundled data into ``store`` (what is already there is not loaded again) and says
+    what it added, and how many events were coded from KCNA's texts."""
+    from dyadwatch.ingest.bundled import load_bundled
+
+    reports = load_bundled(store)
+    events = sum(r.rows_kept for r in reports if not r.format.startswith("texts"))
+    texts = sum(r.rows_kept for r in reports if r.format.startswith("texts") and r.format != "texts:coded")
+    say(f"bundled data: {len(reports)} files, {events} new events, {texts} new texts, store {store.path}")
+    kcna = store.count("kcna")
+    say(f"{kcna} events coded from KCNA's texts (left out unless named: --source kcna)")
+
+
 @app.command()
 @format_option()
 def sources(output: OutFormat) -> None:
     """List the datasets bundled with dyadwatch: coverage, licence and provenance."""
     import pandas as pd
 
+    print_frame(pd.DataFrame(_bundled_rows()), output, "bundled datasets")
+
+
+def _bundled_rows() -> list[dict[str, Any]]:
+    """One row per bundled dataset: name, title, coverage, scope (the trigger lists), licence, provenance."""
     from dyadwatch.ingest.bundled import BUNDLED, coverage
     from dyadwatch.ingest.triggers import scope
 
@@ -80,7 +93,7 @@ def sources(output: OutFormat) -> None:
                 "provenance": source.provenance,
             }
         )
-    print_frame(pd.DataFrame(rows), output, "bundled datasets")
+    return rows
 
 
 # -- outputs: report, cite (issue 6; dyadwatch.report) ------------------------------------------

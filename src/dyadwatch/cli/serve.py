@@ -28,16 +28,22 @@ def serve(host: str, port: int, workers: int, db: Path | None) -> None:
     \b
     Example: dyadwatch serve --port 8000, then open http://127.0.0.1:8000/
     """
-    import os
-
-    import uvicorn
-
     from dyadwatch.api import default_path
     from dyadwatch.web import create_app
 
     path = Path(db or default_path()).expanduser().resolve()
     application = create_app(path)  # checks the store before anything is started
     say(f"dashboard on http://{host}:{port}/ (Ctrl-C stops it)")
+    _run_server(application, path, host, port, workers)
+
+
+def _run_server(application: Any, path: Path, host: str, port: int, workers: int) -> None:
+    """Serves ``application`` with uvicorn until stopped: in this process, or in ``workers`` processes
+    that import the app by name and find the store ``path`` in the environment."""
+    import os
+
+    import uvicorn
+
     # No access log: a line per request costs more than answering from memory does.
     options: dict[str, Any] = {"host": host, "port": port, "log_level": "warning", "access_log": False}
     if workers == 1:
