@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -39,6 +40,7 @@ from dyadwatch.cli.output import (
     PROVOCATION_COLUMNS,
     TABLE_COLUMNS,
     chosen_sentence,
+    print_answer,
     print_frame,
     print_json,
     print_result,
@@ -50,6 +52,9 @@ from dyadwatch.cli.output import (
     stdout_console,
 )
 from dyadwatch.errors import UsageError
+
+if TYPE_CHECKING:  # pandas loads only in the commands that use it (start-up time)
+    import pandas as pd
 
 
 @app.command()
@@ -108,53 +113,92 @@ def series(
     """
     actor1, actor2 = check_country(actor1, "ACTOR1"), check_country(actor2, "ACTOR2")
     selection = build_selection(freq, source, date_from, date_to, normalize, drop_statements)
-    options: dict[str, Any] = {
-        "undirected": undirected,
-        "drop_statements": drop_statements,
-        "start": selection.start,
-        "end": selection.end,
-        "sources": selection.sources,
-    }
+    _check_backend(backend, events)
+    if show_sql:
+        sys.stdout.write(_series_sql(actor1, actor2, selection, backend, events, undirected).rstrip() + "\n")
+        return
+    if backend is not Backend.duckdb:  # the backends module (Ibis, Spark, BigQuery) is imported only where used
+        title = f"{actor1} → {actor2} ({selection.describe()})"
+        frame = _backend_series(actor1, actor2, selection, backend, events, undirected)
+        print_frame(frame, output, title, columns=columns, default=TABLE_COLUMNS["series"])
+        return
+    with open_store(db) as store:
+        selection, chosen = auto_freq(store, freq, selection, actor1, [actor2], undirected=undirected)
+        rows, summary = _store_series(store, actor1, actor2, selection, undirected)
+    _print_series(rows, summary, chosen, f"{actor1} → {actor2} ({selection.describe()})", selection, output, columns)
+
+
+def _check_backend(backend: Backend, events: str | None) -> None:
+    """``--events`` goes with the backends that read it: spark needs it, duckdb reads ``--db`` instead."""
     if backend is Backend.spark and not events:
         raise UsageError("--backend spark needs --events PATH (a Parquet file from `export events --format parquet`)")
     if backend is Backend.duckdb and events:
         raise UsageError("--events is for --backend spark or bigquery; the duckdb backend reads --db")
-    if show_sql:
-        from dyadwatch import backends
 
+
+def _series_sql(
+    actor1: str, actor2: str, selection: Any, backend: Backend, events: str | None, undirected: bool
+) -> str:
+    """The SQL that ``--show-sql`` prints: the series query as ``backend`` would run it, compiled offline."""
+    from dyadwatch import backends
+
+    options: dict[str, Any] = {
+        "undirected": undirected,
+        "drop_statements": selection.drop_statements,
+        "start": selection.start,
+        "end": selection.end,
+        "sources": selection.sources,
+    }
+    if backend is Backend.bigquery:
         table = events or backends.GDELT_BIGQUERY_TABLE
-        if backend is Backend.bigquery:
-            sql = backends.bigquery_sql(actor1, actor2, selection.freq, table=table, **options)
-        else:
-            dialect = "duckdb" if backend is Backend.duckdb else "pyspark"
-            sql = backends.series_sql(backends.unbound_events(), actor1, actor2, selection.freq, dialect, **options)
-        sys.stdout.write(sql.rstrip() + "\n")
-        return
-    if backend is not Backend.duckdb:  # the backends module (Ibis, Spark, BigQuery) is imported only where used
-        from dyadwatch import backends
+        return backends.bigquery_sql(actor1, actor2, selection.freq, table=table, **options)
+    dialect = "duckdb" if backend is Backend.duckdb else "pyspark"
+    return backends.series_sql(backends.unbound_events(), actor1, actor2, selection.freq, dialect, **options)
 
-        options = {"undirected": undirected, "selection": selection}
-        title = f"{actor1} → {actor2} ({selection.describe()})"
-        if backend is Backend.spark:
-            frame = backends.spark_series(str(events), actor1, actor2, selection.freq, **options)
-        else:
-            table = events or backends.GDELT_BIGQUERY_TABLE
-            frame = backends.bigquery_series(actor1, actor2, selection.freq, table=table, **options)
-        print_frame(frame, output, title, columns=columns, default=TABLE_COLUMNS["series"])
-        return
-    # Rows straight from the store: no pandas on the path of a simple query.
-    from dyadwatch.series import SERIES_COLUMNS, series_rows, series_summary, why_empty
 
-    with open_store(db) as store:
-        selection, chosen = auto_freq(store, freq, selection, actor1, [actor2], undirected=undirected)
-        rows = series_rows(store.con, actor1, actor2, selection, undirected=undirected)
-        active = any(row["events"] for row in rows)
-        summary = (
-            series_summary(rows, actor1, actor2, selection, undirected=undirected)
-            if active
-            else why_empty(store.con, actor1, actor2, selection, undirected=undirected)
+def _backend_series(
+    actor1: str, actor2: str, selection: Any, backend: Backend, events: str | None, undirected: bool
+) -> pd.DataFrame:
+    """The series run on Spark (over the Parquet export ``events``) or on BigQuery (GDELT's table)."""
+    from dyadwatch import backends
+
+    if backend is Backend.spark:
+        return backends.spark_series(
+            str(events), actor1, actor2, selection.freq, undirected=undirected, selection=selection
         )
-    title = f"{actor1} → {actor2} ({selection.describe()})"
+    table = events or backends.GDELT_BIGQUERY_TABLE
+    return backends.bigquery_series(
+        actor1, actor2, selection.freq, table=table, undirected=undirected, selection=selection
+    )
+
+
+def _store_series(
+    store: Any, actor1: str, actor2: str, selection: Any, undirected: bool
+) -> tuple[list[dict[str, Any]], str]:
+    """The series' rows straight from the store (no pandas on the path of a simple query) and the
+    answer in words: what the rows show, or why there are none."""
+    from dyadwatch.series import series_rows, series_summary, why_empty
+
+    rows = series_rows(store.con, actor1, actor2, selection, undirected=undirected)
+    if any(row["events"] for row in rows):
+        return rows, series_summary(rows, actor1, actor2, selection, undirected=undirected)
+    return rows, why_empty(store.con, actor1, actor2, selection, undirected=undirected)
+
+
+def _print_series(
+    rows: list[dict[str, Any]],
+    summary: str,
+    chosen: str | None,
+    title: str,
+    selection: Any,
+    output: OutFormat,
+    columns: str | None,
+) -> None:
+    """The store's series as JSON (summary, the frequency's choice, the selection, the rows), or the
+    answer in words (stdout above a table, stderr beside CSV) and the rows as a table or CSV."""
+    from dyadwatch.series import SERIES_COLUMNS
+
+    active = any(row["events"] for row in rows)
     if output is OutFormat.json:
         # The answer in words, how the frequency was chosen, the selection, then the rows.
         reason = chosen_sentence(chosen) if active else None
@@ -404,25 +448,32 @@ def compare(
         result = run_compare(store, focus, window=window, selection=selection)
     print_result(result, output, f"{focus}: concentration and bloc shares ({selection.describe()})", columns, "compare")
     if output is OutFormat.table:  # the parts of the answer that are not per period, each its own table
-        import pandas as pd
+        _print_compare_parts(result, focus, window, output)
 
-        pairs = [row for row in result.correlations if row.get("status") == "ok"]
-        if pairs:
-            frame = pd.DataFrame(pairs)[["a", "b", "n_periods", "correlation", "p_value"]]
-            title = f"correlations of {focus}'s Goldstein sums toward each pair of partners ({len(pairs)} of "
-            print_frame(frame, output, title + f"{len(result.correlations)} pairs with enough data)")
-        if result.shared_breaks:
-            rows = [
-                {"date": row["date"], "end": row["end"], "kind": row["kind"], "partners": ",".join(row["partners"])}
-                for row in result.shared_breaks
-            ]
-            print_frame(pd.DataFrame(rows), output, f"breaks within {window} periods of each other")
-        aligned = [row for row in result.alignment if row.get("status") == "ok"]
-        if aligned:
-            frame = pd.DataFrame(aligned)[["partner", "alignment", "third_parties"]]
-            print_frame(frame, output, "alignment toward third parties")
-        elif result.alignment:
-            say(str(result.alignment[0].get("reason")), "alignment:")
+
+def _print_compare_parts(result: Any, focus: str, window: int, output: OutFormat) -> None:
+    """The parts of compare's answer that are not per period, each its own table: the correlations
+    between pairs of partners, the breaks shared within ``window`` periods, and the alignment (or why
+    there is none)."""
+    import pandas as pd
+
+    pairs = [row for row in result.correlations if row.get("status") == "ok"]
+    if pairs:
+        frame = pd.DataFrame(pairs)[["a", "b", "n_periods", "correlation", "p_value"]]
+        title = f"correlations of {focus}'s Goldstein sums toward each pair of partners ({len(pairs)} of "
+        print_frame(frame, output, title + f"{len(result.correlations)} pairs with enough data)")
+    if result.shared_breaks:
+        rows = [
+            {"date": row["date"], "end": row["end"], "kind": row["kind"], "partners": ",".join(row["partners"])}
+            for row in result.shared_breaks
+        ]
+        print_frame(pd.DataFrame(rows), output, f"breaks within {window} periods of each other")
+    aligned = [row for row in result.alignment if row.get("status") == "ok"]
+    if aligned:
+        frame = pd.DataFrame(aligned)[["partner", "alignment", "third_parties"]]
+        print_frame(frame, output, "alignment toward third parties")
+    elif result.alignment:
+        say(str(result.alignment[0].get("reason")), "alignment:")
 
 
 @app.command()
@@ -596,37 +647,43 @@ def backtest(
             sources=source or None,
             seed=seed,
         )
-    if output is OutFormat.json:
-        print_json(result.to_dict())
-        return
-    if output is OutFormat.table:
-        say_answer(result.summary)
-    print_frame(result.to_frame(), output, f"episodes of {result.focus}, {result.date_from} to {result.date_to}")
-    if output is OutFormat.table:
-        print_frame(result.alarms_frame(), output, "alarm onsets")
-        precision = "—" if result.precision is None else f"{result.precision:.2f}"
-        recall = "—" if result.recall is None else f"{result.recall:.2f}"
-        in_sample = "—" if result.recall_in_sample is None else f"{result.recall_in_sample:.2f}"
-        if quiet():  # without the summary above, the totals still close the table
-            stdout_console().print(
-                f"{result.steps} steps over {result.years:.1f} years: {result.onsets} alarm onsets, "
-                f"{result.false_alarms} false ({result.false_alarms_per_year:.2f} per year); "
-                f"precision {precision}, recall {recall} ({in_sample} with the rows that define each episode left in)",
-                highlight=False,
-            )
-        scores = result.scores_frame().drop(columns="rule")
-        print_frame(scores, output, "dyadwatch beside the baselines (one scorer)")
-        for name, baseline in result.baselines.items():
-            say(f"{name}: {baseline['rule']}", "baseline:")
-        brier_table = result.brier_frame()
-        if not brier_table.empty:
-            title = "P(an episode starts within h months): Brier score, skill against the base rate"
-            print_frame(brier_table, output, title)
-        for h, entry in result.probabilistic.get("by_horizon", {}).items():
-            if "reason" in entry:
-                say(f"no probabilistic score at {h} month(s): {entry['reason']}", "note:")
-        for note in result.notes:
-            say(note, "note:")
+    title = f"episodes of {result.focus}, {result.date_from} to {result.date_to}"
+    print_answer(result, output, title, details=partial(_print_backtest_details, result, output))
+
+
+def _print_backtest_details(result: Any, output: OutFormat) -> None:
+    """What a table adds under the episodes: the alarm onsets, the totals (with --quiet, where the
+    summary above is left out), the scores beside the baselines with their rules, the Brier scores
+    per horizon (or why there are none) and the notes."""
+    print_frame(result.alarms_frame(), output, "alarm onsets")
+    if quiet():  # without the summary above, the totals still close the table
+        stdout_console().print(_backtest_totals(result), highlight=False)
+    scores = result.scores_frame().drop(columns="rule")
+    print_frame(scores, output, "dyadwatch beside the baselines (one scorer)")
+    for name, baseline in result.baselines.items():
+        say(f"{name}: {baseline['rule']}", "baseline:")
+    brier_table = result.brier_frame()
+    if not brier_table.empty:
+        title = "P(an episode starts within h months): Brier score, skill against the base rate"
+        print_frame(brier_table, output, title)
+    for h, entry in result.probabilistic.get("by_horizon", {}).items():
+        if "reason" in entry:
+            say(f"no probabilistic score at {h} month(s): {entry['reason']}", "note:")
+    for note in result.notes:
+        say(note, "note:")
+
+
+def _backtest_totals(result: Any) -> str:
+    """The backtest's totals in one line: steps, years, alarm onsets, false alarms, precision and
+    recall (a dash where there is nothing to divide by)."""
+    precision = "—" if result.precision is None else f"{result.precision:.2f}"
+    recall = "—" if result.recall is None else f"{result.recall:.2f}"
+    in_sample = "—" if result.recall_in_sample is None else f"{result.recall_in_sample:.2f}"
+    return (
+        f"{result.steps} steps over {result.years:.1f} years: {result.onsets} alarm onsets, "
+        f"{result.false_alarms} false ({result.false_alarms_per_year:.2f} per year); "
+        f"precision {precision}, recall {recall} ({in_sample} with the rows that define each episode left in)"
+    )
 
 
 @app.command()
@@ -673,27 +730,26 @@ def provocations(
             permutations=permutations,
             seed=seed,
         )
-    if output is OutFormat.json:
-        print_json(result.to_dict())
-        return
-    if output is OutFormat.table:
-        say_answer(result.summary)
-    print_frame(
-        result.to_frame(), output, f"provocations of {result.focus} around triggers", default=PROVOCATION_COLUMNS
-    )
-    if output is OutFormat.table:
-        print_frame(result.model_frame(), output, "negative binomial count model with time controls (rate ratios)")
-        for period in result.periods:
-            model = period.get("count_model")
-            if model:
-                aic = model["aic"]
-                stdout_console().print(
-                    f"{period['name']}: AIC lag only {aic['lag_only']:.1f}, triggers only {aic['triggers_only']:.1f}, "
-                    f"both {aic['both']:.1f}; {model['verdict_sentence']}",
-                    highlight=False,
-                )
-        for note in result.notes:
-            say(note, "note:")
+    title = f"provocations of {result.focus} around triggers"
+    details = partial(_print_count_models, result, output)
+    print_answer(result, output, title, default=PROVOCATION_COLUMNS, details=details)
+
+
+def _print_count_models(result: Any, output: OutFormat) -> None:
+    """What a table adds under the event study: the count model's rate ratios, each period's AIC
+    comparison with its verdict, and the notes."""
+    print_frame(result.model_frame(), output, "negative binomial count model with time controls (rate ratios)")
+    for period in result.periods:
+        model = period.get("count_model")
+        if model:
+            aic = model["aic"]
+            stdout_console().print(
+                f"{period['name']}: AIC lag only {aic['lag_only']:.1f}, triggers only {aic['triggers_only']:.1f}, "
+                f"both {aic['both']:.1f}; {model['verdict_sentence']}",
+                highlight=False,
+            )
+    for note in result.notes:
+        say(note, "note:")
 
 
 @app.command()

@@ -21,6 +21,7 @@ from dyadwatch.errors import UsageError
 if TYPE_CHECKING:
     import pandas as pd
     from rich.console import Console
+    from rich.progress import Progress
 
 # Tables fit 100 characters (a pipe or a file gets 100, not Rich's 80); long texts wrap in their cells.
 TABLE_WIDTH = 100
@@ -69,6 +70,22 @@ def stderr_console() -> Console:
     from rich.console import Console
 
     return Console(stderr=True, soft_wrap=True)
+
+
+def progress_bar() -> Progress:
+    """Rich's progress bar on stderr (what, bar, share done, time taken) for the loading commands:
+    shown only on a terminal, and gone when done."""
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=stderr_console(),
+        disable=not stderr_console().is_terminal,
+        transient=True,
+    )
 
 
 def say(message: str, label: str = "", color: str | None = None) -> None:
@@ -383,3 +400,24 @@ def print_result(
         if fmt is OutFormat.table:
             for note in result.notes:
                 say(note, "note:")
+
+
+def print_answer(
+    result: Any,
+    fmt: OutFormat,
+    title: str,
+    *,
+    default: Sequence[str] | None = None,
+    details: Callable[[], None] | None = None,
+) -> None:
+    """A result that is its own JSON (``to_dict()`` as is), else its ``summary`` in words above
+    ``to_frame()`` as a table (or CSV, without the words); ``details`` prints what a table adds
+    under it (further tables, notes)."""
+    if fmt is OutFormat.json:
+        print_json(result.to_dict())
+        return
+    if fmt is OutFormat.table:
+        say_answer(result.summary)
+    print_frame(result.to_frame(), fmt, title, default=default)
+    if fmt is OutFormat.table and details is not None:
+        details()
