@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from dyadwatch.cli.groups import app, sync_app
 from dyadwatch.cli.options import PATH, OutFormat, db_option, output_option
-from dyadwatch.cli.output import print_frame, print_json, say, say_error, shown_files, stderr_console
+from dyadwatch.cli.output import print_frame, print_json, progress_bar, say, say_error, shown_files
 from dyadwatch.days import parse_day
 from dyadwatch.errors import UsageError
+
+if TYPE_CHECKING:  # pandas loads only in the commands that use it (start-up time)
+    import pandas as pd
 
 
 # -- loading -------------------------------------------------------------------------------------
@@ -68,34 +72,9 @@ def ingest(
     \b
     Example: dyadwatch ingest 2019*.export.CSV.zip --dedupe
     """
-    import pandas as pd
-    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
-
     from dyadwatch.api import Store
 
-    with (
-        Store(db) as store,
-        Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TaskProgressColumn(),
-            TimeElapsedColumn(),
-            console=stderr_console(),
-            disable=not stderr_console().is_terminal,
-            transient=True,
-        ) as progress,
-    ):
-
-        def on_file(path: Path) -> Callable[[str, float], None]:
-            task = progress.add_task(f"{path.name}: reading", total=1.0)
-
-            def hook(phase: str, done: float) -> None:
-                progress.update(
-                    task, description=f"{path.name}: {phase}", completed=done if phase == "parsing" else done * 0.3
-                )
-
-            return hook
-
+    with Store(db) as store, progress_bar() as progress:
         reports = store.ingest(
             files,
             format=format,
@@ -104,13 +83,39 @@ def ingest(
             mapping=map_,
             date_format=date_format,
             check_all_rows=check_all_rows,
-            on_file=on_file,
+            on_file=partial(_file_progress, progress),
         )
+    _print_loads(reports, _summary(reports), output, "ingest summary", hidden=["error"])
+
+
+def _file_progress(progress: Any, path: Path) -> Callable[[str, float], None]:
+    """A line of the progress bar for one file being loaded, and the hook that moves it: parsing
+    fills the line, the phases before it (reading, checking) its first 30%."""
+    task = progress.add_task(f"{path.name}: reading", total=1.0)
+
+    def hook(phase: str, done: float) -> None:
+        progress.update(task, description=f"{path.name}: {phase}", completed=done if phase == "parsing" else done * 0.3)
+
+    return hook
+
+
+def _summary(reports: Sequence[Any]) -> pd.DataFrame:
+    """The loads' summary: one row per file with its row accounting (``ingest.pipeline.iter_summary``)."""
+    import pandas as pd
+
     from dyadwatch.ingest.pipeline import iter_summary
 
-    summary = pd.DataFrame(iter_summary(reports))
+    return pd.DataFrame(iter_summary(reports))
+
+
+def _print_loads(
+    reports: Sequence[Any], summary: pd.DataFrame, output: OutFormat, title: str, hidden: list[str]
+) -> None:
+    """The loading commands' summary: a table (without the ``hidden`` columns, files as the user
+    would type them) or every column as JSON/CSV; then, whatever the format, each file that failed
+    in one line on stderr (with a table, up to three rejected rows each); exit 1 if any failed."""
     if output is OutFormat.table:
-        print_frame(shown_files(summary.drop(columns=["error"])), output, "ingest summary")
+        print_frame(shown_files(summary.drop(columns=hidden)), output, title)
     else:
         print_frame(summary, output)
     # Whatever the summary's format, each file that failed gets one line on stderr.
@@ -154,30 +159,14 @@ def ingest_indicators(files: tuple[Path, ...], format: str, focus: str, output: 
     Example: dyadwatch ingest-indicators --format comtrade trade-2019.csv
     Example: dyadwatch ingest-indicators --format unvotes un_votes.csv un_roll_calls.csv un_roll_call_issues.csv
     """
-    import pandas as pd
-
     from dyadwatch.api import Store
-    from dyadwatch.ingest.pipeline import iter_summary
 
     with Store(db) as store:
         reports = store.ingest_indicators(files, format=format, focus=focus)
-    summary = pd.DataFrame(iter_summary(reports))
+    summary = _summary(reports)
     if summary.empty:
         raise UsageError("no files given")
-    if output is OutFormat.table:
-        print_frame(
-            shown_files(summary.drop(columns=["error", "duplicate", "reemitted"])), output, "ingest-indicators summary"
-        )
-    else:
-        print_frame(summary, output)
-    for report in reports:
-        if report.error:
-            say_error(report.error)
-        if output is OutFormat.table:
-            for example in report.reject_examples[:3]:
-                say(f"{report.file} {example}", "rejected", "yellow")
-    if any(r.status == "failed" for r in reports):
-        raise click.exceptions.Exit(1)
+    _print_loads(reports, summary, output, "ingest-indicators summary", hidden=["error", "duplicate", "reemitted"])
 
 
 @sync_app.command("gdelt")
@@ -222,36 +211,13 @@ def sync_gdelt(
     """
     from datetime import date
 
-    import pandas as pd
-    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
-
     from dyadwatch.api import Store
     from dyadwatch.ingest.sync import sync_gdelt as run_sync
 
     start = parse_day(from_, "--from")
     end = parse_day(to, "--to") if to else date.today()
-    with (
-        Store(db) as store,
-        Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TaskProgressColumn(),
-            TimeElapsedColumn(),
-            console=stderr_console(),
-            disable=not stderr_console().is_terminal,
-            transient=True,
-        ) as progress,
-    ):
-        task = progress.add_task("GDELT files", total=None)
-
-        def on_plan(count: int) -> None:
-            progress.update(task, total=count, description=f"GDELT files: 0/{count}")
-
-        def on_file(outcome: Any) -> None:
-            progress.advance(task)
-            done = int(progress.tasks[0].completed)
-            progress.update(task, description=f"GDELT files: {done}/{progress.tasks[0].total} ({outcome.name})")
-
+    with Store(db) as store, progress_bar() as progress:
+        on_plan, on_file = _sync_progress(progress)
         summary = run_sync(
             store,
             version=version,
@@ -268,10 +234,35 @@ def sync_gdelt(
             on_plan=on_plan,
             on_file=on_file,
         )
+    _print_sync(summary, output, f"sync gdelt {version}: {start} to {end}", dry_run)
+
+
+def _sync_progress(progress: Any) -> tuple[Callable[[int], None], Callable[[Any], None]]:
+    """The progress bar's line for the GDELT files, and its two hooks: the count once the plan is
+    known, then one step per file done (with its name)."""
+    task = progress.add_task("GDELT files", total=None)
+
+    def on_plan(count: int) -> None:
+        progress.update(task, total=count, description=f"GDELT files: 0/{count}")
+
+    def on_file(outcome: Any) -> None:
+        progress.advance(task)
+        done = int(progress.tasks[0].completed)
+        progress.update(task, description=f"GDELT files: {done}/{progress.tasks[0].total} ({outcome.name})")
+
+    return on_plan, on_file
+
+
+def _print_sync(summary: Any, output: OutFormat, title: str, dry_run: bool) -> None:
+    """The sync's summary (JSON, or its counts as a table or CSV; a dry run's table lists the files
+    it would fetch and their size), its note on the daily totals, each failed file on stderr, and
+    exit 1 if any failed."""
+    import pandas as pd
+
     if output is OutFormat.json:
         print_json(summary.to_dict())
     else:
-        print_frame(pd.DataFrame([summary.counts()]), output, f"sync gdelt {version}: {start} to {end}")
+        print_frame(pd.DataFrame([summary.counts()]), output, title)
         if dry_run and output is OutFormat.table:
             planned = [outcome for outcome in summary.files if outcome.status == "would fetch"]
             for outcome in planned:
@@ -327,26 +318,12 @@ def ingest_texts(
     Example: dyadwatch ingest-texts kcna-headlines-1997-2014.csv.gz --format csv --map reference=story_link
     Example: dyadwatch ingest-texts nk-newyear-speeches/ --collection newyear
     """
-    import pandas as pd
-
     from dyadwatch.api import Store
-    from dyadwatch.ingest.pipeline import iter_summary
 
     with Store(db) as store:
         reports = store.ingest_texts(files, format=format, mapping=mapping, collection=collection)
-    summary = pd.DataFrame(iter_summary(reports)).drop(columns=["outside_focus", "reemitted"])
-    if output is OutFormat.table:
-        print_frame(shown_files(summary.drop(columns=["error"])), output, "ingest-texts summary")
-    else:
-        print_frame(summary, output)
-    for report in reports:
-        if report.error:
-            say_error(report.error)
-        if output is OutFormat.table:
-            for example in report.reject_examples[:3]:
-                say(f"{report.file} {example}", "rejected", "yellow")
-    if any(r.status == "failed" for r in reports):
-        raise click.exceptions.Exit(1)
+    summary = _summary(reports).drop(columns=["outside_focus", "reemitted"])
+    _print_loads(reports, summary, output, "ingest-texts summary", hidden=["error"])
 
 
 @app.command("code-texts")
@@ -368,15 +345,21 @@ def code_texts(collection: str | None, source: str, rules_only: bool, output: Ou
     Example: dyadwatch code-texts
     Example: dyadwatch code-texts --collection kcna-headlines-1997-2014 --output json
     """
-    import json
-
-    import pandas as pd
-
     from dyadwatch.api import Store
     from dyadwatch.ingest.code_texts import code_texts as run_coder
 
     with Store(db) as store:
         report = run_coder(store, collection=collection, source=source, use_model=not rules_only)
+    _print_coding(report, output)
+
+
+def _print_coding(report: Any, output: OutFormat) -> None:
+    """The coder's report: JSON as is, CSV as one flat row (nested values as JSON), or a table of
+    its counts followed on stderr by why texts stayed uncoded, examples, and the rows rejected at load."""
+    import json
+
+    import pandas as pd
+
     if output is OutFormat.json:
         print_json(report.to_dict())
         return
@@ -384,7 +367,19 @@ def code_texts(collection: str | None, source: str, rules_only: bool, output: Ou
         flat = {k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in report.to_dict().items()}
         print_frame(pd.DataFrame([flat]), output)
         return
-    rows = [
+    rows = _coding_counts(report)
+    print_frame(pd.DataFrame(rows, columns=["what", "count"]), output, f"code-texts {report.coder_version}")
+    for reason, count in report.uncoded_reasons.items():
+        say(f"{count} texts: {reason}", "uncoded", "yellow")
+    for example in report.uncoded_examples:
+        say(example, "uncoded", "yellow")
+    if report.rejected_at_load:
+        say(f"{report.rejected_at_load} records of these loads were rejected by ingest-texts (rejects table)", "note:")
+
+
+def _coding_counts(report: Any) -> list[tuple[str, int]]:
+    """The coder's counts, each with what it counts, in the order the texts went through it."""
+    return [
         ("texts read", report.texts_read),
         ("already coded (skipped)", report.texts_skipped),
         ("coded", report.texts_coded),
@@ -395,10 +390,3 @@ def code_texts(collection: str | None, source: str, rules_only: bool, output: Ou
         ("events of an older coder replaced", report.replaced_events),
         ("rejected when loaded", report.rejected_at_load),
     ]
-    print_frame(pd.DataFrame(rows, columns=["what", "count"]), output, f"code-texts {report.coder_version}")
-    for reason, count in report.uncoded_reasons.items():
-        say(f"{count} texts: {reason}", "uncoded", "yellow")
-    for example in report.uncoded_examples:
-        say(example, "uncoded", "yellow")
-    if report.rejected_at_load:
-        say(f"{report.rejected_at_load} records of these loads were rejected by ingest-texts (rejects table)", "note:")
