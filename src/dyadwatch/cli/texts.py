@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -175,19 +176,24 @@ def rhetoric(
         )
     print_result(result, output, f"rhetoric of {result.focus} ({result.lexicon_version})")
     if output is OutFormat.table:
-        for test in result.lead_lag:
-            if test["status"] == "ok":
-                words, deeds = (
-                    f"p = {test[f'{d}_p']:.3f} (BH {test[f'{d}_p_adjusted']:.3f})"
-                    for d in ("words_lead_deeds", "deeds_lead_words")
-                )
-                say(
-                    f"words → deeds {words}, deeds → words {deeds} "
-                    f"({test['collection']}: {test['periods']} periods, {test['lags']} lags)",
-                    f"lead-lag {test['partner']}:",
-                )
-            else:
-                say(f"not tested: {test['reason']}", f"lead-lag {test['partner']}:")
+        _say_lead_lag(result.lead_lag)
+
+
+def _say_lead_lag(tests: list[dict[str, Any]]) -> None:
+    """Each partner's Granger tests both ways on stderr (p, and adjusted across partners), or why it was not tested."""
+    for test in tests:
+        if test["status"] == "ok":
+            words, deeds = (
+                f"p = {test[f'{d}_p']:.3f} (BH {test[f'{d}_p_adjusted']:.3f})"
+                for d in ("words_lead_deeds", "deeds_lead_words")
+            )
+            say(
+                f"words → deeds {words}, deeds → words {deeds} "
+                f"({test['collection']}: {test['periods']} periods, {test['lags']} lags)",
+                f"lead-lag {test['partner']}:",
+            )
+        else:
+            say(f"not tested: {test['reason']}", f"lead-lag {test['partner']}:")
 
 
 def say_embedding_cost(model: str) -> None:
