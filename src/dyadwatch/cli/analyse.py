@@ -809,7 +809,13 @@ def simulate(
     title = f"strategies of {result.partner} toward {result.focus}"
     print_result(result, output, title, columns, "simulate", chosen=chosen)
     if output is OutFormat.table:
-        if result.status != "ok":
-            say(click.style(str(result.reason), fg="yellow"))
-        for limitation in result.limitations:
-            say(limitation, "limit:")
+        _say_limits(result)
+
+
+def _say_limits(result: Any) -> None:
+    """Under the strategies' table, on stderr: why the simulation is not ok (where it is not), then
+    each limit of the model it rests on."""
+    if result.status != "ok":
+        say(click.style(str(result.reason), fg="yellow"))
+    for limitation in result.limitations:
+        say(limitation, "limit:")

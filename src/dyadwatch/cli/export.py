@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -25,6 +26,9 @@ from dyadwatch.cli.options import (
 )
 from dyadwatch.cli.output import print_frame, say
 from dyadwatch.errors import UsageError
+
+if TYPE_CHECKING:  # pandas loads only in the commands that use it (start-up time)
+    import pandas as pd
 
 
 @export_app.command("events")
@@ -54,15 +58,20 @@ def export_events(
             if format is ExportFormat.parquet:
                 raise UsageError("--format parquet needs --out PATH")
             frame = store.events(source=sources, start=date_from, end=date_to, exclude=selection.excluded_sources)
-            if format is ExportFormat.csv:
-                sys.stdout.write(frame.to_csv(index=False))
-            else:
-                sys.stdout.write(frame.to_json(orient="records", date_format="iso", indent=1) + "\n")
+            _write_events(frame, format)
             return
         rows = store.export_events(
             out_path, format.value, source=sources, start=date_from, end=date_to, exclude=selection.excluded_sources
         )
         say(f"wrote {rows} events to {out_path}")
+
+
+def _write_events(frame: pd.DataFrame, format: ExportFormat) -> None:
+    """The events on stdout as CSV, or as JSON records (days in ISO form, one field a line)."""
+    if format is ExportFormat.csv:
+        sys.stdout.write(frame.to_csv(index=False))
+    else:
+        sys.stdout.write(frame.to_json(orient="records", date_format="iso", indent=1) + "\n")
 
 
 @export_app.command("rejects")
