@@ -185,6 +185,22 @@ def test_series_command_shows_the_sql(capsys: pytest.CaptureFixture[str]) -> Non
     assert run(["series", "PRK", "CHN", "--backend", "bigquery", "--events", "not-a-table"]) == 2
 
 
+def test_spark_show_sql_in_a_fresh_process_prints_the_query() -> None:
+    """``--backend spark --show-sql`` compiles offline, with no Spark session ever started in the process
+    (Ibis's PySpark compiler needs options that only loading its backend registers: it printed an
+    AttributeError traceback). A fresh interpreter, since another test may have loaded the backend here."""
+    import subprocess
+    import sys
+
+    args = ["series", "PRK", "CHN", "--backend", "spark", "--events", "events.parquet", "--show-sql", "--freq", "Y"]
+    done = subprocess.run(
+        [sys.executable, "-m", "dyadwatch", *args], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    assert "GROUP BY" in done.stdout and "`period`" in done.stdout and "'CHN'" in done.stdout
+
+
 def test_the_bigquery_mapping_run_on_duckdb_gives_the_stores_series(generated: GeneratedFiles, tmp_path: Path) -> None:
     """GDELT's raw columns, mapped as the BigQuery query maps them, give the ingested numbers."""
     rows: list[dict[str, Any]] = []

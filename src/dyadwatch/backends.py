@@ -221,6 +221,14 @@ def series_sql(events: Any, actor1: str, actor2: str, freq: str, dialect: str, *
     import ibis
 
     check_freq(freq)
+    if dialect == "pyspark":
+        # Ibis's PySpark compiler reads ``ibis.options.pyspark``, which exists only once the backend has
+        # been loaded (a connection does it; so does the first access to ``ibis.pyspark``); compiled
+        # offline, without one, it raised AttributeError.
+        try:
+            ibis.pyspark  # noqa: B018 - the access loads the backend and registers its options
+        except ImportError:
+            raise UsageError("--backend spark needs PySpark: pip install 'dyadwatch[spark]'") from None
     return str(ibis.to_sql(series_expr(events, actor1, actor2, freq, **options), dialect=dialect))
 
 
