@@ -39,6 +39,7 @@ from dyadwatch.cli.options import (
 from dyadwatch.cli.output import (
     PROVOCATION_COLUMNS,
     TABLE_COLUMNS,
+    analysis_options,
     chosen_sentence,
     print_answer,
     print_frame,
@@ -237,15 +238,7 @@ def _print_series(
 )
 @click.option("--min-size", type=click.IntRange(min=1), default=3, help="Shortest regime, in periods.")
 @click.option("--markov", is_flag=True, help="Also fit a 2-regime Markov-switching model (second opinion).")
-@normalize_option
-@drop_statements_option
-@source_option()
-@from_option()
-@to_option()
-@columns_option
-@quiet_option
-@format_option()
-@db_option
+@analysis_options
 def breaks(
     actor1: str,
     actor2: str,
@@ -309,15 +302,7 @@ def breaks(
 )
 @click.option("--draws", type=click.IntRange(min=0), default=200, help="Bootstrap draws for the 90% intervals.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, help="Seed of the bootstrap.")
-@normalize_option
-@drop_statements_option
-@source_option()
-@from_option()
-@to_option()
-@columns_option
-@quiet_option
-@format_option()
-@db_option
+@analysis_options
 def flex(
     focus: str,
     freq: Freq | None,
@@ -360,15 +345,7 @@ def flex(
     "--condition", multiple=True, help="A named window NAME=FROM:TO[,FROM:TO], dates YYYY-MM-DD; repeat for more."
 )
 @click.option("--only", help="Comma-separated condition names to report (e.g. sanctions,summit).")
-@normalize_option
-@drop_statements_option
-@source_option()
-@from_option()
-@to_option()
-@columns_option
-@quiet_option
-@format_option()
-@db_option
+@analysis_options
 def circumstances(
     focus: str,
     freq: Freq | None,
@@ -409,15 +386,7 @@ def circumstances(
     "--window", type=click.IntRange(min=0), default=2, help="Breaks within this many periods count as one shared break."
 )
 @partners_option
-@normalize_option
-@drop_statements_option
-@source_option()
-@from_option()
-@to_option()
-@columns_option
-@quiet_option
-@format_option()
-@db_option
+@analysis_options
 def compare(
     focus: str,
     freq: Freq,

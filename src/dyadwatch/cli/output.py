@@ -8,11 +8,21 @@ import sys
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from dyadwatch.cli.options import OutFormat
+from dyadwatch.cli.options import (
+    OutFormat,
+    columns_option,
+    db_option,
+    drop_statements_option,
+    format_option,
+    from_option,
+    normalize_option,
+    source_option,
+    to_option,
+)
 from dyadwatch.errors import UsageError
 
 # Start-up time (issue 10, issue 14): only Click loads with the cli modules. pandas, DuckDB, Rich (its
@@ -22,6 +32,9 @@ if TYPE_CHECKING:
     import pandas as pd
     from rich.console import Console
     from rich.progress import Progress
+
+#: A command function (what a decorator takes and gives back).
+F = TypeVar("F", bound=Callable[..., Any])
 
 # Tables fit 100 characters (a pipe or a file gets 100, not Rich's 80); long texts wrap in their cells.
 TABLE_WIDTH = 100
@@ -355,6 +368,20 @@ quiet_option = click.option(
     callback=_set_quiet,
     help="Only the table: leave out the sentences above it (JSON keeps them as summary).",
 )
+
+
+def analysis_options(function: F) -> F:
+    """The options every analysis of the event series shares, in one place and one order: the
+    selection (``--normalize``, ``--drop-statements``, ``--source``, ``--from``, ``--to``) and the
+    result's printing (``--columns``, ``--quiet``, ``--format``, ``--db``)."""
+    for option in reversed(
+        (
+            normalize_option, drop_statements_option, source_option(), from_option(), to_option(),
+            columns_option, quiet_option, format_option(), db_option,
+        )
+    ):  # fmt: skip
+        function = option(function)
+    return function
 
 
 def say_answer(*sentences: str | None) -> None:
