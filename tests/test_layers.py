@@ -20,6 +20,14 @@ def _contracts() -> list[dict[str, object]]:
     return contracts
 
 
+def _layers(contract_id: str = "layers") -> list[str]:
+    """The layers of one ``layers`` contract, top first: the package's (``layers``) or the command line's
+    (``cli-modules``)."""
+    (layers,) = [c["layers"] for c in _contracts() if c.get("id") == contract_id]
+    assert isinstance(layers, list)
+    return [str(layer) for layer in layers]
+
+
 def _lint(config: Path | None = None) -> subprocess.CompletedProcess[str]:
     args = [str(LINT_IMPORTS), "--no-cache"] + (["--config", str(config)] if config else [])
     return subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT / "src")})
@@ -29,7 +37,7 @@ def test_lint_imports_keeps_every_contract() -> None:
     done = _lint()
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     kinds = sorted(str(c["type"]) for c in _contracts())
-    assert kinds == ["forbidden", "layers"]
+    assert kinds == ["forbidden", "layers", "layers"]
     assert f"Contracts: {len(kinds)} kept, 0 broken." in done.stdout
 
 
@@ -52,19 +60,25 @@ def test_the_architecture_drawing_matches_the_layers_contract() -> None:
     block = re.search(r"```layers\n(.*?)```", text, re.S)
     assert block, "docs/architecture.md has no ```layers block"
     drawn = [line.strip() for line in block.group(1).splitlines() if line.strip() and line.strip() != "↓"]
-    (layers,) = [c["layers"] for c in _contracts() if c["type"] == "layers"]
-    assert drawn == layers
+    assert drawn == _layers()
 
 
 def test_every_module_of_the_package_is_in_a_layer() -> None:
     """A new top-level module or folder must be placed in the drawing (and so in the contract)."""
-    (layers,) = [c["layers"] for c in _contracts() if c["type"] == "layers"]
-    placed = {name for layer in layers for name in re.split(r"\s*[|:]\s*", str(layer))}
+    placed = {name for layer in _layers() for name in re.split(r"\s*[|:]\s*", layer)}
     package = ROOT / "src" / "dyadwatch"
     present = {p.stem for p in package.glob("*.py") if p.stem != "__init__"} | {
         p.name for p in package.iterdir() if (p / "__init__.py").exists()
     }
     assert present == placed
+
+
+def test_every_module_of_the_command_line_is_in_a_layer() -> None:
+    """A new module of ``dyadwatch.cli`` must be placed in the ``cli-modules`` contract (commands over
+    groups over output over options), or nothing checks what it imports."""
+    placed = {name for layer in _layers("cli-modules") for name in re.split(r"\s*[|:]\s*", layer)}
+    package = ROOT / "src" / "dyadwatch" / "cli"
+    assert {p.stem for p in package.glob("*.py") if p.stem not in ("__init__", "__main__")} == placed
 
 
 def test_no_private_name_is_imported_across_modules() -> None:
