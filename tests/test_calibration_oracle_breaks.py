@@ -64,3 +64,23 @@ def test_the_simulated_critical_values_hold_their_size_on_counts() -> None:
     # A shift of 2 marginal s.d. at a known middle date is found far more often than 5 %.
     shifted = inar_series(n, phi, mean=mean, shift=2.0, break_index=39, seed=7).frame["events"].to_numpy(float)
     assert oracle.step_t(shifted, oracle.step_matrix(n, [39]), 0.0)[0, 0] > 0
+
+
+def test_the_regime_search_reference_holds_its_size_and_finds_a_regime() -> None:
+    """Yearly AR(1), φ known: the largest |t| over every regime rejects about 5 % of fresh null series (its
+    critical value from a separate bank), far more of series with a regime 2 s.d. up over the middle third,
+    and its largest |t| is the one of the planted regime's edges when that regime is large."""
+    n, phi = 78, 0.5
+    bank = oracle.null_bank(np.array([_ar1(n, phi, 200_000 + k) for k in range(800)]), phi, 3)
+    fresh = [_ar1(n, phi, seed) for seed in range(400)]
+    size = np.mean([oracle.regime_search_rejects(y, bank) for y in fresh])
+    assert 0.05 - 3 * 0.011 <= size <= 0.05 + 3 * 0.011, size
+    raised = [
+        ar1_series(n, phi, shift=2.0, break_index=26, until=52, seed=seed).frame["goldstein_mean"].to_numpy(float)
+        for seed in range(100)
+    ]
+    assert np.mean([oracle.regime_search_rejects(y, bank) for y in raised]) > 0.8
+    big = _ar1(n, phi, 5) + 10.0 * ((np.arange(n) >= 30) & (np.arange(n) < 50))
+    steps = oracle.regime_steps(n, 3)
+    best = int(np.argmax(np.abs(oracle.step_t(big, steps, phi))[0]))
+    assert (int(np.argmax(steps[:, best])), int(steps[:, best].sum())) == (30, 20)

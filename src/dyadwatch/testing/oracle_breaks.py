@@ -8,7 +8,8 @@ scenario is also read by two reference tests on the same seeds:
   process, and tests one step (one regime) at that date, two-sided at 5 %;
 * the **date-search reference** knows φ but not the date: the largest |t| of a step over every date
   with at least ``min_size`` periods on each side (Andrews 1993's sup-test), its 5 % critical value
-  from series of the same generating process without change.
+  from series of the same generating process without change; for a planted regime, the largest |t|
+  of a regime over every pair of edges (the epidemic alternative), its 5 % point from the same series.
 
 Both use generalised least squares with the AR(1) correlation φ^k: the Prais–Winsten transform
 (y*_1 = √(1 − φ²)·y_1, y*_t = y_t − φ·y_{t−1}) turns the series into independent errors, and the
@@ -26,6 +27,7 @@ a latent-state filter; the GLS step test is the standard linear reference and is
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -97,6 +99,13 @@ class NullBank:
     dates: Values  # the dates of the columns (first period of the new level)
     sorted_t: Values  # bank × dates, each column sorted
     search_critical: float  # the 5 % point of the smallest per-date p-value over the bank
+    series: Values  # the bank itself (series × periods), for the regime search's critical value
+
+    @cached_property
+    def regime_critical(self) -> float:
+        """The 5 % point of the largest |t| of a regime over every pair of edges, over the bank (computed
+        on first use: a monthly bank has tens of thousands of regimes)."""
+        return float(np.quantile(largest_regime_t(self.series, self.phi, self.min_size), 1.0 - LEVEL))
 
     def p_values(self, t: Values) -> Values:
         """Per date, the share of null series with |t| at least as large (with the +1 of a Monte Carlo p)."""
@@ -115,7 +124,9 @@ def null_bank(bank: Values, phi: float, min_size: int) -> NullBank:
     count = t.shape[0]
     ranks = count - np.argsort(np.argsort(t, axis=0), axis=0)  # 1 for the largest |t| of a column
     smallest = (ranks / (count + 1.0)).min(axis=1)
-    return NullBank(phi, min_size, np.asarray(dates, dtype=float), ordered, float(np.quantile(smallest, LEVEL)))
+    return NullBank(
+        phi, min_size, np.asarray(dates, dtype=float), ordered, float(np.quantile(smallest, LEVEL)), bank
+    )
 
 
 def known_date_rejects(values: Values, starts: list[int], reference: NullBank) -> bool:
@@ -132,3 +143,29 @@ def search_rejects(values: Values, reference: NullBank) -> bool:
     """The date-search reference: the smallest per-date p-value of a step, against its null 5 % point."""
     t = np.abs(step_t(values, search_steps(len(values), reference.min_size), reference.phi))
     return bool(reference.p_values(t[0]).min() <= reference.search_critical)
+
+
+def regime_steps(n: int, min_size: int) -> Values:
+    """A regime at every pair of edges (n × pairs): 1 from the first edge to the second, each edge with
+    ``min_size`` periods on either side and the regime at least ``min_size`` long (the detector's regimes)."""
+    dates = np.arange(min_size, n - min_size + 1)
+    first, last = np.triu_indices(len(dates), k=min_size)
+    periods = np.arange(n)[:, None]
+    return np.asarray((periods >= dates[first][None, :]) & (periods < dates[last][None, :]), dtype=float)
+
+
+def largest_regime_t(values: Values, phi: float, min_size: int, chunk: int = 4000) -> Values:
+    """Per series (rows of ``values``), the largest GLS |t| of a regime over every pair of edges; the
+    regimes go through :func:`step_t` a chunk of columns at a time (memory)."""
+    rows = np.atleast_2d(values)
+    steps = regime_steps(rows.shape[1], min_size)
+    largest = np.zeros(rows.shape[0])
+    for start in range(0, steps.shape[1], chunk):
+        largest = np.maximum(largest, np.abs(step_t(rows, steps[:, start : start + chunk], phi)).max(axis=1))
+    return largest
+
+
+def regime_search_rejects(values: Values, reference: NullBank) -> bool:
+    """The date-search reference for a regime: its largest |t| over every pair of edges against the
+    bank's 5 % point."""
+    return bool(largest_regime_t(values, reference.phi, reference.min_size)[0] > reference.regime_critical)
