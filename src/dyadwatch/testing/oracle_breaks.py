@@ -124,9 +124,7 @@ def null_bank(bank: Values, phi: float, min_size: int) -> NullBank:
     count = t.shape[0]
     ranks = count - np.argsort(np.argsort(t, axis=0), axis=0)  # 1 for the largest |t| of a column
     smallest = (ranks / (count + 1.0)).min(axis=1)
-    return NullBank(
-        phi, min_size, np.asarray(dates, dtype=float), ordered, float(np.quantile(smallest, LEVEL)), bank
-    )
+    return NullBank(phi, min_size, np.asarray(dates, dtype=float), ordered, float(np.quantile(smallest, LEVEL)), bank)
 
 
 def known_date_rejects(values: Values, starts: list[int], reference: NullBank) -> bool:
