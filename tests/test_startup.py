@@ -348,14 +348,29 @@ def test_an_unknown_command_gets_suggestions(capsys: pytest.CaptureFixture[str])
 
 
 # -- the console script's exit: Python's exit handlers, less its teardown ------------------------------
+# With a thread: one still running when the command returns, which Python waits for. The thread starts
+# its 0.5 s only once the command has returned (a sleep from the start raced a slow command on a loaded
+# machine: the thread could finish, and print, before the table).
 EXIT_CHILD = """
 import atexit, sys, threading, time
 atexit.register(lambda: print("exit handler ran", flush=True))
-if sys.argv[1] == "thread":  # a thread still running when the command returns: Python waits for it
-    threading.Thread(target=lambda: (time.sleep(0.5), print("thread finished", flush=True))).start()
+mode = sys.argv[1]
 sys.argv = ["dyadwatch", *sys.argv[2:]]
-from dyadwatch.cli import main
-main()
+from dyadwatch.cli import entry
+if mode == "thread":
+    returned = threading.Event()
+    command = entry.run
+    def run_then_release():
+        code = command()
+        returned.set()
+        return code
+    entry.run = run_then_release
+    def finish_later():
+        returned.wait()
+        time.sleep(0.5)
+        print("thread finished", flush=True)
+    threading.Thread(target=finish_later).start()
+entry.main()
 """
 
 
