@@ -37,11 +37,9 @@ from dyadwatch.cli.options import (
     to_option,
 )
 from dyadwatch.cli.output import (
-    PROVOCATION_COLUMNS,
     TABLE_COLUMNS,
     analysis_options,
     chosen_sentence,
-    print_answer,
     print_frame,
     print_json,
     print_result,
@@ -617,7 +615,7 @@ def backtest(
             seed=seed,
         )
     title = f"episodes of {result.focus}, {result.date_from} to {result.date_to}"
-    print_answer(result, output, title, details=partial(_print_backtest_details, result, output))
+    print_result(result, output, title, command="backtest", details=partial(_print_backtest_details, result, output))
 
 
 def _print_backtest_details(result: Any, output: OutFormat) -> None:
@@ -701,7 +699,7 @@ def provocations(
         )
     title = f"provocations of {result.focus} around triggers"
     details = partial(_print_count_models, result, output)
-    print_answer(result, output, title, default=PROVOCATION_COLUMNS, details=details)
+    print_result(result, output, title, command="provocations", details=details)
 
 
 def _print_count_models(result: Any, output: OutFormat) -> None:

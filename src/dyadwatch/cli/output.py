@@ -57,15 +57,13 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "name", "mean_cooperation", "mean_cooperation_low", "mean_cooperation_high", "breakdown_probability",
         "time_to_cooperation",
     ),
+    # The event study: the rate ratio and its p-values, raw and adjusted for time (the rates
+    # themselves are in --format csv and json).
+    "provocations": (
+        "period", "trigger", "side", "triggers", "provocation_days_in_window", "rate_ratio", "p_value",
+        "p_value_local", "rate_ratio_adjusted", "p_value_adjusted",
+    ),
 }  # fmt: skip
-
-
-#: The event study's columns in the default table: the rate ratio and its p-values, raw and
-#: adjusted for time (the rates themselves are in --format csv and json).
-PROVOCATION_COLUMNS = (
-    "period", "trigger", "side", "triggers", "provocation_days_in_window", "rate_ratio", "p_value", "p_value_local",
-    "rate_ratio_adjusted", "p_value_adjusted",
-)  # fmt: skip
 
 
 @cache
@@ -405,11 +403,12 @@ def print_result(
     command: str = "",
     *,
     chosen: str | None = None,
+    details: Callable[[], None] | None = None,
 ) -> None:
     """An analysis result (:class:`dyadwatch.analysis.results.AnalysisResult`): ``to_dict()`` as JSON
     (design §4, with the selection it used, its ``summary`` and, where the frequency was chosen from
     the data, ``freq_chosen``), else the summary in words above ``to_frame()`` as a table (or CSV),
-    ``notes`` under the table."""
+    then under a table what ``details`` prints (further tables and the notes) or else the ``notes``."""
     summary = getattr(result, "summary", None)
     if fmt is OutFormat.json:
         data = result.to_dict()
@@ -424,27 +423,8 @@ def print_result(
             say_answer(summary)
             say_answer(chosen_sentence(chosen))
         print_frame(result.to_frame(), fmt, title, columns=columns, default=TABLE_COLUMNS.get(command))
-        if fmt is OutFormat.table:
+        if fmt is OutFormat.table and details is not None:
+            details()
+        elif fmt is OutFormat.table:
             for note in result.notes:
                 say(note, "note:")
-
-
-def print_answer(
-    result: Any,
-    fmt: OutFormat,
-    title: str,
-    *,
-    default: Sequence[str] | None = None,
-    details: Callable[[], None] | None = None,
-) -> None:
-    """A result that is its own JSON (``to_dict()`` as is), else its ``summary`` in words above
-    ``to_frame()`` as a table (or CSV, without the words); ``details`` prints what a table adds
-    under it (further tables, notes)."""
-    if fmt is OutFormat.json:
-        print_json(result.to_dict())
-        return
-    if fmt is OutFormat.table:
-        say_answer(result.summary)
-    print_frame(result.to_frame(), fmt, title, default=default)
-    if fmt is OutFormat.table and details is not None:
-        details()
